@@ -1,0 +1,55 @@
+"""parksim: a land-use and park-capacity planning simulator.
+
+Load a scenario, read its site, simulate, and look at the result::
+
+    import sim
+    scenario = sim.load_scenario("scenarios/qingdao_2012.toml")
+    site = sim.load_site(scenario.site, scenario.scenario.crs)
+    result = sim.simulate(scenario, site)
+    result.summary_frame()
+
+Names are imported lazily so that the command line starts quickly.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.engine import prepare, run, simulate
+    from sim.errors import ScenarioError, SimError, SiteError, UnitError
+    from sim.result import Result, Status
+    from sim.scenario import Scenario, load_scenario
+    from sim.site import Site, load_site
+    from sim.targets import evaluate_targets
+    from sim.units import format_quantity, parse_quantity
+
+_WHERE = {
+    "prepare": "sim.engine",
+    "run": "sim.engine",
+    "simulate": "sim.engine",
+    "ScenarioError": "sim.errors",
+    "SimError": "sim.errors",
+    "SiteError": "sim.errors",
+    "UnitError": "sim.errors",
+    "Result": "sim.result",
+    "Status": "sim.result",
+    "Scenario": "sim.scenario",
+    "load_scenario": "sim.scenario",
+    "Site": "sim.site",
+    "load_site": "sim.site",
+    "evaluate_targets": "sim.targets",
+    "format_quantity": "sim.units",
+    "parse_quantity": "sim.units",
+}
+
+__all__ = sorted(_WHERE)
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

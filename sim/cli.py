@@ -1,0 +1,189 @@
+"""The ``parksim`` command line: ``parksim run | check``.
+
+Exit codes: 0 ok, 2 bad input (one message, no traceback), 1 internal error.
+Heavy libraries are imported inside the commands so that ``parksim --help`` is quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.result import Result
+    from sim.scenario import Scenario
+    from sim.site import Site
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+
+_EPILOG = """examples:
+  parksim run scenarios/qingdao_2012.toml                 # outputs in out/qingdao_2012/
+  parksim run scenarios/qingdao_2012.toml --out /tmp/qd   # somewhere else
+  parksim check scenarios/qingdao_2012.toml               # validate only
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="parksim",
+        description="Land-use and park-capacity planning simulator.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="simulate a scenario and write its outputs",
+        description="Simulate a scenario year by year and write tables, layers and figures.",
+        epilog="example:\n  parksim run scenarios/qingdao_2012.toml --out out/qingdao_2012",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("scenario", type=Path, help="scenario TOML file")
+    run.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: out/<scenario stem>/)"
+    )
+    run.add_argument("--no-figures", action="store_true", help="skip drawing the figures")
+    run.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+
+    check = commands.add_parser(
+        "check",
+        help="validate a scenario and its site layers without running",
+        description="Validate a scenario file and its site layers; print what was found.",
+        epilog="example:\n  parksim check scenarios/qingdao_2012.toml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("scenario", type=Path, help="scenario TOML file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code.
+    """
+    args = _parser().parse_args(argv)
+    from sim.errors import SimError
+
+    try:
+        if args.command == "run":
+            return _run(args, list(sys.argv if argv is None else ["parksim", *argv]))
+        return _check(args)
+    except SimError as exc:
+        print(f"parksim: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("parksim: interrupted; earlier outputs are untouched", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"parksim: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in parksim, not in your input; rerun with --debug for details.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _load(path: Path) -> tuple[Scenario, Site]:
+    from sim.scenario import load_scenario
+    from sim.site import load_site
+
+    scenario = load_scenario(path)
+    site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
+    return scenario, site
+
+
+def _check(args: argparse.Namespace) -> int:
+    from sim.engine import prepare
+
+    scenario, site = _load(args.scenario)
+    prepare(scenario, site)  # binds parks, parcels and committed projects
+    print(
+        f"{args.scenario}: ok — {len(site.parks)} parks, {len(site.parcels)} parcels, "
+        f"{len(scenario.committed)} committed projects, {len(scenario.targets)} targets, "
+        f"years {scenario.scenario.base_year}–{scenario.scenario.horizon}"
+    )
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace, argv: list[str]) -> int:
+    from sim.engine import simulate
+    from sim.export import write_outputs
+    from sim.targets import evaluate_targets
+
+    scenario, site = _load(args.scenario)
+    result = simulate(scenario, site)
+    out = args.out if args.out is not None else Path("out") / args.scenario.stem
+    write_outputs(out, scenario, site, result, argv=argv, figures=not args.no_figures)
+    if not args.quiet:
+        _print_report(scenario, result, evaluate_targets(result, scenario.targets), out)
+    return EXIT_OK
+
+
+def _print_report(scenario: Scenario, result: Result, targets: pd.DataFrame, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    horizon = int(result.years[-1])
+    table = Table(title=f"{scenario.name}: floor at the end of {horizon} (万m²)")
+    for column in ("park", "completed", "under construction", "capacity"):
+        table.add_column(column, justify="left" if column == "park" else "right")
+    completed = result.by_park("floor_completed_m2")[0, -1]
+    building = result.by_park("floor_under_construction_m2")[0, -1]
+    capacity = [result.capacity_m2[result.parcel_park == k].sum() for k in range(len(completed))]
+    for k, park in enumerate(result.park_ids):
+        table.add_row(park, f"{completed[k] / 1e4:,.1f}", f"{building[k] / 1e4:,.1f}",
+                      f"{capacity[k] / 1e4:,.1f}")  # fmt: skip
+    table.add_row("total", f"{completed.sum() / 1e4:,.1f}", f"{building.sum() / 1e4:,.1f}",
+                  f"{sum(capacity) / 1e4:,.1f}", style="bold")  # fmt: skip
+    console.print(table)
+
+    if len(targets):
+        checks = Table(title="targets")
+        for column in ("what", "park", "year", "target", "projected", "gap", "met"):
+            checks.add_column(column, justify="left" if column in ("what", "park") else "right")
+        for row in targets.itertuples():
+            scale, unit = _scale(str(row.metric))
+            checks.add_row(
+                str(row.metric),
+                str(row.park_id),
+                str(row.year),
+                f"{row.target / scale:,.1f} {unit}",
+                f"{row.projected / scale:,.1f} {unit}",
+                f"{row.gap / scale:+,.1f} {unit}",
+                "yes" if row.met else "[red]no[/red]",
+            )
+        console.print(checks)
+    console.print(f"outputs: {out}/")
+
+
+def _scale(metric: str) -> tuple[float, str]:
+    if metric.endswith("_m2"):
+        return 1e4, "万m²"
+    if metric.endswith("_cny"):
+        return 1e8, "亿元"
+    return 1.0, ""
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""Writing a run's outputs: tables, GIS layers, figures and provenance, all or nothing.
+
+``(Scenario, Site, Result) ──write_outputs──▶ out/<scenario>/``::
+
+    summary.csv    one row per (year, park_id) plus park_id = total
+    targets.csv    one row per target
+    parcels.gpkg   layers ``parcels`` (outcome per parcel) and ``parks``
+    run.json       provenance: hashes of the scenario and every input layer, seed, version
+    figures/       status map at the horizon, cumulative floor against targets
+
+Everything is written into a temporary sibling folder first; only when every file
+is complete is it swapped into place, so a failed or interrupted run leaves the
+previous outputs exactly as they were. CSVs are UTF-8 with a BOM (Excel then shows
+Chinese park names) and carry units in their column names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from importlib import metadata
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from sim.result import Result
+from sim.scenario import Scenario
+from sim.site import Site
+from sim.targets import evaluate_targets
+
+__all__ = ["atomic_folder", "parcels_frame", "write_outputs"]
+
+CSV_ENCODING = "utf-8-sig"
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_folder(destination: Path) -> Iterator[Path]:
+    """Yield a fresh temporary folder that replaces ``destination`` on success.
+
+    On an exception the temporary folder is removed and ``destination`` is left
+    untouched; on success the old folder is moved aside, the new one renamed into
+    place, and the old one deleted.
+
+    Parameters
+    ----------
+    destination
+        The output folder to create or replace.
+    """
+    destination = destination.resolve()
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.tmp-", dir=destination.parent))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    backup = None
+    if destination.exists():
+        backup = destination.with_name(f".{destination.name}.old-{os.getpid()}")
+        destination.rename(backup)
+    staging.rename(destination)
+    if backup is not None:
+        shutil.rmtree(backup, ignore_errors=True)
+
+
+def parcels_frame(site: Site, result: Result, *, draw: int = 0) -> gpd.GeoDataFrame:
+    """The ``parcels`` output layer: site attributes plus each parcel's outcome.
+
+    Parameters
+    ----------
+    site
+        The site the result was simulated on (same parcel order).
+    result
+        The result.
+    draw
+        Which draw to describe.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``parcel_id, park_id, zone, land_use, phase, area_ha, far, far_max,
+        capacity_m2, release_year, start_year, completion_year, floor_m2,
+        floor_under_construction_m2, status`` and geometry; years are empty where
+        not reached by the horizon.
+    """
+    outcome = result.parcel_frame(draw=draw)
+    parcels = site.parcels
+    area = parcels["area_m2"].to_numpy()
+    frame = gpd.GeoDataFrame(
+        {
+            "parcel_id": parcels["parcel_id"].to_numpy(),
+            "park_id": parcels["park_id"].to_numpy(),
+            "zone": parcels["zone"].to_numpy(),
+            "land_use": parcels["land_use"].to_numpy(),
+            "phase": parcels["phase"].to_numpy(),
+            "area_ha": area / 1e4,
+            "far": outcome["capacity_m2"].to_numpy() / area,
+            "far_max": parcels["far_max"].to_numpy(),
+            "capacity_m2": outcome["capacity_m2"].to_numpy(),
+            "release_year": outcome["release_year"].array,
+            "start_year": outcome["start_year"].array,
+            "completion_year": outcome["completion_year"].array,
+            "floor_m2": outcome["floor_m2"].to_numpy(),
+            "floor_under_construction_m2": result.series["floor_under_construction_m2"][
+                draw, -1
+            ],
+            "status": outcome["status"].to_numpy(),
+        },
+        geometry=parcels.geometry.values,
+        crs=parcels.crs,
+    )
+    return frame
+
+
+def write_outputs(
+    destination: Path,
+    scenario: Scenario,
+    site: Site,
+    result: Result,
+    *,
+    argv: Sequence[str] = (),
+    figures: bool = True,
+) -> Path:
+    """Write every output of a run into ``destination``, atomically.
+
+    Parameters
+    ----------
+    destination
+        Output folder; replaced as a whole only when everything was written.
+    scenario, site, result
+        What was run and what came out.
+    argv
+        The command line, recorded in ``run.json``.
+    figures
+        Whether to draw the figures (the slowest part).
+
+    Returns
+    -------
+    pathlib.Path
+        The output folder.
+    """
+    with atomic_folder(destination) as staging:
+        summary = result.summary_frame()
+        summary.to_csv(staging / "summary.csv", index=False, encoding=CSV_ENCODING)
+        targets = evaluate_targets(result, scenario.targets)
+        targets.to_csv(staging / "targets.csv", index=False, encoding=CSV_ENCODING)
+        gpkg = staging / "parcels.gpkg"
+        parcels_frame(site, result).to_file(gpkg, layer="parcels", engine="pyogrio")
+        _parks_frame(site, result).to_file(gpkg, layer="parks", engine="pyogrio")
+        if figures:
+            _write_figures(staging / "figures", site, result, targets)
+        provenance = run_record(scenario, argv=argv)
+        (staging / "run.json").write_text(
+            json.dumps(provenance, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    return destination
+
+
+def _parks_frame(site: Site, result: Result) -> gpd.GeoDataFrame:
+    parks = site.parks
+    order = [result.park_ids.index(p) for p in parks["park_id"]]
+    last = {
+        name: result.by_park(name)[0, -1, order]
+        for name in ("floor_completed_m2", "floor_under_construction_m2", "floor_occupied_m2")
+    }
+    capacity = pd.Series(result.capacity_m2).groupby(result.parcel_park).sum()
+    return gpd.GeoDataFrame(
+        {
+            "park_id": parks["park_id"].to_numpy(),
+            "name_zh": parks["name_zh"].astype(str).to_numpy(),
+            "name_en": parks["name_en"].astype(str).to_numpy(),
+            "area_ha": parks.geometry.area.to_numpy() / 1e4,
+            "capacity_m2": capacity.reindex(order).fillna(0.0).to_numpy(),
+            **last,
+        },
+        geometry=parks.geometry.values,
+        crs=parks.crs,
+    )
+
+
+def _write_figures(folder: Path, site: Site, result: Result, targets: pd.DataFrame) -> None:
+    import matplotlib.pyplot as plt
+
+    from sim.plot import floor_chart, save_figure, status_map
+
+    folder.mkdir()
+    year = int(result.years[-1])
+    fig, _ = status_map(result, site.parcels, parks=site.parks, land=site.land, year=year)
+    save_figure(fig, folder / f"status_map_{year}.png")
+    plt.close(fig)
+    fig, _ = floor_chart(result, targets)
+    save_figure(fig, folder / "floor_vs_target.png")
+    plt.close(fig)
+
+
+def run_record(scenario: Scenario, *, argv: Sequence[str] = ()) -> dict[str, object]:
+    """Provenance of a run: what went in, with which code, when.
+
+    Parameters
+    ----------
+    scenario
+        The scenario run.
+    argv
+        The command line.
+
+    Returns
+    -------
+    dict
+        ``scenario``, ``scenario_sha256``, ``seed``, ``version``, ``inputs`` (path →
+        sha256 of each layer file), ``command``, ``created_utc``, ``python``.
+    """
+    files = {scenario.site.parks, scenario.site.parcels}
+    if scenario.site.basemap is not None:
+        files.add(scenario.site.basemap)
+    return {
+        "scenario": str(scenario.path),
+        "scenario_name": scenario.name,
+        "scenario_sha256": scenario.sha256,
+        "seed": scenario.scenario.seed,
+        "version": _version(),
+        "inputs": {str(p): file_sha256(p) for p in sorted(files)},
+        "command": list(argv),
+        "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+    }
+
+
+def _version() -> str:
+    try:
+        return metadata.version("parksim")
+    except metadata.PackageNotFoundError:  # running from a source tree
+        return "unknown"

@@ -1,0 +1,203 @@
+"""The Result of a simulation: arrays over draw × year × parcel, and tidy views of them.
+
+:func:`sim.engine.simulate` fills a :class:`Result`; targets, export and plotting only
+read it. Arrays follow one axis order everywhere — ``(draw, year, parcel)`` for
+per-parcel series and ``(draw, parcel)`` for per-parcel events — so a deterministic
+run is simply ``draws == 1``. All quantities are in SI units: m² of floor, CNY per
+year for revenue and investment, persons for workers.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+__all__ = ["SERIES", "Result", "Status"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: The per-parcel yearly series a Result holds, with their units.
+SERIES: dict[str, str] = {
+    "floor_completed_m2": "m²",
+    "floor_under_construction_m2": "m²",
+    "floor_occupied_m2": "m²",
+    "revenue_cny": "CNY/yr",
+    "investment_cny": "CNY/yr",
+    "workers": "persons",
+}
+
+
+class Status(enum.IntEnum):
+    """A parcel's state at the end of a year (the highest stage it has reached)."""
+
+    NOT_RELEASED = 0
+    RELEASED = 1
+    UNDER_CONSTRUCTION = 2
+    PARTLY_COMPLETED = 3
+    COMPLETED = 4
+
+    @property
+    def label_en(self) -> str:
+        """English label for legends."""
+        return self.name.replace("_", " ").lower()
+
+    @property
+    def label_zh(self) -> str:
+        """Chinese label for legends."""
+        return {
+            Status.NOT_RELEASED: "未供地",
+            Status.RELEASED: "已供地未开工",
+            Status.UNDER_CONSTRUCTION: "在建",
+            Status.PARTLY_COMPLETED: "部分竣工",
+            Status.COMPLETED: "已竣工",
+        }[self]
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """Outcome of one simulation run.
+
+    Attributes
+    ----------
+    scenario_name
+        Name of the scenario that produced it.
+    years
+        Simulated years, shape ``(Y,)``: base year … horizon, end-of-year stocks.
+    park_ids
+        Park identifiers in the order used by ``parcel_park``.
+    parcel_ids
+        Parcel identifiers, shape ``(P,)``.
+    parcel_park
+        Index into ``park_ids`` of each parcel's park, shape ``(P,)``.
+    capacity_m2
+        Floor each parcel can hold (area × plot ratio, or a committed floor), ``(P,)``.
+    series
+        The yearly series named in :data:`SERIES`, each ``(D, Y, P)``.
+    status
+        :class:`Status` code per draw, year and parcel, ``(D, Y, P)``, int8.
+    release_year, start_year, completion_year
+        Year the parcel was released, its first phase started, and its last phase
+        completed, ``(D, P)``; NaN where not reached by the horizon.
+    """
+
+    scenario_name: str
+    years: IntArray
+    park_ids: tuple[str, ...]
+    parcel_ids: npt.NDArray[np.str_]
+    parcel_park: IntArray
+    capacity_m2: FloatArray
+    series: dict[str, FloatArray]
+    status: npt.NDArray[np.int8]
+    release_year: FloatArray
+    start_year: FloatArray
+    completion_year: FloatArray
+    _park_cache: dict[str, FloatArray] = field(default_factory=dict, repr=False)
+
+    @property
+    def draws(self) -> int:
+        """Number of Monte Carlo draws (1 for a deterministic run)."""
+        return int(self.status.shape[0])
+
+    def year_index(self, year: int) -> int:
+        """Position of ``year`` on the year axis.
+
+        Raises
+        ------
+        KeyError
+            If the year is outside the simulated range.
+        """
+        hits = np.flatnonzero(self.years == year)
+        if hits.size == 0:
+            raise KeyError(
+                f"year {year} is outside the simulated range {self.years[0]}–{self.years[-1]}"
+            )
+        return int(hits[0])
+
+    def by_park(self, name: str) -> FloatArray:
+        """Sum a series over the parcels of each park.
+
+        Parameters
+        ----------
+        name
+            A key of :data:`SERIES`.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(D, Y, K)`` with ``K = len(park_ids)``.
+        """
+        cached = self._park_cache.get(name)
+        if cached is None:
+            onehot = np.zeros((self.parcel_ids.size, len(self.park_ids)))
+            onehot[np.arange(self.parcel_ids.size), self.parcel_park] = 1.0
+            cached = self.series[name] @ onehot
+            self._park_cache[name] = cached
+        return cached
+
+    def total(self, name: str) -> FloatArray:
+        """Sum a series over all parcels, shape ``(D, Y)``."""
+        return self.by_park(name).sum(axis=2)
+
+    def summary_frame(self, *, draw: int | Literal["mean"] = 0) -> pd.DataFrame:
+        """Tidy table: one row per (year, park_id) plus ``park_id == "total"`` rows.
+
+        Parameters
+        ----------
+        draw
+            Which draw to report, or ``"mean"`` for the mean over draws.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``year, park_id`` and one column per :data:`SERIES` key.
+        """
+        frames = []
+        park_labels = [*self.park_ids, "total"]
+        for name in SERIES:
+            per_park = self.by_park(name)
+            values = per_park.mean(axis=0) if draw == "mean" else per_park[draw]
+            with_total = np.concatenate([values, values.sum(axis=1, keepdims=True)], axis=1)
+            frames.append(with_total.reshape(-1))
+        grid_year = np.repeat(self.years, len(park_labels))
+        grid_park = np.tile(np.array(park_labels, dtype=object), self.years.size)
+        table = pd.DataFrame({"year": grid_year, "park_id": grid_park})
+        for name, column in zip(SERIES, frames, strict=True):
+            table[name] = column
+        return table
+
+    def parcel_frame(self, *, draw: int = 0) -> pd.DataFrame:
+        """Per-parcel outcome at the horizon for one draw.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``parcel_id, park_id, capacity_m2, release_year, start_year,
+            completion_year, floor_m2, status`` (floor completed at the horizon; years
+            as nullable integers, empty where not reached).
+        """
+        parks = np.array(self.park_ids, dtype=object)[self.parcel_park]
+        frame = pd.DataFrame(
+            {
+                "parcel_id": self.parcel_ids.astype(object),
+                "park_id": parks,
+                "capacity_m2": self.capacity_m2,
+                "release_year": pd.array(_nullable_years(self.release_year[draw])),
+                "start_year": pd.array(_nullable_years(self.start_year[draw])),
+                "completion_year": pd.array(_nullable_years(self.completion_year[draw])),
+                "floor_m2": self.series["floor_completed_m2"][draw, -1],
+                "status": [Status(code).name.lower() for code in self.status[draw, -1]],
+            }
+        )
+        return frame
+
+
+def _nullable_years(values: FloatArray) -> pd.arrays.IntegerArray:
+    mask = np.isnan(values)
+    filled = np.where(mask, 0, values).astype(np.int64)
+    return pd.arrays.IntegerArray(filled, mask)

@@ -1,0 +1,300 @@
+"""Site layers: parks and parcels read from any OGR format, checked, in the scenario CRS.
+
+``(SiteFiles, crs) ──load_site──▶ Site``. Layers are read with pyogrio, reprojected to
+the scenario's projected CRS, and checked once here: every problem (no CRS, invalid
+or empty geometry, duplicate ids, a parcel outside its park, overlapping parcels,
+attributes out of range) is collected and raised as one
+:class:`~sim.errors.SiteError` naming the file and the parcel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from sim.errors import Problem, SiteError
+from sim.scenario import SiteFiles
+
+__all__ = ["Site", "load_site", "validate_site"]
+
+#: Tolerances for topology checks, in m² (surveyed parcels share edges up to rounding).
+OUTSIDE_TOLERANCE_M2 = 1.0
+OVERLAP_TOLERANCE_M2 = 1.0
+#: Problems listed before the rest are summarised (a broken layer can have thousands).
+MAX_LISTED = 25
+
+
+@dataclass(frozen=True)
+class Site:
+    """The parks and parcels of a scenario, validated and in its CRS.
+
+    Attributes
+    ----------
+    parks
+        One row per park: ``park_id``, ``name_zh``, ``name_en``, geometry.
+    parcels
+        One row per parcel: ``parcel_id``, ``park_id``, ``far_max`` (NaN = no cap),
+        ``phase`` (release order, 1 first), ``zone``, ``land_use``, ``area_m2``, geometry.
+    land
+        Land polygons for the base map, or ``None``.
+    """
+
+    parks: gpd.GeoDataFrame
+    parcels: gpd.GeoDataFrame
+    land: gpd.GeoDataFrame | None = None
+
+    @property
+    def crs(self) -> CRS:
+        """The site's projected CRS."""
+        return CRS.from_user_input(self.parcels.crs)
+
+
+def load_site(files: SiteFiles, crs: str, *, source: Path | None = None) -> Site:
+    """Read and validate the site layers named in a scenario.
+
+    Parameters
+    ----------
+    files
+        The scenario's ``[site]`` table (absolute paths).
+    crs
+        The scenario CRS; layers in another CRS are reprojected to it.
+    source
+        The scenario file, named in errors about the ``[site]`` table.
+
+    Returns
+    -------
+    Site
+
+    Raises
+    ------
+    SiteError
+        Listing every problem found in the layers.
+    """
+    parks = _read_layer(files.parks, files.parks_layer, crs, source=source)
+    parcels = _read_layer(files.parcels, files.parcels_layer, crs, source=source)
+    land = None
+    if files.basemap is not None:
+        land = _read_layer(files.basemap, files.basemap_layer, crs, source=source)
+    site = validate_site(parks, parcels, parks_file=files.parks, parcels_file=files.parcels)
+    return Site(parks=site.parks, parcels=site.parcels, land=land)
+
+
+def _read_layer(path: Path, layer: str, crs: str, *, source: Path | None) -> gpd.GeoDataFrame:
+    import pyogrio
+
+    try:
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+    except Exception as exc:  # GDAL raises several kinds; all mean "unreadable"
+        raise SiteError(
+            f"cannot open layer file {path} ({exc}); is it a GeoPackage, Shapefile or GeoJSON?",
+            source=source,
+        ) from None
+    if layer not in layers and not (len(layers) == 1 and path.suffix.lower() != ".gpkg"):
+        raise SiteError(
+            f"{path} has no layer {layer!r}; it has {layers}. "
+            "Set the *_layer key in [site] to one of these",
+            source=source,
+        )
+    read_layer = layer if layer in layers else layers[0]
+    frame = gpd.read_file(path, layer=read_layer, engine="pyogrio")
+    if frame.crs is None:
+        raise SiteError(
+            f"layer {read_layer!r} has no CRS; expected a projected CRS such as {crs}. "
+            f"Assign it, e.g. `ogr2ogr -a_srs {crs} fixed.gpkg {path.name}`",
+            source=path,
+        )
+    layer_crs = CRS.from_user_input(frame.crs)
+    if layer_crs.is_geographic and len(frame):
+        minx, miny, maxx, maxy = frame.total_bounds
+        if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
+            raise SiteError(
+                f"layer {read_layer!r} says its CRS is geographic ({layer_crs.to_string()}) but "
+                f"its coordinates ({minx:.0f}, {miny:.0f}) are projected metres; "
+                "assign the CRS it was really drawn in",
+                source=path,
+            )
+    if not layer_crs.equals(CRS.from_user_input(crs)):
+        frame = frame.to_crs(crs)
+    return frame
+
+
+def validate_site(
+    parks: gpd.GeoDataFrame,
+    parcels: gpd.GeoDataFrame,
+    *,
+    parks_file: Path | str = "parks",
+    parcels_file: Path | str = "parcels",
+) -> Site:
+    """Check parks and parcels and normalise their attributes.
+
+    Parameters
+    ----------
+    parks, parcels
+        Layers in the same projected CRS.
+    parks_file, parcels_file
+        Where they came from, named in errors.
+
+    Returns
+    -------
+    Site
+        With parcels' ``area_m2`` computed and optional attributes filled in.
+
+    Raises
+    ------
+    SiteError
+        Listing every problem, per file.
+    """
+    park_problems = _check_parks(parks)
+    if park_problems:
+        raise _site_error(parks_file, park_problems)
+    parks = parks.reset_index(drop=True)
+    parks["park_id"] = parks["park_id"].astype(str)
+    for column in ("name_zh", "name_en"):
+        if column not in parks:
+            parks[column] = parks["park_id"]
+    problems = _check_parcel_attributes(parcels, set(parks["park_id"]))
+    if problems:
+        raise _site_error(parcels_file, problems)
+    parcels = _normalised_parcels(parcels)
+    problems = _check_parcel_geometry(parcels, parks)
+    if problems:
+        raise _site_error(parcels_file, problems)
+    return Site(parks=parks, parcels=parcels)
+
+
+def _site_error(path: Path | str, problems: list[Problem]) -> SiteError:
+    shown = problems[:MAX_LISTED]
+    if len(problems) > MAX_LISTED:
+        shown.append(Problem("…", f"and {len(problems) - MAX_LISTED} more problem(s)"))
+    return SiteError(f"{len(problems)} problem(s) in the layer", source=path, problems=shown)
+
+
+def _check_parks(parks: gpd.GeoDataFrame) -> list[Problem]:
+    if "park_id" not in parks:
+        return [Problem("park_id", f"column missing; the layer has {list(parks.columns)}")]
+    problems = []
+    ids = parks["park_id"].astype(str)
+    for dup in sorted(set(ids[ids.duplicated()])):
+        problems.append(Problem(f"park {dup}", "park_id appears more than once; ids must be unique"))
+    problems += _geometry_problems(parks.geometry.values, ids.to_numpy(), "park")
+    return problems
+
+
+def _check_parcel_attributes(parcels: gpd.GeoDataFrame, park_ids: set[str]) -> list[Problem]:
+    missing = [c for c in ("parcel_id", "park_id") if c not in parcels]
+    if missing:
+        return [
+            Problem(c, f"column missing; the layer has {list(parcels.columns)}") for c in missing
+        ]
+    problems = []
+    ids = parcels["parcel_id"].astype(str)
+    for dup in sorted(set(ids[ids.duplicated()])):
+        problems.append(
+            Problem(f"parcel {dup}", "parcel_id appears more than once; ids must be unique")
+        )
+    unknown = ~parcels["park_id"].astype(str).isin(park_ids)
+    for pid, park in zip(ids[unknown], parcels.loc[unknown, "park_id"], strict=True):
+        problems.append(
+            Problem(
+                f"parcel {pid}",
+                f"park_id {park!r} is not a park in the parks layer {sorted(park_ids)}",
+            )
+        )
+    if "far_max" in parcels:
+        far = pd.to_numeric(parcels["far_max"], errors="coerce")
+        bad = far.notna() & ~(far > 0) | (parcels["far_max"].notna() & far.isna())
+        for pid, value in zip(ids[bad], parcels.loc[bad, "far_max"], strict=True):
+            problems.append(
+                Problem(f"parcel {pid}", f"far_max must be a number > 0; found {value!r}")
+            )
+    if "phase" in parcels:
+        phase = pd.to_numeric(parcels["phase"], errors="coerce")
+        bad = ~(phase >= 1) | (phase != np.floor(phase))
+        for pid, value in zip(ids[bad], parcels.loc[bad, "phase"], strict=True):
+            problems.append(
+                Problem(f"parcel {pid}", f"phase must be a whole number ≥ 1; found {value!r}")
+            )
+    problems += _geometry_problems(parcels.geometry.values, ids.to_numpy(), "parcel")
+    return problems
+
+
+def _geometry_problems(geoms: np.ndarray, ids: np.ndarray, kind: str) -> list[Problem]:
+    problems = []
+    missing = shapely.is_missing(geoms)
+    empty = ~missing & shapely.is_empty(geoms)
+    for pid in ids[missing | empty]:
+        problems.append(Problem(f"{kind} {pid}", "geometry is empty; draw it or drop the row"))
+    present = ~(missing | empty)
+    types = shapely.get_type_id(geoms)
+    polygonal = np.isin(types, [3, 6])  # Polygon, MultiPolygon
+    for pid, geom in zip(ids[present & ~polygonal], geoms[present & ~polygonal], strict=True):
+        problems.append(
+            Problem(f"{kind} {pid}", f"expected a polygon; found a {geom.geom_type}")
+        )
+    check = present & polygonal
+    invalid = check & ~shapely.is_valid(geoms)
+    for pid, geom in zip(ids[invalid], geoms[invalid], strict=True):
+        problems.append(
+            Problem(
+                f"{kind} {pid}",
+                f"invalid geometry ({shapely.is_valid_reason(geom)}); repair it, e.g. "
+                "with QGIS 'Fix geometries' or shapely.make_valid, or `parksim init`",
+            )
+        )
+    return problems
+
+
+def _normalised_parcels(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = parcels.reset_index(drop=True).copy()
+    out["parcel_id"] = out["parcel_id"].astype(str)
+    out["park_id"] = out["park_id"].astype(str)
+    far = out["far_max"] if "far_max" in out else pd.Series(np.nan, index=out.index)
+    out["far_max"] = pd.to_numeric(far, errors="coerce").astype(float)
+    phase = out["phase"] if "phase" in out else pd.Series(1, index=out.index)
+    out["phase"] = pd.to_numeric(phase).astype(np.int64)
+    for column, default in (("zone", ""), ("land_use", "")):
+        if column not in out:
+            out[column] = default
+        out[column] = out[column].fillna(default).astype(str)
+    out["area_m2"] = shapely.area(out.geometry.values)
+    return out
+
+
+def _check_parcel_geometry(parcels: gpd.GeoDataFrame, parks: gpd.GeoDataFrame) -> list[Problem]:
+    problems = []
+    ids = parcels["parcel_id"].to_numpy()
+    geoms = parcels.geometry.values
+    park_geom = parks.set_index("park_id").geometry
+    own_park = park_geom.loc[parcels["park_id"]].values
+    outside = shapely.area(shapely.difference(geoms, own_park))
+    for i in np.flatnonzero(outside > OUTSIDE_TOLERANCE_M2):
+        share = outside[i] / parcels["area_m2"].iat[i]
+        problems.append(
+            Problem(
+                f"parcel {ids[i]}",
+                f"lies {outside[i]:,.0f} m² ({share:.0%}) outside its park "
+                f"{parcels['park_id'].iat[i]!r}; redraw it inside the park outline "
+                "or assign it to the park it lies in",
+            )
+        )
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    overlap = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    for i, j, area in zip(left, right, overlap, strict=True):
+        if area > OVERLAP_TOLERANCE_M2:
+            problems.append(
+                Problem(
+                    f"parcel {ids[i]}",
+                    f"overlaps parcel {ids[j]} by {area:,.0f} m²; parcels must not overlap — "
+                    "cut one of them back to the shared edge",
+                )
+            )
+    return problems

@@ -1,0 +1,240 @@
+"""Quantities with units, including the Chinese ones planners use.
+
+Scenario values arrive as strings such as ``"1200 亩"``, ``"17 km2"``, ``"1000万 m2"``,
+``"4000 万元/ha"`` or ``"6500 元/m2"``. :func:`parse_quantity` reads them with pint
+(extended with 亩, 公顷, 平方公里, 万, 亿, 元 …) and returns a plain float in the SI
+unit of the expected :class:`Dimension`: m² for areas, CNY for money, CNY/m² for
+money per area, years for durations, 1 for ratios. Everything downstream works in
+those units; :func:`format_quantity` converts back for labels.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+import pint
+
+from sim.errors import UnitError
+
+__all__ = [
+    "Dimension",
+    "convert",
+    "format_quantity",
+    "parse_quantity",
+    "quantity_to_si",
+    "registry",
+]
+
+_DEFINITIONS = """
+yuan = [currency] = 元 = CNY = RMB = cny
+wan = 1e4 = 万
+yi = 1e8 = 亿
+wan_yuan = 1e4 * yuan = 万元
+yi_yuan = 1e8 * yuan = 亿元
+mu = 10000 / 15 * meter ** 2 = 亩
+gongqing = hectare = 公顷
+pingfangmi = meter ** 2 = 平方米 = m²
+pingfanggongli = kilometer ** 2 = 平方公里 = km²
+wan_pingfangmi = 1e4 * meter ** 2 = 万平方米 = 万m²
+nian = year = 年
+ren = [] = 人 = worker = workers = person = persons
+"""
+
+# "m2", "km2", "m^2" and "m²" all mean square metres; pint wants "m**2".
+_POWER = re.compile(r"(?<=[A-Za-z²])(\^|\*\*)?([23])\b")
+_SUPERSCRIPT = str.maketrans({"²": "2", "³": "3"})
+_FULLWIDTH = str.maketrans({"／": "/", "％": "%", "　": " ", "（": "(", "）": ")"})
+
+
+def _normalise(text: str) -> str:
+    text = text.translate(_FULLWIDTH).strip()
+    # Keep the named Chinese units that contain ² intact; expand the rest.
+    text = text.replace("万m²", "万平方米").replace("km²", "km2").replace("m²", "m2")
+    text = text.translate(_SUPERSCRIPT)
+    text = _POWER.sub(lambda m: f"**{m.group(2)}", text)
+    text = text.replace("%", " percent")
+    return text
+
+
+@functools.cache
+def registry() -> pint.UnitRegistry:
+    """Return the shared unit registry with parksim's Chinese definitions.
+
+    Returns
+    -------
+    pint.UnitRegistry
+        A registry that knows 亩, 公顷, 平方公里, 万, 亿, 元, 万元, 亿元 and 年.
+    """
+    ureg = pint.UnitRegistry(preprocessors=[_normalise], autoconvert_offset_to_baseunit=True)
+    for line in _DEFINITIONS.strip().splitlines():
+        ureg.define(line)
+    return ureg
+
+
+class Dimension(enum.Enum):
+    """The kinds of quantity a scenario field may hold, each with its SI unit."""
+
+    AREA = ("m**2", "an area, e.g. '80 ha', '1200 亩', '17 km2' or '100万 m2'")
+    MONEY = ("yuan", "an amount of money, e.g. '2200 亿元' or '500 万元'")
+    MONEY_PER_AREA = ("yuan / m**2", "money per area, e.g. '6500 元/m2' or '4000 万元/ha'")
+    DURATION = ("year", "a duration, e.g. '3 years' or '3 年'")
+    RATIO = ("dimensionless", "a plain number or percentage, e.g. 0.9 or '90 %'")
+
+    def __init__(self, si_unit: str, example: str) -> None:
+        self.si_unit = si_unit
+        self.example = example
+
+
+def parse_quantity(value: object, dimension: Dimension, *, field: str = "value") -> float:
+    """Parse a scenario value into a float in the SI unit of ``dimension``.
+
+    Parameters
+    ----------
+    value
+        A string with a unit (``"1200 亩"``), or a bare number. A bare number is
+        accepted only for :attr:`Dimension.RATIO` and :attr:`Dimension.DURATION`
+        (years); other dimensions need an explicit unit so that "40" can never be
+        read as 40 m² when the planner meant 40 ha.
+    dimension
+        What the field holds.
+    field
+        Field path used in error messages.
+
+    Returns
+    -------
+    float
+        The value in ``dimension.si_unit``.
+
+    Raises
+    ------
+    UnitError
+        If the value cannot be parsed, has no unit where one is needed, or has the
+        wrong dimension.
+
+    Examples
+    --------
+    >>> parse_quantity("1200 亩", Dimension.AREA)
+    800000.0
+    >>> parse_quantity("4000 万元/ha", Dimension.MONEY_PER_AREA)
+    4000.0
+    >>> parse_quantity("90 %", Dimension.RATIO)
+    0.9
+    """
+    try:
+        return quantity_to_si(value, dimension)
+    except ValueError as exc:
+        raise UnitError(f"{field}: {exc}") from None
+
+
+def quantity_to_si(value: object, dimension: Dimension) -> float:
+    """Like :func:`parse_quantity`, but raise a plain ``ValueError`` with no field name.
+
+    Validators that know the field path themselves (pydantic) use this one.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected {dimension.example}; found the boolean {value!r}")
+    if isinstance(value, int | float):
+        if dimension in (Dimension.RATIO, Dimension.DURATION):
+            return float(value)
+        raise ValueError(
+            f"expected {dimension.example}; found the bare number {value!r}. "
+            f'Write the unit, e.g. "{value} {_default_unit(dimension)}"'
+        )
+    if not isinstance(value, str):
+        raise ValueError(f"expected {dimension.example}; found {type(value).__name__} {value!r}")
+    ureg = registry()
+    try:
+        quantity = ureg.Quantity(value)
+    except (pint.errors.PintError, SyntaxError, ValueError, TypeError, AttributeError) as exc:
+        raise ValueError(
+            f"cannot read {value!r} as a quantity ({exc}); expected {dimension.example}"
+        ) from None
+    if quantity.dimensionless:
+        if dimension is Dimension.RATIO:
+            return float(quantity.to("dimensionless").magnitude)
+        if dimension is Dimension.DURATION and not quantity.unit_items():
+            return float(quantity.magnitude)
+        raise ValueError(f"expected {dimension.example}; found {value!r}, which has no unit")
+    target = ureg.Unit(dimension.si_unit)
+    if quantity.dimensionality != target.dimensionality:
+        raise ValueError(
+            f"expected {dimension.example}; found {value!r}, which is "
+            f"{_describe(quantity.dimensionality)}"
+        )
+    return float(quantity.to(target).magnitude)
+
+
+def _default_unit(dimension: Dimension) -> str:
+    return {
+        Dimension.AREA: "ha",
+        Dimension.MONEY: "万元",
+        Dimension.MONEY_PER_AREA: "元/m2",
+    }.get(dimension, "")
+
+
+def _describe(dimensionality: pint.util.UnitsContainer) -> str:
+    known: dict[str, str] = {
+        "[length] ** 2": "an area",
+        "[length]": "a length",
+        "[currency]": "money",
+        "[currency] / [length] ** 2": "money per area",
+        "[time]": "a duration",
+        "[currency] / [time]": "money per time",
+        "[length] ** 2 / [time]": "area per time",
+    }
+    text = str(dimensionality)
+    return known.get(text, f"of dimension {text}")
+
+
+def convert(value: float, from_unit: str, to_unit: str) -> float:
+    """Convert a number between units, e.g. ``convert(1e8, "yuan", "亿元")``.
+
+    Parameters
+    ----------
+    value
+        The magnitude in ``from_unit``.
+    from_unit, to_unit
+        Unit expressions the registry understands (``"m2"``, ``"万m²"``, ``"亿元"``).
+
+    Returns
+    -------
+    float
+        The magnitude in ``to_unit``.
+
+    Examples
+    --------
+    >>> convert(2.5e6, "m2", "万m²")
+    250.0
+    """
+    ureg = registry()
+    return float(ureg.Quantity(value, ureg.Unit(_normalise(from_unit))).to(to_unit).magnitude)
+
+
+def format_quantity(value: float, unit: str, *, digits: int = 1) -> str:
+    """Format an SI value in a planner's unit, e.g. ``format_quantity(1e7, "万m²")``.
+
+    Parameters
+    ----------
+    value
+        The value in the SI unit of its dimension (m², CNY, CNY/m², …).
+    unit
+        Target unit, e.g. ``"万m²"``, ``"亿元"``, ``"ha"``, ``"万元/ha"``.
+    digits
+        Decimal places.
+
+    Returns
+    -------
+    str
+        ``"1,000.0 万m²"``-style text.
+
+    Examples
+    --------
+    >>> format_quantity(1e7, "万m²")
+    '1,000.0 万m²'
+    """
+    ureg = registry()
+    target = ureg.Unit(_normalise(unit))
+    base = ureg.Quantity(1.0, target).to_base_units()
+    magnitude = value / float(base.magnitude)
+    return f"{magnitude:,.{digits}f} {unit}"
