@@ -383,7 +383,7 @@ def _account(
 
     ramp = par["occupancy_ramp_years"][:, None, :, None]
     age = y - done
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         share = np.where(ramp > 0, np.clip(age / ramp, 0.0, 1.0), 1.0)
     share = np.where(completed, share, 0.0) * par["occupancy_ceiling"][:, None, :, None]
     occupied = (share * floor).sum(axis=3)
