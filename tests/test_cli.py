@@ -1,0 +1,104 @@
+"""`parksim run` and `parksim check` end to end on the tiny site and the baseline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SUMMARY_COLUMNS = [
+    "year", "park_id", "floor_completed_m2", "floor_under_construction_m2",
+    "floor_occupied_m2", "revenue_cny", "investment_cny", "workers",
+]  # fmt: skip
+PARCEL_COLUMNS = [
+    "parcel_id", "park_id", "area_ha", "far", "capacity_m2", "release_year",
+    "start_year", "completion_year", "floor_m2",
+]  # fmt: skip
+
+
+def test_run_writes_every_output(tiny_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tiny_dir / "out"
+    assert main(["run", str(tiny_dir / "tiny.toml"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "floor" in printed and "total" in printed
+
+    raw = (out / "summary.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM so Excel reads UTF-8
+    summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
+    assert list(summary.columns) == SUMMARY_COLUMNS
+    assert len(summary) == 8 * 3  # years × (2 parks + total)
+    total_2016 = summary.query("year == 2016 and park_id == 'total'")
+    assert total_2016["floor_completed_m2"].item() == pytest.approx(57_500)
+
+    targets = pd.read_csv(out / "targets.csv", encoding="utf-8-sig")
+    assert {"metric", "park_id", "year", "target", "projected", "met"} <= set(targets.columns)
+    assert len(targets) == 2
+
+    parcels = gpd.read_file(out / "parcels.gpkg", layer="parcels")
+    assert set(PARCEL_COLUMNS) <= set(parcels.columns)
+    assert parcels.crs.to_epsg() == 4549
+    assert parcels["floor_m2"].sum() == pytest.approx(
+        summary.query("year == 2019 and park_id == 'total'")["floor_completed_m2"].item()
+    )
+    p4 = parcels.set_index("parcel_id").loc["P4"]
+    assert p4["area_ha"] == pytest.approx(1.0)
+    assert p4["far"] == pytest.approx(1.0)
+    assert p4["completion_year"] == 2018
+    parks = gpd.read_file(out / "parcels.gpkg", layer="parks")
+    assert list(parks["park_id"]) == ["A", "B"]
+
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["seed"] == 7
+    assert len(record["scenario_sha256"]) == 64
+    assert all(len(h) == 64 for h in record["inputs"].values())
+    figures = sorted(p.name for p in (out / "figures").iterdir())
+    assert figures == ["floor_vs_target.png", "status_map_2019.png"]
+
+
+def test_rerun_replaces_outputs(tiny_dir: Path) -> None:
+    out = tiny_dir / "out"
+    args = ["run", str(tiny_dir / "tiny.toml"), "--out", str(out), "--no-figures", "-q"]
+    assert main(args) == 0
+    (out / "stale.txt").write_text("from an older run")
+    assert main(args) == 0
+    assert not (out / "stale.txt").exists()
+    assert (out / "summary.csv").exists()
+
+
+def test_check_reports_ok(tiny_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(tiny_dir / "tiny.toml")]) == 0
+    assert "ok" in capsys.readouterr().out
+
+
+def test_baseline_scenario_runs(tmp_path: Path) -> None:
+    """Smoke test: the shipped baseline scenario runs and meets its own invariants."""
+    out = tmp_path / "qd"
+    assert main(["run", str(ROOT / "scenarios/qingdao_2012.toml"), "--out", str(out), "-q"]) == 0
+    summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
+    parks = summary[summary.park_id != "total"].groupby("year")["floor_completed_m2"].sum()
+    total = summary[summary.park_id == "total"].set_index("year")["floor_completed_m2"]
+    pd.testing.assert_series_equal(parks, total, check_names=False)
+    assert total.is_monotonic_increasing
+    parcels = gpd.read_file(out / "parcels.gpkg", layer="parcels")
+    assert (parcels["floor_m2"] <= parcels["capacity_m2"] * (1 + 1e-9)).all()
+
+
+@pytest.mark.parametrize("scenario", sorted((ROOT / "scenarios").glob("*.toml")), ids=str)
+def test_every_shipped_scenario_checks(scenario: Path) -> None:
+    assert main(["check", str(scenario)]) == 0
+
+
+def test_python_m_sim_is_the_cli() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert "parksim" in done.stdout and "run" in done.stdout
