@@ -44,7 +44,24 @@ _WHERE = {
     "parse_quantity": "sim.units",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = [
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "SimError",
+    "Site",
+    "SiteError",
+    "Status",
+    "UnitError",
+    "evaluate_targets",
+    "format_quantity",
+    "load_scenario",
+    "load_site",
+    "parse_quantity",
+    "prepare",
+    "run",
+    "simulate",
+]
 __version__ = "0.1.0"
 
 

@@ -162,16 +162,17 @@ def _print_report(scenario: Scenario, result: Result, targets: pd.DataFrame, out
         checks = Table(title="targets")
         for column in ("what", "park", "year", "target", "projected", "gap", "met"):
             checks.add_column(column, justify="left" if column in ("what", "park") else "right")
-        for row in targets.itertuples():
-            scale, unit = _scale(str(row.metric))
+        for row in targets.to_dict("records"):
+            scale, unit = _scale(str(row["metric"]))
+            target, projected = float(row["target"]), float(row["projected"])
             checks.add_row(
-                str(row.metric),
-                str(row.park_id),
-                str(row.year),
-                f"{row.target / scale:,.1f} {unit}",
-                f"{row.projected / scale:,.1f} {unit}",
-                f"{row.gap / scale:+,.1f} {unit}",
-                "yes" if row.met else "[red]no[/red]",
+                str(row["metric"]),
+                str(row["park_id"]),
+                str(row["year"]),
+                f"{target / scale:,.1f} {unit}",
+                f"{projected / scale:,.1f} {unit}",
+                f"{(projected - target) / scale:+,.1f} {unit}",
+                "yes" if row["met"] else "[red]no[/red]",
             )
         console.print(checks)
     console.print(f"outputs: {out}/")

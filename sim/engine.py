@@ -273,7 +273,9 @@ def run(inputs: Inputs) -> Result:
     par = {name: values[:, pk] for name, values in inputs.park.items()}  # (D, P)
 
     committed = np.isfinite(inputs.committed_start)
-    far = np.where(np.isnan(inputs.far_max), par["plot_ratio"], np.minimum(inputs.far_max, par["plot_ratio"]))
+    far = np.where(
+        np.isnan(inputs.far_max), par["plot_ratio"], np.minimum(inputs.far_max, par["plot_ratio"])
+    )
     capacity = np.where(committed, inputs.committed_floor, inputs.area_m2 * far)  # (D, P)
     n_phases = np.where(
         committed,
@@ -292,7 +294,9 @@ def run(inputs: Inputs) -> Result:
     # Committed projects: phase k starts in start_year + k, whatever the queue.
     k = np.arange(max_phases)
     committed_starts = inputs.committed_start[:, None] + k[None, :]  # (P, M)
-    committed_starts = np.where(k[None, :] < inputs.committed_phases[:, None], committed_starts, np.nan)
+    committed_starts = np.where(
+        k[None, :] < inputs.committed_phases[:, None], committed_starts, np.nan
+    )
     phase_start[:, committed, :] = committed_starts[committed]
     release = np.where(committed, inputs.committed_start, release)
 
@@ -397,7 +401,11 @@ def _account(
     construction = np.where(building | (done == y), floor / build_years, 0.0).sum(axis=3)
     construction = construction * par["construction_cost"][:, None, :]
     fitout = ((done == y) * floor).sum(axis=3) * par["fitout_cost"][:, None, :]
-    land = (release[:, None, :] == years[None, :, None]) * inputs.area_m2 * par["land_price"][:, None, :]
+    land = (
+        (release[:, None, :] == years[None, :, None])
+        * inputs.area_m2
+        * par["land_price"][:, None, :]
+    )
     investment = construction + fitout + land
 
     n_done = completed.sum(axis=3)

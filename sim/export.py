@@ -82,7 +82,7 @@ def atomic_folder(destination: Path) -> Iterator[Path]:
 
 
 def parcels_frame(site: Site, result: Result, *, draw: int = 0) -> gpd.GeoDataFrame:
-    """The ``parcels`` output layer: site attributes plus each parcel's outcome.
+    """Build the ``parcels`` output layer: site attributes plus each parcel's outcome.
 
     Parameters
     ----------
@@ -119,9 +119,7 @@ def parcels_frame(site: Site, result: Result, *, draw: int = 0) -> gpd.GeoDataFr
             "start_year": outcome["start_year"].array,
             "completion_year": outcome["completion_year"].array,
             "floor_m2": outcome["floor_m2"].to_numpy(),
-            "floor_under_construction_m2": result.series["floor_under_construction_m2"][
-                draw, -1
-            ],
+            "floor_under_construction_m2": result.series["floor_under_construction_m2"][draw, -1],
             "status": outcome["status"].to_numpy(),
         },
         geometry=parcels.geometry.values,

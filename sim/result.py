@@ -136,13 +136,13 @@ class Result:
         if cached is None:
             onehot = np.zeros((self.parcel_ids.size, len(self.park_ids)))
             onehot[np.arange(self.parcel_ids.size), self.parcel_park] = 1.0
-            cached = self.series[name] @ onehot
+            cached = np.asarray(self.series[name] @ onehot, dtype=np.float64)
             self._park_cache[name] = cached
         return cached
 
     def total(self, name: str) -> FloatArray:
         """Sum a series over all parcels, shape ``(D, Y)``."""
-        return self.by_park(name).sum(axis=2)
+        return np.asarray(self.by_park(name).sum(axis=2), dtype=np.float64)
 
     def summary_frame(self, *, draw: int | Literal["mean"] = 0) -> pd.DataFrame:
         """Tidy table: one row per (year, park_id) plus ``park_id == "total"`` rows.

@@ -20,7 +20,7 @@ __all__ = ["evaluate_targets", "metric_series"]
 
 
 def metric_series(result: Result, metric: Metric) -> npt.NDArray[np.float64]:
-    """The series a metric is checked against, per park: shape ``(D, Y, K)``.
+    """Return the series a metric is checked against, per park: shape ``(D, Y, K)``.
 
     Parameters
     ----------
@@ -34,9 +34,7 @@ def metric_series(result: Result, metric: Metric) -> npt.NDArray[np.float64]:
     numpy.ndarray
     """
     if metric is Metric.FLOOR_STARTED:
-        return result.by_park("floor_completed_m2") + result.by_park(
-            "floor_under_construction_m2"
-        )
+        return result.by_park("floor_completed_m2") + result.by_park("floor_under_construction_m2")
     return result.by_park(metric.column)
 
 

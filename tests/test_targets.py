@@ -32,13 +32,16 @@ def test_targets_against_hand_values(tiny_dir: Path) -> None:
 def test_unmet_target_and_floor_started(write_scenario) -> None:
     from tests.conftest import TINY_TOML
 
-    text = TINY_TOML + """
+    text = (
+        TINY_TOML
+        + """
 [[targets]]
 metric = "floor_started"
 park = "A"
 year = 2014
 value = "3.5万 m2"
 """
+    )
     scenario = load_scenario(write_scenario(text))
     result = simulate(scenario, load_site(scenario.site, scenario.scenario.crs))
     row = evaluate_targets(result, scenario.targets).iloc[-1]
