@@ -204,7 +204,7 @@ def _write_figures(folder: Path, site: Site, result: Result, targets: pd.DataFra
     fig, _ = status_map(result, site.parcels, parks=site.parks, land=site.land, year=year)
     save_figure(fig, folder / f"status_map_{year}.png")
     plt.close(fig)
-    fig, _ = floor_chart(result, targets)
+    fig, _ = floor_chart(result, targets, parks=site.parks)
     save_figure(fig, folder / "floor_vs_target.png")
     plt.close(fig)
 

@@ -121,18 +121,25 @@ def floor_chart(
                 targets=None if target_rows is None else target_rows[panel_ids[k]],
             )
             axis.set_title(titles[k] if k < len(titles) else label("合计", "Total", lang))
-        y_label = label("建筑面积（万m²）", "Floor area (万m², 10⁴ m²)", lang)
+        y_label = label("建筑面积（万m²）", "Floor area (万m²)", lang, sep="\n")
         handles = _legend_handles(result.draws > 1, target_rows is not None, lang)
+        for axis in axes:
+            spec = axis.get_subplotspec()
+            if spec is None or spec.is_first_col():  # one label per row
+                axis.set_ylabel(y_label)
         if single:
-            axes[0].set_ylabel(y_label)
             axes[0].legend(handles=handles, loc="upper left", frameon=False)
         else:
-            fig.supylabel(y_label, fontsize=plt.rcParams["axes.labelsize"])
             fig.suptitle(
                 label("建筑面积：竣工与在建", "Floor area completed and under construction", lang)
             )
             if spare is not None:
-                spare.legend(handles=handles, loc="center", frameon=False)
+                # Out of the layout: the legend may spill into the next empty cell
+                # instead of squeezing the panels.
+                legend = spare.legend(
+                    handles=handles, loc="upper left", bbox_to_anchor=(-0.2, 1.0), frameon=False
+                )
+                legend.set_in_layout(False)
             else:
                 fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     if single:
@@ -256,7 +263,7 @@ def _draw_panel(
             )
     ax.set_xlim(float(years[0]), float(years[-1]) + 0.3)
     ax.set_ylim(bottom=0.0)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=3, min_n_ticks=2))
     ax.grid(axis="y", color="#DDDDDD", linewidth=0.5)
     ax.set_axisbelow(True)
 
@@ -289,7 +296,7 @@ def _legend_handles(uncertain: bool, with_targets: bool, lang: Lang) -> list[Pat
                 marker="o",
                 linestyle="--",
                 linewidth=0.7,
-                label=label("竣工目标（实心=达成）", "completion target (filled = met)", lang),
+                label=label("竣工目标（实心：已达成）", "completion target (filled: met)", lang),
             ),
             Line2D(
                 [],
@@ -299,9 +306,7 @@ def _legend_handles(uncertain: bool, with_targets: bool, lang: Lang) -> list[Pat
                 markerfacecolor="white",
                 linestyle="none",
                 label=label(
-                    "在建目标（叠于竣工之上）",
-                    "under-construction target (on top of completed)",
-                    lang,
+                    "在建目标（自竣工量起算）", "under-construction target (above completed)", lang
                 ),
             ),
         ]

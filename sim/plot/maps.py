@@ -21,6 +21,7 @@ from matplotlib import patheffects
 from matplotlib.collections import PathCollection
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path
+from matplotlib.transforms import ScaledTranslation
 
 from sim.plot.figure import root_figure
 from sim.plot.style import (
@@ -46,6 +47,8 @@ __all__ = ["status_map"]
 # Share of the parcels' extent added on every side of the view.
 _MARGIN = 0.06
 _PARCEL_EDGE = "#FFFFFF"
+# Left edge, in axes fractions, of the column right of the map (arrow, legend).
+_SIDE_X = 1.03
 _PARK_EDGE = "#222222"
 _LAND_EDGE = "#B8B2A7"
 
@@ -111,11 +114,11 @@ def status_map(
     metres_per_unit = float(crs.axis_info[0].unit_conversion_factor)
 
     with style_context(size):
+        xmin, ymin, xmax, ymax = _view_bounds(parcels)
         if ax is None:
-            fig, ax = plt.subplots(layout="constrained")
+            fig, ax = plt.subplots(layout="constrained", figsize=_figsize(xmax - xmin, ymax - ymin))
         else:
             fig = root_figure(ax)
-        xmin, ymin, xmax, ymax = _view_bounds(parcels)
 
         if land is not None:
             ax.set_facecolor(SEA_COLOUR)
@@ -170,15 +173,18 @@ def status_map(
             )
             for s in Status
         ]
+        # North arrow at the top right outside the frame, the legend below it:
+        # both hang from the top, so they never collide whatever the map's shape.
+        below_arrow = _north_arrow(ax)
         ax.legend(
             handles=handles,
             title=label("地块状态", "Parcel status", lang),
             loc="upper left",
-            bbox_to_anchor=(1.02, 1.0),
+            bbox_to_anchor=(_SIDE_X, 1.0),
+            bbox_transform=ax.transAxes + _points_down(ax, below_arrow),
             frameon=False,
             alignment="left",
         )
-        _north_arrow(ax)
         _scale_bar(ax, metres_per_unit)
         ax.text(
             1.0,
@@ -207,7 +213,9 @@ def _check_parcels(result: Result, parcels: gpd.GeoDataFrame) -> None:
             found = f"{ids.size} parcels but the result has {expected.size}"
         else:
             first = int(np.flatnonzero(ids != expected)[0])
-            found = f"row {first} is {ids[first]!r} where the result has {expected[first]!r}"
+            found = (
+                f"row {first} is {str(ids[first])!r} where the result has {str(expected[first])!r}"
+            )
         raise ValueError(
             f"parcels must list result.parcel_ids in order: {found}; reorder with "
             "parcels.set_index('parcel_id').loc[result.parcel_ids].reset_index()"
@@ -230,6 +238,14 @@ def _view_bounds(parcels: gpd.GeoDataFrame) -> tuple[float, float, float, float]
     xmin, ymin, xmax, ymax = (float(v) for v in parcels.total_bounds)
     pad = _MARGIN * max(xmax - xmin, ymax - ymin, 1.0)
     return xmin - pad, ymin - pad, xmax + pad, ymax + pad
+
+
+def _figsize(dx: float, dy: float) -> tuple[float, float]:
+    """Figure size that fits a map of aspect ``dy / dx`` beside its legend."""
+    width = float(plt.rcParams["figure.figsize"][0])
+    # The map takes about 70 % of the width; title and scale bar need ~1.1 in.
+    height = 0.7 * width * dy / dx + 1.1
+    return width, min(max(height, 0.32 * width), 1.5 * width)
 
 
 def _polygon_paths(geoms: npt.NDArray[np.object_]) -> list[Path]:
@@ -377,29 +393,44 @@ def _scale_bar(ax: Axes, metres_per_unit: float) -> None:
         )
 
 
-def _north_arrow(ax: Axes) -> None:
-    """Draw a north arrow just right of the map frame, at its foot.
+def _points_down(ax: Axes, points: float) -> ScaledTranslation:
+    """Shift by ``points`` (1/72 in) downwards, whatever the figure's dpi."""
+    return ScaledTranslation(0.0, -points / 72.0, root_figure(ax).dpi_scale_trans)
 
-    It marks grid north: in a Gauss–Krüger zone that is within ~1.5° of true north.
+
+def _north_arrow(ax: Axes) -> float:
+    """Draw a north arrow right of the map frame, at its top.
+
+    Sizes are in points, so it keeps its size whatever the map's shape. It
+    marks grid north: in a Gauss–Krüger zone that is within ~1.5° of true north.
+
+    Returns
+    -------
+    float
+        How far below the frame's top, in points, the arrow ends.
     """
-    x = 1.05
+    size = float(plt.rcParams["font.size"])
+    head, tail = 1.4 * size, 1.4 * size + 2.5 * size  # points below the top
+    # Centred over the legend's swatches.
+    top = (_SIDE_X, 1.0)
+    right = ScaledTranslation(1.2 * size / 72.0, 0.0, root_figure(ax).dpi_scale_trans)
     ax.annotate(
         "",
-        xy=(x, 0.13),
-        xytext=(x, 0.0),
-        xycoords="axes fraction",
-        textcoords="axes fraction",
+        xy=top,
+        xycoords=ax.transAxes + right + _points_down(ax, head),
+        xytext=top,
+        textcoords=ax.transAxes + right + _points_down(ax, tail),
         arrowprops={"arrowstyle": "-|>,head_width=0.3,head_length=0.8", "color": "black"},
         annotation_clip=False,
         gid="north-arrow",
     )
     ax.text(
-        x,
-        0.14,
+        *top,
         "N",
-        transform=ax.transAxes,
+        transform=ax.transAxes + right,
         ha="center",
-        va="bottom",
+        va="top",
         clip_on=False,
         gid="north-arrow-label",
     )
+    return tail + 0.6 * size

@@ -119,7 +119,7 @@ def park_colour(index: int) -> str:
     return PARK_COLOURS[index % len(PARK_COLOURS)]
 
 
-def label(zh: str, en: str, lang: Lang) -> str:
+def label(zh: str, en: str, lang: Lang, *, sep: str = " ") -> str:
     """Pick the Chinese, English or both forms of a label.
 
     Parameters
@@ -128,6 +128,9 @@ def label(zh: str, en: str, lang: Lang) -> str:
         The label in Chinese and in English.
     lang
         ``"zh"``, ``"en"`` or ``"both"`` (Chinese first, then English).
+    sep
+        What joins the two forms for ``"both"``: a space, or a newline for
+        narrow places such as a y-axis label.
 
     Returns
     -------
@@ -151,7 +154,7 @@ def label(zh: str, en: str, lang: Lang) -> str:
     if lang == "en":
         return en
     if lang == "both":
-        return f"{zh} {en}"
+        return f"{zh}{sep}{en}"
     raise ValueError(f"lang must be one of 'zh', 'en', 'both'; got {lang!r}")
 
 
