@@ -14,8 +14,10 @@ Flow: ``path ──load_scenario──▶ Scenario``; :func:`resolve_park` turns
 
 from __future__ import annotations
 
+import difflib
 import enum
 import hashlib
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,6 +29,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -57,6 +60,20 @@ def _quantity(dimension: Dimension) -> BeforeValidator:
     return BeforeValidator(lambda value: quantity_to_si(value, dimension))
 
 
+class _ProblemsError(ValueError):
+    """Problems a model validator found, each with a field path relative to its model.
+
+    Raised inside validators so that :func:`load_scenario` can report each problem at its
+    own field path (pydantic would otherwise attach all of them to the model itself).
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+#: Whole numbers must be written as such: ``base_year = "2012"`` is an error, not 2012.
+Year = Annotated[int, Field(ge=1900, le=2200, strict=True)]
 Area = Annotated[float, _quantity(Dimension.AREA), Field(ge=0)]
 PositiveArea = Annotated[float, _quantity(Dimension.AREA), Field(gt=0)]
 Money = Annotated[float, _quantity(Dimension.MONEY), Field(ge=0)]
@@ -76,20 +93,22 @@ class ScenarioMeta(_Model):
     """The ``[scenario]`` table: name, time span, CRS and seed."""
 
     name: str = Field(min_length=1)
-    base_year: int = Field(ge=1900, le=2200)
-    horizon: int = Field(ge=1900, le=2200)
+    base_year: Year
+    horizon: Year
     crs: str = "EPSG:4549"
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, strict=True)
     description: str = ""
 
-    @model_validator(mode="after")
-    def _horizon_after_base(self) -> ScenarioMeta:
-        if self.horizon < self.base_year:
+    @field_validator("horizon")
+    @classmethod
+    def _horizon_after_base(cls, value: int, info: ValidationInfo) -> int:
+        base_year = info.data.get("base_year")
+        if base_year is not None and value < base_year:
             raise ValueError(
-                f"horizon {self.horizon} is before base_year {self.base_year}; "
+                f"expected a year ≥ base_year {base_year}; found {value}, which is before it; "
                 "set horizon to the last year to simulate"
             )
-        return self
+        return value
 
     @field_validator("crs")
     @classmethod
@@ -100,11 +119,15 @@ class ScenarioMeta(_Model):
         try:
             crs = CRS.from_user_input(value)
         except CRSError:
-            raise ValueError(f"unknown CRS {value!r}; use an EPSG code such as 'EPSG:4549'") from None
+            raise ValueError(
+                f"expected a projected CRS such as 'EPSG:4549'; found {value!r}, which is not "
+                "a CRS pyproj knows; use an EPSG code, e.g. 'EPSG:4549' (CGCS2000 3° GK CM 120°E)"
+            ) from None
         if not crs.is_projected:
             raise ValueError(
-                f"CRS {value!r} is not projected (areas need metres); "
-                "use a projected CRS such as 'EPSG:4549' (CGCS2000 3° GK CM 120°E)"
+                f"expected a projected CRS (areas need metres); found {value!r}, which is "
+                f"{'geographic (degrees)' if crs.is_geographic else 'not projected'}; use a "
+                "projected CRS such as 'EPSG:4549' (CGCS2000 3° GK CM 120°E)"
             )
         return value
 
@@ -123,7 +146,9 @@ class SiteFiles(_Model):
 def _yearly_area(value: object) -> tuple[float, ...]:
     values = value if isinstance(value, list | tuple) else [value]
     if not values:
-        raise ValueError("expected one area or a list of areas (one per year); found []")
+        raise ValueError(
+            'expected one area or a list of areas (one per year); found []; write e.g. "20 ha"'
+        )
     parsed = []
     for i, item in enumerate(values):
         try:
@@ -131,7 +156,10 @@ def _yearly_area(value: object) -> tuple[float, ...]:
         except ValueError as exc:
             raise ValueError(f"item {i}: {exc}" if len(values) > 1 else str(exc)) from None
         if area < 0:
-            raise ValueError(f"must not be negative; found {item!r}")
+            raise ValueError(
+                f"expected an area ≥ 0; found {item!r}; use 0 or a positive area"
+                + (f" (item {i})" if len(values) > 1 else "")
+            )
         parsed.append(area)
     return tuple(parsed)
 
@@ -217,9 +245,9 @@ class Committed(_Model):
     """A known development that bypasses the release queue (``[[committed]]``)."""
 
     parcel: str = Field(min_length=1)
-    start_year: int = Field(ge=1900, le=2200)
+    start_year: Year
     floor: PositiveArea
-    phases: int = Field(default=1, ge=1, le=50)
+    phases: int = Field(default=1, ge=1, le=50, strict=True)
     name: str = ""
     source: str = ""
 
@@ -261,7 +289,7 @@ class Target(_Model):
 
     metric: Metric
     park: str = Field(min_length=1)
-    year: int = Field(ge=1900, le=2200)
+    year: Year
     value: float
     source: str = ""
 
@@ -272,10 +300,23 @@ class Target(_Model):
             try:
                 metric = Metric(data["metric"])
             except ValueError:
-                return data  # the enum's own error names the choices
-            value = quantity_to_si(data["value"], metric.dimension)
+                # The enum's own error names the choices; the value cannot be judged
+                # without a metric, so keep it out of the report.
+                return {**data, "value": 0.0}
+            try:
+                value = quantity_to_si(data["value"], metric.dimension)
+            except ValueError as exc:
+                raise _ProblemsError([Problem("value", f"{exc} (metric {metric.value})")]) from None
             if value < 0:
-                raise ValueError(f"value must not be negative; found {data['value']!r}")
+                raise _ProblemsError(
+                    [
+                        Problem(
+                            "value",
+                            f"expected a target ≥ 0; found {data['value']!r}; "
+                            "write the target as a positive amount",
+                        )
+                    ]
+                )
             return {**data, "value": value}
         return data
 
@@ -315,33 +356,58 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        first, last = self.scenario.base_year, self.scenario.horizon
         problems = []
-        seen: set[str] = set()
+        seen: dict[str, int] = {}
         for i, item in enumerate(self.committed):
             if item.parcel in seen:
                 problems.append(
-                    f"committed[{i}].parcel: parcel {item.parcel!r} is committed twice; "
-                    "merge the entries into one with several phases"
+                    Problem(
+                        f"committed[{i}].parcel",
+                        f"expected each parcel once; found parcel {item.parcel!r} again "
+                        f"(also committed[{seen[item.parcel]}]); merge the entries into one "
+                        "with several phases",
+                    )
                 )
-            seen.add(item.parcel)
-            if item.start_year > self.scenario.horizon:
+            seen.setdefault(item.parcel, i)
+            if item.start_year > last:
                 problems.append(
-                    f"committed[{i}].start_year: {item.start_year} is after the horizon "
-                    f"{self.scenario.horizon}; drop the entry or extend the horizon"
+                    Problem(
+                        f"committed[{i}].start_year",
+                        f"expected a year ≤ the horizon {last}; found {item.start_year}; "
+                        "drop the entry or extend the horizon",
+                    )
                 )
         for i, target in enumerate(self.targets):
-            if not self.scenario.base_year <= target.year <= self.scenario.horizon:
+            if not first <= target.year <= last:
                 problems.append(
-                    f"targets[{i}].year: {target.year} is outside the simulated years "
-                    f"{self.scenario.base_year}–{self.scenario.horizon}; "
-                    "move the horizon or the target year"
+                    Problem(
+                        f"targets[{i}].year",
+                        f"expected a simulated year {first}–{last}; found {target.year}; "
+                        "move the target year or the horizon",
+                    )
                 )
+        n_years = last - first + 1
+        tables = [("defaults", self.defaults), *((f"parks.{k}", v) for k, v in self.parks.items())]
+        for table, assumptions in tables:
+            for key in _YEARLY:
+                values = getattr(assumptions, key)
+                if values is not None and len(values) not in (1, n_years):
+                    problems.append(
+                        Problem(
+                            f"{table}.{key}",
+                            f"expected one value or {n_years} values (one per year "
+                            f"{first}–{last}); found a list of {len(values)}; give one value "
+                            f"for every year or a single value for all",
+                        )
+                    )
         if problems:
-            raise ValueError("\n".join(problems))
+            raise _ProblemsError(problems)
         return self
 
 
 _REQUIRED = [name for name in ParkAssumptions.model_fields if name != "name"]
+_YEARLY = ("land_supply_per_year", "demand_per_year")
 
 
 def resolve_park(scenario: Scenario, park_id: str, *, park_name: str = "") -> ParkParams:
@@ -368,7 +434,8 @@ def resolve_park(scenario: Scenario, park_id: str, *, park_name: str = "") -> Pa
         ``[defaults]``, and every yearly list of the wrong length.
     """
     own = scenario.parks.get(park_id, ParkAssumptions())
-    merged = {**scenario.defaults.model_dump(exclude_none=True), **own.model_dump(exclude_none=True)}
+    own_values = own.model_dump(exclude_none=True)
+    merged = {**scenario.defaults.model_dump(exclude_none=True), **own_values}
     problems = [
         Problem(
             f"parks.{park_id}.{key}",
@@ -380,7 +447,7 @@ def resolve_park(scenario: Scenario, park_id: str, *, park_name: str = "") -> Pa
     ]
     n_years = len(scenario.years)
     yearly: dict[str, tuple[float, ...]] = {}
-    for key in ("land_supply_per_year", "demand_per_year"):
+    for key in _YEARLY:
         values = merged.get(key)
         if values is None:
             continue
@@ -392,21 +459,24 @@ def resolve_park(scenario: Scenario, park_id: str, *, park_name: str = "") -> Pa
                     f"parks.{park_id}.{key}",
                     f"expected one value or {n_years} values (one per year "
                     f"{scenario.scenario.base_year}–{scenario.scenario.horizon}); "
-                    f"found {len(values)}",
+                    f"found a list of {len(values)}; give one value for every year or a "
+                    "single value for all",
                 )
             )
         yearly[key] = values
     if problems:
         raise ScenarioError("incomplete park assumptions", source=scenario.path, problems=problems)
     if max(yearly["demand_per_year"]) < merged["max_floor_per_phase"]:
+        inherited = "" if "max_floor_per_phase" in own_values else " (from [defaults])"
         raise ScenarioError(
             "no phase could ever start",
             source=scenario.path,
             problems=[
                 Problem(
                     f"parks.{park_id}.max_floor_per_phase",
-                    f"{merged['max_floor_per_phase']:,.0f} m² is larger than the largest yearly "
-                    f"demand ({max(yearly['demand_per_year']):,.0f} m²), so no phase fits the "
+                    f"expected at most the largest yearly demand "
+                    f"({max(yearly['demand_per_year']):,.0f} m²); found "
+                    f"{merged['max_floor_per_phase']:,.0f} m²{inherited}, so no phase fits the "
                     "market; lower max_floor_per_phase or raise demand_per_year",
                 )
             ],
@@ -471,14 +541,15 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path).resolve()
     raw, digest = _read_with_parents(path, chain=())
     raw.pop("extends", None)
-    problems = _check_site_files(raw.get("site"))
+    # "path" and "sha256" are filled in here; in the file they are unknown keys.
+    problems = [
+        _unknown_key([key], f"{raw.pop(key)!r}") for key in ("path", "sha256") if key in raw
+    ]
+    problems += _check_site_files(raw.get("site"))
     try:
         scenario = Scenario.model_validate({**raw, "path": path, "sha256": digest})
     except ValidationError as exc:
         problems = [*_problems_from(exc), *problems]
-        raise ScenarioError(
-            f"{len(problems)} problem(s) in the scenario", source=path, problems=problems
-        ) from None
     if problems:
         raise ScenarioError(
             f"{len(problems)} problem(s) in the scenario", source=path, problems=problems
@@ -488,23 +559,42 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def _read_with_parents(path: Path, *, chain: tuple[Path, ...]) -> tuple[dict[str, Any], str]:
     if path in chain:
-        cycle = " → ".join(str(p) for p in (*chain, path))
+        cycle = " → ".join(p.name for p in (*chain, path))
         raise ScenarioError(
             "extends forms a cycle",
             source=chain[0],
-            problems=[Problem("extends", f"{cycle}; remove one of the extends lines")],
+            problems=[
+                Problem(
+                    "extends",
+                    f"expected a chain of files ending in one without extends; found the "
+                    f"cycle {cycle}; remove the extends line from the base file",
+                )
+            ],
         )
     where = chain[-1] if chain else None
     try:
         data = path.read_bytes()
     except FileNotFoundError:
+        if where is None:
+            raise ScenarioError(
+                "scenario file not found; check the path and the current folder", source=path
+            ) from None
         raise ScenarioError(
-            "scenario file not found",
-            source=where or path,
-            problems=[Problem("extends" if where else "file", f"{path} does not exist")],
+            "extends names a missing file",
+            source=where,
+            problems=[
+                Problem(
+                    "extends",
+                    f"expected an existing scenario file; found {path}, which does not exist; "
+                    f"fix the extends path (relative to {where.parent})",
+                )
+            ],
         ) from None
     except OSError as exc:
-        raise ScenarioError(f"cannot read the scenario ({exc.strerror})", source=path) from None
+        raise ScenarioError(
+            f"cannot read the scenario ({exc.strerror}); expected a readable TOML file",
+            source=path,
+        ) from None
     try:
         raw = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -513,7 +603,7 @@ def _read_with_parents(path: Path, *, chain: tuple[Path, ...]) -> tuple[dict[str
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(
-            f"TOML syntax error: {exc}; see https://toml.io for the syntax", source=path
+            "TOML syntax error", source=path, problems=[_toml_problem(exc)]
         ) from None
     _absolute_site_paths(raw, path.parent)
     digest = hashlib.sha256(data)
@@ -524,12 +614,34 @@ def _read_with_parents(path: Path, *, chain: tuple[Path, ...]) -> tuple[dict[str
         raise ScenarioError(
             "bad extends",
             source=path,
-            problems=[Problem("extends", f"expected a file name; found {parent_ref!r}")],
+            problems=[
+                Problem(
+                    "extends",
+                    f"expected a file name in quotes; found {parent_ref!r}; "
+                    'write e.g. extends = "base.toml"',
+                )
+            ],
         )
     parent_path = (path.parent / parent_ref).resolve()
     parent, parent_digest = _read_with_parents(parent_path, chain=(*chain, path))
     digest.update(parent_digest.encode())
     return _deep_merge(parent, raw), digest.hexdigest()
+
+
+_TOML_WHERE = re.compile(
+    r"^(?P<what>.*?)\s*\(at (?P<where>line \d+, column \d+|end of document)\)$"
+)
+
+
+def _toml_problem(exc: tomllib.TOMLDecodeError) -> Problem:
+    text = str(exc)
+    match = _TOML_WHERE.match(text)
+    where, what = (match["where"], match["what"]) if match else ("syntax", text)
+    return Problem(
+        where,
+        f"expected valid TOML; found: {what}; fix the syntax there (quote text values, "
+        "close every quote and bracket, write key = value; see https://toml.io)",
+    )
 
 
 def _absolute_site_paths(raw: dict[str, Any], folder: Path) -> None:
@@ -562,8 +674,9 @@ def _check_site_files(site: object) -> list[Problem]:
             problems.append(
                 Problem(
                     f"site.{key}",
-                    f"layer file {value} does not exist; fix the path "
-                    "(relative to the scenario file) or rebuild the maps with `make maps`",
+                    f"expected an existing layer file; found {value}, which does not exist; "
+                    "fix the path (relative to the scenario file that names it) or rebuild "
+                    "the maps with `make maps`",
                 )
             )
     return problems
@@ -572,25 +685,127 @@ def _check_site_files(site: object) -> list[Problem]:
 def _problems_from(exc: ValidationError) -> list[Problem]:
     problems = []
     for error in exc.errors(include_url=False):
-        loc = [str(part) for part in error["loc"] if not _is_union_branch(part)]
-        where = _dotted(loc) or "scenario"
-        kind = error["type"]
-        if kind == "extra_forbidden":
-            message = f"unknown key {loc[-1]!r}; check the spelling (valid keys: see README)"
-        elif kind == "missing":
-            message = "required, but missing"
-        else:
-            message = str(error["msg"]).removeprefix("Value error, ")
-            if "input" in error and kind not in ("value_error",):
-                message += f"; found {error['input']!r}"
-        problems.append(Problem(where, message))
+        loc = [str(part) for part in error["loc"] if not _is_schema_tag(part)]
+        found = error.get("input")
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, _ProblemsError):
+            problems += [Problem(_dotted([*loc, p.where]), p.message) for p in cause.problems]
+            continue
+        if error["type"] == "extra_forbidden":
+            problems.append(_unknown_key(loc, _short(found)))
+            continue
+        problems.append(Problem(_dotted(loc) or "scenario", _message(error, loc, found)))
     return _dedupe(problems)
 
 
-def _is_union_branch(part: object) -> bool:
+def _message(error: Any, loc: list[str], found: Any) -> str:
+    kind = str(error["type"])
+    ctx = error.get("ctx", {})
+    shown = _short(found)
+    if kind == "missing":
+        return f"required, but missing; add {_add_hint(loc)}"
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    if kind.startswith("int_"):
+        fix = "write it without quotes" if isinstance(found, str) else "write a whole number"
+        return f"expected a whole number; found {shown}; {fix}"
+    if kind == "string_type":
+        return f"expected text in quotes; found {shown}; put the value in quotes"
+    if kind in ("path_type", "path_parsing"):
+        return f'expected a file path in quotes; found {shown}; write e.g. "../maps/site.gpkg"'
+    bounds = {"greater_than": ">", "greater_than_equal": "≥", "less_than": "<"}
+    bounds["less_than_equal"] = "≤"
+    if kind in bounds:
+        limit = next(iter(ctx.values()), "?")
+        share = " (= 100 %)" if kind == "less_than_equal" and limit == 1 else ""
+        return (
+            f"expected a value {bounds[kind]} {limit}{share}; found {shown}; "
+            "change the value to lie in that range"
+        )
+    if kind == "enum":
+        return f"expected one of {ctx.get('expected', '?')}; found {shown}; use one of these"
+    if kind in ("tuple_type", "list_type"):
+        table = loc[0] if loc else "entry"
+        fix = (
+            f"write each entry as its own [[{table}]] table"
+            if table in ("committed", "targets")
+            else "write the values as a list, e.g. [1, 2]"
+        )
+        return f"expected a list; found {shown}; {fix}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a table; found {shown}; write it as a [{_dotted(loc)}] table"
+    if kind in ("string_too_short",):
+        return f"expected non-empty text; found {shown}; fill it in"
+    message = str(error["msg"]).replace("Input should be", "expected", 1)
+    return f"{message}; found {shown}; see the README for this field"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+#: The table each location holds, for listing valid keys in errors.
+_TABLES: dict[str, type[BaseModel]] = {
+    "scenario": ScenarioMeta,
+    "site": SiteFiles,
+    "defaults": ParkAssumptions,
+    "committed": Committed,
+    "targets": Target,
+    "rules": Rules,
+}
+
+
+def _valid_keys(parents: list[str]) -> list[str]:
+    if not parents:
+        top = [k for k in Scenario.model_fields if k not in ("path", "sha256")]
+        return [*top, "extends"]
+    model = ParkAssumptions if parents[0] == "parks" else _TABLES.get(parents[0])
+    if model is None or (parents[0] == "parks" and len(parents) != 2):
+        return []
+    return list(model.model_fields)
+
+
+def _table_name(parents: list[str]) -> str:
+    if not parents:
+        return "the top level"
+    if parents[0] in ("committed", "targets") and len(parents) == 2:
+        return f"[[{parents[0]}]] entry {parents[1]}"
+    return f"[{'.'.join(parents)}]"
+
+
+def _unknown_key(loc: list[str], found: str) -> Problem:
+    key, parents = loc[-1], loc[:-1]
+    valid = _valid_keys(parents)
+    close = difflib.get_close_matches(key, valid, n=1)
+    fix = f"did you mean {close[0]!r}?" if close else "remove it or fix its spelling"
+    expected = f"one of {', '.join(valid)}" if valid else "no such key"
+    return Problem(
+        _dotted(loc),
+        f"unknown key {key!r} in {_table_name(parents)} (= {found}); expected {expected}; {fix}",
+    )
+
+
+def _add_hint(loc: list[str]) -> str:
+    if len(loc) == 1:
+        return f"a [{loc[0]}] table (see scenarios/qingdao_2012.toml)"
+    example = _EXAMPLES.get(loc[-1], "…")
+    return f"'{loc[-1]} = {example}' to {_table_name(loc[:-1])}"
+
+
+_SCHEMA_TAG = re.compile(r"^(function-\w+|nullable|lax-or-strict|json-or-python|union|is-instance)")
+
+
+def _is_schema_tag(part: object) -> bool:
+    # pydantic puts validator and union branches ("function-before[<lambda>(), float]",
+    # "tuple[float, ...]") in error locations; users never wrote those.
+    if isinstance(part, int):
+        return False
     text = str(part)
-    return text in {"float", "tuple[float, ...]", "function-before[<lambda>(), float]"} or (
-        text.startswith(("function-", "tuple["))
+    return (
+        bool(_SCHEMA_TAG.match(text))
+        or text in {"float", "int", "str", "none"}
+        or (text.startswith(("tuple[", "list[", "dict[", "constrained-")))
     )
 
 

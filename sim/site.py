@@ -9,6 +9,7 @@ attributes out of range) is collected and raised as one
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,48 +77,107 @@ def load_site(files: SiteFiles, crs: str, *, source: Path | None = None) -> Site
     SiteError
         Listing every problem found in the layers.
     """
-    parks = _read_layer(files.parks, files.parks_layer, crs, source=source)
-    parcels = _read_layer(files.parcels, files.parcels_layer, crs, source=source)
+    parks = _read_layer(files.parks, files.parks_layer, crs, source=source, key="parks")
+    parcels = _read_layer(files.parcels, files.parcels_layer, crs, source=source, key="parcels")
     land = None
     if files.basemap is not None:
-        land = _read_layer(files.basemap, files.basemap_layer, crs, source=source)
-    site = validate_site(parks, parcels, parks_file=files.parks, parcels_file=files.parcels)
+        land = _read_layer(files.basemap, files.basemap_layer, crs, source=source, key="basemap")
+    site = validate_site(
+        parks,
+        parcels,
+        parks_file=files.parks,
+        parcels_file=files.parcels,
+        parks_layer=files.parks_layer,
+        parcels_layer=files.parcels_layer,
+    )
     return Site(parks=site.parks, parcels=site.parcels, land=land)
 
 
-def _read_layer(path: Path, layer: str, crs: str, *, source: Path | None) -> gpd.GeoDataFrame:
+def _read_layer(
+    path: Path, layer: str, crs: str, *, source: Path | None, key: str
+) -> gpd.GeoDataFrame:
     import pyogrio
+    import pyogrio.errors
+
+    def unreadable(exc: Exception) -> SiteError:
+        return SiteError(
+            "cannot read a site layer",
+            source=source,
+            problems=[
+                Problem(
+                    f"site.{key}",
+                    f"expected a GeoPackage, Shapefile, GeoJSON or other OGR file; found "
+                    f"{path}, which GDAL cannot read ({exc}); fix or re-export the file",
+                )
+            ],
+        )
 
     try:
-        layers = [name for name, _ in pyogrio.list_layers(path)]
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:  # GDAL raises several kinds; all mean "unreadable"
-        raise SiteError(
-            f"cannot open layer file {path} ({exc}); is it a GeoPackage, Shapefile or GeoJSON?",
-            source=source,
-        ) from None
+        raise unreadable(exc) from None
     if layer not in layers and not (len(layers) == 1 and path.suffix.lower() != ".gpkg"):
+        close = difflib.get_close_matches(layer, layers, n=1)
         raise SiteError(
-            f"{path} has no layer {layer!r}; it has {layers}. "
-            "Set the *_layer key in [site] to one of these",
+            "a site layer is missing",
             source=source,
+            problems=[
+                Problem(
+                    f"site.{key}_layer",
+                    f"expected a layer of {path.name}: one of {layers}; found {layer!r}, "
+                    f"which it does not have; set {key}_layer to "
+                    + (f"{close[0]!r}" if close else "one of these"),
+                )
+            ],
         )
     read_layer = layer if layer in layers else layers[0]
-    frame = gpd.read_file(path, layer=read_layer, engine="pyogrio")
+    try:
+        frame = gpd.read_file(path, layer=read_layer, engine="pyogrio")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise unreadable(exc) from None
+    where = f"layer {read_layer}"
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise SiteError(
+            "a layer has no geometry",
+            source=path,
+            problems=[
+                Problem(
+                    where,
+                    f"expected a layer of polygons; found a table without geometry (columns "
+                    f"{list(frame.columns)}); set {key}_layer in [site] to the layer that "
+                    "holds the outlines",
+                )
+            ],
+        )
     if frame.crs is None:
         raise SiteError(
-            f"layer {read_layer!r} has no CRS; expected a projected CRS such as {crs}. "
-            f"Assign it, e.g. `ogr2ogr -a_srs {crs} fixed.gpkg {path.name}`",
+            "a layer has no CRS",
             source=path,
+            problems=[
+                Problem(
+                    where,
+                    f"expected a CRS (projected, such as {crs}); found none; assign the CRS it "
+                    f"was drawn in, e.g. `ogr2ogr -a_srs {crs} fixed.gpkg {path.name}` "
+                    "or QGIS 'Assign projection'",
+                )
+            ],
         )
     layer_crs = CRS.from_user_input(frame.crs)
     if layer_crs.is_geographic and len(frame):
         minx, miny, maxx, maxy = frame.total_bounds
         if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
             raise SiteError(
-                f"layer {read_layer!r} says its CRS is geographic ({layer_crs.to_string()}) but "
-                f"its coordinates ({minx:.0f}, {miny:.0f}) are projected metres; "
-                "assign the CRS it was really drawn in",
+                "a layer's CRS does not match its coordinates",
                 source=path,
+                problems=[
+                    Problem(
+                        where,
+                        f"expected degrees, as its CRS {layer_crs.to_string()} is geographic; "
+                        f"found coordinates like ({minx:.0f}, {miny:.0f}), which are projected "
+                        "metres; assign the CRS it was really drawn in, e.g. "
+                        f"`ogr2ogr -a_srs {crs} fixed.gpkg {path.name}`",
+                    )
+                ],
             )
     if not layer_crs.equals(CRS.from_user_input(crs)):
         frame = frame.to_crs(crs)
@@ -130,6 +190,8 @@ def validate_site(
     *,
     parks_file: Path | str = "parks",
     parcels_file: Path | str = "parcels",
+    parks_layer: str = "parks",
+    parcels_layer: str = "parcels",
 ) -> Site:
     """Check parks and parcels and normalise their attributes.
 
@@ -139,6 +201,8 @@ def validate_site(
         Layers in the same projected CRS.
     parks_file, parcels_file
         Where they came from, named in errors.
+    parks_layer, parcels_layer
+        Their layer names, named in errors.
 
     Returns
     -------
@@ -152,7 +216,7 @@ def validate_site(
     """
     park_problems = _check_parks(parks)
     if park_problems:
-        raise _site_error(parks_file, park_problems)
+        raise _site_error(parks_file, parks_layer, park_problems)
     parks = parks.reset_index(drop=True)
     parks["park_id"] = parks["park_id"].astype(str)
     for column in ("name_zh", "name_en"):
@@ -160,28 +224,27 @@ def validate_site(
             parks[column] = parks["park_id"]
     problems = _check_parcel_attributes(parcels, set(parks["park_id"]))
     if problems:
-        raise _site_error(parcels_file, problems)
+        raise _site_error(parcels_file, parcels_layer, problems)
     parcels = _normalised_parcels(parcels)
     problems = _check_parcel_geometry(parcels, parks)
     if problems:
-        raise _site_error(parcels_file, problems)
+        raise _site_error(parcels_file, parcels_layer, problems)
     return Site(parks=parks, parcels=parcels)
 
 
-def _site_error(path: Path | str, problems: list[Problem]) -> SiteError:
+def _site_error(path: Path | str, layer: str, problems: list[Problem]) -> SiteError:
     shown = problems[:MAX_LISTED]
     if len(problems) > MAX_LISTED:
         shown.append(Problem("…", f"and {len(problems) - MAX_LISTED} more problem(s)"))
-    return SiteError(f"{len(problems)} problem(s) in the layer", source=path, problems=shown)
+    return SiteError(f"{len(problems)} problem(s) in layer {layer!r}", source=path, problems=shown)
 
 
 def _check_parks(parks: gpd.GeoDataFrame) -> list[Problem]:
     if "park_id" not in parks:
-        return [Problem("park_id", f"column missing; the layer has {list(parks.columns)}")]
+        return [_missing_column("park_id", parks)]
     problems = []
     ids = parks["park_id"].astype(str)
-    for dup in sorted(set(ids[ids.duplicated()])):
-        problems.append(Problem(f"park {dup}", "park_id appears more than once; ids must be unique"))
+    problems += _duplicate_ids(ids, "park")
     problems += _geometry_problems(parks.geometry.values, ids.to_numpy(), "park")
     return problems
 
@@ -189,21 +252,17 @@ def _check_parks(parks: gpd.GeoDataFrame) -> list[Problem]:
 def _check_parcel_attributes(parcels: gpd.GeoDataFrame, park_ids: set[str]) -> list[Problem]:
     missing = [c for c in ("parcel_id", "park_id") if c not in parcels]
     if missing:
-        return [
-            Problem(c, f"column missing; the layer has {list(parcels.columns)}") for c in missing
-        ]
+        return [_missing_column(c, parcels) for c in missing]
     problems = []
     ids = parcels["parcel_id"].astype(str)
-    for dup in sorted(set(ids[ids.duplicated()])):
-        problems.append(
-            Problem(f"parcel {dup}", "parcel_id appears more than once; ids must be unique")
-        )
+    problems += _duplicate_ids(ids, "parcel")
     unknown = ~parcels["park_id"].astype(str).isin(park_ids)
     for pid, park in zip(ids[unknown], parcels.loc[unknown, "park_id"], strict=True):
         problems.append(
             Problem(
                 f"parcel {pid}",
-                f"park_id {park!r} is not a park in the parks layer {sorted(park_ids)}",
+                f"expected park_id to be a park of the parks layer, one of {sorted(park_ids)}; "
+                f"found {park!r}; correct the parcel's park_id or add the park to the parks layer",
             )
         )
     if "far_max" in parcels:
@@ -211,16 +270,52 @@ def _check_parcel_attributes(parcels: gpd.GeoDataFrame, park_ids: set[str]) -> l
         bad = far.notna() & ~(far > 0) | (parcels["far_max"].notna() & far.isna())
         for pid, value in zip(ids[bad], parcels.loc[bad, "far_max"], strict=True):
             problems.append(
-                Problem(f"parcel {pid}", f"far_max must be a number > 0; found {value!r}")
+                Problem(
+                    f"parcel {pid}",
+                    f"expected far_max (plot-ratio cap) to be a number > 0; "
+                    f"found {_shown(value)}; "
+                    "set the cap from the parcel's planning conditions, or leave it empty "
+                    "for no cap",
+                )
             )
     if "phase" in parcels:
         phase = pd.to_numeric(parcels["phase"], errors="coerce")
         bad = ~(phase >= 1) | (phase != np.floor(phase))
         for pid, value in zip(ids[bad], parcels.loc[bad, "phase"], strict=True):
             problems.append(
-                Problem(f"parcel {pid}", f"phase must be a whole number ≥ 1; found {value!r}")
+                Problem(
+                    f"parcel {pid}",
+                    f"expected phase to be a whole number ≥ 1 (release order, 1 = first); "
+                    f"found {_shown(value)}; set it to 1 or later",
+                )
             )
     problems += _geometry_problems(parcels.geometry.values, ids.to_numpy(), "parcel")
+    return problems
+
+
+def _shown(value: object) -> str:
+    return "an empty value" if pd.isna(value) else repr(value)  # type: ignore[call-overload]
+
+
+def _missing_column(column: str, frame: gpd.GeoDataFrame) -> Problem:
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    others = [str(c) for c in columns if c not in ("parcel_id", "park_id")]
+    close = difflib.get_close_matches(column, others, n=1, cutoff=0.75)
+    fix = f"rename column {close[0]!r} to {column!r}" if close else f"add a {column} column"
+    return Problem(column, f"expected a {column} column; found only {columns}; {fix}")
+
+
+def _duplicate_ids(ids: pd.Series, kind: str) -> list[Problem]:
+    problems = []
+    counts = ids.value_counts()
+    for dup in sorted(counts.index[counts > 1]):
+        problems.append(
+            Problem(
+                f"{kind} {dup}",
+                f"expected each {kind}_id once; found {dup!r} {counts[dup]} times; "
+                f"give each {kind} its own id",
+            )
+        )
     return problems
 
 
@@ -229,13 +324,22 @@ def _geometry_problems(geoms: np.ndarray, ids: np.ndarray, kind: str) -> list[Pr
     missing = shapely.is_missing(geoms)
     empty = ~missing & shapely.is_empty(geoms)
     for pid in ids[missing | empty]:
-        problems.append(Problem(f"{kind} {pid}", "geometry is empty; draw it or drop the row"))
+        problems.append(
+            Problem(
+                f"{kind} {pid}",
+                f"expected a polygon; found an empty geometry; draw the {kind} or drop the row",
+            )
+        )
     present = ~(missing | empty)
     types = shapely.get_type_id(geoms)
     polygonal = np.isin(types, [3, 6])  # Polygon, MultiPolygon
     for pid, geom in zip(ids[present & ~polygonal], geoms[present & ~polygonal], strict=True):
         problems.append(
-            Problem(f"{kind} {pid}", f"expected a polygon; found a {geom.geom_type}")
+            Problem(
+                f"{kind} {pid}",
+                f"expected a polygon; found a {geom.geom_type}, which has no area; "
+                f"draw the {kind} as a polygon",
+            )
         )
     check = present & polygonal
     invalid = check & ~shapely.is_valid(geoms)
@@ -243,8 +347,9 @@ def _geometry_problems(geoms: np.ndarray, ids: np.ndarray, kind: str) -> list[Pr
         problems.append(
             Problem(
                 f"{kind} {pid}",
-                f"invalid geometry ({shapely.is_valid_reason(geom)}); repair it, e.g. "
-                "with QGIS 'Fix geometries' or shapely.make_valid, or `parksim init`",
+                f"expected a valid polygon; found an invalid one "
+                f"({shapely.is_valid_reason(geom)}); repair it, e.g. with QGIS "
+                "'Fix geometries' or shapely.make_valid",
             )
         )
     return problems
@@ -278,9 +383,9 @@ def _check_parcel_geometry(parcels: gpd.GeoDataFrame, parks: gpd.GeoDataFrame) -
         problems.append(
             Problem(
                 f"parcel {ids[i]}",
-                f"lies {outside[i]:,.0f} m² ({share:.0%}) outside its park "
-                f"{parcels['park_id'].iat[i]!r}; redraw it inside the park outline "
-                "or assign it to the park it lies in",
+                f"expected to lie inside its park {parcels['park_id'].iat[i]!r}; found "
+                f"{outside[i]:,.0f} m² ({share:.0%}) of it outside; redraw it inside the "
+                "park outline or assign it to the park it lies in",
             )
         )
     tree = shapely.STRtree(geoms)
@@ -293,8 +398,8 @@ def _check_parcel_geometry(parcels: gpd.GeoDataFrame, parks: gpd.GeoDataFrame) -
             problems.append(
                 Problem(
                     f"parcel {ids[i]}",
-                    f"overlaps parcel {ids[j]} by {area:,.0f} m²; parcels must not overlap — "
-                    "cut one of them back to the shared edge",
+                    f"expected no overlap with other parcels; found it overlaps parcel "
+                    f"{ids[j]} by {area:,.0f} m²; cut one of them back to the shared edge",
                 )
             )
     return problems

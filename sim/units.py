@@ -13,6 +13,9 @@ from __future__ import annotations
 import enum
 import functools
 import re
+import unicodedata
+from typing import Any
+
 import pint
 
 from sim.errors import UnitError
@@ -42,23 +45,31 @@ ren = [] = 人 = worker = workers = person = persons
 """
 
 # "m2", "km2", "m^2" and "m²" all mean square metres; pint wants "m**2".
-_POWER = re.compile(r"(?<=[A-Za-z²])(\^|\*\*)?([23])\b")
+# The look-behind keeps scientific notation ("1e3") from being read as "1e**3".
+_POWER = re.compile(r"(?<=[A-Za-z²])(?<!\d[eE])(\^|\*\*)?([23])\b")
+# "1000万m2": 万/亿 run straight into a unit; pint needs a space between them.
+_MULTIPLIER = re.compile(r"(万|亿)(?=[A-Za-z])")
 _SUPERSCRIPT = str.maketrans({"²": "2", "³": "3"})
-_FULLWIDTH = str.maketrans({"／": "/", "％": "%", "　": " ", "（": "(", "）": ")"})
+# Thousands separators as planners type them: "1,200 亩" (not "1,2", which is ambiguous).
+_THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?!\d))")
 
 
 def _normalise(text: str) -> str:
-    text = text.translate(_FULLWIDTH).strip()
     # Keep the named Chinese units that contain ² intact; expand the rest.
     text = text.replace("万m²", "万平方米").replace("km²", "km2").replace("m²", "m2")
+    # NFKC folds full-width digits, letters and punctuation (１２００, ｋｍ２, ／, ％, the
+    # ideographic space) and ㎡ into their ASCII forms, which pint understands.
+    text = unicodedata.normalize("NFKC", text).strip()
+    text = _THOUSANDS.sub("", text)
     text = text.translate(_SUPERSCRIPT)
+    text = _MULTIPLIER.sub(r"\1 ", text)
     text = _POWER.sub(lambda m: f"**{m.group(2)}", text)
     text = text.replace("%", " percent")
     return text
 
 
 @functools.cache
-def registry() -> pint.UnitRegistry:
+def registry() -> pint.UnitRegistry[Any]:
     """Return the shared unit registry with parksim's Chinese definitions.
 
     Returns
@@ -66,7 +77,9 @@ def registry() -> pint.UnitRegistry:
     pint.UnitRegistry
         A registry that knows 亩, 公顷, 平方公里, 万, 亿, 元, 万元, 亿元 and 年.
     """
-    ureg = pint.UnitRegistry(preprocessors=[_normalise], autoconvert_offset_to_baseunit=True)
+    ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(
+        preprocessors=[_normalise], autoconvert_offset_to_baseunit=True
+    )
     for line in _DEFINITIONS.strip().splitlines():
         ureg.define(line)
     return ureg
@@ -75,15 +88,36 @@ def registry() -> pint.UnitRegistry:
 class Dimension(enum.Enum):
     """The kinds of quantity a scenario field may hold, each with its SI unit."""
 
-    AREA = ("m**2", "an area, e.g. '80 ha', '1200 亩', '17 km2' or '100万 m2'")
-    MONEY = ("yuan", "an amount of money, e.g. '2200 亿元' or '500 万元'")
-    MONEY_PER_AREA = ("yuan / m**2", "money per area, e.g. '6500 元/m2' or '4000 万元/ha'")
-    DURATION = ("year", "a duration, e.g. '3 years' or '3 年'")
-    RATIO = ("dimensionless", "a plain number or percentage, e.g. 0.9 or '90 %'")
+    AREA = (
+        "m**2",
+        "an area, e.g. '80 ha', '1200 亩', '17 km2' or '100万 m2'",
+        "an area unit: m2, 万 m2, ha, 亩 or km2",
+    )
+    MONEY = (
+        "yuan",
+        "an amount of money, e.g. '2200 亿元' or '500 万元'",
+        "a money unit: 元, 万元 or 亿元",
+    )
+    MONEY_PER_AREA = (
+        "yuan / m**2",
+        "money per area, e.g. '6500 元/m2' or '4000 万元/ha'",
+        "a money-per-area unit: 元/m2, 万元/ha, 亿元/ha or 万元/亩",
+    )
+    DURATION = (
+        "year",
+        "a duration, e.g. '3 years' or '3 年'",
+        "years: a plain number or '3 年'",
+    )
+    RATIO = (
+        "dimensionless",
+        "a plain number or percentage, e.g. 0.9 or '90 %'",
+        "a plain number or a percentage",
+    )
 
-    def __init__(self, si_unit: str, example: str) -> None:
+    def __init__(self, si_unit: str, example: str, units: str) -> None:
         self.si_unit = si_unit
         self.example = example
+        self.units = units
 
 
 def parse_quantity(value: object, dimension: Dimension, *, field: str = "value") -> float:
@@ -133,49 +167,78 @@ def quantity_to_si(value: object, dimension: Dimension) -> float:
     Validators that know the field path themselves (pydantic) use this one.
     """
     if isinstance(value, bool):
-        raise ValueError(f"expected {dimension.example}; found the boolean {value!r}")
+        raise ValueError(
+            f"expected {dimension.example}; found the boolean {value!r}; "
+            f"write a number, or a quoted number with {dimension.units}"
+        )
     if isinstance(value, int | float):
         if dimension in (Dimension.RATIO, Dimension.DURATION):
             return float(value)
         raise ValueError(
-            f"expected {dimension.example}; found the bare number {value!r}. "
-            f'Write the unit, e.g. "{value} {_default_unit(dimension)}"'
+            f"expected {dimension.example}; found the bare number {value!r}; "
+            f"write the unit in quotes, e.g. {_with_units(value, dimension)}"
         )
     if not isinstance(value, str):
-        raise ValueError(f"expected {dimension.example}; found {type(value).__name__} {value!r}")
-    ureg = registry()
-    try:
-        quantity = ureg.Quantity(value)
-    except (pint.errors.PintError, SyntaxError, ValueError, TypeError, AttributeError) as exc:
         raise ValueError(
-            f"cannot read {value!r} as a quantity ({exc}); expected {dimension.example}"
+            f"expected {dimension.example}; found {_kind(value)} {value!r}; "
+            f"write a number, or a quoted number with {dimension.units}"
+        )
+    ureg = registry()
+    if not re.search(r"\d", unicodedata.normalize("NFKC", value)):
+        raise ValueError(
+            f"expected {dimension.example}; found {value!r}, which has no number; "
+            f"write a number followed by {dimension.units}"
+        )
+    try:
+        quantity: Any = ureg.Quantity(value)
+    except Exception:  # pint raises many kinds (syntax, undefined unit, …); all mean unreadable
+        raise ValueError(
+            f"expected {dimension.example}; found {value!r}, which is not a number with a "
+            f"known unit; write a number followed by {dimension.units}"
         ) from None
+    if not isinstance(quantity, pint.Quantity) or not isinstance(quantity.magnitude, int | float):
+        raise ValueError(
+            f"expected {dimension.example}; found {value!r}, which is not a single number "
+            f"with a unit; write a number followed by {dimension.units}"
+        )
     if quantity.dimensionless:
         if dimension is Dimension.RATIO:
             return float(quantity.to("dimensionless").magnitude)
         if dimension is Dimension.DURATION and not quantity.unit_items():
             return float(quantity.magnitude)
-        raise ValueError(f"expected {dimension.example}; found {value!r}, which has no unit")
+        raise ValueError(
+            f"expected {dimension.example}; found {value!r}, which has no unit; "
+            f"add {dimension.units}"
+        )
     target = ureg.Unit(dimension.si_unit)
     if quantity.dimensionality != target.dimensionality:
         raise ValueError(
             f"expected {dimension.example}; found {value!r}, which is "
-            f"{_describe(quantity.dimensionality)}"
+            f"{_describe(quantity.dimensionality)}; use {dimension.units}"
         )
     return float(quantity.to(target).magnitude)
 
 
-def _default_unit(dimension: Dimension) -> str:
-    return {
-        Dimension.AREA: "ha",
-        Dimension.MONEY: "万元",
-        Dimension.MONEY_PER_AREA: "元/m2",
-    }.get(dimension, "")
+def _kind(value: object) -> str:
+    return {"list": "a list", "dict": "a table", "tuple": "a list"}.get(
+        type(value).__name__, f"a {type(value).__name__}"
+    )
+
+
+def _with_units(value: float, dimension: Dimension) -> str:
+    examples = {
+        Dimension.AREA: ("m2", "ha"),
+        Dimension.MONEY: ("元", "万元"),
+        Dimension.MONEY_PER_AREA: ("元/m2", "万元/ha"),
+    }.get(dimension, ("ha",))
+    return " or ".join(f'"{value} {unit}"' for unit in examples)
 
 
 def _describe(dimensionality: pint.util.UnitsContainer) -> str:
     known: dict[str, str] = {
         "[length] ** 2": "an area",
+        "[mass]": "a mass",
+        "[length] ** 3": "a volume",
         "[length]": "a length",
         "[currency]": "money",
         "[currency] / [length] ** 2": "money per area",
