@@ -136,7 +136,8 @@ def prepare(scenario: Scenario, site: Site) -> Inputs:
     problems = [
         Problem(
             f"parks.{pid}",
-            f"unknown park {pid!r}; the parks layer has {list(park_ids)}",
+            f"unknown park {pid!r}; the parks layer has {list(park_ids)} — rename the "
+            "table to one of these or add the park to the parks layer",
         )
         for pid in scenario.parks
         if pid not in park_ids
@@ -171,7 +172,11 @@ def prepare(scenario: Scenario, site: Site) -> Inputs:
         j = index.get(item.parcel)
         if j is None:
             problems.append(
-                Problem(f"committed[{i}].parcel", f"unknown parcel {item.parcel!r} in the site")
+                Problem(
+                    f"committed[{i}].parcel",
+                    f"unknown parcel {item.parcel!r}; use a parcel_id from "
+                    f"{scenario.site.parcels.name} or drop the entry",
+                )
             )
             continue
         cap = area[j] * far_max[j]
@@ -187,6 +192,7 @@ def prepare(scenario: Scenario, site: Site) -> Inputs:
         committed_start[j] = item.start_year
         committed_floor[j] = item.floor
         committed_phases[j] = item.phases
+    problems = list(dict.fromkeys(problems))  # a [defaults] gap is found once per park
     if problems:
         raise ScenarioError(
             f"{len(problems)} problem(s) binding the scenario to its site",
