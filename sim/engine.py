@@ -413,6 +413,17 @@ def _account(
         * par["land_price"][:, None, :]
     )
     investment = construction + fitout + land
+    # Spending before the base year (projects already under way), per parcel.
+    n_build = build_years[:, 0]  # (D, P, 1)
+    years_before = np.clip(base - phase_start, 0.0, n_build)
+    years_before = np.where(np.isnan(phase_start), 0.0, years_before)
+    earlier = (years_before / n_build * phase_floor[:, :, None]).sum(axis=2) * par[
+        "construction_cost"
+    ]
+    earlier += np.where(phase_done < base, phase_floor[:, :, None], 0.0).sum(axis=2) * par[
+        "fitout_cost"
+    ]
+    earlier += np.where(release < base, inputs.area_m2 * par["land_price"], 0.0)
 
     n_done = completed.sum(axis=3)
     released = release[:, None, :] <= years[None, :, None]
@@ -449,4 +460,5 @@ def _account(
         release_year=release,
         start_year=first_start,
         completion_year=completion,
+        investment_before_base_cny=earlier,
     )

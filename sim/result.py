@@ -84,6 +84,9 @@ class Result:
     release_year, start_year, completion_year
         Year the parcel was released, its first phase started, and its last phase
         completed, ``(D, P)``; NaN where not reached by the horizon.
+    investment_before_base_cny
+        Investment spent on each parcel before the base year (projects already under
+        way), ``(D, P)``; the ``investment_cny`` series covers the simulated years only.
     """
 
     scenario_name: str
@@ -97,6 +100,7 @@ class Result:
     release_year: FloatArray
     start_year: FloatArray
     completion_year: FloatArray
+    investment_before_base_cny: FloatArray
     _park_cache: dict[str, FloatArray] = field(default_factory=dict, repr=False)
 
     @property

@@ -241,3 +241,18 @@ def test_same_inputs_same_output(tiny_dir: Path) -> None:
     first, second = simulate(scenario, site), simulate(scenario, site)
     for name in first.series:
         assert np.array_equal(first.series[name], second.series[name])
+
+
+def test_investment_before_base_year(write_scenario) -> None:
+    from tests.conftest import TINY_TOML
+
+    # Q1 (1 ha, park B) committed from 2011: phase 1 builds 2011–2012, phase 2 2012–2013.
+    text = TINY_TOML.replace("start_year = 2013", "start_year = 2011")
+    scenario = load_scenario(write_scenario(text))
+    result = simulate(scenario, load_site(scenario.site, scenario.scenario.crs))
+    q1 = list(result.parcel_ids).index("Q1")
+    # before 2012: land 10,000 m² × 500; half of phase 1's construction 10,000 × 4,000 / 2
+    assert result.investment_before_base_cny[0, q1] == pytest.approx(10_000 * 500 + 2e7)
+    invest_b = park_series(result, "investment_cny", "B")
+    total = result.investment_before_base_cny[0, q1] + sum(invest_b)
+    assert total == pytest.approx(10_000 * 500 + 20_000 * (4000 + 1000))

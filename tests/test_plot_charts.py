@@ -47,6 +47,7 @@ def make_result(draws: int = 1) -> Result:
         release_year=nan,
         start_year=nan,
         completion_year=nan,
+        investment_before_base_cny=np.zeros_like(nan),
     )
 
 
