@@ -61,6 +61,8 @@ PARK_FIELDS = (
     "fitout_cost",
     "m2_per_worker",
 )
+#: Scenario field each engine parameter comes from, where the names differ.
+PARK_FIELD_SOURCES = {"max_floor_per_phase_m2": "max_floor_per_phase"}
 _EPS = 1e-6  # m²: cumulative sums of areas are compared with this slack
 
 

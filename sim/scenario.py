@@ -27,6 +27,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    PlainValidator,
     Field,
     ValidationError,
     ValidationInfo,
@@ -35,6 +36,7 @@ from pydantic import (
 )
 
 from sim.errors import Problem, ScenarioError
+from sim.uncertainty import Distribution, parse_uncertain, point_value
 from sim.units import Dimension, quantity_to_si
 
 if sys.version_info >= (3, 11):
@@ -44,6 +46,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 __all__ = [
     "Committed",
+    "Market",
     "Metric",
     "ParkAssumptions",
     "ParkParams",
@@ -52,6 +55,7 @@ __all__ = [
     "SiteFiles",
     "Target",
     "load_scenario",
+    "park_assumption",
     "resolve_park",
 ]
 
@@ -164,32 +168,55 @@ def _yearly_area(value: object) -> tuple[float, ...]:
     return tuple(parsed)
 
 
-#: One area for every year, or a list with one area per simulated year.
-YearlyArea = Annotated[tuple[float, ...], BeforeValidator(_yearly_area)]
+def _yearly_area_or_distribution(value: object) -> tuple[float, ...] | Distribution:
+    if isinstance(value, Mapping | Distribution):
+        return parse_uncertain(value, Dimension.AREA, ge=0)  # type: ignore[return-value]
+    return _yearly_area(value)
+
+
+def _uncertain(
+    dimension: Dimension, *, gt: float | None = None, ge: float | None = None, le: float | None = None
+) -> PlainValidator:
+    return PlainValidator(lambda value: parse_uncertain(value, dimension, gt=gt, ge=ge, le=le))
+
+
+#: One area for every year, a list with one area per simulated year, or a distribution
+#: of the level (every year scaled alike).
+YearlyArea = Annotated[
+    tuple[float, ...] | Distribution, PlainValidator(_yearly_area_or_distribution)
+]
+#: Park assumptions that may be a point or a distribution (see :mod:`sim.uncertainty`).
+UPositiveRatio = Annotated[float | Distribution, _uncertain(Dimension.RATIO, gt=0)]
+UYears = Annotated[float | Distribution, _uncertain(Dimension.DURATION, ge=0)]
+UPositiveYears = Annotated[float | Distribution, _uncertain(Dimension.DURATION, gt=0)]
+UPositiveArea = Annotated[float | Distribution, _uncertain(Dimension.AREA, gt=0)]
+UShare = Annotated[float | Distribution, _uncertain(Dimension.RATIO, gt=0, le=1)]
+UMoneyPerArea = Annotated[float | Distribution, _uncertain(Dimension.MONEY_PER_AREA, ge=0)]
+UGrowth = Annotated[float | Distribution, _uncertain(Dimension.RATIO, gt=-1)]
 
 
 class ParkAssumptions(_Model):
     """A park's assumptions as written: every field optional (``[defaults]`` or ``[parks.<id>]``).
 
     Year-varying fields (land supply, demand) take one value, or a list with one value
-    per simulated year.
+    per simulated year. Any field may instead be a distribution (:mod:`sim.uncertainty`).
     """
 
     name: str | None = None
     land_supply_per_year: YearlyArea | None = None
     demand_per_year: YearlyArea | None = None
-    plot_ratio: PositiveRatio | None = None
-    start_lag_years: Years | None = None
-    duration_years: PositiveYears | None = None
-    max_floor_per_phase: PositiveArea | None = None
-    occupancy_ramp_years: Years | None = None
-    occupancy_ceiling: Share | None = None
-    revenue_per_m2: MoneyPerArea | None = None
-    revenue_growth: Annotated[Ratio, Field(gt=-1)] | None = None
-    land_price: MoneyPerArea | None = None
-    construction_cost: MoneyPerArea | None = None
-    fitout_cost: MoneyPerArea | None = None
-    m2_per_worker: PositiveArea | None = None
+    plot_ratio: UPositiveRatio | None = None
+    start_lag_years: UYears | None = None
+    duration_years: UPositiveYears | None = None
+    max_floor_per_phase: UPositiveArea | None = None
+    occupancy_ramp_years: UYears | None = None
+    occupancy_ceiling: UShare | None = None
+    revenue_per_m2: UMoneyPerArea | None = None
+    revenue_growth: UGrowth | None = None
+    land_price: UMoneyPerArea | None = None
+    construction_cost: UMoneyPerArea | None = None
+    fitout_cost: UMoneyPerArea | None = None
+    m2_per_worker: UPositiveArea | None = None
 
 
 class ParkParams(_Model):
@@ -321,6 +348,24 @@ class Target(_Model):
         return data
 
 
+class Market(_Model):
+    """The shared market (``[market]``): yearly demand shocks common to all parks.
+
+    Each park's demand in a year is multiplied by ``exp(sd·z − sd²/2)`` (mean one),
+    where ``z = √ρ·Z_year + √(1−ρ)·ε_park,year`` with standard normal ``Z`` (one draw
+    per year, shared by every park) and ``ε`` (own to the park): parks' log-factors
+    correlate with ``ρ = correlation``. Applies to Monte Carlo runs only.
+    """
+
+    demand_sd: Annotated[float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))] = (
+        Field(ge=0, le=2)
+    )
+    correlation: Annotated[
+        float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))
+    ] = Field(default=0.8, ge=0, le=1)
+    source: str = ""
+
+
 class Rules(_Model):
     """Admission rules (``[rules]``): thresholds a project must reach."""
 
@@ -343,6 +388,7 @@ class Scenario(_Model):
     committed: tuple[Committed, ...] = ()
     targets: tuple[Target, ...] = ()
     rules: Rules = Rules()
+    market: Market | None = None
 
     @property
     def name(self) -> str:
@@ -392,7 +438,7 @@ class Scenario(_Model):
         for table, assumptions in tables:
             for key in _YEARLY:
                 values = getattr(assumptions, key)
-                if values is not None and len(values) not in (1, n_years):
+                if isinstance(values, tuple) and len(values) not in (1, n_years):
                     problems.append(
                         Problem(
                             f"{table}.{key}",
@@ -433,9 +479,15 @@ def resolve_park(scenario: Scenario, park_id: str, *, park_name: str = "") -> Pa
         Listing every assumption that is neither in ``[parks.<park_id>]`` nor in
         ``[defaults]``, and every yearly list of the wrong length.
     """
-    own = scenario.parks.get(park_id, ParkAssumptions())
-    own_values = own.model_dump(exclude_none=True)
-    merged = {**scenario.defaults.model_dump(exclude_none=True), **own_values}
+    own_values = _given(scenario.parks.get(park_id, ParkAssumptions()))
+    merged = {**_given(scenario.defaults), **own_values}
+    merged = {
+        key: value if key in _YEARLY or key == "name" else point_value(value)
+        for key, value in merged.items()
+    }
+    for key in _YEARLY:
+        if isinstance(merged.get(key), Distribution):
+            merged[key] = (merged[key].point(),)
     problems = [
         Problem(
             f"parks.{park_id}.{key}",
@@ -499,6 +551,38 @@ def resolve_park(scenario: Scenario, park_id: str, *, park_name: str = "") -> Pa
         fitout_cost=merged["fitout_cost"],
         m2_per_worker=merged["m2_per_worker"],
     )
+
+
+def _given(assumptions: ParkAssumptions) -> dict[str, Any]:
+    return {
+        name: getattr(assumptions, name)
+        for name in ParkAssumptions.model_fields
+        if getattr(assumptions, name) is not None
+    }
+
+
+def park_assumption(
+    scenario: Scenario, park_id: str, name: str
+) -> float | tuple[float, ...] | Distribution | str | None:
+    """Return one assumption of a park as written (the park's own, else ``[defaults]``).
+
+    Parameters
+    ----------
+    scenario
+        The loaded scenario.
+    park_id
+        The park.
+    name
+        A field of :class:`ParkAssumptions`.
+
+    Returns
+    -------
+    float, tuple, Distribution, str or None
+        ``None`` where neither table sets it.
+    """
+    own = scenario.parks.get(park_id)
+    value = getattr(own, name) if own is not None else None
+    return value if value is not None else getattr(scenario.defaults, name)
 
 
 _EXAMPLES = {
