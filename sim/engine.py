@@ -40,7 +40,7 @@ from sim.result import Result, Status
 from sim.scenario import ParkParams, Scenario, resolve_park
 from sim.site import Site
 
-__all__ = ["Inputs", "prepare", "run", "simulate"]
+__all__ = ["Inputs", "prepare", "run", "run_parks", "simulate"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -86,9 +86,10 @@ class Inputs:
         Per parcel ``(P,)``: start year of a committed project (NaN = not committed),
         its floor (m²) and number of phases.
     park
-        Park parameters by name (see :data:`PARK_FIELDS`), each ``(D, K)``.
+        Park parameters by name (see :data:`PARK_FIELDS`), each ``(D, K)``, or ``(1, K)``
+        where a parameter is the same in every draw.
     land_supply_m2, demand_m2
-        Yearly park budgets ``(D, K, Y)``.
+        Yearly park budgets ``(D, K, Y)`` (or ``(1, K, Y)``).
     """
 
     name: str
@@ -108,8 +109,9 @@ class Inputs:
 
     @property
     def draws(self) -> int:
-        """Size of the leading draw axis of the park parameters."""
-        return int(self.land_supply_m2.shape[0])
+        """Number of draws: the longest leading axis (parameters that do not vary keep 1)."""
+        leading = [v.shape[0] for v in self.park.values()]
+        return int(max(self.land_supply_m2.shape[0], self.demand_m2.shape[0], *leading))
 
 
 def prepare(scenario: Scenario, site: Site) -> Inputs:
@@ -262,113 +264,280 @@ def simulate(scenario: Scenario, site: Site) -> Result:
     return run(prepare(scenario, site))
 
 
+def _build(inputs: Inputs, parcels: IntArray) -> tuple[FloatArray, IntArray, FloatArray]:
+    """Capacity, number of phases and floor per phase of some parcels, ``(D, n)`` each."""
+    park = inputs.parcel_park[parcels]
+    plot_ratio = inputs.park["plot_ratio"][:, park]
+    far_max = inputs.far_max[parcels]
+    far = np.where(np.isnan(far_max), plot_ratio, np.minimum(far_max, plot_ratio))
+    start = inputs.committed_start[parcels]
+    committed = np.isfinite(start)
+    capacity = np.where(committed, inputs.committed_floor[parcels], inputs.area_m2[parcels] * far)
+    per_phase = inputs.park["max_floor_per_phase_m2"][:, park]
+    n_phases = np.where(
+        committed,
+        inputs.committed_phases[parcels],
+        np.ceil(capacity / per_phase - 1e-9).astype(np.int64),
+    )
+    n_phases = np.where(capacity > 0, np.maximum(n_phases, 0), 0)
+    phase_floor = np.divide(capacity, n_phases, out=np.zeros_like(capacity), where=n_phases > 0)
+    return capacity, n_phases, phase_floor
+
+
+@dataclass(frozen=True)
+class _Queue:
+    """What the release queue did, for the parcels that can enter it by the horizon.
+
+    Attributes
+    ----------
+    parcels
+        Queued parcels that some draw releases by the horizon, in queue order (park by
+        park); the others can change nothing and are left out of the yearly loop.
+    released_area
+        Land released per park and simulated year ``(D, K, Y)``.
+    started_floor
+        Floor the queue started per park and simulated year ``(D, K, Y)``.
+    release
+        Release year ``(D, Q)`` (NaN = not released), when asked to record.
+    starts
+        Whether each queued parcel started a phase, per year ``(Y, D, Q)``, when asked.
+    """
+
+    parcels: IntArray
+    released_area: FloatArray
+    started_floor: FloatArray
+    release: FloatArray | None
+    starts: npt.NDArray[np.bool_] | None
+
+
+def _run_queue(inputs: Inputs, committed_started: FloatArray, *, record: bool) -> _Queue:
+    years = inputs.years.astype(float)
+    n_years, n_draws, n_parks = years.size, inputs.draws, len(inputs.park_ids)
+    pk = inputs.parcel_park
+    queued = ~np.isfinite(inputs.committed_start)
+    order = np.lexsort((inputs.queue_rank, pk))
+    order = order[queued[order]]
+    # Cumulative area of the queue up to and including each parcel, within its park.
+    running = np.cumsum(inputs.area_m2[order])
+    seg = np.searchsorted(pk[order], np.arange(n_parks + 1))
+    cum_area = running - np.concatenate([[0.0], running])[seg[pk[order]]]
+    supply = np.broadcast_to(inputs.land_supply_m2, (n_draws, n_parks, n_years))
+    cum_supply = np.cumsum(supply, axis=2)
+    reachable = cum_area <= cum_supply[:, :, -1].max(axis=0)[pk[order]] + _EPS
+    parcels, cum_area = order[reachable], cum_area[reachable]
+    bounds = np.searchsorted(pk[parcels], np.arange(n_parks + 1))
+
+    # Release: the queue up to a parcel is out once cumulative supply covers its
+    # cumulative area. n_released[d, k, t] counts a park's parcels out by year t.
+    n_released = np.zeros((n_draws, n_parks, n_years), dtype=np.int64)
+    released_area = np.zeros((n_draws, n_parks, n_years))
+    for k in range(n_parks):
+        block = cum_area[bounds[k] : bounds[k + 1]]
+        count = np.searchsorted(block, cum_supply[:, k, :] + _EPS, side="right")
+        n_released[:, k, :] = count
+        total = np.where(count > 0, np.concatenate([[0.0], block])[count], 0.0)
+        released_area[:, k, :] = np.diff(total, axis=1, prepend=0.0)
+    # Parcels out by year − lag are ready to start in year.
+    lag = np.ceil(inputs.park["start_lag_years"] - 1e-9).astype(np.int64)  # (1 or D, K)
+    source = np.arange(n_years)[None, None, :] - lag[:, :, None]
+    n_ready = np.where(
+        source >= 0,
+        np.take_along_axis(
+            np.broadcast_to(n_released, (n_draws, n_parks, n_years)),
+            np.broadcast_to(np.maximum(source, 0), (n_draws, n_parks, n_years)),
+            axis=2,
+        ),
+        0,
+    )
+
+    # Arrays are (parcel, draw) here: a park's parcels are a contiguous block of rows and
+    # the running sums run down rows of contiguous draws.
+    _, n_phases, phase_floor = (a.T for a in _build(inputs, parcels))  # (Q, 1 or D)
+    remaining = np.array(np.broadcast_to(n_phases, (parcels.size, n_draws)), dtype=np.int16)
+    room = np.maximum(inputs.demand_m2 - committed_started, 0.0)  # (D, K, Y)
+    started_floor = np.zeros((n_draws, n_parks, n_years))
+    starts = np.zeros((n_years, n_draws, parcels.size), dtype=bool) if record else None
+    first_open = bounds[:-1].copy()  # rows before it have started every phase in every draw
+    for t in range(n_years):
+        for k in range(n_parks):  # parks, not parcels: a handful of blocks
+            lo = first_open[k]
+            hi = bounds[k] + int(n_ready[:, k, t].max())
+            if lo >= hi:
+                continue
+            row = np.arange(lo - bounds[k], hi - bounds[k])[:, None]
+            eligible = (row < n_ready[None, :, k, t]) & (remaining[lo:hi] > 0)
+            cumulative = np.where(eligible, phase_floor[lo:hi], 0.0)
+            np.cumsum(cumulative, axis=0, out=cumulative)
+            fits = cumulative <= room[None, :, k, t] + _EPS
+            starting = fits & eligible
+            remaining[lo:hi] -= starting
+            # First come, first served: what starts is a prefix of the queue, so the
+            # floor started is the running sum at the last row that fits.
+            started_floor[:, k, t] = np.where(fits, cumulative, 0.0).max(axis=0)
+            if starts is not None:
+                starts[t][:, lo:hi] = starting.T
+            open_rows = np.flatnonzero(remaining[lo:hi].any(axis=1))
+            first_open[k] = lo + (int(open_rows[0]) if open_rows.size else hi - lo)
+    release = None
+    if record:
+        release = np.full((n_draws, parcels.size), np.nan)
+        for k in range(n_parks):
+            lo, hi = bounds[k], bounds[k + 1]
+            row = np.arange(hi - lo)[None, :, None]
+            first = (n_released[:, k, None, :] <= row).sum(axis=2)  # years still waiting
+            release[:, lo:hi] = np.where(first < n_years, years[np.minimum(first, n_years - 1)], np.nan)
+    return _Queue(
+        parcels=parcels,
+        released_area=released_area,
+        started_floor=started_floor,
+        release=release,
+        starts=starts,
+    )
+
+
+def _committed_starts(inputs: Inputs, first_year: float, n_years: int) -> FloatArray:
+    """Floor committed projects start per park and year from ``first_year``, ``(1, K, T)``."""
+    out = np.zeros((1, len(inputs.park_ids), n_years))
+    committed = np.flatnonzero(np.isfinite(inputs.committed_start))
+    phases = inputs.committed_phases[committed]
+    floor = inputs.committed_floor[committed] / np.maximum(phases, 1)
+    for phase in range(int(phases.max(initial=0))):
+        t = (inputs.committed_start[committed] + phase - first_year).astype(np.int64)
+        live = (phase < phases) & (t >= 0) & (t < n_years)
+        np.add.at(out[0], (inputs.parcel_park[committed[live]], t[live]), floor[live])
+    return out
+
+
+def _committed_land(inputs: Inputs, first_year: float, n_years: int) -> FloatArray:
+    """Land of committed projects per park in their start year from ``first_year``."""
+    out = np.zeros((1, len(inputs.park_ids), n_years))
+    parcels = np.flatnonzero(np.isfinite(inputs.committed_start))
+    t = (inputs.committed_start[parcels] - first_year).astype(np.int64)
+    live = (t >= 0) & (t < n_years)
+    np.add.at(out[0], (inputs.parcel_park[parcels[live]], t[live]), inputs.area_m2[parcels[live]])
+    return out
+
+
 def run(inputs: Inputs) -> Result:
-    """Advance all parcels and draws year by year.
+    """Advance all parcels and draws year by year, keeping every parcel's history.
 
     Parameters
     ----------
     inputs
-        Arrays from :func:`prepare` (or sampled ones with more draws).
+        Arrays from :func:`prepare` (or sampled ones with a few draws).
 
     Returns
     -------
     Result
+        Per-parcel series ``(D, Y, P)``; for many draws use :func:`run_parks`.
     """
     years = inputs.years.astype(float)
-    n_draws, n_parks = inputs.draws, len(inputs.park_ids)
-    n_parcels = inputs.parcel_ids.size
-    pk = inputs.parcel_park
-    par = {name: values[:, pk] for name, values in inputs.park.items()}  # (D, P)
-
-    committed = np.isfinite(inputs.committed_start)
-    far = np.where(
-        np.isnan(inputs.far_max), par["plot_ratio"], np.minimum(inputs.far_max, par["plot_ratio"])
-    )
-    capacity = np.where(committed, inputs.committed_floor, inputs.area_m2 * far)  # (D, P)
-    n_phases = np.where(
-        committed,
-        inputs.committed_phases,
-        np.ceil(capacity / par["max_floor_per_phase_m2"] - 1e-9).astype(np.int64),
-    )
-    n_phases = np.maximum(n_phases, 0)
-    n_phases[capacity <= 0] = 0
+    committed_started = _committed_starts(inputs, years[0], years.size)
+    queue = _run_queue(inputs, committed_started, record=True)
+    assert queue.starts is not None
+    n_draws, n_parcels = inputs.draws, inputs.parcel_ids.size
+    capacity, n_phases, phase_floor = _build(inputs, np.arange(n_parcels))
     max_phases = max(int(n_phases.max(initial=0)), 1)
-    phase_floor = np.divide(capacity, n_phases, out=np.zeros_like(capacity), where=n_phases > 0)
-    build_years = np.ceil(par["duration_years"] - 1e-9)  # (D, P)
-    lag = np.ceil(par["start_lag_years"] - 1e-9)
-
-    release = _release_years(inputs, committed)  # (D, P) year or NaN
     phase_start = np.full((n_draws, n_parcels, max_phases), np.nan)
-    # Committed projects: phase k starts in start_year + k, whatever the queue.
+    # Phase m of a queued parcel starts in the year of its (m+1)-th start.
+    count = np.cumsum(queue.starts, axis=0)  # (Y, D, Q)
+    for m in range(max_phases):
+        reached = count > m
+        phase_start[:, queue.parcels, m] = np.where(
+            reached.any(axis=0), years[reached.argmax(axis=0)], np.nan
+        )
+    committed = np.isfinite(inputs.committed_start)
     k = np.arange(max_phases)
     committed_starts = inputs.committed_start[:, None] + k[None, :]  # (P, M)
     committed_starts = np.where(
         k[None, :] < inputs.committed_phases[:, None], committed_starts, np.nan
     )
     phase_start[:, committed, :] = committed_starts[committed]
-    release = np.where(committed, inputs.committed_start, release)
-
-    # Release queue order, grouped by park: segment offsets for per-park cumulative sums.
-    order = np.argsort(inputs.queue_rank, kind="stable")
-    order = order[np.argsort(pk[order], kind="stable")]
-    sorted_park = pk[order]
-    seg_first = np.searchsorted(sorted_park, np.arange(n_parks))
-
-    next_phase = np.zeros((n_draws, n_parcels), dtype=np.int64)
-    last_start = np.full((n_draws, n_parcels), -np.inf)
-    queued = ~committed
-    for t, year in enumerate(years):
-        # Only committed phases carry this year as start yet: the queue's are set below.
-        committed_now = np.where(phase_start == year, phase_floor[:, :, None], 0.0).sum(axis=2)
-        committed_demand = _sum_by_park(committed_now, pk, n_parks)
-        room = np.maximum(inputs.demand_m2[:, :, t] - committed_demand, 0.0)  # (D, K)
-        eligible = (
-            queued[None, :]
-            & (release + lag <= year)
-            & (next_phase < n_phases)
-            & (last_start + 1 <= year)
-        )
-        proposal = np.where(eligible, phase_floor, 0.0)[:, order]
-        running = np.cumsum(proposal, axis=1)
-        before_segment = np.concatenate([np.zeros((n_draws, 1)), running], axis=1)[:, seg_first]
-        within = running - before_segment[:, sorted_park]
-        fits = within <= room[:, sorted_park] + _EPS
-        start_sorted = eligible[:, order] & fits
-        starting = np.zeros_like(eligible)
-        starting[:, order] = start_sorted
-        d_idx, p_idx = np.nonzero(starting)
-        phase_start[d_idx, p_idx, next_phase[d_idx, p_idx]] = year
-        next_phase = next_phase + starting
-        last_start = np.where(starting, year, last_start)
-
+    release = np.full((n_draws, n_parcels), np.nan)
+    assert queue.release is not None
+    release[:, queue.parcels] = queue.release
+    release[:, committed] = inputs.committed_start[committed]
+    par = {name: values[:, inputs.parcel_park] for name, values in inputs.park.items()}
+    build_years = np.ceil(par["duration_years"] - 1e-9)  # (D, P)
     phase_done = phase_start + build_years[:, :, None] - 1  # (D, P, M), NaN = not started
-    return _account(inputs, par, capacity, phase_floor, n_phases, release, phase_start, phase_done)
+    return _account(
+        inputs, par, capacity, phase_floor, n_phases, release, phase_start, phase_done
+    )
 
 
-def _release_years(inputs: Inputs, committed: BoolArray) -> FloatArray:
-    """Year each queued parcel is released (NaN if not by the horizon), ``(D, P)``."""
-    pk = inputs.parcel_park
-    order = np.lexsort((inputs.queue_rank, pk))
-    area_sorted = np.where(committed, 0.0, inputs.area_m2)[order]
-    running = np.cumsum(area_sorted)
-    sorted_park = pk[order]
-    seg_first = np.searchsorted(sorted_park, np.arange(len(inputs.park_ids)))
-    before = np.concatenate([[0.0], running])[seg_first]
-    cum_area = np.empty_like(running)
-    cum_area[order] = running - before[sorted_park]  # (P,)
-    cum_supply = np.cumsum(inputs.land_supply_m2, axis=2)[:, pk, :]  # (D, P, Y)
-    short = cum_supply < cum_area[None, :, None] - _EPS
-    first = short.sum(axis=2)  # supply is cumulative, so "short" years come first
+def run_parks(inputs: Inputs) -> dict[str, FloatArray]:
+    """Advance all parcels and draws, keeping only per-park series (for Monte Carlo).
+
+    The same model as :func:`run`, accounted per park rather than per parcel, so memory
+    grows with draws × parks × years rather than draws × parcels × years.
+
+    Parameters
+    ----------
+    inputs
+        Sampled inputs with any number of draws.
+
+    Returns
+    -------
+    dict
+        The :data:`~sim.result.SERIES` keys, each ``(D, Y, K)``.
+    """
     years = inputs.years.astype(float)
-    release = np.where(first < years.size, years[np.minimum(first, years.size - 1)], np.nan)
-    return np.where(committed[None, :], np.nan, release)
+    base = years[0]
+    committed = np.isfinite(inputs.committed_start)
+    first = min(base, float(inputs.committed_start[committed].min(initial=base)))
+    offset = int(base - first)
+    n_ext = offset + years.size
+    committed_ext = _committed_starts(inputs, first, n_ext)  # (1, K, T)
+    queue = _run_queue(inputs, committed_ext[:, :, offset:], record=False)
+    started = np.repeat(committed_ext, inputs.draws, axis=0)
+    started[:, :, offset:] += queue.started_floor  # (D, K, T)
+    p = inputs.park
 
+    # A phase started in year s completes at the end of s + n − 1.
+    n_build = np.ceil(p["duration_years"] - 1e-9).astype(np.int64)  # (D, K)
+    source = np.arange(n_ext)[None, None, :] - (n_build[:, :, None] - 1)
+    completed = np.where(
+        source >= 0, np.take_along_axis(started, np.maximum(source, 0), axis=2), 0.0
+    )
+    cum_started = np.cumsum(started, axis=2)
+    cum_completed = np.cumsum(completed, axis=2)
 
-def _sum_by_park(values: FloatArray, pk: IntArray, n_parks: int) -> FloatArray:
-    """Sum ``(D, P)`` values per park → ``(D, K)``."""
-    onehot = np.zeros((pk.size, n_parks))
-    onehot[np.arange(pk.size), pk] = 1.0
-    return values @ onehot
+    # Occupancy: each year's completions fill linearly over the ramp to the ceiling.
+    ramp = p["occupancy_ramp_years"][:, :, None]
+    occupied = np.zeros_like(completed)
+    for age in range(n_ext):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            share = np.where(ramp > 0, np.clip(age / ramp, 0.0, 1.0), 1.0)
+        occupied[:, :, age:] += completed[:, :, : n_ext - age] * share
+    occupied *= p["occupancy_ceiling"][:, :, None]
+
+    # Investment: land at release, construction spread over the building years, fit-out
+    # at completion.
+    construction = np.zeros_like(started)
+    for lag in range(min(int(n_build.max(initial=1)), n_ext)):
+        spend = np.where(lag < n_build[:, :, None], started / n_build[:, :, None], 0.0)
+        construction[:, :, lag:] += spend[:, :, : n_ext - lag]
+    land = np.repeat(_committed_land(inputs, first, n_ext), inputs.draws, axis=0)
+    land[:, :, offset:] += queue.released_area
+
+    def per_year(values: FloatArray) -> FloatArray:
+        return np.ascontiguousarray(values[:, :, offset:].transpose(0, 2, 1))  # (D, Y, K)
+
+    growth = (1.0 + p["revenue_growth"][:, None, :]) ** (years[None, :, None] - base)
+    occupied_y = per_year(occupied)
+    investment = (
+        land * p["land_price"][:, :, None]
+        + construction * p["construction_cost"][:, :, None]
+        + completed * p["fitout_cost"][:, :, None]
+    )
+    return {
+        "floor_completed_m2": per_year(cum_completed),
+        "floor_under_construction_m2": per_year(cum_started - cum_completed),
+        "floor_occupied_m2": occupied_y,
+        "revenue_cny": occupied_y * p["revenue_per_m2"][:, None, :] * growth,
+        "investment_cny": per_year(investment),
+        "workers": occupied_y / p["m2_per_worker"][:, None, :],
+    }
 
 
 def _account(

@@ -387,7 +387,8 @@ def sample_inputs(
     from sim.scenario import park_assumption
 
     n_parks, n_years = len(inputs.park_ids), inputs.years.size
-    park = {name: np.repeat(values, draws, axis=0) for name, values in inputs.park.items()}
+    # Parameters that do not vary keep a draw axis of 1 and broadcast.
+    park = dict(inputs.park)
     supply = np.repeat(inputs.land_supply_m2, draws, axis=0)
     demand = np.repeat(inputs.demand_m2, draws, axis=0)
     yearly = {"land_supply_per_year": supply, "demand_per_year": demand}
@@ -406,6 +407,8 @@ def sample_inputs(
                     base * (sampled / level)[:, None] if level else sampled[:, None]
                 )
             else:
+                if park[name].shape[0] != draws:
+                    park[name] = np.repeat(park[name], draws, axis=0)
                 park[name][:, k] = sampled
     market = scenario.market
     if market is not None and market.demand_sd > 0:

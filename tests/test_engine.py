@@ -30,7 +30,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.engine import PARK_FIELDS, Inputs, run, simulate
+from sim.engine import PARK_FIELDS, Inputs, run, run_parks, simulate
 from sim.result import Status
 from sim.scenario import load_scenario
 from sim.site import load_site
@@ -256,3 +256,14 @@ def test_investment_before_base_year(write_scenario) -> None:
     invest_b = park_series(result, "investment_cny", "B")
     total = result.investment_before_base_cny[0, q1] + sum(invest_b)
     assert total == pytest.approx(10_000 * 500 + 20_000 * (4000 + 1000))
+
+
+@settings(max_examples=100, deadline=None)
+@given(random_inputs())
+def test_park_accounting_matches_parcel_accounting(inputs: Inputs) -> None:
+    """run_parks (Monte Carlo path) and run (per parcel) are one model."""
+    per_parcel = run(inputs)
+    per_park = run_parks(inputs)
+    for name, values in per_park.items():
+        expected = per_parcel.by_park(name)
+        np.testing.assert_allclose(values, expected, rtol=1e-9, atol=1e-6, err_msg=name)
