@@ -30,17 +30,18 @@ yearly ones), parcels are ``(P,)``; the only Python loop is over years.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.errors import Problem, ScenarioError
-from sim.result import Result, Status
+from sim.result import Ensemble, Result, Status
 from sim.scenario import ParkParams, Scenario, resolve_park
 from sim.site import Site
 
-__all__ = ["Inputs", "prepare", "run", "run_parks", "simulate"]
+__all__ = ["Inputs", "prepare", "run", "run_draws", "run_parks", "simulate", "simulate_draws"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -262,6 +263,100 @@ def simulate(scenario: Scenario, site: Site) -> Result:
         One draw.
     """
     return run(prepare(scenario, site))
+
+
+def simulate_draws(
+    scenario: Scenario,
+    site: Site,
+    *,
+    draws: int,
+    seed: int | None = None,
+    chunk_size: int = 2048,
+    progress: Callable[[int], None] | None = None,
+) -> Ensemble:
+    """Run a Monte Carlo build-out: sample every uncertain input, simulate all draws.
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario (its distributions and ``[market]`` are sampled).
+    site
+        Its validated site.
+    draws
+        Number of draws.
+    seed
+        Seed of the run's one generator; default the scenario's ``seed``.
+    chunk_size
+        Draws simulated together; bounds memory, never changes results.
+    progress
+        Called with the number of draws finished after each chunk.
+
+    Returns
+    -------
+    Ensemble
+        Per-park series for every draw.
+    """
+    from sim.uncertainty import sample_inputs
+
+    seed = scenario.scenario.seed if seed is None else seed
+    inputs = prepare(scenario, site)
+    sampled = sample_inputs(inputs, scenario, draws, np.random.default_rng(seed))
+    return Ensemble(
+        scenario_name=scenario.name,
+        years=inputs.years,
+        park_ids=inputs.park_ids,
+        series=run_draws(sampled, chunk_size=chunk_size, progress=progress),
+        seed=seed,
+    )
+
+
+def run_draws(
+    inputs: Inputs,
+    *,
+    chunk_size: int = 2048,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, FloatArray]:
+    """Run :func:`run_parks` over chunks of draws and join the results.
+
+    Inputs are sampled before chunking, so results do not depend on ``chunk_size``;
+    memory is bounded by it.
+
+    Parameters
+    ----------
+    inputs
+        Sampled inputs.
+    chunk_size
+        Draws per chunk (≥ 1).
+    progress
+        Called with the number of draws finished after each chunk.
+
+    Returns
+    -------
+    dict
+        The :data:`~sim.result.SERIES` keys, each ``(D, Y, K)``.
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be ≥ 1; found {chunk_size}")
+    total = inputs.draws
+    parts: list[dict[str, FloatArray]] = []
+    for start in range(0, total, chunk_size):
+        stop = min(start + chunk_size, total)
+        parts.append(run_parks(_draw_slice(inputs, start, stop, total)))
+        if progress is not None:
+            progress(stop)
+    return {name: np.concatenate([p[name] for p in parts], axis=0) for name in parts[0]}
+
+
+def _draw_slice(inputs: Inputs, start: int, stop: int, total: int) -> Inputs:
+    def cut(values: FloatArray) -> FloatArray:
+        return values[start:stop] if values.shape[0] == total and total > 1 else values
+
+    return replace(
+        inputs,
+        park={name: cut(values) for name, values in inputs.park.items()},
+        land_supply_m2=cut(inputs.land_supply_m2),
+        demand_m2=cut(inputs.demand_m2),
+    )
 
 
 def _build(inputs: Inputs, parcels: IntArray) -> tuple[FloatArray, IntArray, FloatArray]:

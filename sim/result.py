@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["SERIES", "Result", "Status"]
+__all__ = ["PERCENTILES", "SERIES", "Ensemble", "Result", "Status"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -205,3 +205,70 @@ def _nullable_years(values: FloatArray) -> pd.arrays.IntegerArray:
     mask = np.isnan(values)
     filled = np.where(mask, 0, values).astype(np.int64)
     return pd.arrays.IntegerArray(filled, mask)
+
+
+#: Percentiles reported for Monte Carlo runs.
+PERCENTILES = (10, 50, 90)
+
+
+@dataclass(frozen=True, eq=False)
+class Ensemble:
+    """Per-park outcome of a Monte Carlo run: every draw, no per-parcel detail.
+
+    Attributes
+    ----------
+    scenario_name
+        Name of the scenario.
+    years
+        Simulated years ``(Y,)``.
+    park_ids
+        Park ids, index ``k`` of the last axis.
+    series
+        The :data:`SERIES` keys, each ``(D, Y, K)``.
+    seed
+        The seed the draws were sampled with.
+    """
+
+    scenario_name: str
+    years: IntArray
+    park_ids: tuple[str, ...]
+    series: dict[str, FloatArray]
+    seed: int
+
+    @property
+    def draws(self) -> int:
+        """Number of draws."""
+        return int(next(iter(self.series.values())).shape[0])
+
+    def by_park(self, name: str) -> FloatArray:
+        """A series per park, ``(D, Y, K)`` (same call as :meth:`Result.by_park`)."""
+        return self.series[name]
+
+    def percentile_frame(self, percentiles: tuple[int, ...] = PERCENTILES) -> pd.DataFrame:
+        """Percentiles over draws per (year, park_id) plus ``total`` rows.
+
+        Parameters
+        ----------
+        percentiles
+            Which percentiles, e.g. ``(10, 50, 90)``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``year, park_id`` and ``<series>_p<q>`` for each series and
+            percentile, rows in the order of :meth:`Result.summary_frame`.
+        """
+        park_labels = [*self.park_ids, "total"]
+        table = pd.DataFrame(
+            {
+                "year": np.repeat(self.years, len(park_labels)),
+                "park_id": np.tile(np.array(park_labels, dtype=object), self.years.size),
+            }
+        )
+        for name in SERIES:
+            values = self.series[name]
+            with_total = np.concatenate([values, values.sum(axis=2, keepdims=True)], axis=2)
+            levels = np.percentile(with_total, percentiles, axis=0)  # (q, Y, K+1)
+            for q, level in zip(percentiles, levels, strict=True):
+                table[f"{name}_p{q}"] = level.reshape(-1)
+        return table

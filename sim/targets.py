@@ -13,13 +13,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sim.result import Result
+from sim.result import Ensemble, Result
 from sim.scenario import Metric, Target
 
-__all__ = ["evaluate_targets", "metric_series"]
+__all__ = ["evaluate_targets", "metric_series", "probability_by_year"]
 
 
-def metric_series(result: Result, metric: Metric) -> npt.NDArray[np.float64]:
+def metric_series(result: Result | Ensemble, metric: Metric) -> npt.NDArray[np.float64]:
     """Return the series a metric is checked against, per park: shape ``(D, Y, K)``.
 
     Parameters
@@ -38,32 +38,34 @@ def metric_series(result: Result, metric: Metric) -> npt.NDArray[np.float64]:
     return result.by_park(metric.column)
 
 
-def evaluate_targets(result: Result, targets: Sequence[Target]) -> pd.DataFrame:
+def evaluate_targets(
+    result: Result, targets: Sequence[Target], *, ensemble: Ensemble | None = None
+) -> pd.DataFrame:
     """Compare each target with the projection.
 
     Parameters
     ----------
     result
-        A simulation result (draw 0 is the projection; with several draws the
-        ``probability_met`` column gives the share of draws meeting the target).
+        The deterministic result: its projection is ``projected``.
     targets
         The scenario's targets.
+    ensemble
+        A Monte Carlo run: ``probability_met`` is then the share of its draws that
+        meet the target, with the draws' P10/P50/P90 beside it. Without one,
+        ``probability_met`` is 1 or 0 (the deterministic run is one draw).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``metric, park_id, year, target, projected, gap, share, met,
-        probability_met, source``; ``gap = projected − target`` (negative = short),
-        ``share = projected / target``.
+        probability_met, projected_p10, projected_p50, projected_p90, source``;
+        ``gap = projected − target`` (negative = short), ``share = projected / target``.
     """
     rows = []
     for target in targets:
-        series = metric_series(result, target.metric)[:, result.year_index(target.year)]
-        if target.park == "total":
-            values = series.sum(axis=1)
-        else:
-            values = series[:, result.park_ids.index(target.park)]
-        projected = float(values[0]) if result.draws == 1 else float(np.median(values))
+        projected = float(_values(result, target)[0])
+        draws = _values(ensemble, target) if ensemble is not None else np.array([projected])
+        p10, p50, p90 = np.percentile(draws, [10, 50, 90])
         rows.append(
             {
                 "metric": target.metric.column,
@@ -74,12 +76,53 @@ def evaluate_targets(result: Result, targets: Sequence[Target]) -> pd.DataFrame:
                 "gap": projected - target.value,
                 "share": projected / target.value if target.value else np.nan,
                 "met": bool(projected >= target.value),
-                "probability_met": float(np.mean(values >= target.value)),
+                "probability_met": float(np.mean(draws >= target.value)),
+                "projected_p10": float(p10),
+                "projected_p50": float(p50),
+                "projected_p90": float(p90),
                 "source": target.source,
             }
         )
     columns = [
         "metric", "park_id", "year", "target", "projected", "gap", "share", "met",
-        "probability_met", "source",
+        "probability_met", "projected_p10", "projected_p50", "projected_p90", "source",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
+
+
+def _values(result: Result | Ensemble, target: Target) -> npt.NDArray[np.float64]:
+    """The target's quantity in every draw, ``(D,)``."""
+    series = metric_series(result, target.metric)[:, _year_index(result, target.year)]
+    if target.park == "total":
+        return np.asarray(series.sum(axis=1), dtype=np.float64)
+    return np.asarray(series[:, result.park_ids.index(target.park)], dtype=np.float64)
+
+
+def probability_by_year(ensemble: Ensemble, target: Target) -> npt.NDArray[np.float64]:
+    """Share of draws in which the target's quantity reaches its value, every year.
+
+    Parameters
+    ----------
+    ensemble
+        A Monte Carlo run.
+    target
+        A target; its ``year`` is ignored — the probability is given for every year.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(Y,)`` probabilities in [0, 1].
+    """
+    series = metric_series(ensemble, target.metric)
+    if target.park == "total":
+        values = series.sum(axis=2)
+    else:
+        values = series[:, :, ensemble.park_ids.index(target.park)]
+    return np.asarray((values >= target.value).mean(axis=0), dtype=np.float64)
+
+
+def _year_index(result: Result | Ensemble, year: int) -> int:
+    hits = np.flatnonzero(result.years == year)
+    if hits.size == 0:
+        raise KeyError(f"year {year} is outside {result.years[0]}–{result.years[-1]}")
+    return int(hits[0])
