@@ -405,7 +405,13 @@ class _Queue:
     starts: npt.NDArray[np.bool_] | None
 
 
-def _run_queue(inputs: Inputs, committed_started: FloatArray, *, record: bool) -> _Queue:
+def _run_queue(
+    inputs: Inputs,
+    committed_started: FloatArray,
+    *,
+    record: bool,
+    built: tuple[FloatArray, IntArray, FloatArray] | None = None,
+) -> _Queue:
     years = inputs.years.astype(float)
     n_years, n_draws, n_parks = years.size, inputs.draws, len(inputs.park_ids)
     pk = inputs.parcel_park
@@ -447,7 +453,10 @@ def _run_queue(inputs: Inputs, committed_started: FloatArray, *, record: bool) -
 
     # Arrays are (parcel, draw) here: a park's parcels are a contiguous block of rows and
     # the running sums run down rows of contiguous draws.
-    _, n_phases, phase_floor = (a.T for a in _build(inputs, parcels))  # (Q, 1 or D)
+    if built is None:
+        _, n_phases, phase_floor = (a.T for a in _build(inputs, parcels))  # (Q, 1 or D)
+    else:
+        n_phases, phase_floor = built[1][:, parcels].T, built[2][:, parcels].T
     remaining = np.array(np.broadcast_to(n_phases, (parcels.size, n_draws)), dtype=np.int16)
     room = np.maximum(inputs.demand_m2 - committed_started, 0.0)  # (D, K, Y)
     started_floor = np.zeros((n_draws, n_parks, n_years))
@@ -491,26 +500,132 @@ def _run_queue(inputs: Inputs, committed_started: FloatArray, *, record: bool) -
 
 
 def _committed_starts(inputs: Inputs, first_year: float, n_years: int) -> FloatArray:
-    """Floor committed projects start per park and year from ``first_year``, ``(1, K, T)``."""
-    out = np.zeros((1, len(inputs.park_ids), n_years))
+    """Floor committed projects start per parcel and year from ``first_year``, ``(1, P, T)``."""
+    out = np.zeros((1, inputs.parcel_ids.size, n_years))
     committed = np.flatnonzero(np.isfinite(inputs.committed_start))
     phases = inputs.committed_phases[committed]
     floor = inputs.committed_floor[committed] / np.maximum(phases, 1)
     for phase in range(int(phases.max(initial=0))):
         t = (inputs.committed_start[committed] + phase - first_year).astype(np.int64)
         live = (phase < phases) & (t >= 0) & (t < n_years)
-        np.add.at(out[0], (inputs.parcel_park[committed[live]], t[live]), floor[live])
+        out[0, committed[live], t[live]] = floor[live]
     return out
 
 
 def _committed_land(inputs: Inputs, first_year: float, n_years: int) -> FloatArray:
-    """Land of committed projects per park in their start year from ``first_year``."""
-    out = np.zeros((1, len(inputs.park_ids), n_years))
+    """Land of committed projects in their start year from ``first_year``, ``(1, P, T)``."""
+    out = np.zeros((1, inputs.parcel_ids.size, n_years))
     parcels = np.flatnonzero(np.isfinite(inputs.committed_start))
     t = (inputs.committed_start[parcels] - first_year).astype(np.int64)
     live = (t >= 0) & (t < n_years)
-    np.add.at(out[0], (inputs.parcel_park[parcels[live]], t[live]), inputs.area_m2[parcels[live]])
+    out[0, parcels[live], t[live]] = inputs.area_m2[parcels[live]]
     return out
+
+
+def _timeline(inputs: Inputs) -> tuple[float, int, int]:
+    """First year of the accounting timeline (earliest committed start), its length, and
+    the position of the base year on it."""
+    base = float(inputs.years[0])
+    committed = np.isfinite(inputs.committed_start)
+    first = min(base, float(inputs.committed_start[committed].min(initial=base)))
+    offset = int(base - first)
+    return first, offset + inputs.years.size, offset
+
+
+def _sum_parks(values: FloatArray, park: IntArray, n_parks: int) -> FloatArray:
+    """Sum ``(D, P, T)`` per-parcel values into ``(D, K, T)`` per park."""
+    out = np.zeros((values.shape[0], n_parks, values.shape[2]))
+    for d in range(values.shape[0]):
+        for t in range(values.shape[2]):
+            out[d, :, t] = np.bincount(park, weights=values[d, :, t], minlength=n_parks)
+    return out
+
+
+@dataclass(frozen=True)
+class _Flows:
+    """Yearly quantities of some units (parks or parcels) on the accounting timeline."""
+
+    series: dict[str, FloatArray]  # SERIES keys, (D, Y, N) over the simulated years
+    completed: FloatArray  # floor completing per year (D, N, T)
+    investment_before: FloatArray  # investment before the base year (D, N)
+
+
+def _flows(
+    started: FloatArray,
+    land: FloatArray,
+    params: dict[str, FloatArray],
+    years: FloatArray,
+    offset: int,
+) -> _Flows:
+    """Completion, occupancy, revenue, investment and workers from floor started.
+
+    Parameters
+    ----------
+    started
+        Floor started per unit and year of the timeline ``(D, N, T)``.
+    land
+        Land released per unit and year ``(D or 1, N, T)``.
+    params
+        Park parameters per unit, ``(D or 1, N)``.
+    years
+        Simulated years; the timeline's year ``offset`` is the base year.
+    offset
+        Position of the base year on the timeline.
+    """
+    n_ext = started.shape[2]
+    # A phase started in year s completes at the end of s + n − 1.
+    n_build = np.ceil(params["duration_years"] - 1e-9).astype(np.int64)  # (D, N)
+    source = np.arange(n_ext)[None, None, :] - (n_build[:, :, None] - 1)
+    completed = np.where(
+        source >= 0,
+        np.take_along_axis(
+            started, np.broadcast_to(np.maximum(source, 0), started.shape), axis=2
+        ),
+        0.0,
+    )
+    cum_started = np.cumsum(started, axis=2)
+    cum_completed = np.cumsum(completed, axis=2)
+
+    # Occupancy: each year's completions fill linearly over the ramp to the ceiling.
+    ramp = params["occupancy_ramp_years"][:, :, None]
+    occupied = np.zeros(np.broadcast_shapes(completed.shape, ramp.shape))
+    for age in range(n_ext):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            share = np.where(ramp > 0, np.clip(age / ramp, 0.0, 1.0), 1.0)
+        occupied[:, :, age:] += completed[:, :, : n_ext - age] * share
+    occupied *= params["occupancy_ceiling"][:, :, None]
+
+    # Investment: land at release, construction spread evenly over the building years,
+    # fit-out at completion.
+    construction = np.zeros_like(cum_started)
+    spend = started / n_build[:, :, None]
+    for lag in range(min(int(n_build.max(initial=1)), n_ext)):
+        part = np.where(lag < n_build[:, :, None], spend, 0.0)
+        construction[:, :, lag:] += part[:, :, : n_ext - lag]
+    investment = (
+        land * params["land_price"][:, :, None]
+        + construction * params["construction_cost"][:, :, None]
+        + completed * params["fitout_cost"][:, :, None]
+    )
+
+    def per_year(values: FloatArray) -> FloatArray:
+        return np.ascontiguousarray(values[:, :, offset:].transpose(0, 2, 1))  # (D, Y, N)
+
+    base = years[0]
+    growth = (1.0 + params["revenue_growth"][:, None, :]) ** (years[None, :, None] - base)
+    occupied_y = per_year(occupied)
+    return _Flows(
+        series={
+            "floor_completed_m2": per_year(cum_completed),
+            "floor_under_construction_m2": per_year(cum_started - cum_completed),
+            "floor_occupied_m2": occupied_y,
+            "revenue_cny": occupied_y * params["revenue_per_m2"][:, None, :] * growth,
+            "investment_cny": per_year(investment),
+            "workers": occupied_y / params["m2_per_worker"][:, None, :],
+        },
+        completed=completed,
+        investment_before=investment[:, :, :offset].sum(axis=2),
+    )
 
 
 def run(inputs: Inputs) -> Result:
@@ -527,37 +642,67 @@ def run(inputs: Inputs) -> Result:
         Per-parcel series ``(D, Y, P)``; for many draws use :func:`run_parks`.
     """
     years = inputs.years.astype(float)
-    committed_started = _committed_starts(inputs, years[0], years.size)
-    queue = _run_queue(inputs, committed_started, record=True)
-    assert queue.starts is not None
+    first, n_ext, offset = _timeline(inputs)
     n_draws, n_parcels = inputs.draws, inputs.parcel_ids.size
+    pk = inputs.parcel_park
+    committed_ext = _committed_starts(inputs, first, n_ext)  # (1, P, T)
+    committed_park = _sum_parks(committed_ext[:, :, offset:], pk, len(inputs.park_ids))
     capacity, n_phases, phase_floor = _build(inputs, np.arange(n_parcels))
-    max_phases = max(int(n_phases.max(initial=0)), 1)
-    phase_start = np.full((n_draws, n_parcels, max_phases), np.nan)
-    # Phase m of a queued parcel starts in the year of its (m+1)-th start.
-    count = np.cumsum(queue.starts, axis=0)  # (Y, D, Q)
-    for m in range(max_phases):
-        reached = count > m
-        phase_start[:, queue.parcels, m] = np.where(
-            reached.any(axis=0), years[reached.argmax(axis=0)], np.nan
-        )
-    committed = np.isfinite(inputs.committed_start)
-    k = np.arange(max_phases)
-    committed_starts = inputs.committed_start[:, None] + k[None, :]  # (P, M)
-    committed_starts = np.where(
-        k[None, :] < inputs.committed_phases[:, None], committed_starts, np.nan
+    queue = _run_queue(
+        inputs, committed_park, record=True, built=(capacity, n_phases, phase_floor)
     )
-    phase_start[:, committed, :] = committed_starts[committed]
+    assert queue.starts is not None and queue.release is not None
+    capacity = np.broadcast_to(capacity, (n_draws, n_parcels))
+
+    started = np.repeat(committed_ext, n_draws, axis=0)
+    queue_floor = np.broadcast_to(phase_floor, (n_draws, n_parcels))[:, queue.parcels]
+    started[:, queue.parcels, offset:] = queue.starts.transpose(1, 2, 0) * queue_floor[:, :, None]
     release = np.full((n_draws, n_parcels), np.nan)
-    assert queue.release is not None
     release[:, queue.parcels] = queue.release
+    committed = np.isfinite(inputs.committed_start) & (inputs.committed_start <= years[-1])
     release[:, committed] = inputs.committed_start[committed]
-    par = {name: values[:, inputs.parcel_park] for name, values in inputs.park.items()}
-    build_years = np.ceil(par["duration_years"] - 1e-9)  # (D, P)
-    phase_done = phase_start + build_years[:, :, None] - 1  # (D, P, M), NaN = not started
-    return _account(
-        inputs, par, capacity, phase_floor, n_phases, release, phase_start, phase_done
+    land = np.repeat(_committed_land(inputs, first, n_ext), n_draws, axis=0)
+    released_t = release[:, queue.parcels] - first
+    ok = np.isfinite(released_t)
+    d_idx, q_idx = np.nonzero(ok)
+    land[d_idx, queue.parcels[q_idx], released_t[ok].astype(np.int64)] = inputs.area_m2[
+        queue.parcels[q_idx]
+    ]
+    params = {name: values[:, pk] for name, values in inputs.park.items()}
+    flows = _flows(started, land, params, years, offset)
+
+    # Events and states from the counts of phases started and completed.
+    n_started = np.cumsum(started > 0, axis=2)  # (D, P, T)
+    n_done = np.cumsum(flows.completed > 0, axis=2)
+    phases = np.broadcast_to(n_phases, (n_draws, n_parcels))[:, :, None]
+    ext_years = first + np.arange(n_ext)
+    first_start = _first_year(n_started > 0, ext_years)
+    completion = _first_year((n_done >= phases) & (phases > 0), ext_years)
+    s, c = n_started[:, :, offset:], n_done[:, :, offset:]
+    status = np.full(s.shape, Status.NOT_RELEASED, dtype=np.int8)
+    status[release[:, :, None] <= years[None, None, :]] = Status.RELEASED
+    status[c > 0] = Status.PARTLY_COMPLETED
+    status[s > c] = Status.UNDER_CONSTRUCTION
+    status[(c >= phases) & (phases > 0)] = Status.COMPLETED
+    return Result(
+        scenario_name=inputs.name,
+        years=inputs.years,
+        park_ids=inputs.park_ids,
+        parcel_ids=inputs.parcel_ids,
+        parcel_park=inputs.parcel_park,
+        capacity_m2=np.array(capacity[0]),
+        series=flows.series,
+        status=np.ascontiguousarray(status.transpose(0, 2, 1)),
+        release_year=release,
+        start_year=first_start,
+        completion_year=completion,
+        investment_before_base_cny=flows.investment_before,
     )
+
+
+def _first_year(reached: npt.NDArray[np.bool_], years: FloatArray) -> FloatArray:
+    """Year in which ``reached`` first holds along the last axis; NaN if never."""
+    return np.where(reached.any(axis=2), years[reached.argmax(axis=2)], np.nan)
 
 
 def run_parks(inputs: Inputs) -> dict[str, FloatArray]:
@@ -577,154 +722,14 @@ def run_parks(inputs: Inputs) -> dict[str, FloatArray]:
         The :data:`~sim.result.SERIES` keys, each ``(D, Y, K)``.
     """
     years = inputs.years.astype(float)
-    base = years[0]
-    committed = np.isfinite(inputs.committed_start)
-    first = min(base, float(inputs.committed_start[committed].min(initial=base)))
-    offset = int(base - first)
-    n_ext = offset + years.size
-    committed_ext = _committed_starts(inputs, first, n_ext)  # (1, K, T)
-    queue = _run_queue(inputs, committed_ext[:, :, offset:], record=False)
-    started = np.repeat(committed_ext, inputs.draws, axis=0)
-    started[:, :, offset:] += queue.started_floor  # (D, K, T)
-    p = inputs.park
-
-    # A phase started in year s completes at the end of s + n − 1.
-    n_build = np.ceil(p["duration_years"] - 1e-9).astype(np.int64)  # (D, K)
-    source = np.arange(n_ext)[None, None, :] - (n_build[:, :, None] - 1)
-    completed = np.where(
-        source >= 0, np.take_along_axis(started, np.maximum(source, 0), axis=2), 0.0
-    )
-    cum_started = np.cumsum(started, axis=2)
-    cum_completed = np.cumsum(completed, axis=2)
-
-    # Occupancy: each year's completions fill linearly over the ramp to the ceiling.
-    ramp = p["occupancy_ramp_years"][:, :, None]
-    occupied = np.zeros_like(completed)
-    for age in range(n_ext):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            share = np.where(ramp > 0, np.clip(age / ramp, 0.0, 1.0), 1.0)
-        occupied[:, :, age:] += completed[:, :, : n_ext - age] * share
-    occupied *= p["occupancy_ceiling"][:, :, None]
-
-    # Investment: land at release, construction spread over the building years, fit-out
-    # at completion.
-    construction = np.zeros_like(started)
-    for lag in range(min(int(n_build.max(initial=1)), n_ext)):
-        spend = np.where(lag < n_build[:, :, None], started / n_build[:, :, None], 0.0)
-        construction[:, :, lag:] += spend[:, :, : n_ext - lag]
-    land = np.repeat(_committed_land(inputs, first, n_ext), inputs.draws, axis=0)
+    first, n_ext, offset = _timeline(inputs)
+    n_parks = len(inputs.park_ids)
+    pk = inputs.parcel_park
+    committed = _sum_parks(_committed_starts(inputs, first, n_ext), pk, n_parks)  # (1, K, T)
+    queue = _run_queue(inputs, committed[:, :, offset:], record=False)
+    started = np.repeat(committed, inputs.draws, axis=0)
+    started[:, :, offset:] += queue.started_floor
+    land = np.repeat(_sum_parks(_committed_land(inputs, first, n_ext), pk, n_parks),
+                     inputs.draws, axis=0)  # fmt: skip
     land[:, :, offset:] += queue.released_area
-
-    def per_year(values: FloatArray) -> FloatArray:
-        return np.ascontiguousarray(values[:, :, offset:].transpose(0, 2, 1))  # (D, Y, K)
-
-    growth = (1.0 + p["revenue_growth"][:, None, :]) ** (years[None, :, None] - base)
-    occupied_y = per_year(occupied)
-    investment = (
-        land * p["land_price"][:, :, None]
-        + construction * p["construction_cost"][:, :, None]
-        + completed * p["fitout_cost"][:, :, None]
-    )
-    return {
-        "floor_completed_m2": per_year(cum_completed),
-        "floor_under_construction_m2": per_year(cum_started - cum_completed),
-        "floor_occupied_m2": occupied_y,
-        "revenue_cny": occupied_y * p["revenue_per_m2"][:, None, :] * growth,
-        "investment_cny": per_year(investment),
-        "workers": occupied_y / p["m2_per_worker"][:, None, :],
-    }
-
-
-def _account(
-    inputs: Inputs,
-    par: dict[str, FloatArray],
-    capacity: FloatArray,
-    phase_floor: FloatArray,
-    n_phases: IntArray,
-    release: FloatArray,
-    phase_start: FloatArray,
-    phase_done: FloatArray,
-) -> Result:
-    """Turn event years into yearly series, statuses and per-parcel event years."""
-    years = inputs.years.astype(float)
-    y = years[None, :, None, None]  # (1, Y, 1, 1) against (D, 1, P, M)
-    start = phase_start[:, None]
-    done = phase_done[:, None]
-    floor = phase_floor[:, None, :, None]
-    started = start <= y
-    completed = done <= y
-    building = started & ~completed
-    floor_completed = (completed * floor).sum(axis=3)
-    floor_building = (building * floor).sum(axis=3)
-
-    ramp = par["occupancy_ramp_years"][:, None, :, None]
-    age = y - done
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        share = np.where(ramp > 0, np.clip(age / ramp, 0.0, 1.0), 1.0)
-    share = np.where(completed, share, 0.0) * par["occupancy_ceiling"][:, None, :, None]
-    occupied = (share * floor).sum(axis=3)
-
-    base = float(years[0])
-    growth = (1.0 + par["revenue_growth"][:, None, :]) ** (years[None, :, None] - base)
-    revenue = occupied * par["revenue_per_m2"][:, None, :] * growth
-    workers = occupied / par["m2_per_worker"][:, None, :]
-
-    build_years = np.ceil(par["duration_years"] - 1e-9)[:, None, :, None]
-    construction = np.where(building | (done == y), floor / build_years, 0.0).sum(axis=3)
-    construction = construction * par["construction_cost"][:, None, :]
-    fitout = ((done == y) * floor).sum(axis=3) * par["fitout_cost"][:, None, :]
-    land = (
-        (release[:, None, :] == years[None, :, None])
-        * inputs.area_m2
-        * par["land_price"][:, None, :]
-    )
-    investment = construction + fitout + land
-    # Spending before the base year (projects already under way), per parcel.
-    n_build = build_years[:, 0]  # (D, P, 1)
-    years_before = np.clip(base - phase_start, 0.0, n_build)
-    years_before = np.where(np.isnan(phase_start), 0.0, years_before)
-    earlier = (years_before / n_build * phase_floor[:, :, None]).sum(axis=2) * par[
-        "construction_cost"
-    ]
-    earlier += np.where(phase_done < base, phase_floor[:, :, None], 0.0).sum(axis=2) * par[
-        "fitout_cost"
-    ]
-    earlier += np.where(release < base, inputs.area_m2 * par["land_price"], 0.0)
-
-    n_done = completed.sum(axis=3)
-    released = release[:, None, :] <= years[None, :, None]
-    all_done = (n_done >= n_phases[:, None, :]) & (n_phases[:, None, :] > 0)
-    released = release[:, None, :] <= years[None, :, None]
-    status = np.full(floor_completed.shape, Status.NOT_RELEASED, dtype=np.int8)
-    status[released] = Status.RELEASED
-    status[n_done > 0] = Status.PARTLY_COMPLETED
-    status[building.any(axis=3)] = Status.UNDER_CONSTRUCTION
-    status[all_done] = Status.COMPLETED
-
-    first_start = np.nanmin(np.where(np.isnan(phase_start), np.inf, phase_start), axis=2)
-    first_start[np.isinf(first_start)] = np.nan
-    last_phase = np.maximum(n_phases - 1, 0)
-    last_done = np.take_along_axis(phase_done, last_phase[:, :, None], axis=2)[:, :, 0]
-    completion = np.where((n_phases > 0) & (last_done <= years[-1]), last_done, np.nan)
-
-    return Result(
-        scenario_name=inputs.name,
-        years=inputs.years,
-        park_ids=inputs.park_ids,
-        parcel_ids=inputs.parcel_ids,
-        parcel_park=inputs.parcel_park,
-        capacity_m2=capacity[0],
-        series={
-            "floor_completed_m2": floor_completed,
-            "floor_under_construction_m2": floor_building,
-            "floor_occupied_m2": occupied,
-            "revenue_cny": revenue,
-            "investment_cny": investment,
-            "workers": workers,
-        },
-        status=status,
-        release_year=release,
-        start_year=first_start,
-        completion_year=completion,
-        investment_before_base_cny=earlier,
-    )
+    return _flows(started, land, inputs.park, years, offset).series

@@ -92,7 +92,7 @@ def _one_draw(inputs: Inputs, d: int, years: list[int], out: dict[str, np.ndarra
                     release[p] = year
                     break
     for p in parcels:
-        if math.isfinite(inputs.committed_start[p]):
+        if math.isfinite(inputs.committed_start[p]) and inputs.committed_start[p] <= years[-1]:
             release[p] = float(inputs.committed_start[p])
 
     # Starts.
@@ -132,7 +132,7 @@ def _one_draw(inputs: Inputs, d: int, years: list[int], out: dict[str, np.ndarra
         done = [s + n_build - 1 for s in starts[p]]
         if p in release:
             out["release"][d, p] = release[p]
-        if starts[p]:
+        if starts[p] and min(starts[p]) <= years[-1]:
             out["first_start"][d, p] = min(starts[p])
         if n_phases[p] and len(done) == n_phases[p] and max(done) <= years[-1]:
             out["completion"][d, p] = max(done)
