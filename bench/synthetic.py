@@ -69,15 +69,16 @@ def synthetic_inputs(
     if draws > 1:
         park["duration_years"] = rng.triangular(2.5, 3.0, 3.5, (draws, parks))
         park["start_lag_years"] = rng.choice([0.0, 1.0, 2.0], (draws, parks))
-        shocks = rng.lognormal(-0.25**2 / 2, 0.25, (draws, parks, years))
+        shocks = rng.lognormal(-(0.25**2) / 2, 0.25, (draws, parks, years))
         demand = demand * shocks
         supply = np.repeat(supply, draws, axis=0)
     return Inputs(
         name=f"synthetic {parcels:,} parcels",
         years=np.arange(BASE_YEAR, BASE_YEAR + years),
         park_ids=tuple(f"park{k}" for k in range(parks)),
-        parcel_ids=np.array([f"p{i}" for i in range(parcels)]) if parcels <= 200_000 else
-        np.arange(parcels).astype(str),
+        parcel_ids=np.array([f"p{i}" for i in range(parcels)])
+        if parcels <= 200_000
+        else np.arange(parcels).astype(str),
         parcel_park=park_of.astype(np.int64),
         area_m2=area,
         far_max=far_max,

@@ -489,7 +489,9 @@ def _run_queue(
             lo, hi = bounds[k], bounds[k + 1]
             row = np.arange(hi - lo)[None, :, None]
             first = (n_released[:, k, None, :] <= row).sum(axis=2)  # years still waiting
-            release[:, lo:hi] = np.where(first < n_years, years[np.minimum(first, n_years - 1)], np.nan)
+            release[:, lo:hi] = np.where(
+                first < n_years, years[np.minimum(first, n_years - 1)], np.nan
+            )
     return _Queue(
         parcels=parcels,
         released_area=released_area,
@@ -578,9 +580,7 @@ def _flows(
     source = np.arange(n_ext)[None, None, :] - (n_build[:, :, None] - 1)
     completed = np.where(
         source >= 0,
-        np.take_along_axis(
-            started, np.broadcast_to(np.maximum(source, 0), started.shape), axis=2
-        ),
+        np.take_along_axis(started, np.broadcast_to(np.maximum(source, 0), started.shape), axis=2),
         0.0,
     )
     cum_started = np.cumsum(started, axis=2)
@@ -648,9 +648,7 @@ def run(inputs: Inputs) -> Result:
     committed_ext = _committed_starts(inputs, first, n_ext)  # (1, P, T)
     committed_park = _sum_parks(committed_ext[:, :, offset:], pk, len(inputs.park_ids))
     capacity, n_phases, phase_floor = _build(inputs, np.arange(n_parcels))
-    queue = _run_queue(
-        inputs, committed_park, record=True, built=(capacity, n_phases, phase_floor)
-    )
+    queue = _run_queue(inputs, committed_park, record=True, built=(capacity, n_phases, phase_floor))
     assert queue.starts is not None and queue.release is not None
     capacity = np.broadcast_to(capacity, (n_draws, n_parcels))
 

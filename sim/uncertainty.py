@@ -122,9 +122,7 @@ class Distribution:
         try:
             kind = Kind(table["dist"])
         except ValueError:
-            raise ValueError(
-                f"dist: expected one of {kinds}; found {table['dist']!r}"
-            ) from None
+            raise ValueError(f"dist: expected one of {kinds}; found {table['dist']!r}") from None
         required, optional = _PARAMS[kind]
         given = set(table) - {"dist"}
         missing = [name for name in required if name not in given]

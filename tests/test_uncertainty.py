@@ -147,7 +147,9 @@ def test_same_seed_same_draws_other_seed_differs(write_scenario) -> None:
     other = simulate_draws(scenario, site, draws=300, seed=6)
     for name in SERIES:
         assert np.array_equal(first.series[name], second.series[name])
-    assert not np.array_equal(first.series["floor_completed_m2"], other.series["floor_completed_m2"])
+    assert not np.array_equal(
+        first.series["floor_completed_m2"], other.series["floor_completed_m2"]
+    )
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 64, 1000])
