@@ -7,6 +7,8 @@ Load a scenario, read its site, simulate, and look at the result::
     site = sim.load_site(scenario.site, scenario.scenario.crs)
     result = sim.simulate(scenario, site)
     result.summary_frame()
+    from sim.audit import audit
+    audit(scenario, site, result).to_markdown()   # capacity, consistency, rules
 
 Names are imported lazily so that the command line starts quickly.
 """
@@ -17,6 +19,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sim.audit import Audit
     from sim.engine import prepare, run, simulate
     from sim.errors import ScenarioError, SimError, SiteError, UnitError
     from sim.result import Result, Status
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
     from sim.units import format_quantity, parse_quantity
 
 _WHERE = {
+    "Audit": "sim.audit",
     "prepare": "sim.engine",
     "run": "sim.engine",
     "simulate": "sim.engine",
@@ -45,6 +49,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "Audit",
     "Result",
     "Scenario",
     "ScenarioError",

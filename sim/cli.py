@@ -1,4 +1,4 @@
-"""The ``parksim`` command line: ``parksim run | check``.
+"""The ``parksim`` command line: ``parksim run | check | audit``.
 
 Exit codes: 0 ok, 2 bad input (one message, no traceback), 1 internal error.
 Heavy libraries are imported inside the commands so that ``parksim --help`` is quick.
@@ -28,6 +28,7 @@ _EPILOG = """examples:
   parksim run scenarios/qingdao_2012.toml                 # outputs in out/qingdao_2012/
   parksim run scenarios/qingdao_2012.toml --out /tmp/qd   # somewhere else
   parksim check scenarios/qingdao_2012.toml               # validate only
+  parksim audit scenarios/qingdao_2012.toml               # capacity, consistency, rules
 """
 
 
@@ -63,6 +64,21 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("scenario", type=Path, help="scenario TOML file")
+
+    audit = commands.add_parser(
+        "audit",
+        help="check capacity, the plan's own numbers and the land rules; write nothing",
+        description=(
+            "Simulate in memory and report: can each park hold its targets, do the plan's "
+            "targets add up against each other and the [benchmarks], which parcels meet the "
+            "admission rules and control indicators, and how much land lies idle. Exits 0 "
+            "when the audit ran, whatever it found."
+        ),
+        epilog="example:\n  parksim audit scenarios/qingdao_2012.toml --json > audit.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    audit.add_argument("scenario", type=Path, help="scenario TOML file")
+    audit.add_argument("--json", action="store_true", help="print the audit as JSON")
     return parser
 
 
@@ -85,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args, list(sys.argv if argv is None else ["parksim", *argv]))
+        if args.command == "audit":
+            return _audit(args)
         return _check(args)
     except SimError as exc:
         print(f"parksim: error: {exc}", file=sys.stderr)
@@ -114,9 +132,11 @@ def _load(path: Path) -> tuple[Scenario, Site]:
 
 def _check(args: argparse.Namespace) -> int:
     from sim.engine import prepare
+    from sim.rules import bind_rules
 
     scenario, site = _load(args.scenario)
     prepare(scenario, site)  # binds parks, parcels and committed projects
+    bind_rules(scenario, site)  # every land use has a plot-ratio rule
     print(
         f"{args.scenario}: ok — {len(site.parks)} parks, {len(site.parcels)} parcels, "
         f"{len(scenario.committed)} committed projects, {len(scenario.targets)} targets, "
@@ -128,14 +148,34 @@ def _check(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, argv: list[str]) -> int:
     from sim.engine import simulate
     from sim.export import write_outputs
+    from sim.rules import bind_rules
     from sim.targets import evaluate_targets
 
     scenario, site = _load(args.scenario)
+    bind_rules(scenario, site)
     result = simulate(scenario, site)
     out = args.out if args.out is not None else Path("out") / args.scenario.stem
     write_outputs(out, scenario, site, result, argv=argv, figures=not args.no_figures)
     if not args.quiet:
         _print_report(scenario, result, evaluate_targets(result, scenario.targets), out)
+    return EXIT_OK
+
+
+def _audit(args: argparse.Namespace) -> int:
+    import json
+
+    from sim.audit import audit
+    from sim.engine import prepare, run
+    from sim.rules import bind_rules
+
+    scenario, site = _load(args.scenario)
+    inputs = prepare(scenario, site)
+    bind_rules(scenario, site)
+    report = audit(scenario, site, run(inputs), inputs=inputs)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(report.to_markdown(), end="")
     return EXIT_OK
 
 

@@ -2,11 +2,15 @@
 
 ``(Scenario, Site, Result) ──write_outputs──▶ out/<scenario>/``::
 
-    summary.csv    one row per (year, park_id) plus park_id = total
-    targets.csv    one row per target
-    parcels.gpkg   layers ``parcels`` (outcome per parcel) and ``parks``
-    run.json       provenance: hashes of the scenario and every input layer, seed, version
-    figures/       status map at the horizon, cumulative floor against targets
+    summary.csv      one row per (year, park_id) plus park_id = total
+    targets.csv      one row per target
+    compliance.csv   one row per (parcel, year): admission-rule densities and flags
+    audit_parks.csv  one row per (year, park_id): admission averages, idle land, land supply
+    audit.json       capacity, consistency and rule findings (also audit.md, for people)
+    parcels.gpkg     layers ``parcels`` (outcome and rules per parcel) and ``parks``
+    run.json         provenance: hashes of the scenario and every input layer, seed, version
+    figures/         status and compliance maps at the horizon, floor against targets,
+                     investment intensity against revenue density
 
 Everything is written into a temporary sibling folder first; only when every file
 is complete is it swapped into place, so a failed or interrupted run leaves the
@@ -28,14 +32,20 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
+from sim.audit import audit
 from sim.result import Result
+from sim.rules import admission, compliance_by_year, control_indicators, idle_by_parcel
 from sim.scenario import Scenario
 from sim.site import Site
 from sim.targets import evaluate_targets
+
+if TYPE_CHECKING:
+    from sim.engine import Inputs
 
 __all__ = ["atomic_folder", "parcels_frame", "write_outputs"]
 
@@ -81,7 +91,14 @@ def atomic_folder(destination: Path) -> Iterator[Path]:
         shutil.rmtree(backup, ignore_errors=True)
 
 
-def parcels_frame(site: Site, result: Result, *, draw: int = 0) -> gpd.GeoDataFrame:
+def parcels_frame(
+    site: Site,
+    result: Result,
+    *,
+    draw: int = 0,
+    scenario: Scenario | None = None,
+    inputs: Inputs | None = None,
+) -> gpd.GeoDataFrame:
     """Build the ``parcels`` output layer: site attributes plus each parcel's outcome.
 
     Parameters
@@ -92,6 +109,10 @@ def parcels_frame(site: Site, result: Result, *, draw: int = 0) -> gpd.GeoDataFr
         The result.
     draw
         Which draw to describe.
+    scenario
+        The scenario run; with it the layer also carries the rules (below).
+    inputs
+        Engine inputs for the park parameters (default: :func:`sim.engine.prepare`).
 
     Returns
     -------
@@ -99,7 +120,16 @@ def parcels_frame(site: Site, result: Result, *, draw: int = 0) -> gpd.GeoDataFr
         Columns ``parcel_id, park_id, zone, land_use, phase, area_ha, far, far_max,
         capacity_m2, release_year, start_year, completion_year, floor_m2,
         floor_under_construction_m2, status`` and geometry; years are empty where
-        not reached by the horizon.
+        not reached by the horizon. With ``scenario``: ``area_m2`` and the columns of
+        :func:`sim.rules.admission` (``investment_cny, revenue_mature_cny,
+        investment_intensity_wan_per_ha = investment_cny / area_m2,
+        revenue_density_yi_per_ha = revenue_mature_cny / area_m2 / 1e4``, margins,
+        ``meets_investment_rule, meets_revenue_rule``, first years,
+        ``first_compliant_year, years_to_comply``), of
+        :func:`sim.rules.control_indicators` (``plot_ratio_min``, layout shares and
+        their flags, ``meets_control_indicators``) and of
+        :func:`sim.rules.idle_by_parcel` (``idle_years, first_idle_year,
+        reclaimable_year``).
     """
     outcome = result.parcel_frame(draw=draw)
     parcels = site.parcels
@@ -125,7 +155,22 @@ def parcels_frame(site: Site, result: Result, *, draw: int = 0) -> gpd.GeoDataFr
         geometry=parcels.geometry.values,
         crs=parcels.crs,
     )
-    return frame
+    if scenario is None:
+        return frame
+    rules = admission(scenario, site, result, inputs=inputs, draw=draw)
+    controls = control_indicators(scenario, site, result)
+    idle = idle_by_parcel(scenario, result, draw=draw)
+    extra = pd.concat(
+        [
+            rules.drop(columns=["parcel_id", "park_id", "capacity_m2"]),
+            controls.drop(columns=["parcel_id", "park_id", "land_use", "far"]),
+            idle.drop(columns=["parcel_id"]),
+        ],
+        axis=1,
+    )
+    geometry = frame.geometry.name
+    out = pd.concat([frame.drop(columns=geometry), extra], axis=1)
+    return gpd.GeoDataFrame(out, geometry=frame.geometry.values, crs=frame.crs)
 
 
 def write_outputs(
@@ -136,6 +181,7 @@ def write_outputs(
     *,
     argv: Sequence[str] = (),
     figures: bool = True,
+    inputs: Inputs | None = None,
 ) -> Path:
     """Write every output of a run into ``destination``, atomically.
 
@@ -149,6 +195,8 @@ def write_outputs(
         The command line, recorded in ``run.json``.
     figures
         Whether to draw the figures (the slowest part).
+    inputs
+        The engine inputs the result came from (default: :func:`sim.engine.prepare`).
 
     Returns
     -------
@@ -160,11 +208,25 @@ def write_outputs(
         summary.to_csv(staging / "summary.csv", index=False, encoding=CSV_ENCODING)
         targets = evaluate_targets(result, scenario.targets)
         targets.to_csv(staging / "targets.csv", index=False, encoding=CSV_ENCODING)
+        if inputs is None:
+            from sim.engine import prepare
+
+            inputs = prepare(scenario, site)
+        compliance_by_year(scenario, site, result).to_csv(
+            staging / "compliance.csv", index=False, encoding=CSV_ENCODING
+        )
+        report = audit(scenario, site, result, inputs=inputs)
+        report.park_years.to_csv(staging / "audit_parks.csv", index=False, encoding=CSV_ENCODING)
+        (staging / "audit.json").write_text(
+            json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        (staging / "audit.md").write_text(report.to_markdown(), encoding="utf-8")
         gpkg = staging / "parcels.gpkg"
-        parcels_frame(site, result).to_file(gpkg, layer="parcels", engine="pyogrio")
+        parcels = parcels_frame(site, result, scenario=scenario, inputs=inputs)
+        parcels.to_file(gpkg, layer="parcels", engine="pyogrio")
         _parks_frame(site, result).to_file(gpkg, layer="parks", engine="pyogrio")
         if figures:
-            _write_figures(staging / "figures", site, result, targets)
+            _write_figures(staging / "figures", scenario, site, result, targets, parcels)
         provenance = run_record(scenario, argv=argv)
         (staging / "run.json").write_text(
             json.dumps(provenance, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -194,10 +256,17 @@ def _parks_frame(site: Site, result: Result) -> gpd.GeoDataFrame:
     )
 
 
-def _write_figures(folder: Path, site: Site, result: Result, targets: pd.DataFrame) -> None:
+def _write_figures(
+    folder: Path,
+    scenario: Scenario,
+    site: Site,
+    result: Result,
+    targets: pd.DataFrame,
+    parcels: pd.DataFrame,
+) -> None:
     import matplotlib.pyplot as plt
 
-    from sim.plot import floor_chart, save_figure, status_map
+    from sim.plot import compliance_map, floor_chart, rule_scatter, save_figure, status_map
 
     folder.mkdir()
     year = int(result.years[-1])
@@ -206,6 +275,12 @@ def _write_figures(folder: Path, site: Site, result: Result, targets: pd.DataFra
     plt.close(fig)
     fig, _ = floor_chart(result, targets, parks=site.parks)
     save_figure(fig, folder / "floor_vs_target.png")
+    plt.close(fig)
+    fig, _ = compliance_map(scenario, site, result, year=year)
+    save_figure(fig, folder / f"compliance_map_{year}.png")
+    plt.close(fig)
+    fig, _ = rule_scatter(parcels, scenario.rules, parks=site.parks)
+    save_figure(fig, folder / "compliance_scatter.png")
     plt.close(fig)
 
 

@@ -45,9 +45,13 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 __all__ = [
+    "AreaBenchmark",
+    "Benchmarks",
     "Committed",
     "Market",
     "Metric",
+    "MoneyBenchmark",
+    "MoneyPerAreaBenchmark",
     "ParkAssumptions",
     "ParkParams",
     "Rules",
@@ -366,11 +370,158 @@ class Market(_Model):
     source: str = ""
 
 
+#: A share of a parcel's land, 0–1 (``"30 %"`` or 0.3).
+LandShare = Annotated[float, _quantity(Dimension.RATIO), Field(ge=0, le=1)]
+#: A plot ratio that may be zero (no minimum).
+PlotRatio = Annotated[float, _quantity(Dimension.RATIO), Field(ge=0)]
+
+
 class Rules(_Model):
-    """Admission rules (``[rules]``): thresholds a project must reach."""
+    """Admission rules, land-use control indicators and the idle-land rule (``[rules]``).
+
+    Attributes
+    ----------
+    investment_intensity_min, revenue_density_min
+        Admission thresholds in CNY/m² (1 CNY/m² = 1 万元/ha; 2 亿元/ha = 20,000 CNY/m²):
+        investment (land + construction + fit-out) per m² of land, and yearly business
+        revenue per m² of land.
+    plot_ratio_min
+        Minimum plot ratio per parcel ``land_use``; the key ``"*"`` covers every land
+        use not listed. Default ``{"*": 1.0}``: the 2008 national control indicators
+        (国土资发〔2008〕24号) give 1.0 for communications, computer and electronics.
+    building_coefficient_min, admin_share_max, green_share_max
+        National control indicators: building coefficient (footprint ÷ land) ≥ 30 %,
+        administrative and living facilities ≤ 7 % and greening ≤ 20 % of the land.
+    building_coefficient, admin_share, green_share
+        Values assumed for parcels whose layer lacks the attribute (``None``: not
+        assessed).
+    idle_after_years, reclaim_after_years
+        A released parcel not started ``idle_after_years`` after its release year is
+        idle (闲置); after ``reclaim_after_years`` it may be taken back (2012 national rule).
+    reclaim_idle
+        Whether reclaimable land is taken back and returned to the park's land pool.
+    source
+        Where the thresholds come from.
+    """
 
     investment_intensity_min: MoneyPerArea = Field(default=4000.0)
     revenue_density_min: MoneyPerArea = Field(default=20000.0)
+    plot_ratio_min: dict[str, PlotRatio] = Field(default_factory=lambda: {"*": 1.0})
+    building_coefficient_min: LandShare = 0.30
+    admin_share_max: LandShare = 0.07
+    green_share_max: LandShare = 0.20
+    building_coefficient: LandShare | None = None
+    admin_share: LandShare | None = None
+    green_share: LandShare | None = None
+    idle_after_years: int = Field(default=1, ge=1, le=50, strict=True)
+    reclaim_after_years: int = Field(default=2, ge=1, le=50, strict=True)
+    reclaim_idle: bool = Field(default=False, strict=True)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rules:
+        problems = []
+        if self.reclaim_after_years < self.idle_after_years:
+            problems.append(
+                Problem(
+                    "reclaim_after_years",
+                    f"expected at least idle_after_years ({self.idle_after_years}); found "
+                    f"{self.reclaim_after_years}; land is reclaimed only after it has been idle, "
+                    "so raise reclaim_after_years (the 2012 rule: idle 1, reclaim 2)",
+                )
+            )
+        if (
+            self.building_coefficient is not None
+            and self.green_share is not None
+            and self.building_coefficient + self.green_share > 1 + 1e-9
+        ):
+            problems.append(
+                Problem(
+                    "green_share",
+                    f"expected building_coefficient + green_share ≤ 100 % of the land; found "
+                    f"{self.building_coefficient:.0%} + {self.green_share:.0%} = "
+                    f"{self.building_coefficient + self.green_share:.0%}; buildings and green "
+                    "space cannot cover more than the parcel, lower one of them",
+                )
+            )
+        if problems:
+            raise _ProblemsError(problems)
+        return self
+
+
+class _Benchmark(_Model):
+    """A published figure the plan's numbers are compared with: value, year, growth, source."""
+
+    year: Year | None = None
+    growth: Annotated[Ratio, Field(gt=-1)] | None = None
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _growth_needs_year(self) -> _Benchmark:
+        if self.growth is not None and self.year is None:
+            raise _ProblemsError(
+                [
+                    Problem(
+                        "year",
+                        "required with growth: growth projects the value from its year to "
+                        "the target year; add the year the value was measured, e.g. year = 2013",
+                    )
+                ]
+            )
+        return self
+
+
+class MoneyBenchmark(_Benchmark):
+    """A benchmark amount of money (``value = "65 万元"``)."""
+
+    value: Money
+
+
+class AreaBenchmark(_Benchmark):
+    """A benchmark area (``value = "38 m2"``)."""
+
+    value: PositiveArea
+
+
+class MoneyPerAreaBenchmark(_Benchmark):
+    """A benchmark money per area (``value = "4812 万元/ha"``)."""
+
+    value: MoneyPerArea
+
+
+class Benchmarks(_Model):
+    """Published figures the plan's own numbers are checked against (``[benchmarks]``).
+
+    Each is a table ``[benchmarks.<name>]`` with ``value`` (with its unit), optional
+    ``year`` and ``growth`` (a yearly rate that projects the value to a target year)
+    and a required ``source``. All optional; a check whose benchmark is missing is
+    skipped.
+
+    Attributes
+    ----------
+    tolerance
+        Relative difference up to which a figure counts as consistent with its benchmark.
+    base_revenue
+        Revenue of the whole sector in ``year`` (e.g. 395 亿元 in 2011) and the growth
+        the plan states (``growth``, e.g. 40 %/yr).
+    revenue_per_worker
+        Yearly revenue per worker (CNY).
+    m2_per_worker
+        Floor per worker.
+    revenue_per_m2
+        Yearly revenue per m² of floor; derived from the two above when absent.
+    investment_intensity, output_density
+        Investment and output per m² of land of comparable zones, set against the
+        admission rules.
+    """
+
+    tolerance: Annotated[Ratio, Field(ge=0)] = 0.10
+    base_revenue: MoneyBenchmark | None = None
+    revenue_per_worker: MoneyBenchmark | None = None
+    m2_per_worker: AreaBenchmark | None = None
+    revenue_per_m2: MoneyPerAreaBenchmark | None = None
+    investment_intensity: MoneyPerAreaBenchmark | None = None
+    output_density: MoneyPerAreaBenchmark | None = None
 
 
 class Scenario(_Model):
@@ -389,6 +540,7 @@ class Scenario(_Model):
     targets: tuple[Target, ...] = ()
     rules: Rules = Rules()
     market: Market | None = None
+    benchmarks: Benchmarks = Benchmarks()
 
     @property
     def name(self) -> str:
@@ -600,6 +752,8 @@ _EXAMPLES = {
     "construction_cost": '"5600 元/m2"',
     "fitout_cost": '"1000 元/m2"',
     "m2_per_worker": '"38 m2"',
+    "source": '"publication, year, page"',
+    "value": '"65 万元"',
 }
 
 
@@ -837,6 +991,7 @@ _TABLES: dict[str, type[BaseModel]] = {
     "committed": Committed,
     "targets": Target,
     "rules": Rules,
+    "benchmarks": Benchmarks,
 }
 
 
@@ -844,6 +999,8 @@ def _valid_keys(parents: list[str]) -> list[str]:
     if not parents:
         top = [k for k in Scenario.model_fields if k not in ("path", "sha256")]
         return [*top, "extends"]
+    if parents[0] == "benchmarks" and len(parents) == 2:
+        return list(MoneyBenchmark.model_fields)
     model = ParkAssumptions if parents[0] == "parks" else _TABLES.get(parents[0])
     if model is None or (parents[0] == "parks" and len(parents) != 2):
         return []

@@ -41,7 +41,9 @@ class Site:
         One row per park: ``park_id``, ``name_zh``, ``name_en``, geometry.
     parcels
         One row per parcel: ``parcel_id``, ``park_id``, ``far_max`` (NaN = no cap),
-        ``phase`` (release order, 1 first), ``zone``, ``land_use``, ``area_m2``, geometry.
+        ``phase`` (release order, 1 first), ``zone``, ``land_use``, the layout shares
+        ``building_coefficient``, ``admin_share``, ``green_share`` (0–1; NaN where the
+        layer has none), ``area_m2``, geometry.
     land
         Land polygons for the base map, or ``None``.
     """
@@ -289,7 +291,68 @@ def _check_parcel_attributes(parcels: gpd.GeoDataFrame, park_ids: set[str]) -> l
                     f"found {_shown(value)}; set it to 1 or later",
                 )
             )
+    problems += _layout_problems(parcels, ids)
     problems += _geometry_problems(parcels.geometry.values, ids.to_numpy(), "parcel")
+    return problems
+
+
+#: Optional layout attributes of a parcel: shares of its land, 0–1 (see :mod:`sim.rules`).
+LAYOUT_COLUMNS = {
+    "building_coefficient": "building coefficient (footprint ÷ land)",
+    "admin_share": "administrative/living share of the land",
+    "green_share": "green share of the land",
+}
+
+
+def _layout_problems(parcels: gpd.GeoDataFrame, ids: pd.Series) -> list[Problem]:
+    """Shares outside 0–1, and footprint plus green space over the whole parcel."""
+    problems = []
+    shares = {}
+    for column, meaning in LAYOUT_COLUMNS.items():
+        if column not in parcels:
+            continue
+        raw = parcels[column]
+        values = pd.to_numeric(raw, errors="coerce")
+        shares[column] = values
+        unreadable = raw.notna() & values.isna()
+        for pid, value in zip(ids[unreadable], raw[unreadable], strict=True):
+            problems.append(
+                Problem(
+                    f"parcel {pid}",
+                    f"expected {column} ({meaning}) to be a number from 0 to 1; found "
+                    f"{_shown(value)}; write it as a fraction (0.35 for 35 %) or leave it empty "
+                    "to use the scenario's [rules] value",
+                )
+            )
+        for pid, value in zip(ids[values < 0], values[values < 0], strict=True):
+            problems.append(
+                Problem(
+                    f"parcel {pid}",
+                    f"expected {column} ({meaning}) from 0 to 1; found {value:g}, a negative "
+                    "share; correct it from the parcel's planning conditions",
+                )
+            )
+        for pid, value in zip(ids[values > 1], values[values > 1], strict=True):
+            problems.append(
+                Problem(
+                    f"parcel {pid}",
+                    f"expected {column} ({meaning}) from 0 to 1; found {value:g}, a coverage "
+                    "over 100 % of the parcel; write shares as fractions (0.35 for 35 %)",
+                )
+            )
+    if "building_coefficient" in shares and "green_share" in shares:
+        building, green = shares["building_coefficient"], shares["green_share"]
+        valid = building.between(0, 1) & green.between(0, 1)
+        over = valid & (building + green > 1 + 1e-9)
+        for pid, b, g in zip(ids[over], building[over], green[over], strict=True):
+            problems.append(
+                Problem(
+                    f"parcel {pid}",
+                    f"expected building_coefficient + green_share ≤ 1; found {b:g} + {g:g} = "
+                    f"{b + g:g}, a coverage over 100 %; buildings and green space cannot cover "
+                    "more than the parcel, correct one of them",
+                )
+            )
     return problems
 
 
@@ -367,6 +430,9 @@ def _normalised_parcels(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if column not in out:
             out[column] = default
         out[column] = out[column].fillna(default).astype(str)
+    for column in LAYOUT_COLUMNS:
+        values = out[column] if column in out else pd.Series(np.nan, index=out.index)
+        out[column] = pd.to_numeric(values, errors="coerce").astype(float)
     out["area_m2"] = shapely.area(out.geometry.values)
     return out
 

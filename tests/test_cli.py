@@ -60,7 +60,17 @@ def test_run_writes_every_output(tiny_dir: Path, capsys: pytest.CaptureFixture[s
     assert len(record["scenario_sha256"]) == 64
     assert all(len(h) == 64 for h in record["inputs"].values())
     figures = sorted(p.name for p in (out / "figures").iterdir())
-    assert figures == ["floor_vs_target.png", "status_map_2019.png"]
+    assert figures == [
+        "compliance_map_2019.png",
+        "compliance_scatter.png",
+        "floor_vs_target.png",
+        "status_map_2019.png",
+    ]
+    for name in ("compliance.csv", "audit_parks.csv", "audit.json", "audit.md"):
+        assert (out / name).is_file(), name
+    assert (out / "audit_parks.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    audit = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    assert {f["topic"] for f in audit["findings"]} >= {"capacity", "rules"}
 
 
 def test_rerun_replaces_outputs(tiny_dir: Path) -> None:
@@ -71,6 +81,14 @@ def test_rerun_replaces_outputs(tiny_dir: Path) -> None:
     assert main(args) == 0
     assert not (out / "stale.txt").exists()
     assert (out / "summary.csv").exists()
+
+
+def test_audit_reports_without_writing(tiny_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = sorted(p.name for p in tiny_dir.iterdir())
+    assert main(["audit", str(tiny_dir / "tiny.toml")]) == 0
+    printed = capsys.readouterr().out
+    assert "## Capacity" in printed and "## Rules" in printed
+    assert sorted(p.name for p in tiny_dir.iterdir()) == before
 
 
 def test_check_reports_ok(tiny_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

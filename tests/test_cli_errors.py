@@ -15,10 +15,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from conftest import TINY_TOML, X0, Y0, tiny_layers
 from shapely.geometry import LineString, Point, Polygon, box
 
 from sim.cli import main
+from tests.conftest import TINY_TOML, X0, Y0, tiny_layers
 
 Layers = tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
 
@@ -265,6 +265,76 @@ SCENARIO_CASES = [
         ("defaults.land_price", "'cheap'", "money per area", "元/m2"),
     ),
     Case(
+        "investment-rule-wrong-dimension",
+        sub('investment_intensity_min = "4000 万元/ha"', 'investment_intensity_min = "4000 万元"'),
+        ("rules.investment_intensity_min", "money per area", "'4000 万元'", "万元/ha"),
+    ),
+    Case(
+        "revenue-rule-negative",
+        sub('revenue_density_min = "2 亿元/ha"', 'revenue_density_min = "-2 亿元/ha"'),
+        ("rules.revenue_density_min", "expected a value ≥ 0", "'-2 亿元/ha'", "change"),
+    ),
+    Case(
+        "plot-ratio-rule-wrong-dimension",
+        append('[rules.plot_ratio_min]\nsoftware_rd = "1 m2"\n'),
+        ("rules.plot_ratio_min.software_rd", "a plain number", "'1 m2'", "an area"),
+    ),
+    Case(
+        "land-use-without-plot-ratio-rule",
+        append("[rules.plot_ratio_min]\nindustrial = 1.0\n"),
+        (
+            "rules.plot_ratio_min",
+            "land use 'software_rd'",
+            "5 parcel(s): P1, P2, P3 and 2 more",
+            "add software_rd = 1.0 to [rules.plot_ratio_min]",
+        ),
+    ),
+    Case(
+        "building-coefficient-over-100-percent",
+        append('building_coefficient = "120 %"'),
+        ("rules.building_coefficient", "≤ 1 (= 100 %)", "'120 %'", "change"),
+    ),
+    Case(
+        "negative-green-share",
+        append('green_share = "-5 %"'),
+        ("rules.green_share", "≥ 0", "'-5 %'", "change"),
+    ),
+    Case(
+        "building-and-green-over-the-parcel",
+        append('building_coefficient = "85 %"\ngreen_share = "20 %"'),
+        ("rules.green_share", "85% + 20% = 105%", "lower one of them"),
+    ),
+    Case(
+        "reclaim-before-idle",
+        append("idle_after_years = 3\nreclaim_after_years = 2"),
+        ("rules.reclaim_after_years", "at least idle_after_years (3)", "raise"),
+    ),
+    Case(
+        "reclaim-idle-not-boolean",
+        append('reclaim_idle = "yes"'),
+        ("rules.reclaim_idle",),
+    ),
+    Case(
+        "benchmark-without-source",
+        append('[benchmarks.m2_per_worker]\nvalue = "38 m2"\n'),
+        ("benchmarks.m2_per_worker.source", "required", "add 'source = "),
+    ),
+    Case(
+        "benchmark-wrong-unit",
+        append('[benchmarks.revenue_per_worker]\nvalue = "65 m2"\nsource = "x"\n'),
+        ("benchmarks.revenue_per_worker.value", "an amount of money", "'65 m2'", "万元"),
+    ),
+    Case(
+        "benchmark-growth-without-year",
+        append('[benchmarks.base_revenue]\nvalue = "395 亿元"\ngrowth = "40 %"\nsource = "x"\n'),
+        ("benchmarks.base_revenue.year", "required with growth", "year = 2013"),
+    ),
+    Case(
+        "unknown-benchmark",
+        append('[benchmarks.revenue_per_m3]\nvalue = "1 元/m2"\nsource = "x"\n'),
+        ("benchmarks.revenue_per_m3", "unknown key", "did you mean 'revenue_per_m2'?"),
+    ),
+    Case(
         "boolean-for-ratio",
         sub("plot_ratio = 1.5", "plot_ratio = true"),
         ("defaults.plot_ratio", "boolean True", "write a number"),
@@ -395,6 +465,31 @@ SITE_CASES = [
         "phase-zero",
         parcels_only(lambda p: p.assign(phase=[1, 0, 2, 2, 1])),
         ("parcel P2", "phase", "found 0", "set it to 1 or later"),
+    ),
+    SiteCase(
+        "building-coefficient-over-one",
+        parcels_only(lambda p: p.assign(building_coefficient=[0.4, 1.2, 0.4, 0.4, 0.4])),
+        ("parcel P2", "building_coefficient", "found 1.2", "coverage over 100 %", "0.35"),
+    ),
+    SiteCase(
+        "negative-admin-share",
+        parcels_only(lambda p: p.assign(admin_share=[-0.05, 0.05, 0.05, 0.05, 0.05])),
+        ("parcel P1", "admin_share", "found -0.05, a negative share", "correct it"),
+    ),
+    SiteCase(
+        "building-plus-green-over-the-parcel",
+        parcels_only(
+            lambda p: p.assign(
+                building_coefficient=[0.4, 0.4, 0.7, 0.4, 0.4],
+                green_share=[0.2, 0.2, 0.4, 0.2, 0.2],
+            )
+        ),
+        ("parcel P3", "building_coefficient + green_share ≤ 1", "0.7 + 0.4 = 1.1"),
+    ),
+    SiteCase(
+        "green-share-not-a-number",
+        parcels_only(lambda p: p.assign(green_share=["0.2", "lots", "0.2", "0.2", "0.2"])),
+        ("parcel P2", "green_share", "found 'lots'", "as a fraction"),
     ),
     SiteCase(
         "empty-geometry",

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, TINY_TOML
 
 from sim.errors import ScenarioError
 from sim.scenario import Metric, load_scenario, resolve_park
+from tests.conftest import ROOT, TINY_TOML
 
 BASELINE = ROOT / "scenarios" / "qingdao_2012.toml"
 

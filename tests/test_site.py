@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, tiny_layers
 from shapely.geometry import box
 
 from sim.errors import SiteError
 from sim.scenario import SiteFiles, load_scenario
 from sim.site import load_site, validate_site
+from tests.conftest import ROOT, tiny_layers
 
 
 def test_baseline_site_loads() -> None:

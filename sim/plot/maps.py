@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from pyproj import CRS
 
-__all__ = ["status_map"]
+__all__ = ["parcel_map", "status_map"]
 
 # Share of the parcels' extent added on every side of the view.
 _MARGIN = 0.06
@@ -110,7 +110,76 @@ def status_map(
         raise ValueError(f"draw must be in 0…{result.draws - 1}; got {draw}")
     shown_year = int(result.years[-1]) if year is None else year
     codes = result.status[draw, result.year_index(shown_year)]
+    lookup = np.array([STATUS_COLOURS[s] for s in Status], dtype=object)
+    handles = [
+        Patch(
+            facecolor=STATUS_COLOURS[s],
+            edgecolor="#666666",
+            linewidth=0.4,
+            label=label(s.label_zh, s.label_en, lang),
+        )
+        for s in Status
+    ]
+    return parcel_map(
+        parcels,
+        list(lookup[codes]),
+        title=label(f"{shown_year}年地块建设状态", f"Parcel status, {shown_year}", lang),
+        legend_title=label("地块状态", "Parcel status", lang),
+        handles=handles,
+        parks=parks,
+        land=land,
+        lang=lang,
+        size=size,
+        ax=ax,
+    )
+
+
+def parcel_map(
+    parcels: gpd.GeoDataFrame,
+    facecolors: list[str],
+    *,
+    title: str,
+    legend_title: str,
+    handles: list[Patch],
+    parks: gpd.GeoDataFrame | None = None,
+    land: gpd.GeoDataFrame | None = None,
+    lang: Lang = "zh",
+    size: PaperSize = "A4",
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """Draw parcels in given colours on the house map frame (the engine of every parcel map).
+
+    Base map, parcels, park outlines and names, title, legend (right of the map, below
+    a north arrow), scale bar and a "schematic" note.
+
+    Parameters
+    ----------
+    parcels
+        Parcel polygons in a projected CRS.
+    facecolors
+        One colour per parcel row.
+    title, legend_title
+        Texts of the map title and the legend title.
+    handles
+        Legend entries.
+    parks, land, lang, size, ax
+        As in :func:`status_map`.
+
+    Returns
+    -------
+    tuple of (Figure, Axes)
+        The parcel collection has gid ``"parcels"``.
+    """
     crs = parcels.crs
+    if crs is None or not crs.is_projected:
+        raise ValueError(
+            f"parcels must be in a projected CRS (metres); got {crs}; "
+            "reproject with parcels.to_crs('EPSG:4549') or the scenario's CRS"
+        )
+    if len(facecolors) != len(parcels):
+        raise ValueError(
+            f"facecolors must give one colour per parcel: {len(parcels)}; got {len(facecolors)}"
+        )
     metres_per_unit = float(crs.axis_info[0].unit_conversion_factor)
 
     with style_context(size):
@@ -134,11 +203,10 @@ def status_map(
                 gid="land",
             )
 
-        lookup = np.array([STATUS_COLOURS[s] for s in Status], dtype=object)
         _add_polygons(
             ax,
             parcels.geometry.to_numpy(),
-            facecolors=list(lookup[codes]),
+            facecolors=facecolors,
             edgecolors=_PARCEL_EDGE,
             linewidths=0.25,
             zorder=2,
@@ -157,28 +225,13 @@ def status_map(
             spine.set_visible(True)
             spine.set_linewidth(0.6)
 
-        ax.set_title(
-            label(
-                f"{shown_year}年地块建设状态",
-                f"Parcel status, {shown_year}",
-                lang,
-            )
-        )
-        handles = [
-            Patch(
-                facecolor=STATUS_COLOURS[s],
-                edgecolor="#666666",
-                linewidth=0.4,
-                label=label(s.label_zh, s.label_en, lang),
-            )
-            for s in Status
-        ]
+        ax.set_title(title)
         # North arrow at the top right outside the frame, the legend below it:
         # both hang from the top, so they never collide whatever the map's shape.
         below_arrow = _north_arrow(ax)
         ax.legend(
             handles=handles,
-            title=label("地块状态", "Parcel status", lang),
+            title=legend_title,
             loc="upper left",
             bbox_to_anchor=(_SIDE_X, 1.0),
             bbox_transform=ax.transAxes + _points_down(ax, below_arrow),

@@ -23,12 +23,14 @@ import matplotlib as mpl
 from matplotlib import font_manager
 
 from sim.result import Status
+from sim.rules import Compliance
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
 __all__ = [
     "CJK_FALLBACK_FAMILIES",
+    "COMPLIANCE_COLOURS",
     "LAND_COLOUR",
     "PARK_COLOURS",
     "SEA_COLOUR",
@@ -73,6 +75,17 @@ STATUS_COLOURS: dict[Status, str] = {
     Status.UNDER_CONSTRUCTION: "#D2702A",
     Status.PARTLY_COMPLETED: "#2A64A0",
     Status.COMPLETED: "#0B2A55",
+}
+
+#: Compliance colours: grey for "not yet built" (as "not released" on the status map),
+#: then Okabe–Ito vermillion (fails both), sky blue and orange (meets one rule) and
+#: bluish green (meets both) — apart under the common colour-vision deficiencies.
+COMPLIANCE_COLOURS: dict[Compliance, str] = {
+    Compliance.NOT_BUILT: "#E3E3E3",
+    Compliance.FAILS_BOTH: "#D55E00",
+    Compliance.REVENUE_ONLY: "#56B4E9",
+    Compliance.INVESTMENT_ONLY: "#E69F00",
+    Compliance.COMPLIES: "#009E73",
 }
 
 #: Park colours: the Okabe–Ito palette (colour-blind safe), yellow last because

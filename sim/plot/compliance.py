@@ -1,0 +1,330 @@
+"""Figures of the admission rules: a compliance map and an intensity–density scatter.
+
+In: a scenario, its site and a :class:`~sim.result.Result` (for the map), or the
+per-parcel table of :func:`sim.rules.admission` (for the scatter). Out: matplotlib
+Figure and Axes in the house style (:mod:`sim.plot.style`); the map reuses the frame
+of :func:`sim.plot.maps.parcel_map` (base map, park outlines, legend, north arrow,
+scale bar).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from sim.plot.figure import root_figure
+from sim.plot.maps import _check_parcels, parcel_map
+from sim.plot.style import (
+    COMPLIANCE_COLOURS,
+    TARGET_COLOUR,
+    Lang,
+    PaperSize,
+    label,
+    park_colour,
+    style_context,
+)
+from sim.rules import CNY_PER_M2_PER_YI_PER_HA, Compliance, compliance_classes
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from sim.result import Result
+    from sim.scenario import Rules, Scenario
+    from sim.site import Site
+
+__all__ = ["compliance_map", "rule_scatter"]
+
+#: Marker per park (cycled): distinct outlines stay apart where parks share a point.
+_MARKERS = ("o", "s", "^", "D", "v", "p", "h")
+
+
+def compliance_map(
+    scenario: Scenario,
+    site: Site,
+    result: Result,
+    *,
+    year: int | None = None,
+    draw: int = 0,
+    lang: Lang = "zh",
+    size: PaperSize = "A4",
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """Map every parcel by its standing against the admission rules in one year.
+
+    A parcel with completed floor is coloured by whether its investment to date and
+    that year's revenue meet the scenario's thresholds (both, one, neither); a parcel
+    with none yet is "not yet built" (see :func:`sim.rules.compliance_classes`).
+
+    Parameters
+    ----------
+    scenario, site, result
+        What was simulated and what came out (parcels in the result's order).
+    year
+        Year to show; default the horizon.
+    draw
+        Monte Carlo draw to show.
+    lang
+        Language of the labels: ``"zh"``, ``"en"`` or ``"both"``.
+    size
+        Paper size the figure is made for, ``"A4"`` or ``"A3"``.
+    ax
+        Axes to draw on; a new figure is made if omitted.
+
+    Returns
+    -------
+    tuple of (Figure, Axes)
+        The parcel collection has gid ``"parcels"``; each legend entry counts its parcels.
+
+    Raises
+    ------
+    ValueError
+        If the parcels do not match ``result.parcel_ids`` or ``draw`` is out of range.
+    KeyError
+        If ``year`` is outside the simulated years.
+    """
+    parcels = site.parcels
+    _check_parcels(result, parcels)
+    if not 0 <= draw < result.draws:
+        raise ValueError(f"draw must be in 0…{result.draws - 1}; got {draw}")
+    shown_year = int(result.years[-1]) if year is None else year
+    codes = compliance_classes(scenario, site, result, year=shown_year, draw=draw)
+    lookup = np.array([COMPLIANCE_COLOURS[c] for c in Compliance], dtype=object)
+    counts = np.bincount(codes, minlength=len(Compliance))
+    rules = scenario.rules
+    handles = [
+        Patch(
+            facecolor=COMPLIANCE_COLOURS[c],
+            edgecolor="#666666",
+            linewidth=0.4,
+            label=f"{label(c.label_zh, c.label_en, lang)} ({counts[c]})",
+        )
+        for c in reversed(Compliance)
+    ]
+    inv_min = f"{rules.investment_intensity_min:,.0f}"
+    rev_min = f"{rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA:g}"
+    return parcel_map(
+        parcels,
+        list(lookup[codes]),
+        title=label(
+            f"{shown_year}年地块准入指标达标情况\n"
+            f"投资强度 ≥ {inv_min} 万元/公顷，业务收入 ≥ {rev_min} 亿元/公顷",
+            f"Admission rules by parcel, {shown_year}\n"
+            f"investment ≥ {inv_min} 万元/ha, revenue ≥ {rev_min} 亿元/ha",
+            lang,
+        ),
+        legend_title=label("准入指标", "Admission rules", lang),
+        handles=handles,
+        parks=site.parks,
+        land=site.land,
+        lang=lang,
+        size=size,
+        ax=ax,
+    )
+
+
+def rule_scatter(
+    table: pd.DataFrame,
+    rules: Rules,
+    *,
+    parks: pd.DataFrame | None = None,
+    lang: Lang = "zh",
+    size: PaperSize = "A4",
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """Investment intensity at completion against revenue density at maturity, per parcel.
+
+    One hollow marker per parcel, coloured (and shaped) by park; dashed lines mark
+    the two admission thresholds, the shaded band is where a rule fails, and a note
+    counts the parcels meeting both, investment only, and neither. Parcels of a park
+    that share its assumptions and plot ratio fall on the same point; each park has
+    its own marker shape and size, so coinciding parks stay visible.
+
+    Parameters
+    ----------
+    table
+        The per-parcel table of :func:`sim.rules.admission` (columns ``park_id,
+        investment_intensity_wan_per_ha, revenue_density_yi_per_ha``).
+    rules
+        The scenario's ``[rules]`` (the thresholds).
+    parks
+        Table with ``park_id, name_zh, name_en`` for the legend; ids without it.
+    lang
+        Language of the labels.
+    size
+        Paper size, ``"A4"`` or ``"A3"``.
+    ax
+        Axes to draw on; a new figure is made if omitted.
+
+    Returns
+    -------
+    tuple of (Figure, Axes)
+        One scatter collection per park, gid ``"parcels-<park_id>"``, with one offset
+        per parcel; the threshold
+        lines have gids ``"investment-threshold"`` and ``"revenue-threshold"``.
+
+    Raises
+    ------
+    ValueError
+        If ``table`` lacks a column.
+    """
+    needed = {"park_id", "investment_intensity_wan_per_ha", "revenue_density_yi_per_ha"}
+    missing = needed - set(table.columns)
+    if missing:
+        raise ValueError(
+            f"table lacks columns {sorted(missing)}; make it with sim.rules.admission()"
+        )
+    x = table["investment_intensity_wan_per_ha"].to_numpy(dtype=float)
+    y = table["revenue_density_yi_per_ha"].to_numpy(dtype=float)
+    x_min = rules.investment_intensity_min
+    y_min = rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA
+    park_ids = list(dict.fromkeys(table["park_id"].astype(str)))
+    if parks is not None:
+        listed = [str(p) for p in parks["park_id"]]
+        park_ids = [p for p in listed if p in park_ids] + [p for p in park_ids if p not in listed]
+    names: dict[str, str] = {}
+    if parks is not None:
+        indexed = parks.set_index(parks["park_id"].astype(str))
+        names = {
+            str(p): label(str(row["name_zh"]), str(row["name_en"]), lang)
+            for p, row in indexed.iterrows()
+        }
+
+    with style_context(size):
+        own_figure = ax is None
+        if ax is None:
+            width = float(plt.rcParams["figure.figsize"][0])
+            fig, ax = plt.subplots(layout="constrained", figsize=(width, 0.9 * width))
+        else:
+            fig = root_figure(ax)
+        # Parcels of a park that share its assumptions and plot ratio share a point, and
+        # parks with the same assumptions share points with each other: hollow markers
+        # of a different shape and size per park keep every park visible where they meet.
+        park_of = table["park_id"].astype(str).to_numpy()
+        ok = (x >= x_min * (1 - 1e-9)) & (y >= y_min * (1 - 1e-9))
+        collections = {}
+        for k, park in enumerate(park_ids):
+            mine = park_of == park
+            below = int((mine & ~ok).sum())
+            text = label(f"，{below} 块未达标", f", {below} below a rule", lang) if below else ""
+            collections[park] = ax.scatter(
+                x[mine],
+                y[mine],
+                s=(5.0 + 2.2 * k) ** 2,
+                marker=_MARKERS[k % len(_MARKERS)],
+                facecolors="none",
+                edgecolors=park_colour(k),
+                linewidths=1.3,
+                label=f"{names.get(park, park)}（{int(mine.sum())}{text}）"
+                if lang == "zh"
+                else f"{names.get(park, park)} ({int(mine.sum())}{text})",
+                zorder=3,
+                gid=f"parcels-{park}",
+            )
+        x_top = max(float(np.nanmax(x, initial=0.0)), x_min) * 1.12
+        y_top = max(float(np.nanmax(y, initial=0.0)), y_min) * 1.15
+        ax.set_xlim(0.0, x_top)
+        ax.set_ylim(0.0, y_top)
+        dashed: Literal["--"] = "--"
+        ax.axvline(x_min, color=TARGET_COLOUR, linestyle=dashed, lw=0.8, gid="investment-threshold")
+        ax.axhline(y_min, color=TARGET_COLOUR, linestyle=dashed, lw=0.8, gid="revenue-threshold")
+        ax.fill_between(
+            [0.0, x_top], 0.0, y_min, color="#F4E4DA", linewidth=0, zorder=0, gid="fails-revenue"
+        )
+        ax.axvspan(0.0, x_min, color="#F4E4DA", linewidth=0, zorder=0, gid="fails-investment")
+        ax.text(
+            x_min,
+            y_top,
+            f" ≥ {x_min:,.0f} 万元/ha",
+            ha="left",
+            va="top",
+            fontsize="small",
+            gid="investment-threshold-label",
+        )
+        ax.text(
+            x_top,
+            y_min,
+            f"≥ {y_min:g} 亿元/ha ",
+            ha="right",
+            va="bottom",
+            fontsize="small",
+            gid="revenue-threshold-label",
+        )
+        both = ok
+        inv_only = (x >= x_min * (1 - 1e-9)) & ~both
+        ax.text(
+            0.99,
+            0.02,
+            label(
+                f"两项达标 {int(both.sum())} 块 · 仅投资达标 {int(inv_only.sum())} 块 · "
+                f"投资未达标 {int((~(x >= x_min * (1 - 1e-9))).sum())} 块",
+                f"both met: {int(both.sum())} · investment only: {int(inv_only.sum())} · "
+                f"investment short: {int((~(x >= x_min * (1 - 1e-9))).sum())}",
+                lang,
+            ),
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize="small",
+            color="#333333",
+            gid="quadrant-counts",
+        )
+        ax.set_xlabel(
+            label(
+                "竣工时投资强度（万元/公顷）", "Investment intensity at completion (万元/ha)", lang
+            )
+        )
+        ax.set_ylabel(
+            label(
+                "成熟期业务收入（亿元/公顷，基年价格）",
+                "Revenue density at maturity (亿元/ha, base-year prices)",
+                lang,
+                sep="\n",
+            )
+        )
+        ax.set_title(label("地块准入指标", "Parcels against the admission rules", lang))
+        threshold = Line2D(
+            [],
+            [],
+            color=TARGET_COLOUR,
+            linestyle=dashed,
+            linewidth=0.8,
+            label=label("准入门槛", "admission threshold", lang),
+        )
+        handles = [
+            Line2D(
+                [],
+                [],
+                marker=_MARKERS[k % len(_MARKERS)],
+                markersize=7,
+                markerfacecolor="none",
+                markeredgecolor=park_colour(k),
+                markeredgewidth=1.3,
+                linestyle="none",
+                label=str(collections[p].get_label()),
+            )
+            for k, p in enumerate(park_ids)
+        ]
+        handles.append(threshold)
+        if own_figure:
+            fig.legend(
+                handles=handles,
+                loc="outside lower center",
+                ncols=2,
+                frameon=False,
+                title=label(
+                    "每个标记一个地块；同参数地块重合",
+                    "one marker per parcel; parcels with equal figures coincide",
+                    lang,
+                ),
+            )
+        else:
+            ax.legend(handles=handles, loc="upper left", frameon=False)
+        ax.grid(color="#DDDDDD", linewidth=0.5)
+        ax.set_axisbelow(True)
+    return fig, ax

@@ -1,0 +1,801 @@
+"""Rules a parcel must keep: admission thresholds, land-use control indicators, idle land.
+
+``(Scenario, Site, Result) ──▶ per-parcel and per-park tables``, computed with numpy
+over the ``(draw, year, parcel)`` arrays of a :class:`~sim.result.Result`; the only
+Python loops are over the handful of land uses and parks, never over parcels.
+
+**Admission rules** (the scenario's ``[rules]``; Qingdao: investment intensity ≥ 4,000
+万元/ha and business revenue ≥ 2 亿元/ha):
+
+- *investment intensity* = (land + construction + fit-out investment) ÷ parcel area,
+  in 万元/ha (numerically CNY/m²). At completion: ``area × land_price + capacity ×
+  (construction_cost + fitout_cost)`` with the park's parameters; year by year: the
+  investment to date, ``investment_before_base_cny`` plus the cumulative sum of the
+  ``investment_cny`` series (equal to the completion figure once the last phase is done).
+- *revenue density* = yearly business revenue ÷ parcel area, in 亿元/ha (CNY/m² ÷
+  10⁴). At maturity: ``capacity × occupancy_ceiling × revenue_per_m2`` **in base-year
+  prices** (no revenue growth: the design figure a land contract can be judged on);
+  year by year: the ``revenue_cny`` series, which ramps up with occupancy and grows
+  with ``revenue_growth``.
+- a value meets a rule when it is at least the threshold (relative slack 10⁻⁹, so
+  a parcel exactly at the threshold meets it despite rounding); the *margin* is the
+  value minus the threshold, in the rule's unit.
+- *park averages*, as the policy words the rules ("average over admitted projects"):
+  Σ investment to date ÷ Σ area and Σ revenue ÷ Σ area over the parcels admitted —
+  started — by each year.
+
+**Control indicators** (工业项目建设用地控制指标, 2008): plot ratio ≥ a minimum per
+``land_use``, building coefficient ≥ 30 %, administrative/living facilities ≤ 7 % and
+greening ≤ 20 % of the land. A parcel's plot ratio is its capacity ÷ area; its layout
+shares come from the parcels layer or, where absent, the scenario's ``[rules]``.
+
+**Idle land** (闲置土地): at the end of year ``t`` a parcel released in year ``r`` and
+not started by ``t`` is idle when ``t − r ≥ idle_after_years`` (1) and may be
+reclaimed when ``t − r ≥ reclaim_after_years`` (2).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from sim.errors import Problem, ScenarioError
+from sim.result import Result, Status
+
+if TYPE_CHECKING:
+    from sim.engine import Inputs
+    from sim.scenario import Scenario
+    from sim.site import Site
+
+__all__ = [
+    "WILDCARD",
+    "Compliance",
+    "ParcelRules",
+    "admission",
+    "bind_rules",
+    "compliance_by_year",
+    "compliance_classes",
+    "control_indicators",
+    "first_year",
+    "idle_by_parcel",
+    "idle_land",
+    "idle_masks",
+    "investment_at_completion",
+    "investment_to_date",
+    "meets",
+    "parcel_parameters",
+    "park_admission_by_year",
+    "revenue_at_maturity",
+]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Key of ``[rules.plot_ratio_min]`` that covers every land use not listed.
+WILDCARD = "*"
+#: CNY/m² per 亿元/ha (1 亿元/ha = 10⁸ CNY ÷ 10⁴ m²); CNY/m² equals 万元/ha.
+CNY_PER_M2_PER_YI_PER_HA = 1e4
+#: Relative slack of every threshold comparison: a value exactly at it meets it.
+RTOL = 1e-9
+
+
+class Compliance(enum.IntEnum):
+    """A parcel's standing against the two admission rules in one year."""
+
+    NOT_BUILT = 0
+    FAILS_BOTH = 1
+    REVENUE_ONLY = 2
+    INVESTMENT_ONLY = 3
+    COMPLIES = 4
+
+    @property
+    def label_en(self) -> str:
+        """English label for legends."""
+        return {
+            Compliance.NOT_BUILT: "not yet built",
+            Compliance.FAILS_BOTH: "fails both rules",
+            Compliance.REVENUE_ONLY: "meets revenue only",
+            Compliance.INVESTMENT_ONLY: "meets investment only",
+            Compliance.COMPLIES: "meets both rules",
+        }[self]
+
+    @property
+    def label_zh(self) -> str:
+        """Chinese label for legends."""
+        return {
+            Compliance.NOT_BUILT: "尚未建成",
+            Compliance.FAILS_BOTH: "两项均未达标",
+            Compliance.REVENUE_ONLY: "仅收入达标",
+            Compliance.INVESTMENT_ONLY: "仅投资强度达标",
+            Compliance.COMPLIES: "两项均达标",
+        }[self]
+
+
+# --- pure array functions -------------------------------------------------------------
+
+
+def meets(value: npt.ArrayLike, threshold: float, *, rule: str = "min") -> BoolArray:
+    """Whether values meet a threshold, with a relative slack of :data:`RTOL`.
+
+    Parameters
+    ----------
+    value
+        Values in the threshold's unit.
+    threshold
+        The limit.
+    rule
+        ``"min"`` (value ≥ threshold) or ``"max"`` (value ≤ threshold).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, False where ``value`` is NaN.
+
+    Examples
+    --------
+    >>> meets([3999.0, 4000.0, 4000.0 * (1 - 1e-12)], 4000.0).tolist()
+    [False, True, True]
+    >>> meets([0.07, 0.08], 0.07, rule="max").tolist()
+    [True, False]
+    """
+    values = np.asarray(value, dtype=np.float64)
+    slack = RTOL * abs(threshold)
+    if rule == "min":
+        return np.asarray(values >= threshold - slack)
+    if rule == "max":
+        return np.asarray(values <= threshold + slack)
+    raise ValueError(f"rule must be 'min' or 'max'; got {rule!r}")
+
+
+def investment_at_completion(
+    area_m2: npt.ArrayLike,
+    capacity_m2: npt.ArrayLike,
+    *,
+    land_price: npt.ArrayLike,
+    construction_cost: npt.ArrayLike,
+    fitout_cost: npt.ArrayLike,
+) -> FloatArray:
+    """Total investment in a parcel once all its floor is built, in CNY.
+
+    Parameters
+    ----------
+    area_m2
+        Land area.
+    capacity_m2
+        Floor the parcel holds.
+    land_price
+        CNY per m² of land.
+    construction_cost, fitout_cost
+        CNY per m² of floor.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``area × land_price + capacity × (construction_cost + fitout_cost)``.
+
+    Examples
+    --------
+    >>> float(investment_at_completion(
+    ...     1e4, 1.5e4, land_price=500.0, construction_cost=4000.0, fitout_cost=1000.0))
+    80000000.0
+    """
+    area, capacity = np.asarray(area_m2, float), np.asarray(capacity_m2, float)
+    cost = np.asarray(construction_cost, float) + np.asarray(fitout_cost, float)
+    return np.asarray(area * np.asarray(land_price, float) + capacity * cost, dtype=np.float64)
+
+
+def revenue_at_maturity(
+    capacity_m2: npt.ArrayLike,
+    *,
+    occupancy_ceiling: npt.ArrayLike,
+    revenue_per_m2: npt.ArrayLike,
+) -> FloatArray:
+    """Yearly business revenue of a full parcel in base-year prices, in CNY.
+
+    Examples
+    --------
+    >>> float(revenue_at_maturity(1.5e4, occupancy_ceiling=0.8, revenue_per_m2=1e4))
+    120000000.0
+    """
+    capacity = np.asarray(capacity_m2, float)
+    per_m2 = np.asarray(occupancy_ceiling, float) * np.asarray(revenue_per_m2, float)
+    return np.asarray(capacity * per_m2, dtype=np.float64)
+
+
+def investment_to_date(result: Result) -> FloatArray:
+    """Cumulative investment in each parcel at the end of each year, ``(D, Y, P)`` CNY.
+
+    Spending before the base year (``result.investment_before_base_cny``) plus the
+    running sum of the ``investment_cny`` series.
+    """
+    spent = np.cumsum(result.series["investment_cny"], axis=1)
+    return np.asarray(spent + result.investment_before_base_cny[:, None, :], dtype=np.float64)
+
+
+def first_year(mask: BoolArray, years: npt.ArrayLike) -> FloatArray:
+    """First year in which ``mask`` holds, per draw and parcel; NaN where it never does.
+
+    Parameters
+    ----------
+    mask
+        Boolean ``(D, Y, P)``.
+    years
+        The year axis ``(Y,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(D, P)`` float.
+
+    Examples
+    --------
+    >>> first_year(np.array([[[False, False], [True, False]]]), [2012, 2013]).tolist()
+    [[2013.0, nan]]
+    """
+    year_axis = np.asarray(years, dtype=np.float64)
+    hit = mask.any(axis=1)
+    return np.where(hit, year_axis[mask.argmax(axis=1)], np.nan)
+
+
+def idle_masks(
+    release_year: FloatArray,
+    start_year: FloatArray,
+    years: npt.ArrayLike,
+    *,
+    idle_after_years: int,
+    reclaim_after_years: int,
+) -> tuple[BoolArray, BoolArray]:
+    """Which parcels are idle and which may be reclaimed at the end of each year.
+
+    Parameters
+    ----------
+    release_year, start_year
+        ``(D, P)`` event years, NaN where not reached.
+    years
+        The year axis ``(Y,)``.
+    idle_after_years, reclaim_after_years
+        Years after the release year from which an unstarted parcel is idle, and
+        from which it may be reclaimed.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(idle, reclaimable)``, each boolean ``(D, Y, P)``; reclaimable implies idle
+        when ``reclaim_after_years ≥ idle_after_years``.
+
+    Examples
+    --------
+    >>> idle, reclaim = idle_masks(np.array([[2013.0]]), np.array([[2017.0]]),
+    ...                            [2013, 2014, 2015, 2016, 2017],
+    ...                            idle_after_years=1, reclaim_after_years=2)
+    >>> idle[0, :, 0].tolist(), reclaim[0, :, 0].tolist()
+    ([False, True, True, True, False], [False, False, True, True, False])
+    """
+    t = np.asarray(years, dtype=np.float64)[None, :, None]
+    release, start = release_year[:, None, :], start_year[:, None, :]
+    held = (release <= t) & ~(start <= t)  # NaN compares False: never released / started
+    age = t - release
+    return held & (age >= idle_after_years), held & (age >= reclaim_after_years)
+
+
+# --- binding a scenario's rules to a site ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParcelRules:
+    """The scenario's ``[rules]`` laid out per parcel of a site.
+
+    Attributes
+    ----------
+    plot_ratio_min
+        Minimum plot ratio of each parcel's land use ``(P,)``.
+    building_coefficient, admin_share, green_share
+        Layout shares ``(P,)`` from the parcels layer, else the scenario's values;
+        NaN where neither gives one (not assessed).
+    """
+
+    plot_ratio_min: FloatArray
+    building_coefficient: FloatArray
+    admin_share: FloatArray
+    green_share: FloatArray
+
+
+def bind_rules(scenario: Scenario, site: Site) -> ParcelRules:
+    """Lay the scenario's control indicators out per parcel.
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario.
+    site
+        Its validated site.
+
+    Returns
+    -------
+    ParcelRules
+
+    Raises
+    ------
+    ScenarioError
+        If a parcel's land use has no minimum plot ratio in ``[rules.plot_ratio_min]``
+        (and there is no ``"*"`` entry), naming each such land use and the fix.
+    """
+    rules = scenario.rules
+    parcels = site.parcels
+    land_use = parcels["land_use"].astype(str)
+    table = rules.plot_ratio_min
+    minimum = land_use.map(table).astype(float)
+    if WILDCARD in table:
+        minimum = minimum.fillna(table[WILDCARD])
+    missing = minimum.isna().to_numpy()
+    if missing.any():
+        problems = []
+        ids = parcels["parcel_id"].astype(str).to_numpy()
+        listed = ", ".join(repr(k) for k in table) or "none"
+        for use in sorted(set(land_use[missing])):
+            which = ids[(land_use == use).to_numpy()]
+            shown = ", ".join(which[:3]) + (f" and {which.size - 3} more" if which.size > 3 else "")
+            what = f"land use {use!r}" if use else "an empty land_use"
+            key = use if use.isidentifier() else f'"{use}"'
+            fix = (
+                f"add {key} = 1.0 to [rules.plot_ratio_min]"
+                if use
+                else "give the parcels a land_use in the parcels layer"
+            )
+            problems.append(
+                Problem(
+                    "rules.plot_ratio_min",
+                    f"expected a minimum plot ratio for every land use of the parcels; found "
+                    f"none for {what} ({which.size} parcel(s): {shown}; the table lists "
+                    f"{listed}); {fix}, or a catch-all '\"*\" = 1.0' (the 2008 national "
+                    "control indicators give 1.0 for communications/computer/electronics, "
+                    "0.7 for most machinery)",
+                )
+            )
+        raise ScenarioError(
+            f"{len(problems)} land use(s) without a plot-ratio rule",
+            source=scenario.path,
+            problems=problems,
+        )
+
+    def share(column: str, default: float | None) -> FloatArray:
+        own = parcels[column].to_numpy(dtype=float)
+        fill = np.nan if default is None else default
+        return np.where(np.isnan(own), fill, own)
+
+    return ParcelRules(
+        plot_ratio_min=minimum.to_numpy(dtype=float),
+        building_coefficient=share("building_coefficient", rules.building_coefficient),
+        admin_share=share("admin_share", rules.admin_share),
+        green_share=share("green_share", rules.green_share),
+    )
+
+
+def parcel_parameters(
+    scenario: Scenario, site: Site, *, inputs: Inputs | None = None, draw: int = 0
+) -> dict[str, FloatArray]:
+    """Each parcel's park parameters, ``(P,)`` per name of :data:`sim.engine.PARK_FIELDS`.
+
+    Parameters
+    ----------
+    scenario, site
+        What was simulated.
+    inputs
+        The engine inputs the result came from (sampled ones for Monte Carlo); by
+        default :func:`sim.engine.prepare` gives the scenario's point values.
+    draw
+        Which draw of ``inputs`` (clipped to its draws, so point inputs serve any draw).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+    """
+    if inputs is None:
+        from sim.engine import prepare
+
+        inputs = prepare(scenario, site)
+    d = min(draw, inputs.draws - 1)
+    return {name: values[d, inputs.parcel_park] for name, values in inputs.park.items()}
+
+
+# --- admission rules ------------------------------------------------------------------
+
+
+def _densities(
+    result: Result, area_m2: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Investment to date and revenue, and their densities, all ``(D, Y, P)``."""
+    invested = investment_to_date(result)
+    revenue = result.series["revenue_cny"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        intensity = invested / area_m2  # CNY/m² = 万元/ha
+        density = revenue / area_m2 / CNY_PER_M2_PER_YI_PER_HA
+    return invested, revenue, intensity, density
+
+
+def admission(
+    scenario: Scenario,
+    site: Site,
+    result: Result,
+    *,
+    inputs: Inputs | None = None,
+    draw: int = 0,
+) -> pd.DataFrame:
+    """Each parcel against the admission rules: at completion, at maturity and by year.
+
+    Parameters
+    ----------
+    scenario, site, result
+        What was simulated and what came out (parcels in the same order).
+    inputs
+        Engine inputs for the park parameters; see :func:`parcel_parameters`.
+    draw
+        Which draw to describe.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per parcel: ``parcel_id, park_id, area_m2, capacity_m2, investment_cny``
+        (at completion), ``revenue_mature_cny`` (yearly, base-year prices),
+        ``investment_intensity_wan_per_ha = investment_cny / area_m2``,
+        ``revenue_density_yi_per_ha = revenue_mature_cny / area_m2 / 1e4``, their
+        margins over the thresholds (``investment_margin_wan_per_ha``,
+        ``revenue_margin_yi_per_ha``), ``meets_investment_rule``,
+        ``meets_revenue_rule`` (at completion / maturity), ``first_investment_year``,
+        ``first_revenue_year`` (first simulated year the yearly figure meets the rule),
+        ``first_compliant_year`` (both at once) and ``years_to_comply`` (from the
+        release year); years are empty where not reached by the horizon.
+    """
+    rules = scenario.rules
+    area = site.parcels["area_m2"].to_numpy(dtype=float)
+    par = parcel_parameters(scenario, site, inputs=inputs, draw=draw)
+    capacity = result.capacity_m2
+    investment = investment_at_completion(
+        area,
+        capacity,
+        land_price=par["land_price"],
+        construction_cost=par["construction_cost"],
+        fitout_cost=par["fitout_cost"],
+    )
+    revenue = revenue_at_maturity(
+        capacity,
+        occupancy_ceiling=par["occupancy_ceiling"],
+        revenue_per_m2=par["revenue_per_m2"],
+    )
+    intensity = investment / area
+    density = revenue / area / CNY_PER_M2_PER_YI_PER_HA
+    inv_min = rules.investment_intensity_min
+    rev_min = rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA
+
+    _, _, yearly_intensity, yearly_density = _densities(result, area)
+    inv_ok = meets(yearly_intensity[draw : draw + 1], inv_min)
+    rev_ok = meets(yearly_density[draw : draw + 1], rev_min)
+    first_inv = first_year(inv_ok, result.years)[0]
+    first_rev = first_year(rev_ok, result.years)[0]
+    first_both = first_year(inv_ok & rev_ok, result.years)[0]
+    parks = np.array(result.park_ids, dtype=object)[result.parcel_park]
+    return pd.DataFrame(
+        {
+            "parcel_id": result.parcel_ids.astype(object),
+            "park_id": parks,
+            "area_m2": area,
+            "capacity_m2": capacity,
+            "investment_cny": investment,
+            "revenue_mature_cny": revenue,
+            "investment_intensity_wan_per_ha": intensity,
+            "revenue_density_yi_per_ha": density,
+            "investment_margin_wan_per_ha": intensity - inv_min,
+            "revenue_margin_yi_per_ha": density - rev_min,
+            "meets_investment_rule": meets(intensity, inv_min),
+            "meets_revenue_rule": meets(density, rev_min),
+            "first_investment_year": _nullable_years(first_inv),
+            "first_revenue_year": _nullable_years(first_rev),
+            "first_compliant_year": _nullable_years(first_both),
+            "years_to_comply": _nullable_years(first_both - result.release_year[draw]),
+        }
+    )
+
+
+def compliance_by_year(
+    scenario: Scenario, site: Site, result: Result, *, draw: int = 0
+) -> pd.DataFrame:
+    """Every parcel in every simulated year against the admission rules.
+
+    Parameters
+    ----------
+    scenario, site, result
+        What was simulated and what came out.
+    draw
+        Which draw to describe.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (parcel, year), parcels in site order and years ascending within
+        each: ``parcel_id, park_id, year, status, investment_to_date_cny,
+        revenue_cny, investment_intensity_wan_per_ha`` (= investment to date ÷ area),
+        ``revenue_density_yi_per_ha`` (= revenue ÷ area ÷ 10⁴),
+        ``meets_investment_rule, meets_revenue_rule``.
+    """
+    rules = scenario.rules
+    area = site.parcels["area_m2"].to_numpy(dtype=float)
+    invested, revenue, intensity, density = (a[draw] for a in _densities(result, area))
+    n_years, n_parcels = invested.shape
+    parks = np.array(result.park_ids, dtype=object)[result.parcel_park]
+    status_names = np.array([s.name.lower() for s in Status], dtype=object)
+
+    def flat(values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+        return values.T.reshape(-1)  # (Y, P) → parcel-major rows
+
+    return pd.DataFrame(
+        {
+            "parcel_id": np.repeat(result.parcel_ids.astype(object), n_years),
+            "park_id": np.repeat(parks, n_years),
+            "year": np.tile(result.years, n_parcels),
+            "status": flat(status_names[result.status[draw]]),
+            "investment_to_date_cny": flat(invested),
+            "revenue_cny": flat(revenue),
+            "investment_intensity_wan_per_ha": flat(intensity),
+            "revenue_density_yi_per_ha": flat(density),
+            "meets_investment_rule": flat(meets(intensity, rules.investment_intensity_min)),
+            "meets_revenue_rule": flat(
+                meets(density, rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA)
+            ),
+        }
+    )
+
+
+def compliance_classes(
+    scenario: Scenario, site: Site, result: Result, *, year: int | None = None, draw: int = 0
+) -> npt.NDArray[np.int8]:
+    """Each parcel's :class:`Compliance` in one year, ``(P,)``.
+
+    A parcel with no completed floor by the end of the year (not released, released,
+    or its first phase still under construction) is ``NOT_BUILT``; the
+    others are classed by the yearly figures (investment to date, that year's revenue).
+
+    Parameters
+    ----------
+    scenario, site, result
+        What was simulated and what came out.
+    year
+        Default the horizon.
+    draw
+        Which draw.
+
+    Returns
+    -------
+    numpy.ndarray
+        int8 codes of :class:`Compliance`.
+    """
+    t = result.year_index(int(result.years[-1]) if year is None else year)
+    area = site.parcels["area_m2"].to_numpy(dtype=float)
+    _, _, intensity, density = _densities(result, area)
+    inv_ok = meets(intensity[draw, t], scenario.rules.investment_intensity_min)
+    rev_ok = meets(density[draw, t], scenario.rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA)
+    codes = np.where(
+        inv_ok & rev_ok,
+        Compliance.COMPLIES,
+        np.where(
+            inv_ok,
+            Compliance.INVESTMENT_ONLY,
+            np.where(rev_ok, Compliance.REVENUE_ONLY, Compliance.FAILS_BOTH),
+        ),
+    )
+    built = result.series["floor_completed_m2"][draw, t] > 0
+    return np.where(built, codes, Compliance.NOT_BUILT).astype(np.int8)
+
+
+def park_admission_by_year(
+    scenario: Scenario, site: Site, result: Result, *, draw: int = 0
+) -> pd.DataFrame:
+    """Park averages over admitted (started) parcels, year by year, as the policy words them.
+
+    Parameters
+    ----------
+    scenario, site, result
+        What was simulated and what came out.
+    draw
+        Which draw.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (year, park_id), plus ``park_id = "total"`` rows:
+        ``admitted_parcels, admitted_area_ha``, ``investment_intensity_wan_per_ha`` (Σ
+        investment to date ÷ Σ area of the parcels started by the end of the year),
+        ``revenue_density_yi_per_ha`` (Σ revenue ÷ Σ area, same parcels),
+        ``meets_investment_rule, meets_revenue_rule`` (empty while none is admitted).
+    """
+    rules = scenario.rules
+    area = site.parcels["area_m2"].to_numpy(dtype=float)
+    invested, revenue, _, _ = (a[draw] for a in _densities(result, area))
+    years = result.years.astype(float)
+    admitted = result.start_year[draw][None, :] <= years[:, None]  # (Y, P)
+    n_parks = len(result.park_ids)
+    onehot = np.zeros((area.size, n_parks + 1))
+    onehot[np.arange(area.size), result.parcel_park] = 1.0
+    onehot[:, n_parks] = 1.0  # the total column
+    count = admitted @ onehot  # (Y, K+1)
+    adm_area = (admitted * area) @ onehot
+    adm_invest = (admitted * invested) @ onehot
+    adm_revenue = (admitted * revenue) @ onehot
+    with np.errstate(divide="ignore", invalid="ignore"):
+        intensity = np.where(adm_area > 0, adm_invest / adm_area, np.nan)
+        density = np.where(adm_area > 0, adm_revenue / adm_area / CNY_PER_M2_PER_YI_PER_HA, np.nan)
+    none = adm_area <= 0
+    labels = np.array([*result.park_ids, "total"], dtype=object)
+
+    def flags(values: FloatArray, threshold: float) -> pd.arrays.BooleanArray:
+        return pd.arrays.BooleanArray(meets(values, threshold).reshape(-1), none.reshape(-1))
+
+    return pd.DataFrame(
+        {
+            "year": np.repeat(result.years, n_parks + 1),
+            "park_id": np.tile(labels, years.size),
+            "admitted_parcels": count.reshape(-1).astype(np.int64),
+            "admitted_area_ha": adm_area.reshape(-1) / 1e4,
+            "investment_intensity_wan_per_ha": intensity.reshape(-1),
+            "revenue_density_yi_per_ha": density.reshape(-1),
+            "meets_investment_rule": flags(intensity, rules.investment_intensity_min),
+            "meets_revenue_rule": flags(
+                density, rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA
+            ),
+        }
+    )
+
+
+# --- control indicators ---------------------------------------------------------------
+
+
+def control_indicators(
+    scenario: Scenario, site: Site, result: Result, *, bound: ParcelRules | None = None
+) -> pd.DataFrame:
+    """Each parcel against the national land-use control indicators.
+
+    Parameters
+    ----------
+    scenario, site, result
+        What was simulated and what came out.
+    bound
+        The rules laid out per parcel, if already made by :func:`bind_rules`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per parcel: ``parcel_id, park_id, land_use, far`` (capacity ÷ area),
+        ``plot_ratio_min, meets_plot_ratio_rule, building_coefficient,
+        meets_building_coefficient_rule, admin_share, meets_admin_share_rule,
+        green_share, meets_green_share_rule, meets_control_indicators``. A layout
+        flag is empty where the share is unknown; ``meets_control_indicators`` is
+        False if any indicator fails, True if all four are known and pass, and
+        empty otherwise.
+
+    Raises
+    ------
+    ScenarioError
+        If a land use has no plot-ratio rule (see :func:`bind_rules`).
+    """
+    rules = scenario.rules
+    bound = bind_rules(scenario, site) if bound is None else bound
+    area = site.parcels["area_m2"].to_numpy(dtype=float)
+    far = result.capacity_m2 / area
+    far_ok = far >= bound.plot_ratio_min * (1 - RTOL)
+    layout = {
+        "building_coefficient": (bound.building_coefficient, rules.building_coefficient_min, "min"),
+        "admin_share": (bound.admin_share, rules.admin_share_max, "max"),
+        "green_share": (bound.green_share, rules.green_share_max, "max"),
+    }
+    all_known = np.ones(area.size, dtype=bool)
+    any_fail = ~far_ok
+    columns: dict[str, object] = {
+        "parcel_id": result.parcel_ids.astype(object),
+        "park_id": np.array(result.park_ids, dtype=object)[result.parcel_park],
+        "land_use": site.parcels["land_use"].astype(str).to_numpy(dtype=object),
+        "far": far,
+        "plot_ratio_min": bound.plot_ratio_min,
+        "meets_plot_ratio_rule": far_ok,
+    }
+    for name, (values, limit, kind) in layout.items():
+        known = ~np.isnan(values)
+        ok = meets(values, limit, rule=kind)
+        all_known &= known
+        any_fail |= known & ~ok
+        columns[name] = values
+        columns[f"meets_{name}_rule"] = pd.arrays.BooleanArray(ok, ~known)
+    columns["meets_control_indicators"] = pd.arrays.BooleanArray(~any_fail, ~any_fail & ~all_known)
+    return pd.DataFrame(columns)
+
+
+# --- idle land ------------------------------------------------------------------------
+
+
+def idle_land(scenario: Scenario, site: Site, result: Result, *, draw: int = 0) -> pd.DataFrame:
+    """Idle and reclaimable land per park and year.
+
+    Parameters
+    ----------
+    scenario, site, result
+        What was simulated and what came out.
+    draw
+        Which draw.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (year, park_id), plus ``park_id = "total"`` rows:
+        ``idle_parcels, idle_area_ha, reclaimable_parcels, reclaimable_area_ha``
+        (stocks at the end of the year) and ``reclaimed_parcels, reclaimed_area_ha``
+        (parcels first becoming reclaimable that year — taken back when
+        ``[rules] reclaim_idle = true``, else zero).
+    """
+    rules = scenario.rules
+    area = site.parcels["area_m2"].to_numpy(dtype=float)
+    idle, reclaimable = idle_masks(
+        result.release_year[draw : draw + 1],
+        result.start_year[draw : draw + 1],
+        result.years,
+        idle_after_years=rules.idle_after_years,
+        reclaim_after_years=rules.reclaim_after_years,
+    )
+    idle, reclaimable = idle[0], reclaimable[0]  # (Y, P)
+    newly = reclaimable & ~np.concatenate([np.zeros_like(reclaimable[:1]), reclaimable[:-1]])
+    if not rules.reclaim_idle:
+        newly = np.zeros_like(newly)
+    n_parks = len(result.park_ids)
+    onehot = np.zeros((area.size, n_parks + 1))
+    onehot[np.arange(area.size), result.parcel_park] = 1.0
+    onehot[:, n_parks] = 1.0
+    labels = np.array([*result.park_ids, "total"], dtype=object)
+    table = {
+        "year": np.repeat(result.years, n_parks + 1),
+        "park_id": np.tile(labels, result.years.size),
+    }
+    for name, mask in (("idle", idle), ("reclaimable", reclaimable), ("reclaimed", newly)):
+        table[f"{name}_parcels"] = (mask @ onehot).reshape(-1).astype(np.int64)
+        table[f"{name}_area_ha"] = ((mask * area) @ onehot).reshape(-1) / 1e4
+    return pd.DataFrame(table)
+
+
+def _nullable_years(values: FloatArray) -> pd.arrays.IntegerArray:
+    mask = np.isnan(values)
+    return pd.arrays.IntegerArray(np.where(mask, 0, values).astype(np.int64), mask)
+
+
+def idle_by_parcel(scenario: Scenario, result: Result, *, draw: int = 0) -> pd.DataFrame:
+    """Each parcel's idle spell: how many years it was idle and when it became reclaimable.
+
+    Parameters
+    ----------
+    scenario, result
+        The scenario (its ``[rules]``) and the outcome.
+    draw
+        Which draw.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per parcel: ``parcel_id, idle_years`` (years it ended idle),
+        ``first_idle_year, reclaimable_year`` (empty where never).
+    """
+    rules = scenario.rules
+    idle, reclaimable = idle_masks(
+        result.release_year[draw : draw + 1],
+        result.start_year[draw : draw + 1],
+        result.years,
+        idle_after_years=rules.idle_after_years,
+        reclaim_after_years=rules.reclaim_after_years,
+    )
+    return pd.DataFrame(
+        {
+            "parcel_id": result.parcel_ids.astype(object),
+            "idle_years": idle[0].sum(axis=0).astype(np.int64),
+            "first_idle_year": _nullable_years(first_year(idle, result.years)[0]),
+            "reclaimable_year": _nullable_years(first_year(reclaimable, result.years)[0]),
+        }
+    )

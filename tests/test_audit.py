@@ -1,0 +1,301 @@
+"""Capacity, land supply and the plan's own consistency, by hand on the tiny site; the
+baseline audit through the command line.
+
+Tiny site capacities (plot ratio 1.5, see tests/test_rules.py): A = 3 × 15,000 +
+10,000 = 55,000 m² on 4 ha; B = Q1's committed 20,000 m² on 1 ha; total 75,000 m².
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.audit import Finding, audit, capacity, consistency, land_supply
+from sim.cli import main
+from sim.engine import simulate
+from sim.result import Result
+from sim.scenario import Scenario, load_scenario
+from sim.site import Site, load_site
+
+ROOT = Path(__file__).resolve().parents[1]
+Loaded = tuple[Scenario, Site, Result]
+
+PLAN = """
+extends = "tiny.toml"
+
+[[targets]]
+metric = "revenue"
+park = "total"
+year = 2016
+value = "10 亿元"
+
+[[targets]]
+metric = "revenue"
+park = "A"
+year = 2016
+value = "6 亿元"
+
+[[targets]]
+metric = "revenue"
+park = "B"
+year = 2016
+value = "3 亿元"
+
+[[targets]]
+metric = "floor_completed"
+park = "total"
+year = 2016
+value = "5万 m2"
+
+[[targets]]
+metric = "floor_completed"
+park = "A"
+year = 2016
+value = "6万 m2"
+
+[[targets]]
+metric = "floor_under_construction"
+park = "A"
+year = 2016
+value = "1万 m2"
+
+[[targets]]
+metric = "workers"
+park = "total"
+year = 2016
+value = 1000
+
+[benchmarks]
+tolerance = "10 %"
+
+[benchmarks.base_revenue]
+value = "2 亿元"
+year = 2011
+growth = "100 %"
+source = "made up for the test"
+
+[benchmarks.revenue_per_worker]
+value = "50 万元"
+year = 2014
+growth = "0 %"
+source = "made up for the test"
+
+[benchmarks.m2_per_worker]
+value = "40 m2"
+source = "made up for the test"
+
+[benchmarks.investment_intensity]
+value = "5000 万元/ha"
+year = 2009
+source = "made up for the test"
+"""
+
+
+@pytest.fixture
+def load(write_scenario: Callable[..., Path]) -> Callable[[str], Loaded]:
+    def make(text: str) -> Loaded:
+        scenario = load_scenario(write_scenario(text))
+        site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
+        return scenario, site, simulate(scenario, site)
+
+    return make
+
+
+def find(findings: list[Finding], check: str, scope: str = "total") -> Finding:
+    hits = [f for f in findings if f.check == check and f.scope == scope]
+    assert len(hits) == 1, (check, scope, findings)
+    return hits[0]
+
+
+# --- consistency ----------------------------------------------------------------------
+
+
+def test_split_of_targets(load: Callable[[str], Loaded]) -> None:
+    scenario, _, _ = load(PLAN)
+    findings = consistency(scenario, park_ids=["A", "B"])
+    revenue = find(findings, "revenue_split")
+    # 6 + 3 = 9 亿元 against 10: 1 亿元 (10 %) assigned to no park.
+    assert (revenue.found, revenue.expected) == (9.0, 10.0)
+    assert revenue.difference == pytest.approx(-1.0)
+    assert not revenue.ok
+    assert "1.0 亿元 (10.0%) is assigned to no park" in revenue.message
+    floor = find(findings, "floor_completed_split")
+    # A's 6万 m² exceeds the 5万 m² total by 1万 m² (20 %); B has no floor target.
+    assert (floor.found, floor.expected) == (6.0, 5.0)
+    assert "exceed the total by 1.0 万m² (20.0%)" in floor.message
+    # Under-construction targets have no total to split.
+    assert not [f for f in findings if f.check == "floor_under_construction_split"]
+
+
+def test_implied_ratios_against_benchmarks(load: Callable[[str], Loaded]) -> None:
+    scenario, _, _ = load(PLAN)
+    findings = consistency(scenario)
+    # 10 亿元 / 1,000 workers = 100 万元/worker; benchmark 50 万元 (2014, no growth): +100 %.
+    per_worker = find(findings, "revenue_per_worker")
+    assert per_worker.found == pytest.approx(100.0)
+    assert per_worker.expected == pytest.approx(50.0)
+    assert per_worker.relative == pytest.approx(1.0)
+    assert not per_worker.ok
+    # 10 亿元 / 5万 m² = 20,000 元/m²; benchmark 50万 ÷ 40 m² = 12,500: +60 %.
+    per_m2 = find(findings, "revenue_per_m2")
+    assert per_m2.found == pytest.approx(20_000.0)
+    assert per_m2.expected == pytest.approx(12_500.0)
+    assert "+60.0%, beyond the 10% tolerance" in per_m2.message
+    # A: 6 亿元 on 6万 m² = 10,000 元/m²: −20 %.
+    assert find(findings, "revenue_per_m2", "A").relative == pytest.approx(-0.2)
+    # 5万 m² / 1,000 workers = 50 m²; benchmark 40: +25 %; 40 m² each holds 1,250.
+    m2 = find(findings, "m2_per_worker")
+    assert m2.found == pytest.approx(50.0)
+    assert "holds 1,250 workers" in m2.message
+
+
+def test_implied_growth(load: Callable[[str], Loaded]) -> None:
+    scenario, _, _ = load(PLAN)
+    growth = find(consistency(scenario), "revenue_growth")
+    # 2 亿元 (2011) doubling yearly: 2 × 2⁵ = 64 亿元 in 2016 against 10; the target needs
+    # (10 / 2)^(1/5) − 1 = 37.97 %/yr.
+    assert growth.found == pytest.approx(64.0)
+    assert growth.expected == pytest.approx(10.0)
+    assert not growth.ok
+    assert "54.0 亿元 (540.0%) above the 10 亿元 target" in growth.message
+    assert f"{5**0.2 - 1:.1%}/yr" in growth.message
+
+
+def test_rule_against_benchmark(load: Callable[[str], Loaded]) -> None:
+    scenario, _, _ = load(PLAN)
+    rule = find(consistency(scenario), "investment_rule_benchmark", "")
+    # 4,000 against 5,000 万元/ha: 20 % below.
+    assert rule.relative == pytest.approx(-0.2)
+    assert "20.0% below the benchmark 5,000 万元/ha (2009)" in rule.message
+
+
+def test_no_benchmarks_no_verdict(load: Callable[[str], Loaded]) -> None:
+    text = PLAN[: PLAN.index("[benchmarks]")]
+    scenario, _, _ = load(text)
+    findings = consistency(scenario)
+    per_worker = find(findings, "revenue_per_worker")
+    assert per_worker.ok and math.isnan(per_worker.expected)
+    assert "no benchmark" in per_worker.message
+    assert not [f for f in findings if f.check == "revenue_growth"]
+    assert per_worker.to_dict()["expected"] is None  # JSON-safe
+
+
+# --- capacity and land supply ---------------------------------------------------------
+
+
+def test_capacity_against_floor_targets(load: Callable[[str], Loaded]) -> None:
+    table = capacity(*load(PLAN)).set_index(["park_id", "basis"])
+    # A needs 6万 completed + 1万 under construction = 70,000 m² in 2016; it holds 55,000.
+    a = table.loc[("A", "floor target")]
+    assert a["year"] == 2016
+    assert a["land_ha"] == pytest.approx(4.0)
+    assert (a["capacity_m2"], a["target_m2"]) == (55_000.0, 70_000.0)
+    assert a["capacity_gap_m2"] == -15_000.0
+    assert a["capacity_share"] == pytest.approx(55 / 70)
+    assert not a["holds_target"]
+    assert a["released_capacity_m2"] == 55_000.0  # all of A released by 2013
+    # The total needs 5万 m²: 75,000 m² hold it.
+    total = table.loc[("total", "floor target")]
+    assert total["capacity_m2"] == 75_000.0 and total["holds_target"]
+    # Revenue targets ÷ benchmark 12,500 元/m²: A 6 亿 → 48,000 m² of occupied floor.
+    assert table.loc[("A", "revenue target"), "target_m2"] == pytest.approx(48_000.0)
+    assert table.loc[("B", "revenue target"), "target_m2"] == pytest.approx(24_000.0)
+    assert not table.loc[("B", "revenue target"), "holds_target"]  # 20,000 < 24,000
+
+
+def test_capacity_released_by_an_early_target(load: Callable[[str], Loaded]) -> None:
+    text = (
+        'extends = "tiny.toml"\n[[targets]]\nmetric = "floor_completed"\npark = "A"\n'
+        'year = 2012\nvalue = "4万 m2"\n'
+    )
+    row = capacity(*load(text)).set_index(["park_id", "basis"]).loc[("A", "floor target")]
+    # The land holds 55,000 m², but only P1 and P2 (2 × 15,000) are released in 2012.
+    assert row["holds_target"] and not row["released_holds_target"]
+    assert row["released_capacity_m2"] == 30_000.0
+
+
+def test_parks_without_targets_are_listed(load: Callable[[str], Loaded]) -> None:
+    table = capacity(*load('extends = "tiny.toml"\n'))
+    b = table[table["park_id"] == "B"]
+    assert b["basis"].to_list() == ["no target"]
+    assert b["capacity_m2"].item() == 20_000.0
+
+
+def test_land_supply_and_years_left(load: Callable[[str], Loaded]) -> None:
+    table = land_supply(*load('extends = "tiny.toml"\n')).set_index(["year", "park_id"])
+    # A: 4 ha, 2 ha/yr; P1, P2 released 2012 → 2 ha left = 1 year; all released 2013.
+    assert table.loc[(2012, "A"), "unreleased_ha"] == pytest.approx(2.0)
+    assert table.loc[(2012, "A"), "years_of_supply_left"] == pytest.approx(1.0)
+    assert table.loc[(2013, "A"), "unreleased_ha"] == 0.0
+    assert table.loc[(2013, "A"), "years_of_supply_left"] == 0.0
+    assert table.loc[(2012, "A"), "capacity_unreleased_m2"] == 25_000.0  # P3 + P4
+    # B: no supply budget; Q1 counts as released in its committed start year 2013.
+    assert table.loc[(2012, "B"), "supply_ha_per_year"] == 0.0
+    assert math.isinf(table.loc[(2012, "B"), "years_of_supply_left"])
+    assert table.loc[(2013, "B"), "unreleased_ha"] == 0.0
+    assert table.loc[(2012, "total"), "unreleased_ha"] == pytest.approx(3.0)
+
+
+def test_reclaimed_land_returns_to_the_pool(load: Callable[[str], Loaded]) -> None:
+    text = 'extends = "tiny.toml"\n[rules]\nreclaim_idle = true\n'
+    table = land_supply(*load(text)).set_index(["year", "park_id"])
+    # P4 (1 ha) is reclaimable in 2015–2016 (released 2013, started 2017).
+    assert table.loc[(2015, "A"), "reclaimed_pool_ha"] == pytest.approx(1.0)
+    assert table.loc[(2015, "A"), "years_of_supply_left"] == pytest.approx(0.5)
+    assert table.loc[(2017, "A"), "reclaimed_pool_ha"] == 0.0
+
+
+def test_audit_report(load: Callable[[str], Loaded]) -> None:
+    report = audit(*load(PLAN))
+    assert {f.topic for f in report.findings} == {"capacity", "consistency", "rules"}
+    text = report.to_markdown()
+    assert "## Capacity (万m²)" in text and "## The plan's own numbers" in text
+    assert "made up for the test" in text  # benchmark sources listed once
+    record = json.loads(json.dumps(report.to_dict()))  # strictly JSON (no NaN)
+    assert record["gaps"] == len(report.gaps) > 0
+    years = report.park_years
+    assert {"idle_area_ha", "years_of_supply_left", "investment_intensity_wan_per_ha"} <= set(
+        years.columns
+    )
+    assert len(years) == 8 * 3  # years × (A, B, total)
+
+
+# --- the command line -----------------------------------------------------------------
+
+
+def test_audit_command_on_the_baseline(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", str(ROOT / "scenarios/qingdao_2012.toml")]) == 0
+    out = capsys.readouterr().out
+    # The policy's own gaps: six park revenue targets vs the city total, named parks'
+    # floor targets vs the 1000万 m² total.
+    assert "sum to 2,050.0 亿元 against the total 2,200.0 亿元: 150.0 亿元 (6.8%)" in out
+    assert "sum to 650.0 万m² against the total 1,000.0 万m²: 350.0 万m² (35.0%)" in out
+    # Every park's capacity against its target, Software City with completed +
+    # under construction (300 + 200 万m²).
+    for park in ("comm_park", "info_valley", "software_city", "total"):
+        assert f"| {park} | 2016 | floor target |" in out
+    assert "software_city 2016: the floor target needs 500.0 万m²" in out
+    for park in ("anim_park", "haier_park", "hisense_park"):
+        assert f"| {park} | 2016 | revenue target |" in out
+
+
+def test_audit_command_json(tiny_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", str(tiny_dir / "tiny.toml"), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["scenario"] == "tiny"
+    assert pd.DataFrame(record["capacity"])["park_id"].to_list()[-1] == "total"
+
+
+def test_audit_command_bad_input(
+    write_scenario: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_scenario('extends = "tiny.toml"\n[rules.plot_ratio_min]\nindustrial = 1.0\n')
+    assert main(["audit", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("parksim: error: ") and "land use 'software_rd'" in err
+    assert "Traceback" not in err

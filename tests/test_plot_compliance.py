@@ -1,0 +1,138 @@
+"""Tests of sim.plot.compliance: what the compliance map and the rule scatter draw."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.collections import PathCollection
+from matplotlib.colors import to_rgba, to_rgba_array
+
+from sim.engine import simulate
+from sim.plot import COMPLIANCE_COLOURS, compliance_map, park_colour, rule_scatter
+from sim.result import Result
+from sim.rules import Compliance, admission
+from sim.scenario import Scenario, load_scenario
+from sim.site import Site, load_site
+
+Loaded = tuple[Scenario, Site, Result]
+
+#: As in tests/test_rules.py: P4 exactly at 5,500 万元/ha, revenue needs the ramp.
+NO_GROWTH = """
+extends = "tiny.toml"
+[defaults]
+revenue_growth = "0 %"
+[rules]
+investment_intensity_min = "5500 万元/ha"
+revenue_density_min = "1 亿元/ha"
+"""
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def loaded(write_scenario: Callable[..., Path]) -> Loaded:
+    scenario = load_scenario(write_scenario(NO_GROWTH))
+    site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
+    return scenario, site, simulate(scenario, site)
+
+
+def parcel_colours(ax: object) -> np.ndarray:
+    (collection,) = [c for c in ax.collections if c.get_gid() == "parcels"]  # type: ignore[attr-defined]
+    return collection.get_facecolors()
+
+
+def test_map_colours_parcels_by_compliance(loaded: Loaded) -> None:
+    # 2016 (see tests/test_rules.py): P1–P3 investment only, P4 not built, Q1 both.
+    _, ax = compliance_map(*loaded, year=2016)
+    expected = [COMPLIANCE_COLOURS[Compliance.INVESTMENT_ONLY]] * 3 + [
+        COMPLIANCE_COLOURS[Compliance.NOT_BUILT],
+        COMPLIANCE_COLOURS[Compliance.COMPLIES],
+    ]
+    np.testing.assert_allclose(parcel_colours(ax), to_rgba_array(expected))
+
+
+def test_map_legend_counts_and_title(loaded: Loaded) -> None:
+    _, ax = compliance_map(*loaded, year=2016, lang="en")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == [
+        "meets both rules (1)",
+        "meets investment only (3)",
+        "meets revenue only (0)",
+        "fails both rules (0)",
+        "not yet built (1)",
+    ]
+    assert "investment ≥ 5,500 万元/ha, revenue ≥ 1 亿元/ha" in ax.get_title()
+
+
+def test_map_defaults_to_the_horizon(loaded: Loaded) -> None:
+    # 2019: P1–P3 and Q1 comply; P4 (0.4 亿元/ha, half occupied) meets investment only.
+    _, ax = compliance_map(*loaded)
+    assert "2019" in ax.get_title()
+    colours = parcel_colours(ax)
+    np.testing.assert_allclose(colours[3], to_rgba(COMPLIANCE_COLOURS[Compliance.INVESTMENT_ONLY]))
+    np.testing.assert_allclose(colours[0], to_rgba(COMPLIANCE_COLOURS[Compliance.COMPLIES]))
+
+
+def test_scatter_has_one_point_per_parcel(loaded: Loaded) -> None:
+    scenario, site, result = loaded
+    table = admission(scenario, site, result)
+    _, ax = rule_scatter(table, scenario.rules, parks=site.parks)
+    points = {c.get_gid(): c for c in ax.collections if str(c.get_gid()).startswith("parcels-")}
+    assert set(points) == {"parcels-A", "parcels-B"}
+    a = points["parcels-A"]
+    assert isinstance(a, PathCollection)
+    np.testing.assert_allclose(
+        a.get_offsets(), [[8000, 1.2], [8000, 1.2], [8000, 1.2], [5500, 0.8]]
+    )
+    np.testing.assert_allclose(points["parcels-B"].get_offsets(), [[10500, 1.6]])
+    np.testing.assert_allclose(a.get_edgecolors()[0], to_rgba(park_colour(0)))
+    np.testing.assert_allclose(points["parcels-B"].get_edgecolors()[0], to_rgba(park_colour(1)))
+
+
+def test_scatter_threshold_lines_and_counts(loaded: Loaded) -> None:
+    scenario, site, result = loaded
+    fig, ax = rule_scatter(admission(scenario, site, result), scenario.rules, lang="en")
+    lines = {line.get_gid(): line for line in ax.get_lines()}
+    assert lines["investment-threshold"].get_xdata()[0] == 5500.0
+    assert lines["revenue-threshold"].get_ydata()[0] == pytest.approx(1.0)
+    (counts,) = [t for t in ax.texts if t.get_gid() == "quadrant-counts"]
+    # P1–P3 and Q1 meet both; P4 exactly at 5,500 meets investment, not revenue.
+    assert counts.get_text() == "both met: 4 · investment only: 1 · investment short: 0"
+    legend = fig.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "A (4, 1 below a rule)",
+        "B (1)",
+        "admission threshold",
+    ]
+
+
+def test_scatter_rejects_a_table_without_densities(loaded: Loaded) -> None:
+    scenario, _, _ = loaded
+    with pytest.raises(ValueError, match=r"lacks columns.*sim.rules.admission"):
+        rule_scatter(admission(*loaded).drop(columns="revenue_density_yi_per_ha"), scenario.rules)
+
+
+@pytest.mark.parametrize("lang", ["zh", "both"])
+def test_figures_render_chinese_without_missing_glyphs(loaded: Loaded, lang: str) -> None:
+    scenario, site, result = loaded
+    for fig in (
+        compliance_map(*loaded, lang=lang)[0],  # type: ignore[arg-type]
+        rule_scatter(
+            admission(scenario, site, result),
+            scenario.rules,
+            parks=site.parks,
+            lang=lang,  # type: ignore[arg-type]
+        )[0],
+    ):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")  # filterwarnings=error: a missing glyph fails here
+        assert buffer.tell() > 1000
