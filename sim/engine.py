@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -525,8 +526,10 @@ def _committed_land(inputs: Inputs, first_year: float, n_years: int) -> FloatArr
 
 
 def _timeline(inputs: Inputs) -> tuple[float, int, int]:
-    """First year of the accounting timeline (earliest committed start), its length, and
-    the position of the base year on it."""
+    """Return the accounting timeline: first year, length, position of the base year.
+
+    The timeline starts at the earliest committed start, if before the base year.
+    """
     base = float(inputs.years[0])
     committed = np.isfinite(inputs.committed_start)
     first = min(base, float(inputs.committed_start[committed].min(initial=base)))
@@ -555,7 +558,8 @@ class _Flows:
 def _flows(
     started: FloatArray,
     land: FloatArray,
-    params: dict[str, FloatArray],
+    park_params: dict[str, FloatArray],
+    unit_park: IntArray | None,
     years: FloatArray,
     offset: int,
 ) -> _Flows:
@@ -567,16 +571,26 @@ def _flows(
         Floor started per unit and year of the timeline ``(D, N, T)``.
     land
         Land released per unit and year ``(D or 1, N, T)``.
-    params
-        Park parameters per unit, ``(D or 1, N)``.
+    park_params
+        Park parameters, ``(D or 1, K)``.
+    unit_park
+        The park of each unit, or None when the units are the parks.
     years
         Simulated years; the timeline's year ``offset`` is the base year.
     offset
         Position of the base year on the timeline.
     """
     n_ext = started.shape[2]
+
+    def per_unit(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        # Gathered one at a time: per-parcel copies of every parameter would be large.
+        return values if unit_park is None else values[..., unit_park]
+
+    def param(name: str) -> FloatArray:
+        return per_unit(park_params[name])
+
     # A phase started in year s completes at the end of s + n − 1.
-    n_build = np.ceil(params["duration_years"] - 1e-9).astype(np.int64)  # (D, N)
+    n_build = per_unit(np.ceil(park_params["duration_years"] - 1e-9).astype(np.int64))
     source = np.arange(n_ext)[None, None, :] - (n_build[:, :, None] - 1)
     completed = np.where(
         source >= 0,
@@ -587,13 +601,13 @@ def _flows(
     cum_completed = np.cumsum(completed, axis=2)
 
     # Occupancy: each year's completions fill linearly over the ramp to the ceiling.
-    ramp = params["occupancy_ramp_years"][:, :, None]
+    ramp = param("occupancy_ramp_years")[:, :, None]
     occupied = np.zeros(np.broadcast_shapes(completed.shape, ramp.shape))
     for age in range(n_ext):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             share = np.where(ramp > 0, np.clip(age / ramp, 0.0, 1.0), 1.0)
         occupied[:, :, age:] += completed[:, :, : n_ext - age] * share
-    occupied *= params["occupancy_ceiling"][:, :, None]
+    occupied *= param("occupancy_ceiling")[:, :, None]
 
     # Investment: land at release, construction spread evenly over the building years,
     # fit-out at completion.
@@ -602,26 +616,27 @@ def _flows(
     for lag in range(min(int(n_build.max(initial=1)), n_ext)):
         part = np.where(lag < n_build[:, :, None], spend, 0.0)
         construction[:, :, lag:] += part[:, :, : n_ext - lag]
-    investment = (
-        land * params["land_price"][:, :, None]
-        + construction * params["construction_cost"][:, :, None]
-        + completed * params["fitout_cost"][:, :, None]
-    )
+    investment = land * param("land_price")[:, :, None]
+    investment += construction * param("construction_cost")[:, :, None]
+    investment += completed * param("fitout_cost")[:, :, None]
+    del construction
 
     def per_year(values: FloatArray) -> FloatArray:
         return np.ascontiguousarray(values[:, :, offset:].transpose(0, 2, 1))  # (D, Y, N)
 
     base = years[0]
-    growth = (1.0 + params["revenue_growth"][:, None, :]) ** (years[None, :, None] - base)
+    growth = (1.0 + park_params["revenue_growth"][:, None, :]) ** (years[None, :, None] - base)
+    price = per_unit(growth * park_params["revenue_per_m2"][:, None, :])  # (D, Y, N)
     occupied_y = per_year(occupied)
+    del occupied
     return _Flows(
         series={
             "floor_completed_m2": per_year(cum_completed),
             "floor_under_construction_m2": per_year(cum_started - cum_completed),
             "floor_occupied_m2": occupied_y,
-            "revenue_cny": occupied_y * params["revenue_per_m2"][:, None, :] * growth,
+            "revenue_cny": occupied_y * price,
             "investment_cny": per_year(investment),
-            "workers": occupied_y / params["m2_per_worker"][:, None, :],
+            "workers": occupied_y / param("m2_per_worker")[:, None, :],
         },
         completed=completed,
         investment_before=investment[:, :, :offset].sum(axis=2),
@@ -666,14 +681,13 @@ def run(inputs: Inputs) -> Result:
     land[d_idx, queue.parcels[q_idx], released_t[ok].astype(np.int64)] = inputs.area_m2[
         queue.parcels[q_idx]
     ]
-    params = {name: values[:, pk] for name, values in inputs.park.items()}
-    flows = _flows(started, land, params, years, offset)
+    flows = _flows(started, land, inputs.park, pk, years, offset)
 
     # Events and states from the counts of phases started and completed.
     n_started = np.cumsum(started > 0, axis=2)  # (D, P, T)
     n_done = np.cumsum(flows.completed > 0, axis=2)
     phases = np.broadcast_to(n_phases, (n_draws, n_parcels))[:, :, None]
-    ext_years = first + np.arange(n_ext)
+    ext_years = first + np.arange(n_ext, dtype=np.float64)
     first_start = _first_year(n_started > 0, ext_years)
     completion = _first_year((n_done >= phases) & (phases > 0), ext_years)
     s, c = n_started[:, :, offset:], n_done[:, :, offset:]
@@ -730,4 +744,4 @@ def run_parks(inputs: Inputs) -> dict[str, FloatArray]:
     land = np.repeat(_sum_parks(_committed_land(inputs, first, n_ext), pk, n_parks),
                      inputs.draws, axis=0)  # fmt: skip
     land[:, :, offset:] += queue.released_area
-    return _flows(started, land, inputs.park, years, offset).series
+    return _flows(started, land, inputs.park, None, years, offset).series

@@ -241,7 +241,7 @@ class Ensemble:
         return int(next(iter(self.series.values())).shape[0])
 
     def by_park(self, name: str) -> FloatArray:
-        """A series per park, ``(D, Y, K)`` (same call as :meth:`Result.by_park`)."""
+        """Return a series per park, ``(D, Y, K)`` (as :meth:`Result.by_park`)."""
         return self.series[name]
 
     def percentile_frame(self, percentiles: tuple[int, ...] = PERCENTILES) -> pd.DataFrame:

@@ -91,7 +91,7 @@ def evaluate_targets(
 
 
 def _values(result: Result | Ensemble, target: Target) -> npt.NDArray[np.float64]:
-    """The target's quantity in every draw, ``(D,)``."""
+    """Return the target's quantity in every draw, ``(D,)``."""
     series = metric_series(result, target.metric)[:, _year_index(result, target.year)]
     if target.park == "total":
         return np.asarray(series.sum(axis=1), dtype=np.float64)

@@ -381,7 +381,7 @@ def sample_inputs(
         Park parameters ``(draws, K)``; yearly land supply and demand ``(draws, K, Y)``.
         Demand is multiplied by the market factor when the scenario has ``[market]``.
     """
-    from sim.engine import PARK_FIELDS, PARK_FIELD_SOURCES
+    from sim.engine import PARK_FIELD_SOURCES, PARK_FIELDS
     from sim.scenario import park_assumption
 
     n_parks, n_years = len(inputs.park_ids), inputs.years.size

@@ -73,7 +73,7 @@ def test_truncated_normal_respects_bounds() -> None:
         Dimension.RATIO,
     )
     sample = dist.sample(np.random.default_rng(2), 50_000)
-    assert 0.7 <= sample.min() and sample.max() <= 0.95
+    assert sample.min() >= 0.7 and sample.max() <= 0.95
     expected = stats.truncnorm(-1.5, 1.0, loc=0.85, scale=0.1).mean()
     assert sample.mean() == pytest.approx(expected, abs=0.002)
 
@@ -138,7 +138,7 @@ def test_mean_converges_to_hand_calculation(write_scenario) -> None:
 def test_same_seed_same_draws_other_seed_differs(write_scenario) -> None:
     path = tiny_with(
         write_scenario,
-        ("duration_years = 2", 'duration_years = { dist = "triangular", min = 1, mode = 2, max = 4 }'),
+        ("duration_years = 2", 'duration_years = { dist = "triangular", min = 1, mode = 2, max = 4 }'),  # noqa: E501
         extra="\n[market]\ndemand_sd = 0.3\ncorrelation = 0.5\n",
     )  # fmt: skip
     scenario, site = load(path)

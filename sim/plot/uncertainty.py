@@ -107,7 +107,7 @@ def fan_chart(
                 marker="o",
                 markerfacecolor="white",
                 label=label("竣工目标", "target", lang),
-            ),  # fmt: skip
+            ),
         ]
         if single:
             axes[0].legend(handles=handles, loc="upper left", frameon=False)
@@ -192,7 +192,7 @@ def probability_chart(
         ax.grid(axis="y", color="#DDDDDD", lw=0.5)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False, ncols=2,
                   fontsize="small")  # fmt: skip
-    return fig, ax  # type: ignore[return-value]
+    return fig, ax
 
 
 def _value_text(target: Target) -> str:
