@@ -27,8 +27,8 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    PlainValidator,
     Field,
+    PlainValidator,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -179,7 +179,11 @@ def _yearly_area_or_distribution(value: object) -> tuple[float, ...] | Distribut
 
 
 def _uncertain(
-    dimension: Dimension, *, gt: float | None = None, ge: float | None = None, le: float | None = None
+    dimension: Dimension,
+    *,
+    gt: float | None = None,
+    ge: float | None = None,
+    le: float | None = None,
 ) -> PlainValidator:
     return PlainValidator(lambda value: parse_uncertain(value, dimension, gt=gt, ge=ge, le=le))
 
@@ -364,9 +368,9 @@ class Market(_Model):
     demand_sd: Annotated[float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))] = (
         Field(ge=0, le=2)
     )
-    correlation: Annotated[
-        float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))
-    ] = Field(default=0.8, ge=0, le=1)
+    correlation: Annotated[float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))] = (
+        Field(default=0.8, ge=0, le=1)
+    )
     source: str = ""
 
 
@@ -733,8 +737,12 @@ def park_assumption(
         ``None`` where neither table sets it.
     """
     own = scenario.parks.get(park_id)
-    value = getattr(own, name) if own is not None else None
-    return value if value is not None else getattr(scenario.defaults, name)
+    value: float | tuple[float, ...] | Distribution | str | None = (
+        getattr(own, name) if own is not None else None
+    )
+    if value is None:
+        value = getattr(scenario.defaults, name)
+    return value
 
 
 _EXAMPLES = {
