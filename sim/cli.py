@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.result import Result
+    from sim.result import Ensemble, Result
     from sim.scenario import Scenario
     from sim.site import Site
 
@@ -52,6 +52,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", type=Path, help="scenario TOML file")
     run.add_argument(
         "--out", type=Path, default=None, help="output folder (default: out/<scenario stem>/)"
+    )
+    run.add_argument(
+        "--draws",
+        type=_positive_int,
+        default=1,
+        help="Monte Carlo draws (default 1: deterministic). With N > 1 the outputs gain "
+        "P10/P50/P90 columns, P(target met) and fan charts",
+    )
+    run.add_argument(
+        "--seed", type=_seed, default=None, help="seed of the draws (default: the scenario's)"
+    )
+    run.add_argument(
+        "--chunk-size",
+        type=_positive_int,
+        default=2048,
+        help="draws simulated together (memory bound; results do not depend on it)",
     )
     run.add_argument("--no-figures", action="store_true", help="skip drawing the figures")
     run.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
@@ -145,6 +161,20 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1; found {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0; found {text}")
+    return value
+
+
 def _run(args: argparse.Namespace, argv: list[str]) -> int:
     from sim.engine import simulate
     from sim.export import write_outputs
@@ -154,11 +184,38 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
     scenario, site = _load(args.scenario)
     bind_rules(scenario, site)
     result = simulate(scenario, site)
+    ensemble = None
+    if args.draws > 1:
+        ensemble = _simulate_draws(scenario, site, args)
     out = args.out if args.out is not None else Path("out") / args.scenario.stem
-    write_outputs(out, scenario, site, result, argv=argv, figures=not args.no_figures)
+    write_outputs(
+        out, scenario, site, result, argv=argv, figures=not args.no_figures, ensemble=ensemble
+    )
     if not args.quiet:
-        _print_report(scenario, result, evaluate_targets(result, scenario.targets), out)
+        targets = evaluate_targets(result, scenario.targets, ensemble=ensemble)
+        _print_report(scenario, result, targets, out, draws=args.draws)
     return EXIT_OK
+
+
+def _simulate_draws(scenario: Scenario, site: Site, args: argparse.Namespace) -> Ensemble:
+    from sim.engine import simulate_draws
+
+    if args.quiet or args.draws <= args.chunk_size:
+        return simulate_draws(
+            scenario, site, draws=args.draws, seed=args.seed, chunk_size=args.chunk_size
+        )
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task(f"simulating {args.draws:,} draws", total=args.draws)
+        return simulate_draws(
+            scenario,
+            site,
+            draws=args.draws,
+            seed=args.seed,
+            chunk_size=args.chunk_size,
+            progress=lambda done: bar.update(task, completed=done),
+        )
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -179,7 +236,9 @@ def _audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_report(scenario: Scenario, result: Result, targets: pd.DataFrame, out: Path) -> None:
+def _print_report(
+    scenario: Scenario, result: Result, targets: pd.DataFrame, out: Path, *, draws: int = 1
+) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -199,23 +258,42 @@ def _print_report(scenario: Scenario, result: Result, targets: pd.DataFrame, out
     console.print(table)
 
     if len(targets):
-        checks = Table(title="targets")
-        for column in ("what", "park", "year", "target", "projected", "gap", "met"):
+        checks = Table(
+            title="targets" + (f" (P(met) over {draws:,} draws)" if draws > 1 else ""),
+            caption="projected and gap in the target's unit",
+        )
+        columns = ["what", "park", "year", "target", "projected", "gap", "met"]
+        if draws > 1:
+            columns.append("P(met)")
+        for column in columns:
             checks.add_column(column, justify="left" if column in ("what", "park") else "right")
         for row in targets.to_dict("records"):
             scale, unit = _scale(str(row["metric"]))
             target, projected = float(row["target"]), float(row["projected"])
-            checks.add_row(
-                str(row["metric"]),
+            cells = [
+                _METRIC_NAMES.get(str(row["metric"]), str(row["metric"])),
                 str(row["park_id"]),
                 str(row["year"]),
-                f"{target / scale:,.1f} {unit}",
-                f"{projected / scale:,.1f} {unit}",
-                f"{(projected - target) / scale:+,.1f} {unit}",
+                f"{target / scale:,.0f} {unit}",
+                f"{projected / scale:,.1f}",
+                f"{(projected - target) / scale:+,.1f}",
                 "yes" if row["met"] else "[red]no[/red]",
-            )
+            ]
+            if draws > 1:
+                cells.append(f"{float(row['probability_met']):.0%}")
+            checks.add_row(*cells)
         console.print(checks)
     console.print(f"outputs: {out}/")
+
+
+_METRIC_NAMES = {
+    "floor_completed_m2": "completed",
+    "floor_under_construction_m2": "building",
+    "floor_started_m2": "started",
+    "floor_occupied_m2": "occupied",
+    "revenue_cny": "revenue",
+    "workers": "workers",
+}
 
 
 def _scale(metric: str) -> tuple[float, str]:

@@ -38,7 +38,7 @@ import geopandas as gpd
 import pandas as pd
 
 from sim.audit import audit
-from sim.result import Result
+from sim.result import Ensemble, Result
 from sim.rules import admission, compliance_by_year, control_indicators, idle_by_parcel
 from sim.scenario import Scenario
 from sim.site import Site
@@ -182,6 +182,7 @@ def write_outputs(
     argv: Sequence[str] = (),
     figures: bool = True,
     inputs: Inputs | None = None,
+    ensemble: Ensemble | None = None,
 ) -> Path:
     """Write every output of a run into ``destination``, atomically.
 
@@ -197,6 +198,10 @@ def write_outputs(
         Whether to draw the figures (the slowest part).
     inputs
         The engine inputs the result came from (default: :func:`sim.engine.prepare`).
+    ensemble
+        A Monte Carlo run of the same scenario: adds percentile columns to
+        ``summary.csv``, ``probability_met`` from its draws to ``targets.csv``, and the
+        fan and probability charts.
 
     Returns
     -------
@@ -205,8 +210,11 @@ def write_outputs(
     """
     with atomic_folder(destination) as staging:
         summary = result.summary_frame()
+        if ensemble is not None:
+            spread = ensemble.percentile_frame()
+            summary = pd.concat([summary, spread.drop(columns=["year", "park_id"])], axis=1)
         summary.to_csv(staging / "summary.csv", index=False, encoding=CSV_ENCODING)
-        targets = evaluate_targets(result, scenario.targets)
+        targets = evaluate_targets(result, scenario.targets, ensemble=ensemble)
         targets.to_csv(staging / "targets.csv", index=False, encoding=CSV_ENCODING)
         if inputs is None:
             from sim.engine import prepare
@@ -227,7 +235,12 @@ def write_outputs(
         _parks_frame(site, result).to_file(gpkg, layer="parks", engine="pyogrio")
         if figures:
             _write_figures(staging / "figures", scenario, site, result, targets, parcels)
+            if ensemble is not None:
+                _write_uncertainty_figures(staging / "figures", scenario, site, ensemble)
         provenance = run_record(scenario, argv=argv)
+        if ensemble is not None:
+            provenance["draws"] = ensemble.draws
+            provenance["seed"] = ensemble.seed
         (staging / "run.json").write_text(
             json.dumps(provenance, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -282,6 +295,23 @@ def _write_figures(
     fig, _ = rule_scatter(parcels, scenario.rules, parks=site.parks)
     save_figure(fig, folder / "compliance_scatter.png")
     plt.close(fig)
+
+
+def _write_uncertainty_figures(
+    folder: Path, scenario: Scenario, site: Site, ensemble: Ensemble
+) -> None:
+    import matplotlib.pyplot as plt
+
+    from sim.plot import save_figure
+    from sim.plot.uncertainty import fan_chart, probability_chart
+
+    fig, _ = fan_chart(ensemble, scenario.targets, parks=site.parks)
+    save_figure(fig, folder / "floor_fan_chart.png")
+    plt.close(fig)
+    if scenario.targets:
+        fig, _ = probability_chart(ensemble, scenario.targets, parks=site.parks)
+        save_figure(fig, folder / "target_probability_by_year.png")
+        plt.close(fig)
 
 
 def run_record(scenario: Scenario, *, argv: Sequence[str] = ()) -> dict[str, object]:

@@ -120,3 +120,67 @@ def test_python_m_sim_is_the_cli() -> None:
     )
     assert done.returncode == 0
     assert "parksim" in done.stdout and "run" in done.stdout
+
+
+MC_EXTRA = """
+[market]
+demand_sd = 0.3
+correlation = 0.7
+"""
+
+
+def uncertain_tiny(tiny_dir: Path) -> Path:
+    from tests.conftest import TINY_TOML
+
+    text = TINY_TOML.replace(
+        "duration_years = 2", 'duration_years = { dist = "triangular", min = 1, mode = 2, max = 4 }'
+    )
+    path = tiny_dir / "uncertain.toml"
+    path.write_text(text + MC_EXTRA, encoding="utf-8")
+    return path
+
+
+def test_monte_carlo_run_outputs(tiny_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, out = uncertain_tiny(tiny_dir), tiny_dir / "mc"
+    assert main(["run", str(path), "--out", str(out), "--draws", "400", "--seed", "3"]) == 0
+    assert "P(met)" in capsys.readouterr().out
+    summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
+    for name in ("floor_completed_m2", "floor_under_construction_m2", "revenue_cny", "workers"):
+        for q in ("p10", "p50", "p90"):
+            assert f"{name}_{q}" in summary.columns
+        assert (summary[f"{name}_p10"] <= summary[f"{name}_p90"] + 1e-9).all()
+    targets = pd.read_csv(out / "targets.csv", encoding="utf-8-sig")
+    assert targets["probability_met"].between(0, 1).all()
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["draws"] == 400 and record["seed"] == 3
+    figures = {p.name for p in (out / "figures").iterdir()}
+    assert {"floor_fan_chart.png", "target_probability_by_year.png"} <= figures
+
+
+def test_same_seed_same_files_other_seed_differs(tiny_dir: Path) -> None:
+    path = uncertain_tiny(tiny_dir)
+
+    def outputs(seed: str, name: str) -> tuple[bytes, bytes]:
+        out = tiny_dir / name
+        args = ["run", str(path), "--out", str(out), "--draws", "300", "--seed", seed]
+        assert main([*args, "--no-figures", "-q", "--chunk-size", "64"]) == 0
+        return (out / "summary.csv").read_bytes(), (out / "targets.csv").read_bytes()
+
+    first, again, other = outputs("5", "a"), outputs("5", "b"), outputs("6", "c")
+    assert first == again
+    assert first[0] != other[0]
+
+
+def test_one_draw_has_no_percentiles(tiny_dir: Path) -> None:
+    out = tiny_dir / "one"
+    path = uncertain_tiny(tiny_dir)
+    assert main(["run", str(path), "--out", str(out), "--draws", "1", "-q", "--no-figures"]) == 0
+    summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
+    assert not any(c.endswith("_p50") for c in summary.columns)
+
+
+def test_bad_draws_is_a_usage_error(tiny_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["run", str(tiny_dir / "tiny.toml"), "--draws", "0"])
+    assert stop.value.code == 2
+    assert "≥ 1" in capsys.readouterr().err
