@@ -37,7 +37,6 @@ from sim.rules import (
     admission,
     control_indicators,
     idle_land,
-    idle_masks,
     park_admission_by_year,
 )
 from sim.scenario import Metric
@@ -644,11 +643,11 @@ def land_supply(
     -------
     pandas.DataFrame
         One row per (year, park_id), plus ``total`` rows: ``land_ha, released_ha,
-        unreleased_ha`` (at the end of the year), ``reclaimed_pool_ha`` (reclaimable
-        land back in the pool when ``[rules] reclaim_idle = true``, else 0),
+        unreleased_ha`` (at the end of the year; land taken back as idle under
+        ``[rules] reclaim_idle = true`` counts as unreleased until it is released again),
         ``capacity_unreleased_m2``, ``supply_ha_per_year`` (the year's land-supply
-        budget) and ``years_of_supply_left`` = (unreleased + reclaimed pool) ÷ supply
-        (inf where supply is 0 but land is left).
+        budget) and ``years_of_supply_left`` = unreleased ÷ supply (inf where supply is
+        0 but land is left).
     """
     if inputs is None:
         from sim.engine import prepare
@@ -660,25 +659,15 @@ def land_supply(
     onehot = np.zeros((area.size, n_parks + 1))
     onehot[np.arange(area.size), result.parcel_park] = 1.0
     onehot[:, n_parks] = 1.0
-    released = result.release_year[draw][None, :] <= years[:, None]  # (Y, P)
+    released = result.released_mask(draw=draw)  # (Y, P); reclaimed land is out of it
     land = np.broadcast_to(area @ onehot, (years.size, n_parks + 1))
     released_area = (released * area) @ onehot
     unreleased = (~released * area) @ onehot
     cap_unreleased = (~released * result.capacity_m2) @ onehot
-    pool = np.zeros_like(unreleased)
-    if scenario.rules.reclaim_idle:
-        _, reclaimable = idle_masks(
-            result.release_year[draw : draw + 1],
-            result.start_year[draw : draw + 1],
-            result.years,
-            idle_after_years=scenario.rules.idle_after_years,
-            reclaim_after_years=scenario.rules.reclaim_after_years,
-        )
-        pool = (reclaimable[0] * area) @ onehot
     d = min(draw, inputs.draws - 1)
     supply = inputs.land_supply_m2[d].T  # (Y, K)
     supply = np.concatenate([supply, supply.sum(axis=1, keepdims=True)], axis=1)
-    left = unreleased + pool
+    left = unreleased
     with np.errstate(divide="ignore", invalid="ignore"):
         years_left = np.where(left <= 1e-6, 0.0, left / supply)
     labels = np.array([*result.park_ids, _TOTAL], dtype=object)
@@ -689,7 +678,6 @@ def land_supply(
             "land_ha": land.reshape(-1) / 1e4,
             "released_ha": released_area.reshape(-1) / 1e4,
             "unreleased_ha": unreleased.reshape(-1) / 1e4,
-            "reclaimed_pool_ha": pool.reshape(-1) / 1e4,
             "capacity_unreleased_m2": cap_unreleased.reshape(-1),
             "supply_ha_per_year": supply.reshape(-1) / 1e4,
             "years_of_supply_left": years_left.reshape(-1),
@@ -767,14 +755,12 @@ def _supply_findings(scenario: Scenario, table: pd.DataFrame) -> list[Finding]:
     horizon = int(table["year"].max())
     for scope, rows in table.groupby("park_id", sort=False):
         last = rows.iloc[-1]
-        left = rows["unreleased_ha"].to_numpy() + rows["reclaimed_pool_ha"].to_numpy()
+        left = rows["unreleased_ha"].to_numpy()
         empty = rows["year"].to_numpy()[left <= 1e-9]
         text = (
             f"{scope}: {last['unreleased_ha']:,.1f} of {last['land_ha']:,.1f} ha unreleased at "
             f"the end of {horizon}"
         )
-        if last["reclaimed_pool_ha"] > 0:
-            text += f" (+{last['reclaimed_pool_ha']:,.1f} ha reclaimed)"
         supply = float(last["supply_ha_per_year"])
         years_left = float(last["years_of_supply_left"])
         if empty.size and int(empty[0]) < horizon:

@@ -92,6 +92,9 @@ class Inputs:
         where a parameter is the same in every draw.
     land_supply_m2, demand_m2
         Yearly park budgets ``(D, K, Y)`` (or ``(1, K, Y)``).
+    reclaim_after_years
+        When set, idle land is reclaimed this many years after release and rejoins the
+        back of its park's queue (``[rules] reclaim_idle``); None leaves it idle.
     """
 
     name: str
@@ -108,6 +111,7 @@ class Inputs:
     park: dict[str, FloatArray]
     land_supply_m2: FloatArray
     demand_m2: FloatArray
+    reclaim_after_years: int | None = None
 
     @property
     def draws(self) -> int:
@@ -233,6 +237,9 @@ def prepare(scenario: Scenario, site: Site) -> Inputs:
         park=park,
         land_supply_m2=np.array([[p.land_supply_m2 for p in params]], dtype=float),
         demand_m2=np.array([[p.demand_m2 for p in params]], dtype=float),
+        reclaim_after_years=(
+            scenario.rules.reclaim_after_years if scenario.rules.reclaim_idle else None
+        ),
     )
 
 
@@ -397,6 +404,9 @@ class _Queue:
         Release year ``(D, Q)`` (NaN = not released), when asked to record.
     starts
         Whether each queued parcel started a phase, per year ``(Y, D, Q)``, when asked.
+    reclaim, rerelease
+        Year idle land was reclaimed and re-released ``(D, Q)``, NaN where not, when
+        asked to record and reclaim is on.
     """
 
     parcels: IntArray
@@ -404,6 +414,8 @@ class _Queue:
     started_floor: FloatArray
     release: FloatArray | None
     starts: npt.NDArray[np.bool_] | None
+    reclaim: FloatArray | None = None
+    rerelease: FloatArray | None = None
 
 
 def _run_queue(
@@ -425,6 +437,9 @@ def _run_queue(
     cum_area = running - np.concatenate([[0.0], running])[seg[pk[order]]]
     supply = np.broadcast_to(inputs.land_supply_m2, (n_draws, n_parks, n_years))
     cum_supply = np.cumsum(supply, axis=2)
+    queue_total = np.bincount(pk[order], weights=inputs.area_m2[order], minlength=n_parks).astype(
+        np.float64
+    )
     reachable = cum_area <= cum_supply[:, :, -1].max(axis=0)[pk[order]] + _EPS
     parcels, cum_area = order[reachable], cum_area[reachable]
     bounds = np.searchsorted(pk[parcels], np.arange(n_parks + 1))
@@ -463,6 +478,7 @@ def _run_queue(
     started_floor = np.zeros((n_draws, n_parks, n_years))
     starts = np.zeros((n_years, n_draws, parcels.size), dtype=bool) if record else None
     first_open = bounds[:-1].copy()  # rows before it have started every phase in every draw
+    idle = _IdleLand.start(inputs, parcels, n_phases, queue_total, cum_supply, lag)
     for t in range(n_years):
         for k in range(n_parks):  # parks, not parcels: a handful of blocks
             lo = first_open[k]
@@ -470,7 +486,10 @@ def _run_queue(
             if lo >= hi:
                 continue
             row = np.arange(lo - bounds[k], hi - bounds[k])[:, None]
-            eligible = (row < n_ready[None, :, k, t]) & (remaining[lo:hi] > 0)
+            ready = row < n_ready[None, :, k, t]
+            if idle is not None:
+                ready = idle.ready(ready, lo, hi, years[t])
+            eligible = ready & (remaining[lo:hi] > 0)
             cumulative = np.where(eligible, phase_floor[lo:hi], 0.0)
             np.cumsum(cumulative, axis=0, out=cumulative)
             fits = cumulative <= room[None, :, k, t] + _EPS
@@ -483,6 +502,9 @@ def _run_queue(
                 starts[t][:, lo:hi] = starting.T
             open_rows = np.flatnonzero(remaining[lo:hi].any(axis=1))
             first_open[k] = lo + (int(open_rows[0]) if open_rows.size else hi - lo)
+        if idle is not None:
+            idle.reclaim(t, years, bounds, lo_rows=first_open, n_released=n_released,
+                         remaining=remaining, released_area=released_area)  # fmt: skip
     release = None
     if record:
         release = np.full((n_draws, parcels.size), np.nan)
@@ -499,7 +521,115 @@ def _run_queue(
         started_floor=started_floor,
         release=release,
         starts=starts,
+        reclaim=None if idle is None else idle.reclaim_year.T,
+        rerelease=None if idle is None else idle.rerelease.T,
     )
+
+
+@dataclass
+class _IdleLand:
+    """Reclaiming idle land and re-releasing it at the back of its park's queue.
+
+    A queued parcel released in year ``r`` and not started by the end of year
+    ``t ≥ r + reclaim_after_years`` is reclaimed (once). It rejoins its park's queue
+    behind every parcel of the original queue, in reclaim order, and is released again
+    when cumulative supply covers the original queue plus the land reclaimed before it
+    and itself — no earlier than ``t + 1`` — paying for the land again.
+    Arrays are ``(Q, D)`` like the queue's.
+    """
+
+    after: int
+    area: FloatArray  # (Q,)
+    park: IntArray  # (Q,)
+    n_phases: npt.NDArray[np.int16]  # (Q, D)
+    queue_total: FloatArray  # (K,) area of each park's whole original queue
+    cum_supply: FloatArray  # (D, K, Y)
+    lag: IntArray  # (1 or D, K)
+    reclaimed: npt.NDArray[np.bool_]
+    reclaim_year: FloatArray
+    rerelease: FloatArray
+    ready_year: FloatArray
+    appended: FloatArray  # (D, K) land already appended behind each park's queue
+
+    @classmethod
+    def start(
+        cls,
+        inputs: Inputs,
+        parcels: IntArray,
+        n_phases: npt.NDArray[Any],
+        queue_total: FloatArray,
+        cum_supply: FloatArray,
+        lag: IntArray,
+    ) -> _IdleLand | None:
+        if inputs.reclaim_after_years is None:
+            return None
+        shape = (parcels.size, inputs.draws)
+        return cls(
+            after=inputs.reclaim_after_years,
+            area=inputs.area_m2[parcels],
+            park=inputs.parcel_park[parcels],
+            n_phases=np.array(np.broadcast_to(n_phases, shape), dtype=np.int16),
+            queue_total=queue_total,
+            cum_supply=cum_supply,
+            lag=lag,
+            reclaimed=np.zeros(shape, dtype=bool),
+            reclaim_year=np.full(shape, np.nan),
+            rerelease=np.full(shape, np.nan),
+            ready_year=np.full(shape, np.inf),
+            appended=np.zeros((inputs.draws, queue_total.size)),
+        )
+
+    def ready(
+        self, ready: npt.NDArray[np.bool_], lo: int, hi: int, year: float
+    ) -> npt.NDArray[np.bool_]:
+        """Readiness of rows ``lo:hi``, with reclaimed parcels ready only once re-released."""
+        return np.where(self.reclaimed[lo:hi], self.ready_year[lo:hi] <= year, ready)
+
+    def reclaim(
+        self,
+        t: int,
+        years: FloatArray,
+        bounds: IntArray,
+        *,
+        lo_rows: IntArray,
+        n_released: IntArray,
+        remaining: npt.NDArray[np.int16],
+        released_area: FloatArray,
+    ) -> None:
+        """Take back, at the end of year ``t``, what has been held unstarted too long."""
+        if t - self.after < 0:
+            return
+        for k in range(self.queue_total.size):
+            out_by = n_released[:, k, t - self.after]  # released by t − after, per draw
+            lo, hi = lo_rows[k], bounds[k] + int(out_by.max(initial=0))
+            if lo >= hi:
+                continue
+            row = np.arange(lo - bounds[k], hi - bounds[k])[:, None]
+            taken = (
+                (row < out_by[None, :])
+                & ~self.reclaimed[lo:hi]
+                & (remaining[lo:hi] == self.n_phases[lo:hi])
+            )
+            if not taken.any():
+                continue
+            area = np.where(taken, self.area[lo:hi, None], 0.0)
+            position = self.queue_total[k] + self.appended[None, :, k] + np.cumsum(area, axis=0)
+            self.appended[:, k] += area.sum(axis=0)
+            again = np.full(taken.shape, np.nan)
+            for later in range(t + 1, years.size):
+                hit = (
+                    taken
+                    & np.isnan(again)
+                    & (self.cum_supply[None, :, k, later] >= position - _EPS)
+                )
+                again[hit] = years[later]
+                released_area[:, k, later] += np.where(hit, area, 0.0).sum(axis=0)
+            self.reclaimed[lo:hi] |= taken
+            self.reclaim_year[lo:hi] = np.where(taken, years[t], self.reclaim_year[lo:hi])
+            self.rerelease[lo:hi] = np.where(taken, again, self.rerelease[lo:hi])
+            lag = self.lag[:, k][None, :]
+            ready = np.where(np.isnan(again), np.inf, again + lag)
+            self.ready_year[lo:hi] = np.where(taken, ready, self.ready_year[lo:hi])
 
 
 def _committed_starts(inputs: Inputs, first_year: float, n_years: int) -> FloatArray:
@@ -674,13 +804,17 @@ def run(inputs: Inputs) -> Result:
     release[:, queue.parcels] = queue.release
     committed = np.isfinite(inputs.committed_start) & (inputs.committed_start <= years[-1])
     release[:, committed] = inputs.committed_start[committed]
+    reclaim = np.full((n_draws, n_parcels), np.nan)
+    rerelease = np.full((n_draws, n_parcels), np.nan)
+    if queue.reclaim is not None and queue.rerelease is not None:
+        reclaim[:, queue.parcels] = queue.reclaim
+        rerelease[:, queue.parcels] = queue.rerelease
     land = np.repeat(_committed_land(inputs, first, n_ext), n_draws, axis=0)
-    released_t = release[:, queue.parcels] - first
-    ok = np.isfinite(released_t)
-    d_idx, q_idx = np.nonzero(ok)
-    land[d_idx, queue.parcels[q_idx], released_t[ok].astype(np.int64)] = inputs.area_m2[
-        queue.parcels[q_idx]
-    ]
+    for paid in (release, rerelease):  # land is paid again when re-released
+        released_t = paid[:, queue.parcels] - first
+        d_idx, q_idx = np.nonzero(np.isfinite(released_t))
+        parcel = queue.parcels[q_idx]
+        land[d_idx, parcel, released_t[d_idx, q_idx].astype(np.int64)] += inputs.area_m2[parcel]
     flows = _flows(started, land, inputs.park, pk, years, offset)
 
     # Events and states from the counts of phases started and completed.
@@ -692,7 +826,8 @@ def run(inputs: Inputs) -> Result:
     completion = _first_year((n_done >= phases) & (phases > 0), ext_years)
     s, c = n_started[:, :, offset:], n_done[:, :, offset:]
     status = np.full(s.shape, Status.NOT_RELEASED, dtype=np.int8)
-    status[release[:, :, None] <= years[None, None, :]] = Status.RELEASED
+    held = (release[:, :, None] <= years) & ~(reclaim[:, :, None] <= years)
+    status[held | (rerelease[:, :, None] <= years)] = Status.RELEASED
     status[c > 0] = Status.PARTLY_COMPLETED
     status[s > c] = Status.UNDER_CONSTRUCTION
     status[(c >= phases) & (phases > 0)] = Status.COMPLETED
@@ -705,10 +840,12 @@ def run(inputs: Inputs) -> Result:
         capacity_m2=np.array(capacity[0]),
         series=flows.series,
         status=np.ascontiguousarray(status.transpose(0, 2, 1)),
-        release_year=release,
+        release_year=np.where(np.isfinite(rerelease), rerelease, release),
         start_year=first_start,
         completion_year=completion,
         investment_before_base_cny=flows.investment_before,
+        first_release_year=release,
+        reclaim_year=reclaim,
     )
 
 

@@ -87,6 +87,11 @@ class Result:
     investment_before_base_cny
         Investment spent on each parcel before the base year (projects already under
         way), ``(D, P)``; the ``investment_cny`` series covers the simulated years only.
+    first_release_year, reclaim_year
+        When idle land is reclaimed (``[rules] reclaim_idle``): the first release year
+        and the year the parcel was taken back, ``(D, P)``, NaN where not;
+        ``release_year`` is then the latest release (the re-release). None when the
+        engine did not record them.
     """
 
     scenario_name: str
@@ -101,6 +106,8 @@ class Result:
     start_year: FloatArray
     completion_year: FloatArray
     investment_before_base_cny: FloatArray
+    first_release_year: FloatArray | None = None
+    reclaim_year: FloatArray | None = None
     _park_cache: dict[str, FloatArray] = field(default_factory=dict, repr=False)
 
     @property
@@ -143,6 +150,23 @@ class Result:
             cached = np.asarray(self.series[name] @ onehot, dtype=np.float64)
             self._park_cache[name] = cached
         return cached
+
+    def released_mask(self, *, draw: int = 0) -> npt.NDArray[np.bool_]:
+        """Whether each parcel's land is out (released, not taken back) at year end, ``(Y, P)``.
+
+        Parameters
+        ----------
+        draw
+            Which draw.
+        """
+        years = self.years.astype(float)[:, None]
+        latest = self.release_year[draw][None, :]
+        if self.reclaim_year is None or self.first_release_year is None:
+            return np.asarray(latest <= years)
+        first = self.first_release_year[draw][None, :]
+        reclaim = self.reclaim_year[draw][None, :]
+        again = np.where(np.isfinite(reclaim) & (latest != first), latest, np.nan)
+        return np.asarray(((first <= years) & ~(reclaim <= years)) | (again <= years))
 
     def total(self, name: str) -> FloatArray:
         """Sum a series over all parcels, shape ``(D, Y)``."""

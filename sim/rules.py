@@ -49,7 +49,7 @@ from sim.result import Result, Status
 
 if TYPE_CHECKING:
     from sim.engine import Inputs
-    from sim.scenario import Scenario
+    from sim.scenario import Rules, Scenario
     from sim.site import Site
 
 __all__ = [
@@ -70,6 +70,7 @@ __all__ = [
     "meets",
     "parcel_parameters",
     "park_admission_by_year",
+    "result_idle_masks",
     "revenue_at_maturity",
 ]
 
@@ -736,17 +737,11 @@ def idle_land(scenario: Scenario, site: Site, result: Result, *, draw: int = 0) 
     """
     rules = scenario.rules
     area = site.parcels["area_m2"].to_numpy(dtype=float)
-    idle, reclaimable = idle_masks(
-        result.release_year[draw : draw + 1],
-        result.start_year[draw : draw + 1],
-        result.years,
-        idle_after_years=rules.idle_after_years,
-        reclaim_after_years=rules.reclaim_after_years,
-    )
-    idle, reclaimable = idle[0], reclaimable[0]  # (Y, P)
-    newly = reclaimable & ~np.concatenate([np.zeros_like(reclaimable[:1]), reclaimable[:-1]])
-    if not rules.reclaim_idle:
-        newly = np.zeros_like(newly)
+    idle, reclaimable = result_idle_masks(result, rules, draw=draw)  # (Y, P)
+    if result.reclaim_year is None:
+        newly = np.zeros_like(reclaimable)
+    else:  # taken back by the engine at the end of the year
+        newly = result.reclaim_year[draw][None, :] == result.years[:, None]
     n_parks = len(result.park_ids)
     onehot = np.zeros((area.size, n_parks + 1))
     onehot[np.arange(area.size), result.parcel_park] = 1.0
@@ -767,6 +762,47 @@ def _nullable_years(values: FloatArray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(mask, 0, values).astype(np.int64), mask)
 
 
+def result_idle_masks(
+    result: Result, rules: Rules, *, draw: int = 0
+) -> tuple[BoolArray, BoolArray]:
+    """Idle and reclaimable parcels of one draw, ``(Y, P)`` each, over both spells.
+
+    A parcel whose land was reclaimed (``[rules] reclaim_idle``) is held twice: from its
+    first release until the end of the year it was taken back, and again from its
+    re-release. Without reclaiming there is one spell from ``release_year``.
+
+    Parameters
+    ----------
+    result
+        The outcome.
+    rules
+        The scenario's ``[rules]`` (idle and reclaim ages).
+    draw
+        Which draw.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(idle, reclaimable)``.
+    """
+    ages = {
+        "idle_after_years": rules.idle_after_years,
+        "reclaim_after_years": rules.reclaim_after_years,
+    }
+    start = result.start_year[draw : draw + 1]
+    latest = result.release_year[draw : draw + 1]
+    if result.reclaim_year is None or result.first_release_year is None:
+        idle, reclaimable = idle_masks(latest, start, result.years, **ages)
+        return idle[0], reclaimable[0]
+    first = result.first_release_year[draw : draw + 1]
+    reclaim = result.reclaim_year[draw : draw + 1]
+    before = ~(reclaim[:, None, :] <= result.years[None, :, None])  # not yet taken back
+    idle, reclaimable = idle_masks(first, start, result.years, **ages)
+    again = np.where(np.isfinite(reclaim) & (latest != first), latest, np.nan)
+    idle2, reclaimable2 = idle_masks(again, start, result.years, **ages)
+    return (idle & before | idle2)[0], (reclaimable & before | reclaimable2)[0]
+
+
 def idle_by_parcel(scenario: Scenario, result: Result, *, draw: int = 0) -> pd.DataFrame:
     """Each parcel's idle spell: how many years it was idle and when it became reclaimable.
 
@@ -783,19 +819,12 @@ def idle_by_parcel(scenario: Scenario, result: Result, *, draw: int = 0) -> pd.D
         One row per parcel: ``parcel_id, idle_years`` (years it ended idle),
         ``first_idle_year, reclaimable_year`` (empty where never).
     """
-    rules = scenario.rules
-    idle, reclaimable = idle_masks(
-        result.release_year[draw : draw + 1],
-        result.start_year[draw : draw + 1],
-        result.years,
-        idle_after_years=rules.idle_after_years,
-        reclaim_after_years=rules.reclaim_after_years,
-    )
+    idle, reclaimable = result_idle_masks(result, scenario.rules, draw=draw)
     return pd.DataFrame(
         {
             "parcel_id": result.parcel_ids.astype(object),
-            "idle_years": idle[0].sum(axis=0).astype(np.int64),
-            "first_idle_year": _nullable_years(first_year(idle, result.years)[0]),
-            "reclaimable_year": _nullable_years(first_year(reclaimable, result.years)[0]),
+            "idle_years": idle.sum(axis=0).astype(np.int64),
+            "first_idle_year": _nullable_years(first_year(idle[None], result.years)[0]),
+            "reclaimable_year": _nullable_years(first_year(reclaimable[None], result.years)[0]),
         }
     )

@@ -38,6 +38,8 @@ def oracle(inputs: Inputs) -> dict[str, np.ndarray]:
     out["release"] = np.full((n_draws, n_parcels), np.nan)
     out["first_start"] = np.full((n_draws, n_parcels), np.nan)
     out["completion"] = np.full((n_draws, n_parcels), np.nan)
+    out["reclaim"] = np.full((n_draws, n_parcels), np.nan)
+    out["first_release"] = np.full((n_draws, n_parcels), np.nan)
     for d in range(n_draws):
         _one_draw(inputs, d, years, out)
     return out
@@ -95,6 +97,9 @@ def _one_draw(inputs: Inputs, d: int, years: list[int], out: dict[str, np.ndarra
         if math.isfinite(inputs.committed_start[p]) and inputs.committed_start[p] <= years[-1]:
             release[p] = float(inputs.committed_start[p])
 
+    first_release = dict(release)
+    reclaimed: dict[int, dict[str, float]] = {}  # parcel → reclaim year, re-release year
+
     # Starts.
     starts: dict[int, list[float]] = {p: [] for p in parcels}
     for p in parcels:
@@ -120,6 +125,8 @@ def _one_draw(inputs: Inputs, d: int, years: list[int], out: dict[str, np.ndarra
                 if used > room + EPS:
                     break  # first come, first served: nobody behind may jump the queue
                 starts[p].append(float(year))
+        if inputs.reclaim_after_years is not None:
+            _reclaim(inputs, d, years, t, queue, release, starts, reclaimed)
 
     # Accounting per parcel and year.
     base = years[0]
@@ -130,8 +137,13 @@ def _one_draw(inputs: Inputs, d: int, years: list[int], out: dict[str, np.ndarra
         ceiling = _param(inputs, "occupancy_ceiling", d, k)
         floor = floor_per_phase[p]
         done = [s + n_build - 1 for s in starts[p]]
-        if p in release:
-            out["release"][d, p] = release[p]
+        latest = release.get(p, first_release.get(p))  # taken back, not out again: first
+        if latest is not None:
+            out["release"][d, p] = latest
+        if p in first_release:
+            out["first_release"][d, p] = first_release[p]
+        if p in reclaimed:
+            out["reclaim"][d, p] = reclaimed[p]["year"]
         if starts[p] and min(starts[p]) <= years[-1]:
             out["first_start"][d, p] = min(starts[p])
         if n_phases[p] and len(done) == n_phases[p] and max(done) <= years[-1]:
@@ -146,8 +158,10 @@ def _one_draw(inputs: Inputs, d: int, years: list[int], out: dict[str, np.ndarra
                     occupied += floor * share * ceiling
             growth = (1.0 + _param(inputs, "revenue_growth", d, k)) ** (year - base)
             invest = 0.0
-            if p in release and release[p] == year:
-                invest += float(inputs.area_m2[p]) * _param(inputs, "land_price", d, k)
+            paid = [first_release.get(p)] + ([reclaimed[p]["again"]] if p in reclaimed else [])
+            for when in paid:
+                if when == year:
+                    invest += float(inputs.area_m2[p]) * _param(inputs, "land_price", d, k)
             for s, c in zip(starts[p], done, strict=True):
                 if s <= year <= c:
                     invest += floor / n_build * _param(inputs, "construction_cost", d, k)
@@ -159,3 +173,42 @@ def _one_draw(inputs: Inputs, d: int, years: list[int], out: dict[str, np.ndarra
             out["revenue_cny"][d, t, p] = occupied * _param(inputs, "revenue_per_m2", d, k) * growth
             out["investment_cny"][d, t, p] = invest
             out["workers"][d, t, p] = occupied / _param(inputs, "m2_per_worker", d, k)
+
+
+def _reclaim(
+    inputs: Inputs,
+    d: int,
+    years: list[int],
+    t: int,
+    queue: dict[int, list[int]],
+    release: dict[int, float],
+    starts: dict[int, list[float]],
+    reclaimed: dict[int, dict[str, float]],
+) -> None:
+    """Take back, at the end of year t, land held unstarted for reclaim_after_years."""
+    after = inputs.reclaim_after_years
+    assert after is not None
+    year = years[t]
+    for k, members in queue.items():
+        # Behind the whole original queue, in reclaim order.
+        position = sum(float(inputs.area_m2[p]) for p in members) + sum(
+            float(inputs.area_m2[p]) for p in reclaimed if int(inputs.parcel_park[p]) == k
+        )
+        for p in members:
+            if p in reclaimed or p not in release or starts[p]:
+                continue
+            if year - release[p] < after:
+                continue
+            position += float(inputs.area_m2[p])
+            again = math.nan
+            supply = sum(_yearly(inputs.land_supply_m2, d, k, i) for i in range(t + 1))
+            for later in range(t + 1, len(years)):
+                supply += _yearly(inputs.land_supply_m2, d, k, later)
+                if supply >= position - EPS:
+                    again = float(years[later])
+                    break
+            reclaimed[p] = {"year": float(year), "again": again}
+            if math.isnan(again):
+                del release[p]
+            else:
+                release[p] = again

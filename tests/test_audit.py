@@ -244,10 +244,13 @@ def test_land_supply_and_years_left(load: Callable[[str], Loaded]) -> None:
 def test_reclaimed_land_returns_to_the_pool(load: Callable[[str], Loaded]) -> None:
     text = 'extends = "tiny.toml"\n[rules]\nreclaim_idle = true\n'
     table = land_supply(*load(text)).set_index(["year", "park_id"])
-    # P4 (1 ha) is reclaimable in 2015–2016 (released 2013, started 2017).
-    assert table.loc[(2015, "A"), "reclaimed_pool_ha"] == pytest.approx(1.0)
+    # P4 (1 ha, released 2013, unstarted) is taken back at the end of 2015, so 1 ha is
+    # unreleased again: half a year of the 2 ha/yr supply. Cumulative supply (10 ha by
+    # 2016) covers the 4 ha queue plus P4 behind it, so it is out again in 2016.
+    assert table.loc[(2014, "A"), "unreleased_ha"] == 0.0
+    assert table.loc[(2015, "A"), "unreleased_ha"] == pytest.approx(1.0)
     assert table.loc[(2015, "A"), "years_of_supply_left"] == pytest.approx(0.5)
-    assert table.loc[(2017, "A"), "reclaimed_pool_ha"] == 0.0
+    assert table.loc[(2016, "A"), "unreleased_ha"] == 0.0
 
 
 def test_audit_report(load: Callable[[str], Loaded]) -> None:

@@ -267,3 +267,60 @@ def test_park_accounting_matches_parcel_accounting(inputs: Inputs) -> None:
     for name, values in per_park.items():
         expected = per_parcel.by_park(name)
         np.testing.assert_allclose(values, expected, rtol=1e-9, atol=1e-6, err_msg=name)
+
+
+def test_idle_land_reclaimed_and_released_again(write_scenario) -> None:
+    """[rules] reclaim_idle: P4 (released 2013) is still unstarted at the end of 2015 —
+    two years — so it is taken back. It rejoins park A's queue behind the original 4 ha;
+    cumulative supply (2 ha/yr: 8 ha by 2015, 10 ha by 2016) covers 4 + 1 ha in 2016, the
+    first year after the reclaim, so it is out again in 2016, ready in 2017 (lag 1) and
+    starts in 2017 as before. Its land is paid for twice."""
+    from tests.conftest import TINY_TOML
+
+    text = TINY_TOML.replace("[rules]\n", "[rules]\nreclaim_idle = true\n")
+    scenario = load_scenario(write_scenario(text))
+    result = simulate(scenario, load_site(scenario.site, scenario.scenario.crs))
+    p4 = list(result.parcel_ids).index("P4")
+    assert result.reclaim_year is not None and result.first_release_year is not None
+    assert result.reclaim_year[0, p4] == 2015
+    assert np.isnan(np.delete(result.reclaim_year[0], p4)).all()
+    assert result.first_release_year[0, p4] == 2013
+    assert result.release_year[0, p4] == 2016
+    assert result.start_year[0, p4] == 2017
+    statuses = result.status[0, :, p4].tolist()
+    # 2013 released, 2014 idle (released), 2015 taken back, 2016 out again, 2017 building
+    assert statuses[1:7] == [1, 1, 0, 1, 2, 4]
+    land_price = 500.0
+    invest = park_series(result, "investment_cny", "A")
+    # 2016: P4's land again (10,000 m² × 500) + P3.1's second and P3.2's first building
+    # year (2 × 7,500 × 4,000 / 2) + P3.1's fit-out (7,500 × 1,000)
+    assert invest[4] == pytest.approx(10_000 * land_price + 2 * 7_500 * 2_000 + 7_500 * 1_000)
+    # Over the run the land of park A is paid for five times: four parcels and P4 again.
+    total_floor = 55_000
+    assert sum(invest) == pytest.approx(5 * 10_000 * land_price + total_floor * 5_000)
+    released = result.released_mask()
+    assert released[:, p4].tolist() == [False, True, True, False, True, True, True, True]
+
+
+def test_reclaimed_land_behind_a_long_queue_waits(write_scenario) -> None:
+    """With 1 ha/yr, park A's queue of 4 ha is out only by 2015, so P1 and P2 (out 2012)
+    wait; demand is tiny so P3 and P4 are never started: P3 (out 2014) is taken back
+    in 2016 and needs 4 ha + 1 ha of cumulative supply — 2016 — so it is out again
+    in 2017."""
+    from tests.conftest import TINY_TOML
+
+    text = (
+        TINY_TOML.replace("[rules]\n", "[rules]\nreclaim_idle = true\n")
+        .replace('land_supply_per_year = "2 ha"', 'land_supply_per_year = "1 ha"')
+        .replace('demand_per_year = "1.5万 m2"', 'demand_per_year = "1万 m2"')
+        .replace('max_floor_per_phase = "1万 m2"', 'max_floor_per_phase = "0.8万 m2"')
+    )
+    scenario = load_scenario(write_scenario(text))
+    result = simulate(scenario, load_site(scenario.site, scenario.scenario.crs))
+    from sim.engine import prepare
+    from tests.oracle import oracle
+
+    expected = oracle(prepare(scenario, load_site(scenario.site, scenario.scenario.crs)))
+    np.testing.assert_array_equal(result.reclaim_year, expected["reclaim"])
+    np.testing.assert_array_equal(result.release_year, expected["release"])
+    assert np.isfinite(result.reclaim_year).any()

@@ -27,6 +27,7 @@ def multi_draw_inputs(draw: st.DrawFn) -> Inputs:
     return Inputs(
         **{
             **base.__dict__,
+            "reclaim_after_years": draw(st.sampled_from([None, 1, 2, 3])),
             "park": park,
             "demand_m2": base.demand_m2 * factor,
             "land_supply_m2": np.repeat(base.land_supply_m2, n_draws, axis=0),
@@ -40,6 +41,10 @@ def check_against_oracle(inputs: Inputs) -> None:
     np.testing.assert_array_equal(result.release_year, expected["release"])
     np.testing.assert_array_equal(result.start_year, expected["first_start"])
     np.testing.assert_array_equal(result.completion_year, expected["completion"])
+    if inputs.reclaim_after_years is not None:
+        assert result.reclaim_year is not None and result.first_release_year is not None
+        np.testing.assert_array_equal(result.reclaim_year, expected["reclaim"])
+        np.testing.assert_array_equal(result.first_release_year, expected["first_release"])
     for name, values in result.series.items():
         np.testing.assert_allclose(values, expected[name], rtol=1e-12, atol=1e-6, err_msg=name)
     per_park = run_draws(inputs, chunk_size=2)
@@ -54,7 +59,7 @@ def test_engine_matches_oracle_one_draw(inputs: Inputs) -> None:
     check_against_oracle(inputs)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(multi_draw_inputs())
 def test_engine_matches_oracle_many_draws(inputs: Inputs) -> None:
     check_against_oracle(inputs)
