@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sim.audit import Audit
-    from sim.engine import prepare, run, simulate
+    from sim.engine import prepare, run, simulate, simulate_draws
     from sim.errors import ScenarioError, SimError, SiteError, UnitError
-    from sim.result import Result, Status
+    from sim.result import Ensemble, Result, Status
     from sim.scenario import Scenario, load_scenario
     from sim.site import Site, load_site
     from sim.targets import evaluate_targets
@@ -33,6 +33,8 @@ _WHERE = {
     "prepare": "sim.engine",
     "run": "sim.engine",
     "simulate": "sim.engine",
+    "simulate_draws": "sim.engine",
+    "Ensemble": "sim.result",
     "ScenarioError": "sim.errors",
     "SimError": "sim.errors",
     "SiteError": "sim.errors",
@@ -50,6 +52,7 @@ _WHERE = {
 
 __all__ = [
     "Audit",
+    "Ensemble",
     "Result",
     "Scenario",
     "ScenarioError",
@@ -66,6 +69,7 @@ __all__ = [
     "prepare",
     "run",
     "simulate",
+    "simulate_draws",
 ]
 __version__ = "0.1.0"
 
