@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -47,7 +48,16 @@ from sim.targets import evaluate_targets
 if TYPE_CHECKING:
     from sim.engine import Inputs
 
-__all__ = ["atomic_folder", "parcels_frame", "write_outputs"]
+__all__ = [
+    "atomic_folder",
+    "parcels_frame",
+    "status_by_year_frame",
+    "summary_csv_frame",
+    "targets_csv_frame",
+    "write_csv",
+    "write_geopackage",
+    "write_outputs",
+]
 
 CSV_ENCODING = "utf-8-sig"
 
@@ -65,9 +75,16 @@ def file_sha256(path: Path) -> str:
 def atomic_folder(destination: Path) -> Iterator[Path]:
     """Yield a fresh temporary folder that replaces ``destination`` on success.
 
-    On an exception the temporary folder is removed and ``destination`` is left
-    untouched; on success the old folder is moved aside, the new one renamed into
-    place, and the old one deleted.
+    The temporary folder ``.<name>.tmp-<pid>-<random>`` is a sibling of
+    ``destination`` (same file system, so renames are atomic). On an exception it is
+    removed and ``destination`` is left untouched. On success the two are exchanged
+    in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``; elsewhere the old folder
+    is first renamed aside to ``.<name>.old-<pid>``) and the old outputs deleted.
+
+    A run killed outright (SIGKILL, power loss) cannot clean up: it leaves at most a
+    staging folder beside an intact ``destination``. The next run removes such folders
+    of dead processes, and puts back an old folder that a kill between the two
+    renames of the fallback left aside.
 
     Parameters
     ----------
@@ -76,12 +93,18 @@ def atomic_folder(destination: Path) -> Iterator[Path]:
     """
     destination = destination.resolve()
     destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.tmp-", dir=destination.parent))
+    _sweep(destination)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{destination.name}.tmp-{os.getpid()}-", dir=destination.parent)
+    )
     try:
         yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if destination.exists() and _exchange(staging, destination):
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the old outputs
+        return
     backup = None
     if destination.exists():
         backup = destination.with_name(f".{destination.name}.old-{os.getpid()}")
@@ -89,6 +112,44 @@ def atomic_folder(destination: Path) -> Iterator[Path]:
     staging.rename(destination)
     if backup is not None:
         shutil.rmtree(backup, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically; False where the system cannot (then nothing changed)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:  # glibc < 2.28, musl
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
+    return bool(done == 0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def _sweep(destination: Path) -> None:
+    """Remove the leftovers of runs into ``destination`` that were killed."""
+    pattern = re.compile(rf"^\.{re.escape(destination.name)}\.(tmp|old)-(\d+)(-.*)?$")
+    for path in destination.parent.iterdir():
+        match = pattern.match(path.name)
+        if match is None or not path.is_dir() or _alive(int(match[2])):
+            continue
+        if match[1] == "old" and not destination.exists():
+            path.rename(destination)  # killed between the two renames: restore
+        else:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def parcels_frame(
@@ -213,26 +274,29 @@ def write_outputs(
         if ensemble is not None:
             spread = ensemble.percentile_frame()
             summary = pd.concat([summary, spread.drop(columns=["year", "park_id"])], axis=1)
-        summary.to_csv(staging / "summary.csv", index=False, encoding=CSV_ENCODING)
+        write_csv(summary_csv_frame(summary), staging / "summary.csv")
         targets = evaluate_targets(result, scenario.targets, ensemble=ensemble)
-        targets.to_csv(staging / "targets.csv", index=False, encoding=CSV_ENCODING)
+        write_csv(targets_csv_frame(targets), staging / "targets.csv")
         if inputs is None:
             from sim.engine import prepare
 
             inputs = prepare(scenario, site)
-        compliance_by_year(scenario, site, result).to_csv(
-            staging / "compliance.csv", index=False, encoding=CSV_ENCODING
-        )
+        write_csv(compliance_by_year(scenario, site, result), staging / "compliance.csv")
         report = audit(scenario, site, result, inputs=inputs)
-        report.park_years.to_csv(staging / "audit_parks.csv", index=False, encoding=CSV_ENCODING)
+        write_csv(report.park_years, staging / "audit_parks.csv")
         (staging / "audit.json").write_text(
             json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         (staging / "audit.md").write_text(report.to_markdown(), encoding="utf-8")
-        gpkg = staging / "parcels.gpkg"
         parcels = parcels_frame(site, result, scenario=scenario, inputs=inputs)
-        parcels.to_file(gpkg, layer="parcels", engine="pyogrio")
-        _parks_frame(site, result).to_file(gpkg, layer="parks", engine="pyogrio")
+        write_geopackage(
+            staging / "parcels.gpkg",
+            {
+                "parcels": parcels,
+                "parks": _parks_frame(site, result),
+                "parcel_status_by_year": status_by_year_frame(site, result),
+            },
+        )
         if figures:
             _write_figures(staging / "figures", scenario, site, result, targets, parcels)
             if ensemble is not None:
@@ -241,10 +305,195 @@ def write_outputs(
         if ensemble is not None:
             provenance["draws"] = ensemble.draws
             provenance["seed"] = ensemble.seed
+        provenance["outputs"] = {
+            str(path.relative_to(staging)): file_sha256(path)
+            for path in sorted(staging.rglob("*"))
+            if path.is_file()
+        }
         (staging / "run.json").write_text(
             json.dumps(provenance, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
     return destination
+
+
+#: Columns of ``summary.csv`` renamed so that every name carries its unit.
+SUMMARY_CSV_NAMES = {"workers": "workers_persons"}
+#: Unit of a target's ``target``, ``projected`` and ``gap`` per metric (``targets.csv``).
+TARGET_UNITS = {
+    "floor_completed_m2": "m2",
+    "floor_under_construction_m2": "m2",
+    "floor_started_m2": "m2",
+    "floor_occupied_m2": "m2",
+    "revenue_cny": "CNY/yr",
+    "workers": "persons",
+}
+
+
+def summary_csv_frame(summary: pd.DataFrame) -> pd.DataFrame:
+    """``summary.csv`` as written: :meth:`Result.summary_frame` with units in every name.
+
+    ``workers`` (and its percentiles) become ``workers_persons``.
+    """
+    names = {}
+    for column in summary.columns:
+        for old, new in SUMMARY_CSV_NAMES.items():
+            if column == old or column.startswith(f"{old}_p"):
+                names[column] = new + column[len(old) :]
+    return summary.rename(columns=names)
+
+
+def targets_csv_frame(targets: pd.DataFrame) -> pd.DataFrame:
+    """``targets.csv`` as written: a ``unit`` column after ``metric``.
+
+    ``target``, ``projected``, ``gap`` and the percentiles are in that unit (``m2``,
+    ``CNY/yr`` or ``persons``); ``share`` and ``probability_met`` are fractions 0–1.
+    """
+    out = targets.copy()
+    out.insert(1, "unit", out["metric"].map(TARGET_UNITS).fillna(""))
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a table for Excel and pandas alike: UTF-8 with a BOM, plain numbers.
+
+    The BOM makes Excel read the file as UTF-8 (Chinese names intact); numbers are
+    written in full precision without thousands separators; empty cells are missing
+    values. ``pd.read_csv(path, encoding="utf-8-sig")`` reads it back.
+
+    Parameters
+    ----------
+    frame
+        The table.
+    path
+        Where to write it.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    frame.to_csv(path, index=False, encoding=CSV_ENCODING, lineterminator="\r\n")
+    return path
+
+
+#: GeoPackage version written: 1.3 opens in GDAL ≥ 2.2 and every QGIS 3 (GDAL ≥ 3.3
+#: writes 1.4 by default, whose R-tree triggers older readers reject).
+GPKG_VERSION = "1.3"
+
+
+def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
+    """Write layers into one GeoPackage 1.3 with QGIS styles in ``layer_styles``.
+
+    Layers with a ``status`` column get the status colours (:func:`sim.qgis.status_qml`,
+    with an SLD copy); ``parcel_status_by_year`` also gets its temporal settings
+    (``date_start``–``date_end``) so that QGIS's temporal controller plays it; a layer
+    named ``parks`` gets an outline style. Each is the layer's default style.
+
+    Parameters
+    ----------
+    path
+        The new GeoPackage (must not exist).
+    layers
+        Layer name → frame, written in this order.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    import pyogrio
+
+    from sim.qgis import parks_qml, status_qml, status_sld
+
+    styles = []
+    for i, (name, frame) in enumerate(layers.items()):
+        pyogrio.write_dataframe(
+            frame,
+            path,
+            layer=name,
+            driver="GPKG",
+            dataset_options={"VERSION": GPKG_VERSION} if i == 0 else None,
+        )
+        if "status" in frame.columns:
+            temporal = ("date_start", "date_end") if "date_start" in frame.columns else None
+            qml, sld = status_qml(temporal=temporal), status_sld(name)
+            what = "parcels coloured by status" + (", by year" if temporal else "")
+        elif name == "parks":
+            qml, sld, what = parks_qml(), "", "park outlines"
+        else:
+            continue
+        styles.append((name, qml, sld, what))
+    if styles:
+        now = pd.Timestamp.now(tz="UTC").floor("s")
+        table = pd.DataFrame(
+            {
+                "f_table_catalog": "",
+                "f_table_schema": "",
+                "f_table_name": [name for name, *_ in styles],
+                "f_geometry_column": "geom",  # GDAL's GeoPackage geometry column
+                "styleName": [f"parksim {name}" for name, *_ in styles],
+                "styleQML": [qml for _, qml, _, _ in styles],
+                "styleSLD": [sld for _, _, sld, _ in styles],
+                "useAsDefault": True,
+                "description": [what for *_, what in styles],
+                "owner": "",
+                "ui": "",
+                "update_time": now,
+            }
+        )
+        pyogrio.write_dataframe(
+            table, path, layer="layer_styles", driver="GPKG", layer_options={"FID": "id"}
+        )
+    return path
+
+
+def status_by_year_frame(site: Site, result: Result, *, draw: int = 0) -> gpd.GeoDataFrame:
+    """One feature per parcel and simulated year: its status at the end of that year.
+
+    For QGIS's temporal controller: ``date_start`` is 1 January of ``year`` and
+    ``date_end`` 1 January of the next year (exclusive), so each frame of the
+    animation shows the state reached by the end of that year.
+
+    Parameters
+    ----------
+    site
+        The site the result was simulated on.
+    result
+        The result.
+    draw
+        Which draw to describe.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``parcel_id, park_id, year, date_start, date_end, status,
+        floor_completed_m2, floor_under_construction_m2`` and geometry; years ascending,
+        parcels in site order within each year.
+    """
+    import numpy as np
+
+    from sim.result import Status
+
+    n_years, n_parcels = result.years.size, result.parcel_ids.size
+    years = np.repeat(result.years, n_parcels)
+    names = np.array([s.name.lower() for s in Status], dtype=object)
+    first = pd.to_datetime({"year": years, "month": 1, "day": 1})
+    return gpd.GeoDataFrame(
+        {
+            "parcel_id": np.tile(result.parcel_ids.astype(object), n_years),
+            "park_id": np.tile(site.parcels["park_id"].to_numpy(dtype=object), n_years),
+            "year": years.astype(np.int32),
+            "date_start": first.to_numpy(),
+            "date_end": (first + pd.DateOffset(years=1)).to_numpy(),
+            "status": names[result.status[draw]].reshape(-1),
+            "floor_completed_m2": result.series["floor_completed_m2"][draw].reshape(-1),
+            "floor_under_construction_m2": result.series["floor_under_construction_m2"][
+                draw
+            ].reshape(-1),
+        },
+        geometry=np.tile(site.parcels.geometry.values, n_years),
+        crs=site.parcels.crs,
+    )
 
 
 def _parks_frame(site: Site, result: Result) -> gpd.GeoDataFrame:

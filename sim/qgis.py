@@ -1,0 +1,281 @@
+"""QGIS layer styles for the output GeoPackage: parcels coloured by status, parks outlined.
+
+``Status colours ──status_qml / status_sld──▶ text`` stored by :mod:`sim.export` in the
+GeoPackage's ``layer_styles`` table (the table QGIS itself writes with "Save style →
+In database"), so that ``parcels.gpkg`` opens in QGIS already coloured, with the
+per-year layer ready for the temporal controller.
+
+The colours are the house palette :data:`sim.plot.style.STATUS_COLOURS`. That module
+imports matplotlib, which a run without figures must not pay for, so the hex values
+are read from its source text (:func:`status_colours`) — one place holds them, and a
+test checks the reading against the imported palette.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from sim.result import Status
+
+__all__ = ["parks_qml", "status_colours", "status_qml", "status_sld"]
+
+_STYLE_SOURCE = Path(__file__).parent / "plot" / "style.py"
+_PALETTE = "STATUS_COLOURS"
+_OUTLINE = "#FFFFFF"
+_PARK_OUTLINE = "#333333"
+
+
+@functools.cache
+def status_colours() -> dict[Status, str]:
+    """Read the status palette of :mod:`sim.plot.style` without importing matplotlib.
+
+    Returns
+    -------
+    dict
+        ``Status`` → ``"#RRGGBB"``, in status order.
+
+    Raises
+    ------
+    RuntimeError
+        If ``STATUS_COLOURS`` in ``sim/plot/style.py`` is no longer a literal dict of
+        ``Status.<NAME>: "#hex"`` items (then read it here some other way).
+    """
+    tree = ast.parse(_STYLE_SOURCE.read_text(encoding="utf-8"))
+    for node in tree.body:
+        target: ast.expr
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if not (isinstance(target, ast.Name) and target.id == _PALETTE):
+            continue
+        if not isinstance(value, ast.Dict):
+            break
+        colours = {}
+        for key, item in zip(value.keys, value.values, strict=True):
+            if not (
+                isinstance(key, ast.Attribute)
+                and isinstance(item, ast.Constant)
+                and isinstance(item.value, str)
+            ):
+                break
+            colours[Status[key.attr]] = item.value
+        else:
+            return {status: colours[status] for status in Status}
+        break
+    raise RuntimeError(
+        f"{_STYLE_SOURCE}: expected {_PALETTE} as a literal dict of Status.<NAME>: '#hex' "
+        "items; found something else; update sim.qgis.status_colours to read it"
+    )
+
+
+def _rgba(hex_colour: str) -> str:
+    value = hex_colour.lstrip("#")
+    red, green, blue = (int(value[i : i + 2], 16) for i in (0, 2, 4))
+    return f"{red},{green},{blue},255"
+
+
+def _fill_symbol(
+    parent: ET.Element, name: str, fill: str | None, outline: str, width: float
+) -> None:
+    """Add a QGIS simple-fill symbol, its properties written in both QML dialects.
+
+    QGIS ≥ 3.26 reads the ``<Option type="Map">`` block, older 3.x the ``<prop>`` list;
+    QGIS 3.16–3.22 wrote both, as here.
+    """
+    symbol = ET.SubElement(
+        parent,
+        "symbol",
+        {"type": "fill", "name": name, "alpha": "1", "clip_to_extent": "1", "force_rhr": "0"},
+    )
+    layer = ET.SubElement(
+        symbol, "layer", {"class": "SimpleFill", "enabled": "1", "locked": "0", "pass": "0"}
+    )
+    props = {
+        "color": _rgba(fill) if fill else "0,0,0,0",
+        "style": "solid" if fill else "no",
+        "outline_color": _rgba(outline),
+        "outline_style": "solid",
+        "outline_width": f"{width:g}",
+        "outline_width_unit": "MM",
+        "joinstyle": "bevel",
+    }
+    options = ET.SubElement(layer, "Option", {"type": "Map"})
+    for key, value in props.items():
+        ET.SubElement(options, "Option", {"type": "QString", "name": key, "value": value})
+    for key, value in props.items():
+        ET.SubElement(layer, "prop", {"k": key, "v": value})
+
+
+def _document(categories: str = "Symbology") -> ET.Element:
+    return ET.Element("qgis", {"version": "3.28.0", "styleCategories": categories})
+
+
+def _serialise(root: ET.Element) -> str:
+    ET.indent(root)
+    body = ET.tostring(root, encoding="unicode")
+    return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + body + "\n"
+
+
+def _label(status: Status) -> str:
+    return f"{status.label_zh} {status.label_en}"
+
+
+def status_qml(
+    field: str = "status",
+    *,
+    temporal: tuple[str, str] | None = None,
+    display_field: str = "parcel_id",
+) -> str:
+    """Make a QGIS style (QML) colouring polygons by status: a categorized renderer.
+
+    Parameters
+    ----------
+    field
+        The attribute holding the status name (``not_released`` … ``completed``).
+    temporal
+        ``(start_field, end_field)``: also switch on the layer's temporal properties
+        with each feature shown from its start to its end date, so that QGIS's
+        temporal controller plays the build-out.
+    display_field
+        The attribute QGIS names features by (identify results, map tips).
+
+    Returns
+    -------
+    str
+        The QML document.
+
+    Examples
+    --------
+    >>> "categorizedSymbol" in status_qml()
+    True
+    """
+    root = _document("Symbology|Temporal" if temporal else "Symbology")
+    if temporal is not None:
+        start, end = temporal
+        element = ET.SubElement(
+            root,
+            "temporal",
+            {
+                "enabled": "1",
+                "mode": "2",  # each feature's start and end from two fields
+                "startField": start,
+                "endField": end,
+                "startExpression": "",
+                "endExpression": "",
+                "durationField": "",
+                "durationUnit": "d",
+                "fixedDuration": "0",
+                "accumulate": "0",
+                "limitMode": "0",
+            },
+        )
+        fixed = ET.SubElement(element, "fixedRange")
+        ET.SubElement(fixed, "start")
+        ET.SubElement(fixed, "end")
+    renderer = ET.SubElement(
+        root,
+        "renderer-v2",
+        {
+            "type": "categorizedSymbol",
+            "attr": field,
+            "symbollevels": "0",
+            "enableorderby": "0",
+            "forceraster": "0",
+        },
+    )
+    categories = ET.SubElement(renderer, "categories")
+    symbols = ET.SubElement(renderer, "symbols")
+    for i, (status, colour) in enumerate(status_colours().items()):
+        ET.SubElement(
+            categories,
+            "category",
+            {
+                "symbol": str(i),
+                "value": status.name.lower(),
+                "label": _label(status),
+                "render": "true",
+            },
+        )
+        _fill_symbol(symbols, str(i), colour, _OUTLINE, 0.1)
+    source = ET.SubElement(renderer, "source-symbol")
+    _fill_symbol(source, "0", "#BDBDBD", _OUTLINE, 0.1)
+    ET.SubElement(root, "layerGeometryType").text = "2"  # polygons
+    ET.SubElement(root, "previewExpression").text = f'"{display_field}"'
+    return _serialise(root)
+
+
+def parks_qml() -> str:
+    """Make a QGIS style (QML) for park outlines: no fill, a dark line.
+
+    Returns
+    -------
+    str
+        The QML document.
+    """
+    root = _document()
+    renderer = ET.SubElement(
+        root,
+        "renderer-v2",
+        {"type": "singleSymbol", "symbollevels": "0", "enableorderby": "0", "forceraster": "0"},
+    )
+    symbols = ET.SubElement(renderer, "symbols")
+    _fill_symbol(symbols, "0", None, _PARK_OUTLINE, 0.6)
+    ET.SubElement(root, "layerGeometryType").text = "2"
+    return _serialise(root)
+
+
+_SLD = "http://www.opengis.net/sld"
+_OGC = "http://www.opengis.net/ogc"
+_SE = "http://www.opengis.net/se"
+
+
+def status_sld(layer: str, field: str = "status") -> str:
+    """Make the colouring of :func:`status_qml` as an OGC SLD 1.1 document.
+
+    Parameters
+    ----------
+    layer
+        The layer name the style is for.
+    field
+        The attribute holding the status name.
+
+    Returns
+    -------
+    str
+        The SLD document (for GeoServer, older QGIS and other SLD readers).
+    """
+    ET.register_namespace("", _SLD)
+    ET.register_namespace("ogc", _OGC)
+    ET.register_namespace("se", _SE)
+    root = ET.Element(
+        f"{{{_SLD}}}StyledLayerDescriptor",
+        {"version": "1.1.0"},
+    )
+    named = ET.SubElement(root, f"{{{_SLD}}}NamedLayer")
+    ET.SubElement(named, f"{{{_SE}}}Name").text = layer
+    user = ET.SubElement(named, f"{{{_SLD}}}UserStyle")
+    ET.SubElement(user, f"{{{_SE}}}Name").text = layer
+    feature_style = ET.SubElement(user, f"{{{_SE}}}FeatureTypeStyle")
+    for status, colour in status_colours().items():
+        rule = ET.SubElement(feature_style, f"{{{_SE}}}Rule")
+        ET.SubElement(rule, f"{{{_SE}}}Name").text = status.name.lower()
+        description = ET.SubElement(rule, f"{{{_SE}}}Description")
+        ET.SubElement(description, f"{{{_SE}}}Title").text = _label(status)
+        condition = ET.SubElement(rule, f"{{{_OGC}}}Filter")
+        equal = ET.SubElement(condition, f"{{{_OGC}}}PropertyIsEqualTo")
+        ET.SubElement(equal, f"{{{_OGC}}}PropertyName").text = field
+        ET.SubElement(equal, f"{{{_OGC}}}Literal").text = status.name.lower()
+        polygon = ET.SubElement(rule, f"{{{_SE}}}PolygonSymbolizer")
+        fill = ET.SubElement(polygon, f"{{{_SE}}}Fill")
+        ET.SubElement(fill, f"{{{_SE}}}SvgParameter", {"name": "fill"}).text = colour.lower()
+        stroke = ET.SubElement(polygon, f"{{{_SE}}}Stroke")
+        ET.SubElement(stroke, f"{{{_SE}}}SvgParameter", {"name": "stroke"}).text = _OUTLINE
+        ET.SubElement(stroke, f"{{{_SE}}}SvgParameter", {"name": "stroke-width"}).text = "0.5"
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")

@@ -1,0 +1,252 @@
+"""Output files open cleanly elsewhere: GeoPackage 1.3 with QGIS styles, CSVs for Excel.
+
+Also the all-or-nothing contract under SIGKILL: a run killed while it writes leaves the
+previous outputs byte for byte and no half-written folder in their place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import pytest
+
+from sim.cli import main
+from sim.export import atomic_folder, file_sha256
+from sim.result import Status
+
+ROOT = Path(__file__).resolve().parents[1]
+CSVS = ("summary.csv", "targets.csv", "compliance.csv", "audit_parks.csv")
+
+
+@pytest.fixture(scope="module")
+def tiny_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.conftest import TINY_TOML, tiny_layers
+
+    folder = tmp_path_factory.mktemp("tiny")
+    parks, parcels = tiny_layers()
+    parks.to_file(folder / "site.gpkg", layer="parks", engine="pyogrio")
+    parcels.to_file(folder / "site.gpkg", layer="parcels", engine="pyogrio")
+    (folder / "tiny.toml").write_text(TINY_TOML, encoding="utf-8")
+    out = folder / "out"
+    assert main(["run", str(folder / "tiny.toml"), "--out", str(out), "-q", "--no-figures"]) == 0
+    return out
+
+
+def test_geopackage_is_version_1_3(tiny_out: Path) -> None:
+    with sqlite3.connect(tiny_out / "parcels.gpkg") as db:
+        assert db.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47  # "GPKG"
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 10300
+        triggers = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+    assert "rtree_parcels_geom_update1" in triggers  # the 1.3 R-tree triggers
+
+
+def test_layers(tiny_out: Path) -> None:
+    layers = dict(pyogrio.list_layers(tiny_out / "parcels.gpkg"))
+    assert layers == {
+        "parcels": "Polygon",
+        "parks": "Polygon",
+        "parcel_status_by_year": "Polygon",
+        "layer_styles": None,
+    }
+
+
+def test_status_by_year_layer_for_the_temporal_controller(tiny_out: Path) -> None:
+    path = tiny_out / "parcels.gpkg"
+    by_year = pyogrio.read_dataframe(path, layer="parcel_status_by_year")
+    info = pyogrio.read_info(path, layer="parcel_status_by_year")
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["date_start"].startswith("datetime64") and types["year"].startswith("int")
+    assert len(by_year) == 5 * 8  # parcels × years
+    assert (by_year["date_end"] - by_year["date_start"]).dt.days.between(365, 366).all()
+    assert (by_year["date_start"].dt.year == by_year["year"]).all()
+    assert set(by_year["status"]) <= {s.name.lower() for s in Status}
+    last = by_year[by_year["year"] == 2019].set_index("parcel_id")
+    parcels = pyogrio.read_dataframe(path, layer="parcels").set_index("parcel_id")
+    assert (last["status"] == parcels["status"]).all()
+    summary = pd.read_csv(tiny_out / "summary.csv", encoding="utf-8-sig")
+    total = summary[summary.park_id == "total"].set_index("year")["floor_completed_m2"]
+    by_sum = by_year.groupby("year")["floor_completed_m2"].sum()
+    pd.testing.assert_series_equal(by_sum, total, check_names=False, check_index_type=False)
+
+
+def test_layer_styles_make_parcels_open_coloured(tiny_out: Path) -> None:
+    path = tiny_out / "parcels.gpkg"
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "SELECT f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+            "useAsDefault, styleQML, styleSLD FROM layer_styles"
+        ).fetchall()
+        kind = db.execute(
+            "SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'"
+        ).fetchone()
+    assert kind == ("attributes",)
+    styles = {row[2]: row for row in rows}
+    assert set(styles) == {"parcels", "parks", "parcel_status_by_year"}
+    for name, (catalog, schema, _, geometry, default, qml, _) in styles.items():
+        # What QGIS's OGR provider looks the default style up by.
+        assert (catalog, schema, default) == ("", "", 1)
+        assert geometry == pyogrio.read_info(path, layer=name)["geometry_name"]
+        assert qml.startswith("<!DOCTYPE qgis")
+    qml, sld = styles["parcels"][5], styles["parcels"][6]
+    assert 'type="categorizedSymbol"' in qml and 'attr="status"' in qml
+    assert "StyledLayerDescriptor" in sld
+    assert 'startField="date_start"' in styles["parcel_status_by_year"][5]
+
+
+def _gdal_validator() -> list[str] | None:
+    """The command running GDAL's validate_gpkg.py, or None where it is not installed.
+
+    Debian's python3-gdal ships it as ``osgeo_utils.samples.validate_gpkg`` for the
+    system Python (``/usr/bin/python3``), which is not the venv's Python.
+    """
+    script = shutil.which("validate_gpkg.py")
+    for python in ("/usr/bin/python3", shutil.which("python3")):
+        if python is None or not Path(python).exists():
+            continue
+        if script is not None:
+            return [python, script]
+        found = subprocess.run(
+            [python, "-c", "import osgeo_utils.samples.validate_gpkg as m; print(m.__file__)"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if found.returncode == 0:
+            return [python, found.stdout.strip()]
+    return None
+
+
+def test_gdal_validate_gpkg_passes(tiny_out: Path) -> None:
+    command = _gdal_validator()
+    if command is None:
+        if os.environ.get("CI"):
+            pytest.fail("GDAL's validate_gpkg.py is missing; .ci/run installs python3-gdal")
+        pytest.skip("GDAL's validate_gpkg.py not installed (apt-get install python3-gdal)")
+    done = subprocess.run(
+        [*command, str(tiny_out / "parcels.gpkg")], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_csv_has_a_bom_and_round_trips(tiny_out: Path) -> None:
+    from sim.engine import simulate
+    from sim.export import summary_csv_frame
+    from sim.scenario import load_scenario
+    from sim.site import load_site
+
+    written = sorted(p.name for p in tiny_out.glob("*.csv"))
+    assert written == sorted(CSVS)
+    for name in CSVS:
+        raw = (tiny_out / name).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), name
+        assert raw[3:].decode("utf-8")  # the rest is plain UTF-8
+    scenario = load_scenario(tiny_out.parent / "tiny.toml")
+    site = load_site(scenario.site, scenario.scenario.crs)
+    expected = summary_csv_frame(simulate(scenario, site).summary_frame())
+    read = pd.read_csv(tiny_out / "summary.csv", encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(read, expected, check_dtype=False)  # full precision
+
+
+#: A numeric column's name must end in its unit, or be one of these (fractions, years).
+UNIT_SUFFIX = re.compile(
+    r"(_m2|_cny|_ha|_persons|_wan_per_ha|_yi_per_ha|_per_year|_parcels|_years|_left)(_p\d+)?$"
+)
+DIMENSIONLESS = {"year", "share", "probability_met"}
+
+
+@pytest.mark.parametrize("name", CSVS)
+def test_csv_columns_carry_units(tiny_out: Path, name: str) -> None:
+    table = pd.read_csv(tiny_out / name, encoding="utf-8-sig")
+    in_unit_column = {"target", "projected", "gap"} | {f"projected_p{q}" for q in (10, 50, 90)}
+    for column in table.select_dtypes("number").columns:
+        if table[column].isna().all():  # an empty text column (e.g. no sources) reads as NaN
+            continue
+        if column in DIMENSIONLESS or ("unit" in table and column in in_unit_column):
+            continue
+        assert UNIT_SUFFIX.search(column), f"{name}: column {column!r} has no unit"
+    if name == "targets.csv":
+        assert set(table["unit"]) <= {"m2", "CNY/yr", "persons"}
+
+
+def test_run_json_records_inputs_and_outputs(tiny_out: Path) -> None:
+    record = json.loads((tiny_out / "run.json").read_text(encoding="utf-8"))
+    assert {"scenario_sha256", "inputs", "seed", "version", "command"} <= set(record)
+    assert record["outputs"]["summary.csv"] == file_sha256(tiny_out / "summary.csv")
+    assert record["outputs"]["parcels.gpkg"] == file_sha256(tiny_out / "parcels.gpkg")
+
+
+# --- all or nothing ---------------------------------------------------------------------
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_killed_run_leaves_previous_outputs(tmp_path: Path) -> None:
+    """SIGKILL while the outputs are being written: the old folder survives intact."""
+    out = tmp_path / "qd"
+    scenario = ROOT / "scenarios" / "qingdao_2012.toml"
+    command = [sys.executable, "-m", "sim", "run", str(scenario), "--out", str(out), "-q"]
+    subprocess.run([*command, "--no-figures"], check=True, cwd=tmp_path)
+    before = _snapshot(out)
+
+    run = subprocess.Popen(command, cwd=tmp_path)  # with figures: seconds of writing
+    try:
+        deadline = time.monotonic() + 60
+        staged: list[Path] = []
+        while time.monotonic() < deadline and run.poll() is None:
+            staged = [p for p in tmp_path.glob(".qd.tmp-*") if (p / "summary.csv").exists()]
+            if staged:
+                break
+            time.sleep(0.01)
+        assert staged, "the run finished before its staging folder was seen"
+        run.send_signal(signal.SIGKILL)
+    finally:
+        run.wait()
+    assert run.returncode == -signal.SIGKILL
+    assert _snapshot(out) == before  # byte for byte
+    assert not (out / "figures").exists()
+
+    # The next run sweeps the dead run's staging folder and replaces the outputs.
+    subprocess.run([*command, "--no-figures"], check=True, cwd=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".qd")) == []
+
+
+def test_stale_staging_of_a_dead_process_is_swept(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    pid = int(dead.stdout)
+    (tmp_path / f".out.tmp-{pid}-abc").mkdir()
+    alive = tmp_path / f".out.tmp-{os.getpid()}-xyz"
+    alive.mkdir()
+    with atomic_folder(out) as staging:
+        (staging / "new.txt").write_text("new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out", alive.name])
+
+
+def test_old_folder_left_aside_by_a_kill_is_restored(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    aside = tmp_path / f".out.old-{int(dead.stdout)}"
+    aside.mkdir()
+    (aside / "old.txt").write_text("old")
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError), atomic_folder(out):
+        assert (out / "old.txt").read_text() == "old"
+        raise RuntimeError("boom")
+    assert (out / "old.txt").read_text() == "old"
