@@ -485,21 +485,11 @@ def _run_queue(
             hi = bounds[k] + int(n_ready[:, k, t].max())
             if lo >= hi:
                 continue
-            row = np.arange(lo - bounds[k], hi - bounds[k])[:, None]
-            ready = row < n_ready[None, :, k, t]
-            if idle is not None:
-                ready = idle.ready(ready, lo, hi, years[t])
-            eligible = ready & (remaining[lo:hi] > 0)
-            cumulative = np.where(eligible, phase_floor[lo:hi], 0.0)
-            np.cumsum(cumulative, axis=0, out=cumulative)
-            fits = cumulative <= room[None, :, k, t] + _EPS
-            starting = fits & eligible
-            remaining[lo:hi] -= starting
-            # First come, first served: what starts is a prefix of the queue, so the
-            # floor started is the running sum at the last row that fits.
-            started_floor[:, k, t] = np.where(fits, cumulative, 0.0).max(axis=0)
-            if starts is not None:
-                starts[t][:, lo:hi] = starting.T
+            started_floor[:, k, t] = _start_block(
+                t, year=years[t], rows=(lo, hi, bounds[k]), n_ready=n_ready[:, k, t],
+                room=room[:, k, t], remaining=remaining, phase_floor=phase_floor,
+                idle=idle, starts=starts,
+            )  # fmt: skip
             open_rows = np.flatnonzero(remaining[lo:hi].any(axis=1))
             first_open[k] = lo + (int(open_rows[0]) if open_rows.size else hi - lo)
         if idle is not None:
@@ -630,6 +620,63 @@ class _IdleLand:
             lag = self.lag[:, k][None, :]
             ready = np.where(np.isnan(again), np.inf, again + lag)
             self.ready_year[lo:hi] = np.where(taken, ready, self.ready_year[lo:hi])
+
+
+#: Rows of the queue taken at a time when looking for what fits the year's demand.
+_BLOCK = 64
+
+
+def _start_block(
+    t: int,
+    *,
+    year: float,
+    rows: tuple[int, int, int],
+    n_ready: IntArray,
+    room: FloatArray,
+    remaining: npt.NDArray[np.int16],
+    phase_floor: FloatArray,
+    idle: _IdleLand | None,
+    starts: npt.NDArray[np.bool_] | None,
+) -> FloatArray:
+    """Start, first come first served, what fits one park's demand in year ``t``.
+
+    Works down the park's open rows ``lo:hi`` (``first`` is the park's first row) a
+    block at a time, carrying the running sum of proposed floor, and stops once no
+    draw has room left: the running sum never falls, so nothing further down fits.
+
+    Returns
+    -------
+    numpy.ndarray
+        Floor started per draw ``(D,)``.
+    """
+    lo, hi, first = rows
+    n_draws = room.shape[0]
+    carry = np.zeros(n_draws)
+    started = np.zeros(n_draws)
+    limit = room + _EPS
+    for a in range(lo, hi, _BLOCK):
+        b = min(a + _BLOCK, hi)
+        ready = np.arange(a - first, b - first)[:, None] < n_ready[None, :]
+        if idle is not None:
+            ready = idle.ready(ready, a, b, year)
+        eligible = ready & (remaining[a:b] > 0)
+        cumulative = np.where(eligible, phase_floor[a:b], 0.0)
+        np.cumsum(cumulative, axis=0, out=cumulative)
+        cumulative += carry
+        fits = cumulative <= limit
+        starting = fits & eligible
+        remaining[a:b] -= starting
+        if starts is not None:
+            starts[t][:, a:b] = starting.T
+        # The rows that fit are a prefix: the floor started is the running sum at the
+        # last of them (or what earlier blocks started, if none fits here).
+        n_fit = np.count_nonzero(fits, axis=0)
+        last = cumulative[np.maximum(n_fit - 1, 0), np.arange(n_draws)]
+        started = np.where(n_fit > 0, last, started)
+        carry = cumulative[-1]
+        if np.all(carry > limit):
+            break
+    return started
 
 
 def _committed_starts(inputs: Inputs, first_year: float, n_years: int) -> FloatArray:
