@@ -470,9 +470,10 @@ def _run_queue(
     # Arrays are (parcel, draw) here: a park's parcels are a contiguous block of rows and
     # the running sums run down rows of contiguous draws.
     if built is None:
-        _, n_phases, phase_floor = (a.T for a in _build(inputs, parcels))  # (Q, 1 or D)
+        _, phases_by_draw, floor_by_draw = _build(inputs, parcels)
     else:
-        n_phases, phase_floor = built[1][:, parcels].T, built[2][:, parcels].T
+        phases_by_draw, floor_by_draw = built[1][:, parcels], built[2][:, parcels]
+    n_phases, phase_floor = phases_by_draw.T, floor_by_draw.T  # (Q, 1 or D)
     remaining = np.array(np.broadcast_to(n_phases, (parcels.size, n_draws)), dtype=np.int16)
     room = np.maximum(inputs.demand_m2 - committed_started, 0.0)  # (D, K, Y)
     started_floor = np.zeros((n_draws, n_parks, n_years))
