@@ -23,9 +23,19 @@ construction starts at the beginning of a year. Per park and year, in order:
    investment = land (area × price, in the release year) + construction (spread
    evenly over the construction years) + fit-out (in the completion year); workers =
    occupied floor ÷ m² per worker.
+6. **Idle land** (when ``Inputs.reclaim_after_years`` is set, from ``[rules]
+   reclaim_idle``): a queued parcel released in ``r`` and unstarted at the end of
+   ``r + reclaim_after_years`` is taken back; it rejoins its park's release queue
+   behind every original parcel, is released again when cumulative supply covers that
+   position (no earlier than the next year) and its land is paid again. For starts it
+   keeps its place in the queue order.
 
 Park parameters are arrays with a leading draw axis ``(D, K)`` (``(D, K, Y)`` for
-yearly ones), parcels are ``(P,)``; the only Python loop is over years.
+yearly ones; ``1`` where a parameter does not vary), parcels are ``(P,)``. Python
+loops run over years, parks and blocks of queue rows — never over parcels or draws.
+:func:`run` keeps every parcel's history (``(D, Y, P)``); :func:`run_parks` accounts
+per park (``(D, Y, K)``) for Monte Carlo, and :func:`run_draws` feeds it chunks of
+draws. Both share the release/start queue and the accounting (``_flows``).
 """
 
 from __future__ import annotations
