@@ -1,4 +1,4 @@
-"""The ``parksim`` command line: ``parksim run | check | audit``.
+"""The ``parksim`` command line: ``parksim run | check | audit | init | compare``.
 
 Exit codes: 0 ok, 2 bad input (one message, no traceback), 1 internal error.
 Heavy libraries are imported inside the commands so that ``parksim --help`` is quick.
@@ -29,6 +29,8 @@ _EPILOG = """examples:
   parksim run scenarios/qingdao_2012.toml --out /tmp/qd   # somewhere else
   parksim check scenarios/qingdao_2012.toml               # validate only
   parksim audit scenarios/qingdao_2012.toml               # capacity, consistency, rules
+  parksim init 地块.shp --park-field 园区 --out plan.toml  # a scenario from your parcels
+  parksim compare scenarios/qingdao_2012.toml plan.toml   # scenarios side by side
 """
 
 
@@ -95,6 +97,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("scenario", type=Path, help="scenario TOML file")
     audit.add_argument("--json", action="store_true", help="print the audit as JSON")
+
+    from sim.commands import add_compare, add_init
+
+    add_init(commands)
+    add_compare(commands)
     return parser
 
 
@@ -119,6 +126,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args, list(sys.argv if argv is None else ["parksim", *argv]))
         if args.command == "audit":
             return _audit(args)
+        if args.command in ("init", "compare"):
+            from sim.commands import run_compare, run_init
+
+            if args.command == "init":
+                return run_init(args, list(sys.argv if argv is None else ["parksim", *argv]))
+            return run_compare(args)
         return _check(args)
     except SimError as exc:
         print(f"parksim: error: {exc}", file=sys.stderr)

@@ -1,0 +1,724 @@
+"""Bring your own parcels: a planner's layer in, a runnable scenario out (``parksim init``).
+
+``layer file ──read_parcels──▶ Imported ──write_scenario──▶ SCENARIO.toml + _site.gpkg``
+
+:func:`read_parcels` reads any OGR vector file — Shapefile (its DBF may be GBK, as much
+Chinese GIS data is; the encoding is detected when no ``.cpg`` says it), GeoPackage,
+GeoJSON, DXF — and turns it into parcels the simulator accepts: reprojected to a
+projected CRS (the CGCS2000 3° Gauss–Krüger zone of the data's longitude unless told
+otherwise), geometry repaired (``shapely.make_valid``, empty and non-polygonal
+features dropped, closed DXF polylines made polygons, overlaps clipped so that the
+earlier parcel keeps the shared area), ids made unique, plot-ratio caps checked. Every
+change is counted in :attr:`Imported.changes`. Parks are the convex hull of each
+park's parcels.
+
+:func:`write_scenario` writes the layer next to the scenario as a GeoPackage and a
+scenario whose every assumption the layer could not give is a default with a comment
+naming its published source (the reference figures collected for parksim) and marked
+``REVIEW``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import difflib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from sim.errors import Problem, SimError, SiteError
+
+__all__ = ["Imported", "projected_crs_for", "read_parcels", "write_scenario"]
+
+#: Overlaps smaller than this are surveying noise and left alone (m²), as in sim.site.
+OVERLAP_TOLERANCE_M2 = 1.0
+
+
+@dataclass(frozen=True)
+class Imported:
+    """Parcels read from a planner's layer, repaired, in a projected CRS.
+
+    Attributes
+    ----------
+    parcels
+        ``parcel_id, park_id, far_max`` (NaN = no cap), geometry.
+    parks
+        ``park_id, name_zh, name_en``, geometry (convex hull of the park's parcels).
+    source
+        The file read.
+    source_crs
+        The CRS the layer was in (as given by the file or ``--crs``).
+    crs
+        The projected CRS of ``parcels`` and ``parks``.
+    encoding
+        The text encoding used for a Shapefile's DBF, or ``None``.
+    changes
+        What was changed, one line each, with counts (empty when nothing was).
+    """
+
+    parcels: gpd.GeoDataFrame
+    parks: gpd.GeoDataFrame
+    source: Path
+    source_crs: str
+    crs: str
+    encoding: str | None
+    changes: tuple[str, ...]
+
+
+def projected_crs_for(longitude: float) -> str:
+    """Return the CGCS2000 3° Gauss–Krüger CRS whose central meridian is nearest.
+
+    China's national grid (EPSG:4534–4554, central meridians 75°E–135°E, no zone
+    prefix on eastings). Outside 73.5°E–136.5°E, the WGS 84 UTM zone instead.
+
+    Parameters
+    ----------
+    longitude
+        Degrees east.
+
+    Returns
+    -------
+    str
+        ``"EPSG:<code>"``.
+
+    Examples
+    --------
+    >>> projected_crs_for(120.4)  # Qingdao
+    'EPSG:4549'
+    >>> projected_crs_for(116.4)  # Beijing
+    'EPSG:4548'
+    """
+    if 73.5 <= longitude <= 136.5:
+        meridian = int(np.clip(round(longitude / 3) * 3, 75, 135))
+        return f"EPSG:{4534 + (meridian - 75) // 3}"
+    zone = int((longitude + 180) // 6) % 60 + 1
+    return f"EPSG:{32600 + zone}"
+
+
+def _problem(source: Path, summary: str, where: str, message: str) -> SiteError:
+    return SiteError(summary, source=source, problems=[Problem(where, message)])
+
+
+def _check_encoding(encoding: str | None) -> str | None:
+    if encoding is None:
+        return None
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise SimError(
+            "unknown text encoding",
+            problems=[
+                Problem(
+                    "--encoding",
+                    f"expected an encoding name such as GBK, GB18030, UTF-8 or CP936; found "
+                    f"{encoding!r}, which Python does not know; Chinese Shapefiles are "
+                    "usually GBK",
+                )
+            ],
+        ) from None
+
+
+def _detect_encoding(path: Path, layer: str | None) -> tuple[str | None, str | None]:
+    """Guess a Shapefile DBF's encoding when neither a .cpg nor the DBF header says it.
+
+    Returns the encoding to read with and a note for the change list (or ``None``).
+    """
+    import pyogrio
+
+    info = pyogrio.read_info(path, layer=layer)
+    if info["driver"] != "ESRI Shapefile" or info["encoding"] not in ("ISO-8859-1", None):
+        return None, None
+    # GDAL fell back to Latin-1: read the bytes as they are and see what they decode as.
+    raw = pyogrio.read_dataframe(path, layer=layer, encoding="latin1", read_geometry=False)
+    texts = [str(c) for c in raw.columns]
+    for column in raw.columns:
+        if raw[column].dtype == object:
+            texts += [v for v in raw[column].dropna().astype(str).head(1000)]
+    blob = "".join(texts).encode("latin1", errors="replace")
+    if blob.isascii():
+        return None, None
+    for encoding in ("utf-8", "gbk", "gb18030"):
+        try:
+            blob.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        note = (
+            f"read the Shapefile's text as {encoding.upper()}: it has no .cpg file naming its "
+            f"encoding and its text is valid {encoding.upper()} (pass --encoding to override)"
+        )
+        return encoding, note
+    return None, None
+
+
+def _read(path: Path, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
+    import pyogrio
+    import pyogrio.errors
+
+    if not path.exists():
+        raise _problem(
+            path,
+            "layer file not found",
+            "LAYER",
+            "expected an existing Shapefile, GeoPackage, GeoJSON or DXF file; found nothing "
+            "at this path; check the path and the current folder",
+        )
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+        if layer is not None and layer not in layers:
+            close = difflib.get_close_matches(layer, layers, n=1)
+            raise _problem(
+                path,
+                "layer not found",
+                "--layer",
+                f"expected one of {layers}; found {layer!r}; "
+                + (f"did you mean {close[0]!r}?" if close else "use one of these"),
+            )
+        if layer is None and len(layers) > 1:
+            raise _problem(
+                path,
+                "the file holds several layers",
+                "--layer",
+                f"expected --layer naming the parcels layer, one of {layers}; found none",
+            )
+        frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise _problem(
+            path,
+            "cannot read the layer",
+            "LAYER",
+            f"expected a Shapefile, GeoPackage, GeoJSON, DXF or other OGR vector file; "
+            f"GDAL cannot read it ({exc}); re-export it from your GIS",
+        ) from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
+        raise _problem(
+            path,
+            "the layer has no geometry",
+            "LAYER",
+            "expected parcel polygons; found a table without shapes; export the parcel "
+            "layer itself",
+        )
+    return frame
+
+
+def _field(frame: gpd.GeoDataFrame, name: str, option: str, source: Path) -> pd.Series:
+    columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+    folded = {c.casefold(): c for c in columns}
+    if name in columns or name.casefold() in folded:
+        return pd.Series(frame[name if name in columns else folded[name.casefold()]])
+    close = difflib.get_close_matches(name, columns, n=1)
+    raise _problem(
+        source,
+        "field not found",
+        option,
+        f"expected a field of the layer, one of {columns}; found {name!r}; "
+        + (f"did you mean {close[0]!r}?" if close else "name one of these")
+        + " (for a GBK Shapefile whose names look garbled, pass --encoding GBK)",
+    )
+
+
+def _source_crs(frame: gpd.GeoDataFrame, crs: str | None, source: Path) -> tuple[CRS, str]:
+    note = ""
+    given = None
+    if crs is not None:
+        try:
+            given = CRS.from_user_input(crs)
+        except CRSError:
+            raise SimError(
+                "unknown CRS",
+                problems=[
+                    Problem(
+                        "--crs",
+                        f"expected a CRS such as EPSG:4326 (WGS 84 degrees), EPSG:4490 "
+                        f"(CGCS2000 degrees) or EPSG:4549; found {crs!r}, which pyproj does "
+                        "not know",
+                    )
+                ],
+            ) from None
+    if frame.crs is None and given is None:
+        raise _problem(
+            source,
+            "the layer has no CRS",
+            "--crs",
+            "expected the layer to say its coordinate system (a .prj file) or --crs to "
+            "give it; found neither; pass e.g. --crs EPSG:4490 (CGCS2000 degrees), "
+            "--crs EPSG:4326 (WGS 84 degrees) or --crs EPSG:4549 (CGCS2000 GK CM 120°E)",
+        )
+    if given is not None:
+        if frame.crs is not None and not CRS.from_user_input(frame.crs).equals(given):
+            note = (
+                f"assigned the CRS {given.to_string()} given by --crs in place of the file's "
+                f"{CRS.from_user_input(frame.crs).to_string()}"
+            )
+        return given, note
+    return CRS.from_user_input(frame.crs), note
+
+
+def _check_degrees(frame: gpd.GeoDataFrame, crs: CRS, source: Path) -> None:
+    if not crs.is_geographic or frame.geometry.isna().all():
+        return
+    minx, miny, maxx, maxy = frame.total_bounds
+    if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
+        raise _problem(
+            source,
+            "the CRS does not match the coordinates",
+            "--crs",
+            f"expected degrees, as {crs.to_string()} is geographic; found coordinates like "
+            f"({minx:.0f}, {miny:.0f}), which are projected metres; pass the CRS the layer "
+            "was drawn in, e.g. --crs EPSG:4549",
+        )
+
+
+def _polygons(geoms: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
+    """Polygonal geometry of each feature (None where there is none), with counts."""
+    counts = {"closed lines made polygons": 0, "invalid geometries repaired": 0}
+    out = np.empty(len(geoms), dtype=object)
+    for i, geom in enumerate(geoms):
+        if geom is None or geom.is_empty:
+            out[i] = None
+            continue
+        if geom.geom_type in ("LineString", "LinearRing", "MultiLineString"):
+            lines = getattr(geom, "geoms", [geom])
+            rings = [ln for ln in lines if ln.is_closed and len(ln.coords) >= 4]
+            if rings:
+                counts["closed lines made polygons"] += 1
+                geom = shapely.union_all([shapely.Polygon(r.coords) for r in rings])
+        if not geom.is_valid:
+            counts["invalid geometries repaired"] += 1
+            geom = shapely.make_valid(geom)
+        parts = [p for p in getattr(geom, "geoms", [geom]) if p.geom_type in ("Polygon",)]
+        parts += [
+            q for p in getattr(geom, "geoms", []) if p.geom_type == "MultiPolygon" for q in p.geoms
+        ]
+        if geom.geom_type in ("Polygon", "MultiPolygon"):
+            out[i] = geom
+        elif parts:
+            out[i] = shapely.union_all(parts)
+        else:
+            out[i] = None
+    return out, counts
+
+
+def _clip_overlaps(geoms: np.ndarray) -> tuple[np.ndarray, int, float]:
+    """Cut each parcel back where it overlaps an earlier one; return count and area cut."""
+    geoms = geoms.copy()
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    area = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    overlapping = area > OVERLAP_TOLERANCE_M2
+    clipped, cut = 0, 0.0
+    for j in np.unique(right[overlapping]):
+        earlier = left[overlapping & (right == j)]
+        before = geoms[j].area
+        remainder = shapely.difference(geoms[j], shapely.union_all(geoms[earlier]))
+        remainder = shapely.make_valid(remainder)
+        polygons = [p for p in getattr(remainder, "geoms", [remainder]) if p.geom_type == "Polygon"]
+        geoms[j] = shapely.union_all(polygons) if polygons else shapely.Polygon()
+        clipped += 1
+        cut += before - geoms[j].area
+    return geoms, clipped, cut
+
+
+def read_parcels(
+    path: str | Path,
+    *,
+    park_field: str,
+    far_field: str | None = None,
+    id_field: str | None = None,
+    crs: str | None = None,
+    encoding: str | None = None,
+    layer: str | None = None,
+    target_crs: str | None = None,
+) -> Imported:
+    """Read a planner's parcel layer and repair it into parcels parksim accepts.
+
+    Parameters
+    ----------
+    path
+        Shapefile, GeoPackage, GeoJSON, DXF or any other OGR vector file.
+    park_field
+        The field naming each parcel's park (for DXF usually ``Layer``).
+    far_field
+        Field with each parcel's plot-ratio cap (容积率上限), if any.
+    id_field
+        Field with parcel ids (地块编号); default: ``<park>-0001`` … in layer order.
+    crs
+        The CRS the layer is drawn in, where the file does not say (no ``.prj``, DXF)
+        or says it wrongly.
+    encoding
+        Text encoding of a Shapefile's DBF (``GBK`` for most Chinese data); default:
+        the ``.cpg`` file's, else detected.
+    layer
+        Layer to read from a file with several.
+    target_crs
+        Projected CRS for the scenario; default: :func:`projected_crs_for` the
+        layer's central longitude.
+
+    Returns
+    -------
+    Imported
+
+    Raises
+    ------
+    SimError
+        A bad option (unknown encoding or CRS).
+    SiteError
+        Unreadable file, missing field, no CRS, no usable parcel.
+    """
+    source = Path(path)
+    encoding = _check_encoding(encoding)
+    changes: list[str] = []
+    if encoding is None and source.exists():
+        try:
+            encoding, note = _detect_encoding(source, layer)
+        except Exception:  # unreadable: _read reports it properly
+            encoding, note = None, None
+        if note:
+            changes.append(note)
+    frame = _read(source, layer, encoding)
+    parks = _field(frame, park_field, "--park-field", source)
+    far = _field(frame, far_field, "--far-field", source) if far_field else None
+    ids = _field(frame, id_field, "--id-field", source) if id_field else None
+    layer_crs, note = _source_crs(frame, crs, source)
+    if note:
+        changes.append(note)
+    frame = frame.set_crs(layer_crs, allow_override=True)
+    _check_degrees(frame, layer_crs, source)
+
+    geoms, counts = _polygons(frame.geometry.to_numpy())
+    changes += [f"{what}: {n}" for what, n in counts.items() if n]
+    park_text = parks.astype("string").str.strip()
+    keep = np.array([g is not None and not g.is_empty for g in geoms])
+    if (~keep).any():
+        changes.append(
+            f"features without a polygon (empty, points, open lines) dropped: {(~keep).sum()}"
+        )
+    no_park = keep & (park_text.isna() | (park_text == "")).to_numpy()
+    if no_park.any():
+        changes.append(f"parcels with an empty {park_field} dropped: {no_park.sum()}")
+        keep &= ~no_park
+    if not keep.any():
+        raise _problem(
+            source,
+            "no usable parcel",
+            "LAYER",
+            f"expected polygons with a {park_field} value; found none among {len(frame)} "
+            "features; check the layer and --park-field",
+        )
+    out = gpd.GeoDataFrame(
+        {"park_id": park_text[keep].astype(str).to_numpy()},
+        geometry=list(geoms[keep]),
+        crs=layer_crs,
+    )
+    if ids is not None:
+        out["parcel_id"] = ids[keep].astype("string").str.strip().to_numpy()
+    else:
+        out["parcel_id"] = pd.NA
+    if far is not None:
+        values = pd.to_numeric(far[keep], errors="coerce").to_numpy(dtype=float)
+        bad = np.isnan(values) & far[keep].notna().to_numpy() | (values <= 0)
+        if bad.any():
+            changes.append(f"{far_field} not a number > 0, so no plot-ratio cap: {int(bad.sum())}")
+        out["far_max"] = np.where(bad, np.nan, values)
+    else:
+        out["far_max"] = np.nan
+
+    if target_crs is None:
+        lon = gpd.GeoSeries([out.union_all().centroid], crs=layer_crs).to_crs(4326).iloc[0].x
+        target_crs = projected_crs_for(float(lon))
+    target = CRS.from_user_input(target_crs)
+    if not target.is_projected:
+        raise SimError(
+            "the target CRS is not projected",
+            problems=[
+                Problem(
+                    "--target-crs",
+                    f"expected a projected CRS (areas need metres); found {target_crs!r}; "
+                    "use e.g. EPSG:4549",
+                )
+            ],
+        )
+    if not CRS.from_user_input(layer_crs).equals(target):
+        out = out.to_crs(target)
+        changes.append(f"reprojected from {layer_crs.to_string()} to {target_crs}")
+        # Reprojection can bend a valid ring into a self-touching one.
+        fixed = ~shapely.is_valid(out.geometry.values)
+        if fixed.any():
+            out.loc[fixed, "geometry"] = shapely.make_valid(out.geometry.values[fixed])
+
+    clipped_geoms, clipped, cut = _clip_overlaps(out.geometry.to_numpy())
+    if clipped:
+        changes.append(
+            f"parcels clipped where they overlapped an earlier one: {clipped} ({cut:,.0f} m² cut)"
+        )
+        out = out.set_geometry(list(clipped_geoms), crs=out.crs)
+        emptied = shapely.is_empty(out.geometry.values) | (shapely.area(out.geometry.values) < 1)
+        if emptied.any():
+            changes.append(f"parcels lying wholly under earlier ones dropped: {emptied.sum()}")
+            out = out[~emptied].reset_index(drop=True)
+
+    out["parcel_id"] = _parcel_ids(out, changes, id_field)
+    hull = out.dissolve("park_id", sort=False).convex_hull
+    parks_frame = gpd.GeoDataFrame(
+        {
+            "park_id": hull.index.astype(str),
+            "name_zh": hull.index.astype(str),
+            "name_en": hull.index.astype(str),
+        },
+        geometry=hull.to_numpy(),
+        crs=out.crs,
+    ).reset_index(drop=True)
+    return Imported(
+        parcels=out[["parcel_id", "park_id", "far_max", "geometry"]],
+        parks=parks_frame,
+        source=source,
+        source_crs=layer_crs.to_string(),
+        crs=target_crs,
+        encoding=encoding,
+        changes=tuple(changes),
+    )
+
+
+def _parcel_ids(frame: gpd.GeoDataFrame, changes: list[str], id_field: str | None) -> list[str]:
+    given = frame["parcel_id"]
+    missing = given.isna() | (given.astype("string") == "")
+    ids: list[str] = []
+    counters: dict[str, int] = {}
+    for park, value, absent in zip(frame["park_id"], given, missing, strict=True):
+        if absent:
+            counters[park] = counters.get(park, 0) + 1
+            ids.append(f"{park}-{counters[park]:04d}")
+        else:
+            ids.append(str(value))
+    if id_field is not None and missing.any():
+        changes.append(f"parcels without a {id_field} given one: {int(missing.sum())}")
+    seen: dict[str, int] = {}
+    renamed = 0
+    for i, pid in enumerate(ids):
+        if pid in seen:
+            seen[pid] += 1
+            ids[i] = f"{pid}#{seen[pid]}"
+            renamed += 1
+        else:
+            seen[pid] = 1
+    if renamed:
+        changes.append(f"duplicate parcel ids made unique with #2, #3 …: {renamed}")
+    return ids
+
+
+# --- the scenario -----------------------------------------------------------------------
+
+#: Defaults of a new scenario, each with its published source (parksim's reference
+#: figures). Values every park shares.
+_DEFAULTS: tuple[tuple[str, str, str], ...] = (
+    ("plot_ratio", "1.5", "REF density: 中电光谷 Qingdao ≈ 1.5, 蓝湾网谷 start area ≈ 1.2; "
+     "industrial land-sale conditions FAR 0.7–1.8 (land listings 2023); far_max caps it"),
+    ("start_lag_years", "1", "REF rules: land is idle one year after the contracted start "
+     "(闲置土地处置办法 2012), so developers start within a year"),
+    ("duration_years", "3", "REF: 17万 m² in ≈ 31–36 months (国际创新园 ph1), 15万 m² in "
+     "≈ 33 months (中电光谷 ph2), 46万 m² in ≈ 39 months"),
+    ("occupancy_ramp_years", "3", "assumption: new parks fill over about three years"),
+    ("occupancy_ceiling", '"85 %"', "assumption: long-run occupancy of business parks"),
+    ("revenue_per_m2", '"17100 元/m2"', "REF: 65万元 revenue per software worker (China "
+     "2013, 3.06万亿元 / 470万) ÷ 38 m² per worker"),
+    ("revenue_growth", '"8.6 %"', "REF: revenue per worker 65万元 (2013) → 98.06万元 (2018)"),
+    ("land_price", '"600 元/m2"', "assumption (no published figure): industrial/R&D land "
+     "≈ 40万元/亩; use the land-transfer prices of your site"),
+    ("construction_cost", '"5600 元/m2"', "REF: 17万 m² for 9.6亿元 (国际创新园 ph1, 2010); "
+     "≈ 11,000 元/m² in 2020 (青岛科技创新园)"),
+    ("fitout_cost", '"1000 元/m2"', "assumption: tenant fit-out of office/R&D floor"),
+    ("m2_per_worker", '"38 m2"', "REF: 45,768 m² planned for ≈ 1,200 jobs (a 2021 digital "
+     "park); the office standard JGJ/T 67-2019 asks ≥ 6 m² usable"),
+)  # fmt: skip
+#: Years over which a park's land is released (sets each park's yearly land supply).
+RELEASE_YEARS = 5
+#: Largest floor built in one phase, m² (REF: 中电光谷 ph2 15万 m², 国际创新园 ph1 17万 m²).
+MAX_PHASE_M2 = 150_000.0
+PLOT_RATIO = 1.5
+
+
+def _toml_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _toml_key(text: str) -> str:
+    return text if re.fullmatch(r"[A-Za-z0-9_-]+", text) else _toml_string(text)
+
+
+def _area(m2: float) -> str:
+    return f'"{m2 / 1e4:.4g} ha"'
+
+
+def _floor(m2: float) -> str:
+    return f'"{m2 / 1e4:.4g}万 m2"'
+
+
+def write_scenario(
+    imported: Imported,
+    out: str | Path,
+    *,
+    name: str | None = None,
+    base_year: int | None = None,
+    horizon: int | None = None,
+    command: str = "",
+) -> Path:
+    """Write the layer as ``<stem>_site.gpkg`` and a scenario using it, both atomically.
+
+    Parameters
+    ----------
+    imported
+        From :func:`read_parcels`.
+    out
+        The scenario file to write (``.toml``); its folder is created.
+    name
+        Scenario name (default: the layer file's name).
+    base_year, horizon
+        First and last simulated year (default: this year and ten years on).
+    command
+        The command line, recorded in the file's header.
+
+    Returns
+    -------
+    pathlib.Path
+        The scenario file.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    site = out.with_name(f"{out.stem}_site.gpkg")
+    year = dt.date.today().year
+    base_year = year if base_year is None else base_year
+    horizon = base_year + 10 if horizon is None else horizon
+    text = _scenario_text(
+        imported,
+        site.name,
+        name=name or imported.source.stem,
+        base_year=base_year,
+        horizon=horizon,
+        command=command,
+    )
+    from sim.export import GPKG_VERSION
+
+    handle, temporary = tempfile.mkstemp(prefix=f".{site.stem}.", suffix=".gpkg", dir=site.parent)
+    os.close(handle)
+    os.unlink(temporary)
+    try:
+        imported.parks.to_file(
+            temporary, layer="parks", engine="pyogrio", driver="GPKG", VERSION=GPKG_VERSION
+        )
+        imported.parcels.to_file(temporary, layer="parcels", engine="pyogrio", driver="GPKG")
+        os.replace(temporary, site)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    os.replace(temporary, out)
+    return out
+
+
+def _scenario_text(
+    imported: Imported, site: str, *, name: str, base_year: int, horizon: int, command: str
+) -> str:
+    parcels = imported.parcels
+    area = parcels.geometry.area.groupby(parcels["park_id"], sort=False).sum()
+    lines = [
+        f"# Scenario made by `parksim init` from {imported.source.name} on "
+        f"{dt.date.today().isoformat()}.",
+    ]
+    if command:
+        lines.append(f"#   {command}")
+    lines += [
+        "#",
+        "# The layer gave the parcels, their parks"
+        + (", plot-ratio caps" if parcels["far_max"].notna().any() else "")
+        + "; everything else below is a default to",
+        '# review: each line marked REVIEW says where its value comes from. "REF" = the',
+        "# published figures collected for parksim (REFERENCE_FIGURES.md): press reports,",
+        "# national standards and statistics, each named.",
+        "#",
+        f"# Layer: {imported.source} ({len(parcels)} parcels in {len(area)} parks), "
+        f"CRS {imported.source_crs}"
+        + (f", text encoding {imported.encoding.upper()}" if imported.encoding else "")
+        + ".",
+    ]
+    if imported.changes:
+        lines.append("# Changes made to the layer (the site file holds the result):")
+        lines += [f"#   - {change}" for change in imported.changes]
+    else:
+        lines.append("# The layer needed no changes.")
+    lines += [
+        "# Parks are the convex hull of each park's parcels; replace them with the real",
+        "# park boundaries if you have them (layer `parks`, field park_id).",
+        "",
+        "[scenario]",
+        f"name = {_toml_string(name)}",
+        f"base_year = {base_year}   # REVIEW: assumption — the first year to simulate",
+        f"horizon = {horizon}     # REVIEW: assumption — ten years on",
+        f'crs = "{imported.crs}"   # {CRS.from_user_input(imported.crs).name}',
+        "seed = 1",
+        "",
+        "[site]",
+        f'parks = "{site}"',
+        'parks_layer = "parks"',
+        f'parcels = "{site}"',
+        'parcels_layer = "parcels"',
+        "",
+        "# Assumptions every park shares unless its own table below overrides them.",
+        "[defaults]",
+    ]
+    lines += [f"{key} = {value}   # REVIEW: {source}" for key, value, source in _DEFAULTS]
+    for park, land in area.items():
+        supply = land / RELEASE_YEARS
+        demand = supply * PLOT_RATIO  # what the released land holds at the default FAR
+        phase = min(MAX_PHASE_M2, demand)
+        lines += [
+            "",
+            f"[parks.{_toml_key(str(park))}]   # {land / 1e4:,.1f} ha of parcels",
+            f"land_supply_per_year = {_area(supply)}   # REVIEW: assumption — the park's "
+            f"land released over {RELEASE_YEARS} years",
+            f"demand_per_year = {_floor(demand)}   # REVIEW: assumption — the floor that "
+            "land holds at the default plot ratio; set the market's absorption",
+            f"max_floor_per_phase = {_floor(phase)}   # REVIEW: REF 中电光谷 ph2 15万 m², "
+            "国际创新园 ph1 17万 m²; at most the yearly demand",
+        ]
+    lines += [
+        "",
+        "# Targets: add one table per target, e.g.",
+        "# [[targets]]",
+        '# metric = "floor_completed"   # or floor_under_construction, revenue, workers …',
+        '# park = "total"               # or a park_id',
+        f"# year = {min(base_year + 5, horizon)}",
+        '# value = "100万 m2"',
+        '# source = "the plan, section …"',
+        "",
+        "[rules]",
+        'investment_intensity_min = "4000 万元/ha"   # REVIEW: your policy\'s admission '
+        "threshold; REF national development zones averaged 4,812万元/ha in 2009",
+        'revenue_density_min = "2 亿元/ha"          # REVIEW: your policy\'s threshold; '
+        "REF high-tech output of national zones 2.67亿元/ha in 2011",
+        'building_coefficient_min = "30 %"   # REF: 2008 national control indicators '
+        "(国土资发〔2008〕24号)",
+        'admin_share_max = "7 %"             # REF: same standard',
+        'green_share_max = "20 %"            # REF: same standard',
+        'building_coefficient = "35 %"   # REVIEW: the layer has no layout; REF land-sale '
+        "conditions, building density 35–65 % (lower end)",
+        'admin_share = "7 %"             # REVIEW: REF land listings cap admin at 7 %',
+        'green_share = "20 %"            # REVIEW: REF land listings cap greening at 20 %',
+        "idle_after_years = 1            # REF: 闲置土地处置办法 (2012)",
+        "reclaim_after_years = 2         # REF: same",
+        "",
+    ]
+    return "\n".join(lines)
