@@ -31,6 +31,7 @@ _EPILOG = """examples:
   parksim audit scenarios/qingdao_2012.toml               # capacity, consistency, rules
   parksim init 地块.shp --park-field 园区 --out plan.toml  # a scenario from your parcels
   parksim compare scenarios/qingdao_2012.toml plan.toml   # scenarios side by side
+  parksim map scenarios/qingdao_2012.toml --kind status --year 2016 --out status.pdf
 """
 
 
@@ -102,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_init(commands)
     add_compare(commands)
+    from sim.map_command import add_map
+
+    add_map(commands)
     return parser
 
 
@@ -126,6 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args, list(sys.argv if argv is None else ["parksim", *argv]))
         if args.command == "audit":
             return _audit(args)
+        if args.command == "map":
+            from sim.map_command import run_map
+
+            return run_map(args)
         if args.command in ("init", "compare"):
             from sim.commands import run_compare, run_init
 

@@ -298,7 +298,9 @@ def write_outputs(
             },
         )
         if figures:
-            _write_figures(staging / "figures", scenario, site, result, targets, parcels)
+            _write_figures(
+                staging / "figures", scenario, site, result, targets, parcels, ensemble=ensemble
+            )
             if ensemble is not None:
                 _write_uncertainty_figures(staging / "figures", scenario, site, ensemble)
         provenance = run_record(scenario, argv=argv)
@@ -525,25 +527,12 @@ def _write_figures(
     result: Result,
     targets: pd.DataFrame,
     parcels: pd.DataFrame,
+    *,
+    ensemble: Ensemble | None = None,
 ) -> None:
-    import matplotlib.pyplot as plt
+    from sim.plot.render import write_report_figures
 
-    from sim.plot import compliance_map, floor_chart, rule_scatter, save_figure, status_map
-
-    folder.mkdir()
-    year = int(result.years[-1])
-    fig, _ = status_map(result, site.parcels, parks=site.parks, land=site.land, year=year)
-    save_figure(fig, folder / f"status_map_{year}.png")
-    plt.close(fig)
-    fig, _ = floor_chart(result, targets, parks=site.parks)
-    save_figure(fig, folder / "floor_vs_target.png")
-    plt.close(fig)
-    fig, _ = compliance_map(scenario, site, result, year=year)
-    save_figure(fig, folder / f"compliance_map_{year}.png")
-    plt.close(fig)
-    fig, _ = rule_scatter(parcels, scenario.rules, parks=site.parks)
-    save_figure(fig, folder / "compliance_scatter.png")
-    plt.close(fig)
+    write_report_figures(folder, scenario, site, result, targets, parcels, ensemble=ensemble)
 
 
 def _write_uncertainty_figures(

@@ -61,10 +61,15 @@ def test_run_writes_every_output(tiny_dir: Path, capsys: pytest.CaptureFixture[s
     assert all(len(h) == 64 for h in record["inputs"].values())
     figures = sorted(p.name for p in (out / "figures").iterdir())
     assert figures == [
+        "annual_completions_by_park.png",
+        "completion_year_map.png",
         "compliance_map_2019.png",
         "compliance_scatter.png",
         "floor_vs_target.png",
+        "overview_map_2016.png",
+        "revenue_vs_policy_path.png",
         "status_map_2019.png",
+        "status_map_by_year.png",
     ]
     for name in ("compliance.csv", "audit_parks.csv", "audit.json", "audit.md"):
         assert (out / name).is_file(), name

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -17,8 +18,18 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.plot import STATUS_COLOURS, TARGET_COLOUR, floor_chart
-from sim.result import SERIES, Result, Status
+from sim.engine import simulate, simulate_draws
+from sim.plot import (
+    STATUS_COLOURS,
+    TARGET_COLOUR,
+    completions_chart,
+    floor_chart,
+    park_colour,
+    revenue_chart,
+)
+from sim.result import SERIES, Ensemble, Result, Status
+from sim.scenario import load_scenario
+from sim.site import load_site
 
 YEARS = np.arange(2012, 2017)
 PARKS = ("north", "south")
@@ -113,7 +124,7 @@ def test_stacks_completed_and_under_construction_in_wan_m2() -> None:
 
 def test_y_label_says_wan_m2() -> None:
     _, axes = floor_chart(make_result(), lang="both")
-    assert axes[0].get_ylabel() == "建筑面积（万m²）\nFloor area (万m²)"
+    assert axes[0].get_ylabel() == "建筑面积（万m²）\nFloor area (10⁴ m²)"
     assert axes[1].get_ylabel() == ""  # same row: labelled once
 
 
@@ -179,7 +190,7 @@ def test_single_axes_draws_the_total() -> None:
     fig2, drawn = floor_chart(make_result(), lang="en", ax=ax)
     assert fig2 is fig and drawn is ax
     assert ax.get_title() == "Total"
-    assert "万m²" in ax.get_ylabel()
+    assert ax.get_ylabel() == "Floor area (10⁴ m²)"
     assert top_of(by_gid(ax, "completed")[0]) == pytest.approx(12.0)
 
 
@@ -206,3 +217,124 @@ def test_chart_renders_chinese_without_missing_glyphs(fmt: str) -> None:
     buffer = io.BytesIO()
     fig.savefig(buffer, format=fmt)  # filterwarnings=error: a missing glyph fails here
     assert buffer.tell() > 1000
+
+
+# --- Monte Carlo band, completions, revenue --------------------------------------------
+
+
+def make_ensemble(draws: int = 20) -> Ensemble:
+    result = make_result(draws=draws)
+    return Ensemble(
+        scenario_name="tiny",
+        years=result.years,
+        park_ids=result.park_ids,
+        series={name: result.by_park(name) for name in SERIES},
+        seed=1,
+    )
+
+
+def test_floor_chart_draws_the_ensemble_band() -> None:
+    ensemble = make_ensemble()
+    _, axes = floor_chart(make_result(), make_targets(), ensemble=ensemble, lang="en")
+    (band,) = by_gid(axes[-1], "p10-p90-band")
+    low, high = np.percentile(
+        ensemble.by_park("floor_completed_m2").sum(axis=2) / 1e4, [10, 90], axis=0
+    )
+    top = band.get_paths()[0].vertices[:, 1]  # type: ignore[attr-defined]
+    assert top.max() == pytest.approx(high.max())
+    assert top.min() == pytest.approx(min(low.min(), high.min()))
+    legends = [ax.get_legend() for ax in axes] + list(axes[0].get_figure().legends)
+    texts = [t.get_text() for legend in legends if legend for t in legend.get_texts()]
+    assert "completed P10–P90 (20 runs)" in texts
+
+
+def test_floor_chart_rejects_an_ensemble_of_other_parks() -> None:
+    ensemble = make_ensemble()
+    other = Ensemble("x", ensemble.years, ("a", "b"), ensemble.series, seed=1)
+    with pytest.raises(ValueError, match="ensemble must have the result's parks and years"):
+        floor_chart(make_result(), ensemble=other)
+
+
+def test_completions_are_stacked_by_park_per_year() -> None:
+    result = make_result()
+    _, ax = completions_chart(result, lang="en")
+    added = np.diff(result.by_park("floor_completed_m2")[0], axis=0, prepend=0.0) / 1e4
+    for k, park in enumerate(PARKS):
+        bars = by_gid(ax, f"completions-{park}")
+        heights = [b.get_height() for b in bars]  # type: ignore[attr-defined]
+        np.testing.assert_allclose(heights, added[:, k])
+        assert to_rgba(bars[0].get_facecolor()) == to_rgba(park_colour(k))  # type: ignore[attr-defined]
+    totals = [t.get_text() for t in by_gid(ax, "completions-total")]
+    assert totals == [f"{v:,.0f}" for v in added.sum(axis=1)]
+    assert ax.get_ylabel() == "Floor completed in the year (10⁴ m²)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["south", "north"]
+
+
+QINGDAO_LIKE = """
+extends = "tiny.toml"
+[[targets]]
+metric = "revenue"
+park = "total"
+year = 2016
+value = "3 亿元"
+
+[benchmarks.base_revenue]
+value = "1 亿元"
+year = 2011
+growth = "40 %"
+source = "test"
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "path_label"),
+    [
+        ("zh", "政策路径：2011年 1 亿元，年增 40%"),
+        ("en", "policy path: 1 × 10⁸ CNY in 2011, +40%/yr"),
+    ],
+)
+def test_revenue_against_the_policy_path(
+    write_scenario: Callable[..., Path], lang: str, path_label: str
+) -> None:
+    scenario = load_scenario(write_scenario(QINGDAO_LIKE))
+    site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
+    result = simulate(scenario, site)
+    _, ax = revenue_chart(result, scenario, lang=lang)
+    (path,) = by_gid(ax, "policy-path")
+    years, values = path.get_data()  # type: ignore[attr-defined]
+    # 2011 → the last revenue target's year, growing 40 % a year from 1 亿元.
+    assert list(years) == list(range(2011, 2017))
+    np.testing.assert_allclose(values, 1.4 ** np.arange(6))
+    assert path.get_label() == path_label
+    (target,) = by_gid(ax, "revenue-target")
+    assert target.get_ydata()[0] == pytest.approx(3.0)  # type: ignore[attr-defined]
+    total = result.by_park("revenue_cny")[0].sum(axis=1) / 1e8
+    (line,) = by_gid(ax, "revenue-total")
+    np.testing.assert_allclose(line.get_ydata(), total)  # type: ignore[attr-defined]
+    assert "10⁸ CNY" in ax.get_ylabel() or "亿元" in ax.get_ylabel()
+
+
+def test_revenue_without_a_base_has_no_path(tiny_dir: Path) -> None:
+    scenario = load_scenario(tiny_dir / "tiny.toml")
+    site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
+    _, ax = revenue_chart(simulate(scenario, site), scenario)
+    assert not by_gid(ax, "policy-path")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en", "both"])
+def test_every_chart_renders_without_missing_glyphs(
+    write_scenario: Callable[..., Path], lang: str
+) -> None:
+    scenario = load_scenario(write_scenario(QINGDAO_LIKE))
+    site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
+    result = simulate(scenario, site)
+    ensemble = simulate_draws(scenario, site, draws=20, seed=1)
+    figures = [
+        floor_chart(result, ensemble=ensemble, lang=lang)[0],
+        completions_chart(result, parks=site.parks, lang=lang)[0],
+        revenue_chart(result, scenario, ensemble=ensemble, parks=site.parks, lang=lang)[0],
+    ]
+    for fig in figures:
+        for fmt in ("png", "pdf", "svg"):
+            fig.savefig(io.BytesIO(), format=fmt)
+        assert fig.get_size_inches()[0] * 300 >= 2000  # A4 width at 300 dpi

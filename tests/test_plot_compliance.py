@@ -69,14 +69,17 @@ def test_map_legend_counts_and_title(loaded: Loaded) -> None:
         "meets revenue only (0)",
         "fails both rules (0)",
         "not yet built (1)",
+        "park boundary",
     ]
-    assert "investment ≥ 5,500 万元/ha, revenue ≥ 1 亿元/ha" in ax.get_title()
+    assert ax.get_title(loc="left") == "Admission rules by parcel, 2016"
+    (subtitle,) = [t for t in ax.texts if t.get_gid() == "subtitle"]
+    assert "investment ≥ 5,500 10⁴ CNY/ha, revenue ≥ 1 10⁸ CNY/ha" in subtitle.get_text()
 
 
 def test_map_defaults_to_the_horizon(loaded: Loaded) -> None:
     # 2019: P1–P3 and Q1 comply; P4 (0.4 亿元/ha, half occupied) meets investment only.
     _, ax = compliance_map(*loaded)
-    assert "2019" in ax.get_title()
+    assert "2019" in ax.get_title(loc="left")
     colours = parcel_colours(ax)
     np.testing.assert_allclose(colours[3], to_rgba(COMPLIANCE_COLOURS[Compliance.INVESTMENT_ONLY]))
     np.testing.assert_allclose(colours[0], to_rgba(COMPLIANCE_COLOURS[Compliance.COMPLIES]))

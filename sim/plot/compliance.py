@@ -17,12 +17,21 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.plot.figure import root_figure
-from sim.plot.maps import _check_parcels, parcel_map
+from sim.plot.maps import (
+    _check_draw,
+    _check_parcels,
+    _check_park,
+    _in_park,
+    _layers,
+    _park_name,
+    parcel_map,
+)
 from sim.plot.style import (
     COMPLIANCE_COLOURS,
     TARGET_COLOUR,
     Lang,
     PaperSize,
+    check_lang,
     label,
     park_colour,
     style_context,
@@ -30,6 +39,8 @@ from sim.plot.style import (
 from sim.rules import CNY_PER_M2_PER_YI_PER_HA, Compliance, compliance_classes
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -50,9 +61,11 @@ def compliance_map(
     result: Result,
     *,
     year: int | None = None,
+    park: str | None = None,
     draw: int = 0,
     lang: Lang = "zh",
     size: PaperSize = "A4",
+    date: dt.date | None = None,
     ax: Axes | None = None,
 ) -> tuple[Figure, Axes]:
     """Map every parcel by its standing against the admission rules in one year.
@@ -67,61 +80,74 @@ def compliance_map(
         What was simulated and what came out (parcels in the result's order).
     year
         Year to show; default the horizon.
+    park
+        Show one park (zoomed, with a locator inset); default the whole site.
     draw
         Monte Carlo draw to show.
     lang
         Language of the labels: ``"zh"``, ``"en"`` or ``"both"``.
     size
         Paper size the figure is made for, ``"A4"`` or ``"A3"``.
+    date
+        Date printed in the source line; default today (or ``SOURCE_DATE_EPOCH``).
     ax
         Axes to draw on; a new figure is made if omitted.
 
     Returns
     -------
     tuple of (Figure, Axes)
-        The parcel collection has gid ``"parcels"``; each legend entry counts its parcels.
+        The parcel collection has gid ``"parcels"``; each legend entry counts its
+        parcels (in the park shown, or the whole site).
 
     Raises
     ------
     ValueError
         If the parcels do not match ``result.parcel_ids`` or ``draw`` is out of range.
     KeyError
-        If ``year`` is outside the simulated years.
+        If ``year`` is outside the simulated years or ``park`` is not in the site.
     """
-    parcels = site.parcels
-    _check_parcels(result, parcels)
-    if not 0 <= draw < result.draws:
-        raise ValueError(f"draw must be in 0…{result.draws - 1}; got {draw}")
+    lang = check_lang(lang)
+    _check_parcels(result, site.parcels)
+    _check_draw(result, draw)
+    layers = _layers(site, None, None)
     shown_year = int(result.years[-1]) if year is None else year
     codes = compliance_classes(scenario, site, result, year=shown_year, draw=draw)
     lookup = np.array([COMPLIANCE_COLOURS[c] for c in Compliance], dtype=object)
-    counts = np.bincount(codes, minlength=len(Compliance))
+    _check_park(layers, park)
+    counts = np.bincount(codes[_in_park(layers, park)], minlength=len(Compliance))
     rules = scenario.rules
     handles = [
         Patch(
             facecolor=COMPLIANCE_COLOURS[c],
             edgecolor="#666666",
             linewidth=0.4,
-            label=f"{label(c.label_zh, c.label_en, lang)} ({counts[c]})",
+            label=f"{label(c.label_zh, c.label_en, lang, sep=chr(10))} ({counts[c]})",
         )
         for c in reversed(Compliance)
     ]
     inv_min = f"{rules.investment_intensity_min:,.0f}"
     rev_min = f"{rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA:g}"
+    where = f"{_park_name(layers, park, lang)} · " if park is not None else ""
     return parcel_map(
-        parcels,
+        site,
         list(lookup[codes]),
-        title=label(
-            f"{shown_year}年地块准入指标达标情况\n"
-            f"投资强度 ≥ {inv_min} 万元/公顷，业务收入 ≥ {rev_min} 亿元/公顷",
-            f"Admission rules by parcel, {shown_year}\n"
-            f"investment ≥ {inv_min} 万元/ha, revenue ≥ {rev_min} 亿元/ha",
+        title=where
+        + label(
+            f"{shown_year}年地块准入指标达标情况",
+            f"Admission rules by parcel, {shown_year}",
             lang,
         ),
+        subtitle=label(
+            f"投资强度 ≥ {inv_min} 万元/公顷，业务收入 ≥ {rev_min} 亿元/公顷（当年）",
+            f"investment ≥ {inv_min} 10⁴ CNY/ha, revenue ≥ {rev_min} 10⁸ CNY/ha (that year)",
+            lang,
+            sep="\n",
+        )
+        + f"\n{result.scenario_name}",
         legend_title=label("准入指标", "Admission rules", lang),
         handles=handles,
-        parks=site.parks,
-        land=site.land,
+        park=park,
+        date=date,
         lang=lang,
         size=size,
         ax=ax,

@@ -11,10 +11,13 @@ status and park one fixed colour. Nothing here draws; :mod:`sim.plot.maps` and
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -31,22 +34,51 @@ if TYPE_CHECKING:
 __all__ = [
     "CJK_FALLBACK_FAMILIES",
     "COMPLIANCE_COLOURS",
+    "EMPTY_COLOUR",
+    "HIGHLIGHT_COLOUR",
+    "IDLE_COLOUR",
+    "IDLE_HATCH",
+    "IDLE_HATCH_COLOUR",
     "LAND_COLOUR",
+    "LANGS",
+    "PAGES",
     "PARK_COLOURS",
     "SEA_COLOUR",
+    "SEQUENTIAL_CMAP",
+    "SEQUENTIAL_RANGE",
     "STATUS_COLOURS",
     "TARGET_COLOUR",
+    "UNITS",
     "Lang",
+    "Page",
     "PaperSize",
+    "check_lang",
     "label",
+    "page",
     "park_colour",
     "register_cjk_font",
+    "source_date",
     "style_context",
     "style_rc",
+    "unit_label",
 ]
 
 Lang = Literal["zh", "en", "both"]
 PaperSize = Literal["A4", "A3"]
+
+#: The label languages, in the order the command line lists them.
+LANGS: tuple[Lang, ...] = ("zh", "en", "both")
+
+#: Units on axes and in labels, ``key → (Chinese, English)``. Chinese reports count
+#: floor in 万m² and money in 亿元; English readers get the powers of ten.
+UNITS: dict[str, tuple[str, str]] = {
+    "wan_m2": ("万m²", "10⁴ m²"),
+    "yi_cny": ("亿元", "10⁸ CNY"),
+    "ha": ("公顷", "ha"),
+    "wan_cny_per_ha": ("万元/公顷", "10⁴ CNY/ha"),
+    "yi_cny_per_ha": ("亿元/公顷", "10⁸ CNY/ha"),
+    "share": ("%", "%"),
+}
 
 #: Family name of the face we want from the Noto Sans CJK collection. The
 #: collection opens on the Japanese face (index 0), whose glyphs for characters
@@ -108,17 +140,72 @@ TARGET_COLOUR = "#000000"
 LAND_COLOUR = "#F7F5F0"
 SEA_COLOUR = "#DCE9F2"
 
-# Font sizes in points per paper size: (base, small, title).
-_SIZES: dict[str, tuple[float, float, float]] = {
-    "A4": (9.0, 7.5, 11.0),
-    "A3": (12.0, 10.0, 15.0),
+#: Idle parcels (闲置, released but not started in time): a light reddish purple
+#: (L* 68, between "released" and "under construction") that is also hatched, so the
+#: class reads in greyscale and under colour-vision deficiencies by texture, not hue.
+IDLE_COLOUR = "#D88FBF"
+IDLE_HATCH = "////"
+IDLE_HATCH_COLOUR = "#6B2C5C"
+
+#: Parcels with nothing to show (not built, not completed by the horizon): the
+#: "not released" grey, so an empty parcel looks the same on every map.
+EMPTY_COLOUR = "#EBEBEB"
+
+#: Sequential palette for completion years: matplotlib's cividis (designed for
+#: colour-vision deficiencies, monotone in lightness), cut before its palest
+#: yellow so the last year stays apart from the grey of "not completed".
+SEQUENTIAL_CMAP = "cividis"
+SEQUENTIAL_RANGE = (0.0, 0.85)
+
+#: Highlight of the selected park on a locator inset: Okabe–Ito vermillion.
+HIGHLIGHT_COLOUR = "#D55E00"
+
+_MM = 1 / 25.4  # inches per millimetre
+
+
+@dataclass(frozen=True)
+class Page:
+    """The printable block of a report page and the type sizes that go with it.
+
+    Attributes
+    ----------
+    width, max_height
+        Width and greatest height of a figure, inches (the page's text block).
+    base, small, title
+        Font sizes in points: body and axis labels, ticks and legends, titles.
+    """
+
+    width: float
+    max_height: float
+    base: float
+    small: float
+    title: float
+
+
+#: Report pages: A4 portrait with 20 mm margins (a 170 mm text block: 2,008 px at
+#: 300 dpi) and A3 portrait with 20 mm margins (257 mm).
+PAGES: dict[str, Page] = {
+    "A4": Page(width=170 * _MM, max_height=240 * _MM, base=9.0, small=7.5, title=11.0),
+    "A3": Page(width=257 * _MM, max_height=370 * _MM, base=12.0, small=10.0, title=15.0),
 }
 
-# Default figure size in inches per paper size (the text block of the page).
-_FIGSIZE: dict[str, tuple[float, float]] = {
-    "A4": (6.3, 6.0),
-    "A3": (10.6, 9.5),
-}
+
+def page(size: PaperSize) -> Page:
+    """Return the :class:`Page` of a paper size.
+
+    Raises
+    ------
+    ValueError
+        If ``size`` is not a known paper size.
+
+    Examples
+    --------
+    >>> round(page("A4").width * 300)  # px across at 300 dpi
+    2008
+    """
+    if size not in PAGES:
+        raise ValueError(f"size must be one of {sorted(PAGES)}; got {size!r}")
+    return PAGES[size]
 
 
 def park_colour(index: int) -> str:
@@ -169,6 +256,55 @@ def label(zh: str, en: str, lang: Lang, *, sep: str = " ") -> str:
     if lang == "both":
         return f"{zh}{sep}{en}"
     raise ValueError(f"lang must be one of 'zh', 'en', 'both'; got {lang!r}")
+
+
+def check_lang(lang: str) -> Lang:
+    """Return ``lang`` if it is a label language, else raise the error that lists them.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not ``"zh"``, ``"en"`` or ``"both"``.
+    """
+    for known in LANGS:
+        if lang == known:
+            return known
+    raise ValueError(f"lang must be one of 'zh', 'en', 'both'; got {lang!r}")
+
+
+def unit_label(zh: str, en: str, unit: str, lang: Lang, *, sep: str = " ") -> str:
+    r"""Label an axis with its unit in brackets, in the chosen language(s).
+
+    Parameters
+    ----------
+    zh, en
+        The quantity in Chinese and in English.
+    unit
+        A key of :data:`UNITS`.
+    lang
+        ``"zh"``, ``"en"`` or ``"both"``.
+    sep
+        What joins the two forms for ``"both"``.
+
+    Examples
+    --------
+    >>> unit_label("建筑面积", "Floor area", "wan_m2", "both", sep="\n")
+    '建筑面积（万m²）\nFloor area (10⁴ m²)'
+    """
+    unit_zh, unit_en = UNITS[unit]
+    return label(f"{zh}（{unit_zh}）", f"{en} ({unit_en})", lang, sep=sep)
+
+
+def source_date() -> dt.date:
+    """Return the date of a figure's source line: today, or ``SOURCE_DATE_EPOCH``.
+
+    Set the environment variable ``SOURCE_DATE_EPOCH`` (seconds since 1970, the
+    reproducible-builds convention) to make figures byte-identical across days.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+    return dt.date.today()
 
 
 def _noto_collection() -> Path | None:
@@ -246,9 +382,8 @@ def style_rc(size: PaperSize = "A4") -> dict[RcKeyType, Any]:
     ValueError
         If ``size`` is not a known paper size.
     """
-    if size not in _SIZES:
-        raise ValueError(f"size must be one of {sorted(_SIZES)}; got {size!r}")
-    base, small, title = _SIZES[size]
+    sheet = page(size)
+    base, small, title = sheet.base, sheet.small, sheet.title
     return {
         "font.family": [register_cjk_font(), "DejaVu Sans"],
         "font.size": base,
@@ -259,7 +394,7 @@ def style_rc(size: PaperSize = "A4") -> dict[RcKeyType, Any]:
         "legend.fontsize": small,
         "legend.title_fontsize": base,
         "figure.titlesize": title,
-        "figure.figsize": _FIGSIZE[size],
+        "figure.figsize": (sheet.width, 0.9 * sheet.width),
         "figure.dpi": 100,
         "savefig.dpi": 300,
         "pdf.fonttype": 42,

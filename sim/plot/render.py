@@ -1,0 +1,238 @@
+"""Figures by name: the map kinds of ``parksim map`` and the figure set of ``parksim run``.
+
+``(Scenario, Site, Result[, Ensemble]) ──map_figure(kind)──▶ Figure`` and
+``──write_report_figures──▶ figures/*.png``. The names are the contract with the
+command line and with report writers: :data:`MAP_KINDS` lists the kinds, and every
+file name says what the figure shows (``status_map_2020.png``,
+``revenue_vs_policy_path.png``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.plot.charts import completions_chart, floor_chart, revenue_chart
+from sim.plot.compliance import compliance_map, rule_scatter
+from sim.plot.figure import save_figure
+from sim.plot.maps import completion_map, overview_map, status_map, status_years_map
+from sim.plot.style import Lang, PaperSize
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from sim.result import Ensemble, Result
+    from sim.scenario import Scenario
+    from sim.site import Site
+
+__all__ = ["MAP_KINDS", "map_figure", "overview_year", "write_report_figures"]
+
+#: Map kinds, with what each shows (the help text of ``parksim map --kind``).
+MAP_KINDS: dict[str, str] = {
+    "status": "parcels by state in a year: not released … occupied, idle land hatched",
+    "completion": "parcels by the year they were completed; unbuilt grey",
+    "compliance": "parcels passing / failing / not yet built against the admission rules",
+    "overview": "the city with every park and its floor completed against its target",
+    "status-years": "one small status map per year, on one page",
+}
+
+
+def map_figure(
+    kind: str,
+    scenario: Scenario,
+    site: Site,
+    result: Result,
+    *,
+    year: int | None = None,
+    park: str | None = None,
+    ensemble: Ensemble | None = None,
+    lang: Lang = "zh",
+    size: PaperSize = "A4",
+    date: dt.date | None = None,
+) -> Figure:
+    """Draw one map kind of :data:`MAP_KINDS`.
+
+    Parameters
+    ----------
+    kind
+        A key of :data:`MAP_KINDS`.
+    scenario, site, result
+        What was simulated and what came out.
+    year
+        Year shown (the last year of ``status-years``); default the horizon.
+    park
+        Zoom to one park (not for ``overview``, which shows them all).
+    ensemble
+        A Monte Carlo run of the scenario: the ``overview`` adds P10–P90 whiskers.
+    lang, size, date
+        Label language, paper size and the date in the source line.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is unknown, or ``park`` is given for the overview.
+    KeyError
+        If ``year`` is outside the simulated years or ``park`` is not in the site.
+    """
+    if kind not in MAP_KINDS:
+        raise ValueError(f"kind must be one of {list(MAP_KINDS)}; got {kind!r}")
+    if kind == "overview":
+        if park is not None:
+            raise ValueError("the overview shows every park; leave out park (or use --kind status)")
+        fig, _ = overview_map(
+            result,
+            site,
+            targets=scenario.targets,
+            year=year,
+            ensemble=ensemble,
+            lang=lang,
+            size=size,
+            date=date,
+        )
+    elif kind == "status":
+        fig, _ = status_map(
+            result, site, scenario=scenario, year=year, park=park, lang=lang, size=size, date=date
+        )
+    elif kind == "completion":
+        fig, _ = completion_map(result, site, park=park, lang=lang, size=size, date=date)
+    elif kind == "compliance":
+        fig, _ = compliance_map(
+            scenario, site, result, year=year, park=park, lang=lang, size=size, date=date
+        )
+    else:
+        last = int(result.years[-1]) if year is None else year
+        shown = [int(y) for y in result.years if y <= last]
+        fig, _ = status_years_map(
+            result, site, scenario=scenario, years=shown, park=park, lang=lang, size=size, date=date
+        )
+    return fig
+
+
+def overview_year(scenario: Scenario, result: Result) -> int:
+    """Pick the overview's year: the first floor target's year, else the horizon."""
+    from sim.scenario import Metric
+
+    years = sorted(
+        t.year
+        for t in scenario.targets
+        if t.metric is Metric.FLOOR_COMPLETED
+        and int(result.years[0]) <= t.year
+        and t.year <= int(result.years[-1])
+    )
+    return years[0] if years else int(result.years[-1])
+
+
+def write_report_figures(
+    folder: Path,
+    scenario: Scenario,
+    site: Site,
+    result: Result,
+    targets: pd.DataFrame,
+    parcels: pd.DataFrame,
+    *,
+    ensemble: Ensemble | None = None,
+    lang: Lang = "zh",
+) -> list[Path]:
+    """Write the figures of a run into ``folder`` (created), PNG at 300 dpi.
+
+    ============================  ===================================================
+    file                          what it shows
+    ============================  ===================================================
+    ``status_map_<H>.png``        parcel states at the horizon ``H``
+    ``status_map_by_year.png``    one small status map per simulated year
+    ``completion_year_map.png``   the year each parcel was completed
+    ``compliance_map_<H>.png``    parcels against the admission rules at ``H``
+    ``overview_map_<Y>.png``      the parks and floor completed against target in
+                                  ``Y``, the first floor target's year
+    ``floor_vs_target.png``       floor completed and under construction per park
+                                  and in total against the targets (P10–P90 band
+                                  with an ensemble)
+    ``annual_completions_by_park.png``  floor completed each year, stacked by park
+    ``revenue_vs_policy_path.png``      revenue against the policy's growth path
+    ``compliance_scatter.png``    investment intensity against revenue density
+    ============================  ===================================================
+
+    Parameters
+    ----------
+    folder
+        Folder to create and fill.
+    scenario, site, result
+        What was run and what came out.
+    targets
+        The table of :func:`sim.targets.evaluate_targets`.
+    parcels
+        The per-parcel table with the admission-rule columns (``parcels.gpkg``).
+    ensemble
+        A Monte Carlo run of the scenario.
+    lang
+        Label language.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    horizon = int(result.years[-1])
+    overview_at = overview_year(scenario, result)
+    jobs: list[tuple[str, Callable[[], Figure]]] = [
+        (
+            f"status_map_{horizon}.png",
+            lambda: status_map(result, site, scenario=scenario, lang=lang)[0],
+        ),
+        (
+            "status_map_by_year.png",
+            lambda: status_years_map(result, site, scenario=scenario, lang=lang)[0],
+        ),
+        ("completion_year_map.png", lambda: completion_map(result, site, lang=lang)[0]),
+        (
+            f"compliance_map_{horizon}.png",
+            lambda: compliance_map(scenario, site, result, lang=lang)[0],
+        ),
+        (
+            f"overview_map_{overview_at}.png",
+            lambda: overview_map(
+                result,
+                site,
+                targets=scenario.targets,
+                year=overview_at,
+                ensemble=ensemble,
+                lang=lang,
+            )[0],
+        ),
+        (
+            "floor_vs_target.png",
+            lambda: floor_chart(result, targets, parks=site.parks, ensemble=ensemble, lang=lang)[0],
+        ),
+        (
+            "annual_completions_by_park.png",
+            lambda: completions_chart(result, parks=site.parks, lang=lang)[0],
+        ),
+        (
+            "revenue_vs_policy_path.png",
+            lambda: revenue_chart(result, scenario, ensemble=ensemble, parks=site.parks, lang=lang)[
+                0
+            ],
+        ),
+        (
+            "compliance_scatter.png",
+            lambda: rule_scatter(parcels, scenario.rules, parks=site.parks, lang=lang)[0],
+        ),
+    ]
+    written = []
+    for name, draw in jobs:
+        fig = draw()
+        try:
+            written.append(save_figure(fig, folder / name))
+        finally:
+            plt.close(fig)
+    return written

@@ -1,0 +1,180 @@
+"""Hand-made results and sites for the plot tests: every parcel state, parks of any size.
+
+``make_result`` builds a :class:`~sim.result.Result` whose parcels reach given states
+in the last year, with event years and floor series consistent with them, so the
+tests can say exactly what each parcel must look like. ``make_site`` lays parcels
+out in parks on a grid in EPSG:4549 (metres, on the zone's central meridian).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from sim.plot.states import ParcelState
+from sim.result import SERIES, Result, Status
+from sim.site import Site
+
+YEARS = np.arange(2012, 2017)
+X0, Y0 = 500_000.0, 4_000_000.0
+SIDE = 100.0  # parcel side, m
+DATE = dt.date(2026, 11, 26)
+CEILING = 0.8
+
+
+def make_result(
+    states: list[ParcelState], *, parks: tuple[str, ...] = ("north", "south")
+) -> Result:
+    """Parcels reaching ``states`` in the last year (2016), split evenly over ``parks``.
+
+    - NOT_RELEASED: never released;
+    - RELEASED: released in 2016 (not idle yet);
+    - IDLE: released in 2014, never started;
+    - UNDER_CONSTRUCTION: started 2015, building;
+    - COMPLETED: completed 2016 (occupancy 0, filling);
+    - OCCUPIED: completed 2013 and at the ceiling (0.8) from 2015.
+    """
+    n, y = len(states), YEARS.size
+    status = np.zeros((1, y, n), dtype=np.int8)
+    release = np.full((1, n), np.nan)
+    start = np.full((1, n), np.nan)
+    done = np.full((1, n), np.nan)
+    completed = np.zeros((1, y, n))
+    occupied = np.zeros((1, y, n))
+    floor = 2.0 * SIDE**2
+    for p, state in enumerate(states):
+        if state is ParcelState.RELEASED:
+            release[0, p] = 2016
+            status[0, 4, p] = Status.RELEASED
+        elif state is ParcelState.IDLE:
+            release[0, p] = 2014
+            status[0, 2:, p] = Status.RELEASED
+        elif state is ParcelState.UNDER_CONSTRUCTION:
+            release[0, p], start[0, p] = 2014, 2015
+            status[0, 2, p] = Status.RELEASED
+            status[0, 3:, p] = Status.UNDER_CONSTRUCTION
+        elif state is ParcelState.COMPLETED:
+            release[0, p], start[0, p], done[0, p] = 2013, 2014, 2016
+            status[0, 1, p] = Status.RELEASED
+            status[0, 2:4, p] = Status.UNDER_CONSTRUCTION
+            status[0, 4, p] = Status.COMPLETED
+            completed[0, 4, p] = floor
+        elif state is ParcelState.OCCUPIED:
+            release[0, p], start[0, p], done[0, p] = 2012, 2012, 2013
+            status[0, 0, p] = Status.UNDER_CONSTRUCTION
+            status[0, 1:, p] = Status.COMPLETED
+            completed[0, 1:, p] = floor
+            occupied[0, 1:, p] = floor * CEILING * np.array([0.0, 0.5, 1.0, 1.0])
+    series = {name: np.zeros((1, y, n)) for name in SERIES}
+    series["floor_completed_m2"] = completed
+    series["floor_occupied_m2"] = occupied
+    series["revenue_cny"] = occupied * 1e4
+    return Result(
+        scenario_name="测试情景 test",
+        years=YEARS.astype(np.int64),
+        park_ids=parks,
+        parcel_ids=np.array([f"P{i}" for i in range(n)]),
+        parcel_park=(np.arange(n) * len(parks) // max(n, 1)).astype(np.int64),
+        capacity_m2=np.full(n, floor),
+        series=series,
+        status=status,
+        release_year=release,
+        start_year=start,
+        completion_year=done,
+        investment_before_base_cny=np.zeros((1, n)),
+    )
+
+
+def make_parcels(n: int, *, crs: str = "EPSG:4549", side: float = SIDE) -> gpd.GeoDataFrame:
+    """``n`` square parcels in a row, 1.5 sides apart."""
+    x = X0 + np.arange(n) * side * 1.5
+    return gpd.GeoDataFrame(
+        {"parcel_id": [f"P{i}" for i in range(n)]},
+        geometry=shapely.box(x, Y0, x + side, Y0 + side),
+        crs=crs,
+    )
+
+
+def make_parks(parcels: gpd.GeoDataFrame, *, schematic: bool = True) -> gpd.GeoDataFrame:
+    """Two parks around the first and second half of the parcels."""
+    half = len(parcels) // 2
+    outlines = [
+        parcels.geometry.iloc[:half].union_all().envelope.buffer(10, join_style="mitre"),
+        parcels.geometry.iloc[half:].union_all().envelope.buffer(10, join_style="mitre"),
+    ]
+    frame = gpd.GeoDataFrame(
+        {
+            "park_id": ["north", "south"],
+            "name_zh": ["软件城", "创新园"],
+            "name_en": ["Soft", "Inno"],
+        },
+        geometry=outlines,
+        crs=parcels.crs,
+    )
+    if schematic:
+        frame["outline"] = "schematic 示意"
+    return frame
+
+
+def scattered_site(
+    sizes: list[float], positions: list[tuple[float, float]], *, parcels_per_park: int = 4
+) -> Site:
+    """Parks of given sides (m) at given offsets (m) from (X0, Y0), each cut into parcels.
+
+    Park ``k`` is named 园区k / Park k; its parcels are ``K{k}-{i}``, a row of strips.
+    """
+    park_rows, parcel_rows = [], []
+    for k, (side, (dx, dy)) in enumerate(zip(sizes, positions, strict=True)):
+        x0, y0 = X0 + dx, Y0 + dy
+        park_rows.append(
+            {
+                "park_id": f"k{k}",
+                "name_zh": f"第{k}号软件产业园",
+                "name_en": f"Software Park {k}",
+                "outline": "schematic 示意",
+                "geometry": shapely.box(x0, y0, x0 + side, y0 + side),
+            }
+        )
+        strip = side / parcels_per_park
+        for i in range(parcels_per_park):
+            parcel_rows.append(
+                {
+                    "parcel_id": f"K{k}-{i}",
+                    "park_id": f"k{k}",
+                    "geometry": shapely.box(x0 + i * strip, y0, x0 + (i + 1) * strip, y0 + side),
+                }
+            )
+    parks = gpd.GeoDataFrame(park_rows, crs="EPSG:4549")
+    parcels = gpd.GeoDataFrame(parcel_rows, crs="EPSG:4549")
+    parcels["area_m2"] = parcels.area
+    land = gpd.GeoDataFrame(
+        {"source": ["test land (CC0)"]},
+        geometry=[shapely.box(X0 - 5e4, Y0 - 5e4, X0 + 5e4, Y0 + 5e4)],
+        crs="EPSG:4549",
+    )
+    return Site(parks=parks, parcels=parcels, land=land)
+
+
+def result_for(site: Site, states: list[ParcelState] | None = None) -> Result:
+    """A result on ``site`` (states cycling through every state unless given)."""
+    n = len(site.parcels)
+    if states is None:
+        states = [ParcelState(i % len(ParcelState)) for i in range(n)]
+    parks = tuple(str(p) for p in site.parks["park_id"])
+    result = make_result(states, parks=parks)
+    park_of = {p: k for k, p in enumerate(parks)}
+    object.__setattr__(
+        result,
+        "parcel_ids",
+        site.parcels["parcel_id"].astype(str).to_numpy(),
+    )
+    object.__setattr__(
+        result,
+        "parcel_park",
+        np.array([park_of[p] for p in site.parcels["park_id"]], dtype=np.int64),
+    )
+    result._park_cache.clear()
+    return result
