@@ -209,9 +209,12 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
     if args.draws > 1:
         ensemble = _simulate_draws(scenario, site, args)
     out = args.out if args.out is not None else Path("out") / args.scenario.stem
-    write_outputs(
-        out, scenario, site, result, argv=argv, figures=not args.no_figures, ensemble=ensemble
-    )
+    from sim.commands import status
+
+    with status(args.quiet, f"writing {out}/"):  # a spinner on a terminal
+        write_outputs(
+            out, scenario, site, result, argv=argv, figures=not args.no_figures, ensemble=ensemble
+        )
     if not args.quiet:
         targets = evaluate_targets(result, scenario.targets, ensemble=ensemble)
         _print_report(scenario, result, targets, out, draws=args.draws)

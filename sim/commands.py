@@ -13,7 +13,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_compare", "add_init", "run_compare", "run_init"]
+__all__ = ["add_compare", "add_init", "run_compare", "run_init", "status"]
 
 EXIT_OK = 0
 
@@ -118,7 +118,7 @@ def run_init(args: argparse.Namespace, argv: list[str]) -> int:
 
     from sim.byo import read_parcels, write_scenario
 
-    with _status(args.quiet, f"reading {args.layer.name}"):
+    with status(args.quiet, f"reading {args.layer.name}"):
         imported = read_parcels(
             args.layer,
             park_field=args.park_field,
@@ -199,7 +199,7 @@ def run_compare(args: argparse.Namespace) -> int:
     from sim.compare import compare, comparison_frame, overlay_chart
     from sim.export import atomic_folder, write_csv
 
-    with _status(args.quiet, "running") as update:
+    with status(args.quiet, "running") as update:
         result = compare(
             args.scenarios,
             draws=args.draws,
@@ -257,7 +257,7 @@ class _Status:
             self.status.__exit__(*exc)
 
 
-def _status(quiet: bool, text: str) -> _Status:
+def status(quiet: bool, text: str) -> _Status:
     """Show a spinner with a message on a terminal's stderr (nothing when quiet or piped)."""
     return _Status(quiet, text)
 

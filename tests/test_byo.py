@@ -146,6 +146,21 @@ def test_geopackage_already_projected(tmp_path: Path) -> None:
     assert list(imported.parcels["parcel_id"]) == ["P1", "P2", "P3", "P4", "Q1"]
 
 
+def test_geojson_in_degrees(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {"park": ["东区", "东区", "西区"], "far": ["2.5", "abc", "1.2"]},
+        geometry=[cell(0), cell(1), cell(5)],
+        crs="EPSG:4490",  # CGCS2000 degrees
+    )
+    path = tmp_path / "parcels.geojson"
+    frame.to_file(path, driver="GeoJSON", engine="pyogrio")
+    imported = read_parcels(path, park_field="park", far_field="far")
+    assert imported.crs == "EPSG:4549"
+    assert list(imported.parcels["parcel_id"]) == ["东区-0001", "东区-0002", "西区-0001"]
+    assert imported.parcels["far_max"].tolist()[::2] == [2.5, 1.2]
+    assert "far not a number > 0, so no plot-ratio cap: 1" in imported.changes
+
+
 def test_dxf_closed_polylines_become_parcels(tmp_path: Path) -> None:
     import pyogrio
 
