@@ -6,14 +6,48 @@ Notebooks may use only the public API: ``import sim`` names and ``sim.plot``.
 from __future__ import annotations
 
 import ast
-import warnings
+import queue
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 PUBLIC = {"sim", "sim.plot"}
+
+
+def _client_class() -> type:
+    from nbclient import NotebookClient
+
+    class Client(NotebookClient):  # type: ignore[misc]
+        """nbclient that polls for the kernel's replies in short slices.
+
+        nbclient can miss the reply to a cell that shows ipywidgets and wait for the
+        whole cell timeout before it sees it (jupyter/nbclient#312); polling again every
+        half second finds it at once.
+        """
+
+        async def async_start_new_kernel_client(self) -> Any:
+            client = await super().async_start_new_kernel_client()
+            channel = client.shell_channel
+            get_msg = channel.get_msg
+
+            async def sliced(timeout: float | None = None) -> Any:
+                deadline = None if timeout is None else time.monotonic() + timeout
+                while True:
+                    left = 0.5 if deadline is None else deadline - time.monotonic()
+                    try:
+                        return await get_msg(timeout=max(0.0, min(0.5, left)))
+                    except queue.Empty:
+                        if deadline is not None and time.monotonic() >= deadline:
+                            raise
+
+            channel.get_msg = sliced
+            return client
+
+    return Client
 
 
 def _code(path: Path) -> list[str]:
@@ -48,26 +82,20 @@ def test_notebook_uses_public_api_only(path: Path) -> None:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import nbformat
-    from nbclient import NotebookClient
 
+    client_class = _client_class()
     monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's inline backend, as in Jupyter
     monkeypatch.setenv("PARKSIM_FIGURES", str(tmp_path / "figures"))
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")  # silences jupyter_core's migration notice
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
+    client = client_class(
         notebook,
         timeout=120,  # per cell
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
-    # The kernel runs the notebook with its own warning settings. In this process,
-    # pytest's warnings-as-errors makes nbclient's polling miss the reply to the cell
-    # that shows the ipywidgets sliders and wait out the whole cell timeout (seen with
-    # nbclient 0.11, jupyter_client 8.10); the client's own warnings are not ours.
-    with warnings.catch_warnings():
-        warnings.simplefilter("default")
-        client.execute()  # raises CellExecutionError, naming the cell, on any error
+    client.execute()  # raises CellExecutionError, naming the cell, on any error
     errors = [
         output
         for cell in notebook.cells
