@@ -150,7 +150,12 @@ def test_monte_carlo_run_outputs(tiny_dir: Path, capsys: pytest.CaptureFixture[s
     assert main(["run", str(path), "--out", str(out), "--draws", "400", "--seed", "3"]) == 0
     assert "P(met)" in capsys.readouterr().out
     summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
-    for name in ("floor_completed_m2", "floor_under_construction_m2", "revenue_cny", "workers_persons"):
+    for name in (
+        "floor_completed_m2",
+        "floor_under_construction_m2",
+        "revenue_cny",
+        "workers_persons",
+    ):
         for q in ("p10", "p50", "p90"):
             assert f"{name}_{q}" in summary.columns
         assert (summary[f"{name}_p10"] <= summary[f"{name}_p90"] + 1e-9).all()
