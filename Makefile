@@ -28,6 +28,7 @@ maps: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/maps.py
 
 clean:
 	rm -rf $(VENV) out

@@ -107,7 +107,7 @@ def test_panel_titles_use_park_names() -> None:
         {"park_id": ["south", "north"], "name_zh": ["南区", "北区"], "name_en": ["S", "N"]}
     )
     _, axes = floor_chart(make_result(), parks=parks, lang="both")
-    assert [ax.get_title() for ax in axes] == ["北区 N", "南区 S", "合计 Total"]
+    assert [ax.get_title() for ax in axes] == ["北区\nN", "南区\nS", "合计\nTotal"]
 
 
 def test_stacks_completed_and_under_construction_in_wan_m2() -> None:
@@ -267,7 +267,8 @@ def test_completions_are_stacked_by_park_per_year() -> None:
     totals = [t.get_text() for t in by_gid(ax, "completions-total")]
     assert totals == [f"{v:,.0f}" for v in added.sum(axis=1)]
     assert ax.get_ylabel() == "Floor completed in the year (10⁴ m²)"
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["south", "north"]
+    (legend,) = ax.get_figure().legends  # below the plot, parks as stacked (top first)
+    assert [t.get_text() for t in legend.get_texts()] == ["south", "north"]
 
 
 QINGDAO_LIKE = """

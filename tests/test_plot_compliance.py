@@ -73,7 +73,7 @@ def test_map_legend_counts_and_title(loaded: Loaded) -> None:
     ]
     assert ax.get_title(loc="left") == "Admission rules by parcel, 2016"
     (subtitle,) = [t for t in ax.texts if t.get_gid() == "subtitle"]
-    assert "investment ≥ 5,500 10⁴ CNY/ha, revenue ≥ 1 10⁸ CNY/ha" in subtitle.get_text()
+    assert "investment ≥ 5,500 × 10⁴ CNY/ha, revenue ≥ 1 × 10⁸ CNY/ha" in subtitle.get_text()
 
 
 def test_map_defaults_to_the_horizon(loaded: Loaded) -> None:

@@ -418,9 +418,12 @@ def test_status_years_has_one_panel_per_year() -> None:
     np.testing.assert_allclose(
         collection(axes[-1]).get_facecolor(), to_rgba_array([STATE_COLOURS[s] for s in ALL])
     )
-    # One legend, one scale bar, one arrow for the page.
+    # One legend, one scale bar (at the same scale as the panels), one arrow.
     assert len(fig.legends) == 1
-    assert sum(len(by_gid(ax, "scale-bar")) for ax in axes) == 1
+    (scale_ax,) = [a for a in fig.axes if a.get_gid() == "scale-bar-axes"]
+    assert scale_ax.get_xlim() == axes[0].get_xlim()
+    assert scale_ax.get_position().width == pytest.approx(axes[0].get_position().width)
+    assert len(by_gid(scale_ax, "scale-bar")) == 1
     assert sum(len(by_gid(ax, "north-arrow")) for ax in axes) == 1
 
 
@@ -439,7 +442,7 @@ def test_overview_fills_parks_and_labels_floor_against_target() -> None:
     boxes = by_gid(ax, "park-label")
     words = [_box_texts(b) for b in boxes]
     done = result.by_park("floor_completed_m2")[0, -1, 0] / 1e4
-    assert words[0][:2] == ["Software Park 0", f"{done:,.0f} / 4 10⁴ m²"]
+    assert words[0][:2] == ["Software Park 0", f"{done:,.0f} / 4 × 10⁴ m²"]
     assert words[1][1].endswith("no target")
 
 

@@ -526,6 +526,16 @@ def place_labels(
             (ax_px, ay_px), (w, h), own, feature_boxes, boxes, leaders, frame, to_px, pad
         )
 
+    def place_given(layout: dict[int, _Placement], i: int) -> _Placement:
+        saved = dict(chosen)
+        chosen.clear()
+        chosen.update(layout)
+        try:
+            return place(i)
+        finally:
+            chosen.clear()
+            chosen.update(saved)
+
     def solve(sequence: Sequence[int]) -> tuple[float, dict[int, _Placement]]:
         chosen.clear()
         for i in sequence:  # greedy, in this order …
@@ -541,9 +551,10 @@ def place_labels(
         return sum(place(i).cost for i in sequence), dict(chosen)
 
     # Greedy placement depends on the order: try the most constrained first, then
-    # each label first in turn, and keep the cheapest layout.
+    # each of the (at most four) worst-placed labels first, and keep the cheapest.
     best_cost, best = solve(order)
-    for first in order[1:] if best_cost > 0 else []:
+    worst = sorted(order, key=lambda i: -place_given(best, i).cost)[:4]
+    for first in (i for i in worst if place_given(best, i).cost >= 1.0):
         cost, layout = solve([first, *(i for i in order if i != first)])
         if cost < best_cost:
             best_cost, best = cost, layout

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -39,6 +39,7 @@ from sim.plot.style import (
     park_colour,
     style_context,
     unit_label,
+    wrap_name,
 )
 from sim.result import Ensemble, Result, Status
 
@@ -146,7 +147,10 @@ def floor_chart(
                 targets=None if target_rows is None else target_rows[panel_ids[k]],
                 band=None if band is None else (band[0][:, k], band[1][:, k]),
             )
-            axis.set_title(titles[k] if k < len(titles) else label("合计", "Total", lang))
+            axis.set_title(
+                titles[k] if k < len(titles) else label("合计", "Total", lang, sep="\n"),
+                fontsize="medium",
+            )
         y_label = unit_label("建筑面积", "Floor area", "wan_m2", lang, sep="\n")
         handles = _legend_handles(
             result.draws > 1, target_rows is not None, lang, ensemble=ensemble
@@ -179,8 +183,14 @@ def _panel_titles(park_ids: Sequence[str], parks: pd.DataFrame | None, lang: Lan
     if parks is None:
         return list(park_ids)
     names = parks.set_index("park_id")
+    # Small panels: long names break in two, and both languages go on their own lines.
     return [
-        label(str(names.at[p, "name_zh"]), str(names.at[p, "name_en"]), lang)
+        label(
+            wrap_name(str(names.at[p, "name_zh"]), 12, sep=""),
+            wrap_name(str(names.at[p, "name_en"]), 26, sep=" "),
+            lang,
+            sep="\n",
+        )
         if p in names.index
         else p
         for p in park_ids
@@ -267,15 +277,14 @@ def _draw_panel(
             years,
             band[0],
             band[1],
-            facecolor="none",
-            edgecolor=_BAND_EDGE,
-            hatch="////",
+            facecolor="white",
+            alpha=0.4,
             linewidth=0.0,
             zorder=3,
             gid="p10-p90-band",
         )
         for series in band:
-            ax.plot(years, series, color=_BAND_EDGE, linewidth=0.8, zorder=3)
+            ax.plot(years, series, color="black", linestyle=":", linewidth=0.9, zorder=3)
     if completed.shape[0] > 1:
         low, high = np.percentile(completed, [10, 90], axis=0)
         for series in (low, high):
@@ -344,9 +353,9 @@ def _legend_handles(
     if ensemble is not None:
         handles.append(
             Patch(
-                facecolor="none",
-                edgecolor=_BAND_EDGE,
-                hatch="////",
+                facecolor="#C8CDD6",
+                edgecolor="black",
+                linestyle=":",
                 label=label(
                     f"竣工 P10–P90（{ensemble.draws:,} 次模拟）",
                     f"completed P10–P90 ({ensemble.draws:,} runs)",
@@ -393,6 +402,23 @@ def _legend_handles(
 def _park_names(park_ids: Sequence[str], parks: pd.DataFrame | None, lang: Lang) -> list[str]:
     """Park names for legends (one line each), ids where no table gives one."""
     return [t.replace("\n", " ") for t in _panel_titles(park_ids, parks, lang)]
+
+
+def _legend_below(
+    fig: Figure, ax: Axes, handles: Sequence[Any], labels: Sequence[str], own: bool
+) -> None:
+    """Legend under the plot on a figure of our own (never over data), else in the Axes."""
+    if own:
+        columns = 1 if max((len(t) for t in labels), default=0) > 40 else 2
+        # The page grows by the legend's rows, so the plot keeps its size.
+        rows = math.ceil(len(labels) / columns)
+        extra = rows * float(plt.rcParams["legend.fontsize"]) * 1.6 / 72 + 0.2
+        width, height = fig.get_size_inches()
+        fig.set_size_inches(width, height + extra)
+        fig.legend(handles, labels, loc="outside lower left", ncols=columns, frameon=False,
+                   fontsize="small")  # fmt: skip
+    else:
+        ax.legend(handles, labels, loc="upper left", frameon=False, fontsize="x-small")
 
 
 def _own_axes(ax: Axes | None, size: PaperSize, aspect: float) -> tuple[Figure, Axes]:
@@ -450,6 +476,7 @@ def completions_chart(
     added = np.diff(stock, axis=0, prepend=0.0)
     names = _park_names(result.park_ids, parks, lang)
     with style_context(size):
+        own = ax is None
         fig, ax = _own_axes(ax, size, 0.62)
         bottom = np.zeros(result.years.size)
         for k, park in enumerate(result.park_ids):
@@ -478,7 +505,9 @@ def completions_chart(
                 fontsize="small",
                 gid="completions-total",
             )
-        ax.set_ylabel(unit_label("当年竣工面积", "Floor completed in the year", "wan_m2", lang))
+        ax.set_ylabel(
+            unit_label("当年竣工面积", "Floor completed in the year", "wan_m2", lang, sep="\n")
+        )
         ax.set_xticks(result.years)
         ax.set_xlabel(label("年份", "Year", lang))
         ax.set_ylim(0.0, max(float(bottom.max(initial=0.0)), 1e-9) * 1.12)
@@ -489,14 +518,7 @@ def completions_chart(
         ax.grid(axis="y", color=_GRID, linewidth=0.5)
         ax.set_axisbelow(True)
         handles, labels = ax.get_legend_handles_labels()
-        ax.legend(
-            handles[::-1],
-            labels[::-1],
-            loc="upper left",
-            frameon=False,
-            title=label("园区", "Park", lang),
-            alignment="left",
-        )
+        _legend_below(fig, ax, handles[::-1], labels[::-1], own)
     return fig, ax
 
 
@@ -568,6 +590,7 @@ def revenue_chart(
     names = _park_names(result.park_ids, parks, lang)
     path = _policy_path(scenario, result.years)
     with style_context(size):
+        own = ax is None
         fig, ax = _own_axes(ax, size, 0.62)
         ax.text(
             0.0,
@@ -615,10 +638,12 @@ def revenue_chart(
                 ensemble.years,
                 low,
                 high,
-                facecolor="none",
-                edgecolor=_BAND_EDGE,
-                hatch="////",
-                linewidth=0.0,
+                facecolor=_BAND_EDGE,
+                alpha=0.25,
+                edgecolor="black",
+                linestyle=":",
+                linewidth=0.9,
+                zorder=3,
                 gid="revenue-band",
                 label=label(
                     f"合计 P10–P90（{ensemble.draws:,} 次模拟）",
@@ -676,7 +701,7 @@ def revenue_chart(
             shown_target = True
             top = max(top, target.value / _YI)
         ax.set_ylim(0.0, top * 1.1 if top > 0 else 1.0)
-        ax.set_ylabel(unit_label("业务收入", "Revenue", "yi_cny", lang))
+        ax.set_ylabel(unit_label("业务收入", "Revenue", "yi_cny", lang, sep="\n"))
         ax.set_xlabel(label("年份", "Year", lang))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         note_lines = 2 if lang == "both" else 1
@@ -691,11 +716,5 @@ def revenue_chart(
         n_parks = len(result.park_ids)
         # Parks listed top to bottom as they are stacked.
         order = [*range(n_parks - 1, -1, -1), *range(n_parks, len(handles))]
-        ax.legend(
-            [handles[i] for i in order],
-            [labels[i] for i in order],
-            loc="upper left",
-            frameon=False,
-            fontsize="small",
-        )
+        _legend_below(fig, ax, [handles[i] for i in order], [labels[i] for i in order], own)
     return fig, ax

@@ -139,7 +139,7 @@ def compliance_map(
         ),
         subtitle=label(
             f"投资强度 ≥ {inv_min} 万元/公顷，业务收入 ≥ {rev_min} 亿元/公顷（当年）",
-            f"investment ≥ {inv_min} 10⁴ CNY/ha, revenue ≥ {rev_min} 10⁸ CNY/ha (that year)",
+            f"investment ≥ {inv_min} × 10⁴ CNY/ha, revenue ≥ {rev_min} × 10⁸ CNY/ha (that year)",
             lang,
             sep="\n",
         )
@@ -225,7 +225,7 @@ def rule_scatter(
         own_figure = ax is None
         if ax is None:
             width = float(plt.rcParams["figure.figsize"][0])
-            fig, ax = plt.subplots(layout="constrained", figsize=(width, 0.9 * width))
+            fig, ax = plt.subplots(layout="constrained", figsize=(width, 0.75 * width))
         else:
             fig = root_figure(ax)
         # Parcels of a park that share its assumptions and plot ratio share a point, and
@@ -237,7 +237,14 @@ def rule_scatter(
         for k, park in enumerate(park_ids):
             mine = park_of == park
             below = int((mine & ~ok).sum())
-            text = label(f"，{below} 块未达标", f", {below} below a rule", lang) if below else ""
+            count = int(mine.sum())
+            zh_count = f"{count} 块" + (f"，{below} 块未达标" if below else "")
+            en_count = f"{count}" + (f", {below} below a rule" if below else "")
+            counted = {
+                "zh": f"（{zh_count}）",
+                "en": f" ({en_count})",
+                "both": f"（{zh_count}；{en_count}）",
+            }[lang]
             collections[park] = ax.scatter(
                 x[mine],
                 y[mine],
@@ -246,9 +253,7 @@ def rule_scatter(
                 facecolors="none",
                 edgecolors=park_colour(k),
                 linewidths=1.3,
-                label=f"{names.get(park, park)}（{int(mine.sum())}{text}）"
-                if lang == "zh"
-                else f"{names.get(park, park)} ({int(mine.sum())}{text})",
+                label=names.get(park, park) + counted,
                 zorder=3,
                 gid=f"parcels-{park}",
             )
@@ -266,7 +271,7 @@ def rule_scatter(
         ax.text(
             x_min,
             y_top,
-            f" ≥ {x_min:,.0f} 万元/ha",
+            f" ≥ {x_min:,.0f} " + ("× 10⁴ CNY/ha" if lang == "en" else "万元/公顷"),
             ha="left",
             va="top",
             fontsize="small",
@@ -275,7 +280,7 @@ def rule_scatter(
         ax.text(
             x_top,
             y_min,
-            f"≥ {y_min:g} 亿元/ha ",
+            f"≥ {y_min:g} " + ("× 10⁸ CNY/ha " if lang == "en" else "亿元/公顷 "),
             ha="right",
             va="bottom",
             fontsize="small",
@@ -292,6 +297,7 @@ def rule_scatter(
                 f"both met: {int(both.sum())} · investment only: {int(inv_only.sum())} · "
                 f"investment short: {int((~(x >= x_min * (1 - 1e-9))).sum())}",
                 lang,
+                sep="\n",
             ),
             transform=ax.transAxes,
             ha="right",
@@ -302,13 +308,15 @@ def rule_scatter(
         )
         ax.set_xlabel(
             label(
-                "竣工时投资强度（万元/公顷）", "Investment intensity at completion (万元/ha)", lang
+                "竣工时投资强度（万元/公顷）",
+                "Investment intensity at completion (10⁴ CNY/ha)",
+                lang,
             )
         )
         ax.set_ylabel(
             label(
                 "成熟期业务收入（亿元/公顷，基年价格）",
-                "Revenue density at maturity (亿元/ha, base-year prices)",
+                "Revenue density at maturity (10⁸ CNY/ha, base-year prices)",
                 lang,
                 sep="\n",
             )
@@ -338,15 +346,24 @@ def rule_scatter(
         ]
         handles.append(threshold)
         if own_figure:
+            longest = max(len(str(h.get_label())) for h in handles)
+            columns = 1 if longest > 40 else 2
+            # The page grows with the legend's rows, so the plot keeps its size.
+            rows = -(-len(handles) // columns) + 1 + (lang == "both")
+            width, height = fig.get_size_inches()
+            small = float(plt.rcParams["legend.fontsize"])
+            fig.set_size_inches(width, height + rows * small * 1.7 / 72)
             fig.legend(
                 handles=handles,
-                loc="outside lower center",
-                ncols=2,
+                loc="outside lower left",
+                ncols=columns,
                 frameon=False,
+                alignment="left",
                 title=label(
                     "每个标记一个地块；同参数地块重合",
                     "one marker per parcel; parcels with equal figures coincide",
                     lang,
+                    sep="\n",
                 ),
             )
         else:

@@ -24,6 +24,7 @@ side column (arrow, legend, insets) hangs to its right.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -32,10 +33,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import shapely
 from matplotlib import patheffects
+from matplotlib.collections import PathCollection
 from matplotlib.colors import to_hex
 from matplotlib.lines import Line2D
 from matplotlib.offsetbox import DrawingArea, HPacker, TextArea, VPacker
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.path import Path
 from matplotlib.transforms import Bbox
 from pyproj import CRS
 
@@ -71,6 +74,7 @@ from sim.plot.style import (
     page,
     park_colour,
     style_context,
+    wrap_name,
 )
 from sim.result import Ensemble, Result, Status
 from sim.site import Site
@@ -291,12 +295,17 @@ class _Layout:
     side: float
 
 
+def _side_share(lang: Lang) -> float:
+    """Share of the page width for the side column: wider for two-language legends."""
+    return 0.33 if lang == "both" else _SIDE_SHARE
+
+
 def _layout(
-    bounds: Bounds, size: PaperSize, *, head: float, side_min: float
+    bounds: Bounds, size: PaperSize, *, head: float, side_min: float, lang: Lang = "zh"
 ) -> tuple[_Layout, Bounds]:
     """Lay out a map page: the frame as large as the page allows, the view fitted to it."""
     sheet = page(size)
-    side = _SIDE_SHARE * sheet.width
+    side = _side_share(lang) * sheet.width
     map_w = sheet.width - _LEFT - _RIGHT - _GAP - side
     max_h = sheet.max_height - head - _BOTTOM
     xmin, ymin, xmax, ymax = bounds
@@ -396,17 +405,20 @@ def _draw_parcels(
         gid=gid,
     )
     if hatched is not None and hatched.any():
-        add_polygons(
-            ax,
-            geoms[hatched],
+        # One compound path: Agg sets a hatch pattern up once per path, so hatching
+        # 2,000 idle parcels one by one costs seconds and as one path milliseconds.
+        paths = polygon_paths(geoms[hatched])
+        overlay = PathCollection(
+            [Path.make_compound_path(*paths)],
             facecolors="none",
             edgecolors="none",
             linewidths=0.0,
-            zorder=2.5,
-            gid=f"{gid}-hatch",
             hatch=IDLE_HATCH,
-            hatchcolor=IDLE_HATCH_COLOUR,
+            zorder=2.5,
         )
+        overlay.set_hatchcolor(IDLE_HATCH_COLOUR)
+        overlay.set_gid(f"{gid}-hatch")
+        ax.add_collection(overlay, autolim=False)
 
 
 def _draw_park_outlines(
@@ -444,44 +456,9 @@ def _draw_park_outlines(
 def _label_text(zh: str, en: str, lang: Lang, *, wrap: int | None = None) -> str:
     """Name a park on a map; with ``wrap``, long names break over two lines."""
     if wrap is not None:
-        zh = _wrap_half(zh, wrap, sep="")
-        en = _wrap_half(en, 2 * wrap, sep=" ")
+        zh = wrap_name(zh, wrap, sep="")
+        en = textwrap.fill(en, width=2 * wrap + 4, break_long_words=False)
     return label(zh, en, lang, sep="\n")
-
-
-#: Endings a Chinese park name may break before (the generic part of the name).
-_GENERIC_ENDINGS = ("产业园区", "产业园", "科技园", "软件园", "产业基地", "园区")
-
-
-def _wrap_half(text: str, longest: int, *, sep: str) -> str:
-    r"""Break ``text`` near its middle when it is longer than ``longest`` characters.
-
-    Chinese breaks after a closing bracket, else before a generic ending such as
-    产业园, else in the middle; English at the space nearest the middle.
-
-    Examples
-    --------
-    >>> _wrap_half("国家（青岛）通信产业园", 6, sep="")
-    '国家（青岛）\n通信产业园'
-    >>> _wrap_half("海信软件产业园", 6, sep="")
-    '海信软件\n产业园'
-    >>> _wrap_half("Haier Information Park", 12, sep=" ")
-    'Haier\nInformation Park'
-    """
-    if len(text) <= longest:
-        return text
-    middle = len(text) / 2
-    if sep == " ":
-        cuts = [i for i, c in enumerate(text) if c == " "]
-        if not cuts:
-            return text
-        cut = min(cuts, key=lambda i: abs(i - middle))
-        return text[:cut] + "\n" + text[cut + 1 :]
-    cuts = [i + 1 for i, c in enumerate(text[:-1]) if c in "）)"]
-    if not cuts:
-        cuts = [len(text) - len(end) for end in _GENERIC_ENDINGS if text.endswith(end)][:1]
-    cut = min(cuts or range(1, len(text)), key=lambda i: abs(i - middle))
-    return text[:cut] + "\n" + text[cut:]
 
 
 def _park_label_specs(
@@ -711,10 +688,10 @@ def _small_park_clusters(ax: Axes, layers: _Layers, view: Bounds) -> list[npt.ND
     return _small_park_groups(layers, view, frame_w)
 
 
-def _frame_width(size: PaperSize) -> float:
+def _frame_width(size: PaperSize, lang: Lang = "zh") -> float:
     """Width of the map frame of a full-page map, inches."""
     sheet = page(size)
-    return sheet.width - _LEFT - _RIGHT - _GAP - _SIDE_SHARE * sheet.width
+    return sheet.width - _LEFT - _RIGHT - _GAP - _side_share(lang) * sheet.width
 
 
 def _small_park_groups(
@@ -749,6 +726,17 @@ def _cluster_extent(layers: _Layers, rows: npt.NDArray[np.int64]) -> Bounds:
     return float(xmin - pad), float(ymin - pad), float(xmax + pad), float(ymax + pad)
 
 
+def _detail_title(
+    parks: gpd.GeoDataFrame, rows: npt.NDArray[np.int64], letter: str, lang: Lang
+) -> str:
+    """Title of a detail inset: its letter, and the park's name when it shows one park."""
+    if len(rows) != 1:
+        return label(f"{letter} 放大图", f"{letter} detail", lang)
+    row = parks.iloc[int(rows[0])]
+    english = wrap_name(str(row["name_en"]), 30, sep=" ")
+    return f"{letter} " + label(str(row["name_zh"]), english, lang, sep="\n")
+
+
 def _detail_insets(
     ax: Axes,
     layers: _Layers,
@@ -769,7 +757,9 @@ def _detail_insets(
     """
     frame_w, frame_h = _frame_inches(ax)
     small = float(plt.rcParams["legend.fontsize"])
-    title_h = small * 1.8 / 72
+    assert layers.parks is not None
+    titles = [_detail_title(layers.parks, rows, "AB"[n], lang) for n, rows in enumerate(clusters)]
+    title_hs = [(1 + t.count("\n")) * small * 1.5 / 72 + 0.06 for t in titles]
     room = top * frame_h
     extents = [_cluster_extent(layers, rows) for rows in clusters]
     # Several parks need room around them for names; one park keeps its own shape.
@@ -777,11 +767,11 @@ def _detail_insets(
         width_in * (max((e[3] - e[1]) / (e[2] - e[0]), 0.6) if len(rows) == 1 else 1.2)
         for e, rows in zip(extents, clusters, strict=True)
     ]
-    spare = room - len(clusters) * (title_h + 0.12)
+    spare = room - sum(h + 0.12 for h in title_hs)
     shrink = min(1.0, spare / max(sum(wanted), 1e-9))
     upper = room  # inches above the frame's foot, going down the column
     for n, rows in enumerate(clusters):
-        extent = extents[n]
+        extent, title, title_h = extents[n], titles[n], title_hs[n]
         height_in = wanted[n] * shrink
         if height_in < 0.6:
             break
@@ -795,11 +785,6 @@ def _detail_insets(
         )
         _draw_park_outlines(inset, layers.parks, None, gid="detail-parks")
         letter = "AB"[n]
-        title = label(f"{letter} 放大图", f"{letter} detail", lang)
-        assert layers.parks is not None
-        if len(rows) == 1:  # one park: its name heads the inset instead of a label
-            park_row = layers.parks.iloc[int(rows[0])]
-            title = f"{letter} " + label(str(park_row["name_zh"]), str(park_row["name_en"]), lang)
         inset.set_title(title, fontsize="small", loc="left", pad=2.0)
         scale_bar(
             inset,
@@ -935,10 +920,10 @@ def parcel_map(
         subtitle_lines += title.count("\n")
         side_min = 0.8 + _legend_height(handles, lang) + (1.9 if park is not None else 0.0)
         if park is None:  # room for the detail insets of small parks
-            side_min += 1.8 * len(_small_park_groups(layers, bounds, _frame_width(size)))
+            side_min += 1.8 * len(_small_park_groups(layers, bounds, _frame_width(size, lang)))
         if ax is None:
             layout, view = _layout(
-                bounds, size, head=_head_height(subtitle_lines), side_min=side_min
+                bounds, size, head=_head_height(subtitle_lines), side_min=side_min, lang=lang
             )
             fig, ax = _new_figure(layout)
             side_w = layout.side
@@ -1299,7 +1284,9 @@ def status_years_map(
             ax.text(
                 0.99,
                 1.0,
-                label(f"开工 {built} 块", f"{built} started", lang),
+                {"zh": f"开工 {built} 块", "en": f"{built} started"}.get(
+                    lang, f"开工 started: {built}"
+                ),
                 transform=ax.transAxes,
                 ha="right",
                 va="bottom",
@@ -1340,7 +1327,7 @@ def status_years_map(
             last,
             layers.crs,
             x=0.97,
-            y=1.0 + (title_h + head * 0.55) / panel_h,
+            y=1.0 + (title_h + head * 0.8) / panel_h,
             size=0.8 * float(plt.rcParams["font.size"]),
         )
         handles = [
@@ -1365,8 +1352,21 @@ def status_years_map(
             borderaxespad=0.0,
         )
         legend.set_gid("legend")
-        # One scale bar, in the first panel: every panel has the same scale.
-        scale_bar(axes[0], layers.crs, below=-12.0, fraction=0.3, inset=0.04, fontsize="x-small")
+        # One scale bar for every panel (they share the scale), at the right of the foot,
+        # on a bare Axes as wide as a panel that shows the same x range.
+        scale_ax = fig.add_axes(
+            (
+                (sheet.width - _RIGHT - panel_w) / sheet.width,
+                (legend_h + 0.05) / height,
+                panel_w / sheet.width,
+                0.05 / height,
+            )
+        )
+        scale_ax.set_xlim(view[0], view[2])
+        scale_ax.set_ylim(0.0, 1.0)
+        scale_ax.set_axis_off()
+        scale_ax.set_gid("scale-bar-axes")
+        scale_bar(scale_ax, layers.crs, below=0.0, fraction=0.3, fontsize="x-small")
         text = source_text(lang, land=layers.land, schematic=schematic, date=date)
         fig.text(
             _LEFT / sheet.width,
@@ -1381,7 +1381,7 @@ def status_years_map(
         if schematic:
             fig.text(
                 1 - _RIGHT / sheet.width,
-                0.08 / height,
+                0.34 / height,
                 label("示意图", "schematic", lang),
                 ha="right",
                 va="bottom",
@@ -1527,7 +1527,7 @@ def overview_map(
     schematic = _is_schematic(layers)
     colours = {p: park_colour(result.park_ids.index(p)) for p in park_ids}
 
-    unit = "10⁴ m²" if lang == "en" else "万m²"  # one unit, even with both languages
+    unit = "× 10⁴ m²" if lang == "en" else "万m²"  # one unit, even with both languages
     handles: list[Artist] = [
         Patch(
             facecolor="#555555",
@@ -1569,8 +1569,8 @@ def overview_map(
         side_min = 0.8 + _legend_height(handles, lang)
         if ax is None:
             # Labels with bars need room: the frame is at least 0.8 as tall as wide.
-            side_min = max(side_min, 0.8 * _frame_width(size))
-            layout, view = _layout(bounds, size, head=_head_height(1), side_min=side_min)
+            side_min = max(side_min, 0.8 * _frame_width(size, lang))
+            layout, view = _layout(bounds, size, head=_head_height(1), side_min=side_min, lang=lang)
             fig, ax = _new_figure(layout)
         else:
             fig = root_figure(ax)

@@ -61,6 +61,7 @@ __all__ = [
     "style_context",
     "style_rc",
     "unit_label",
+    "wrap_name",
 ]
 
 Lang = Literal["zh", "en", "both"]
@@ -305,6 +306,41 @@ def source_date() -> dt.date:
     if epoch is not None and epoch.strip().isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
     return dt.date.today()
+
+
+#: Endings a Chinese park name may break before (the generic part of the name).
+_GENERIC_ENDINGS = ("产业园区", "产业园", "科技园", "软件园", "产业基地", "园区")
+
+
+def wrap_name(text: str, longest: int, *, sep: str) -> str:
+    r"""Break ``text`` near its middle when it is longer than ``longest`` characters.
+
+    Chinese breaks after a closing bracket, else before a generic ending such as
+    产业园, else in the middle; English at the space nearest the middle.
+
+    Examples
+    --------
+    >>> wrap_name("国家（青岛）通信产业园", 6, sep="")
+    '国家（青岛）\n通信产业园'
+    >>> wrap_name("海信软件产业园", 6, sep="")
+    '海信软件\n产业园'
+    >>> wrap_name("Haier Information Park", 12, sep=" ")
+    'Haier\nInformation Park'
+    """
+    if len(text) <= longest:
+        return text
+    middle = len(text) / 2
+    if sep == " ":
+        cuts = [i for i, c in enumerate(text) if c == " "]
+        if not cuts:
+            return text
+        cut = min(cuts, key=lambda i: abs(i - middle))
+        return text[:cut] + "\n" + text[cut + 1 :]
+    cuts = [i + 1 for i, c in enumerate(text[:-1]) if c in "）)"]
+    if not cuts:
+        cuts = [len(text) - len(end) for end in _GENERIC_ENDINGS if text.endswith(end)][:1]
+    cut = min(cuts or range(1, len(text)), key=lambda i: abs(i - middle))
+    return text[:cut] + "\n" + text[cut:]
 
 
 def _noto_collection() -> Path | None:

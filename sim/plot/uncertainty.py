@@ -16,7 +16,16 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from sim.plot.charts import _panel_axes, _panel_titles
-from sim.plot.style import TARGET_COLOUR, Lang, PaperSize, label, park_colour, style_context
+from sim.plot.style import (
+    TARGET_COLOUR,
+    Lang,
+    PaperSize,
+    label,
+    page,
+    park_colour,
+    style_context,
+    unit_label,
+)
 from sim.result import Ensemble
 from sim.scenario import Metric, Target
 from sim.targets import probability_by_year
@@ -32,6 +41,15 @@ __all__ = ["fan_chart", "probability_chart"]
 _WAN = 1e4
 _BAND = "#9DB7D5"
 _MEDIAN = "#0B2A55"
+
+_METRIC_STYLES: dict[Metric, str | tuple[int, tuple[int, ...]]] = {
+    Metric.FLOOR_COMPLETED: "-",
+    Metric.FLOOR_UNDER_CONSTRUCTION: (0, (5, 2)),
+    Metric.FLOOR_STARTED: (0, (5, 2, 1, 2)),
+    Metric.FLOOR_OCCUPIED: (0, (1, 1)),
+    Metric.REVENUE: "--",
+    Metric.WORKERS: ":",
+}
 
 _METRIC_LABELS: dict[Metric, tuple[str, str]] = {
     Metric.FLOOR_COMPLETED: ("竣工", "completed"),
@@ -95,7 +113,7 @@ def fan_chart(
             axis.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
             spec = axis.get_subplotspec()
             if spec is None or spec.is_first_col():
-                axis.set_ylabel(label("竣工面积（万m²）", "Floor completed (万m²)", lang, sep="\n"))
+                axis.set_ylabel(unit_label("竣工面积", "Floor completed", "wan_m2", lang, sep="\n"))
         handles = [
             Patch(color=_BAND, label=label("P10–P90 区间", "P10–P90 range", lang)),
             Line2D([], [], color=_MEDIAN, lw=1.5, label=label("中位数", "median", lang)),
@@ -162,10 +180,17 @@ def probability_chart(
     names = _panel_titles(ensemble.park_ids, parks, lang)
     with style_context(size):
         if ax is None:
-            fig, ax = plt.subplots(layout="constrained")
+            # One legend row per target below the plot: the page grows with them.
+            width = page(size).width
+            small = float(plt.rcParams["legend.fontsize"])
+            rows = len(targets)
+            height = min(0.55 * width + rows * small * 1.7 / 72 + 0.4, page(size).max_height)
+            fig, ax = plt.subplots(layout="constrained", figsize=(width, height))
+            own = True
         else:
             fig = ax.figure  # type: ignore[assignment]
-        for i, target in enumerate(targets):
+            own = False
+        for target in targets:
             chance = probability_by_year(ensemble, target)
             where = (
                 label("合计", "total", lang)
@@ -173,9 +198,22 @@ def probability_chart(
                 else names[ensemble.park_ids.index(target.park)]
             )
             zh, en = _METRIC_LABELS[target.metric]
-            colour = park_colour(i)
-            ax.plot(ensemble.years, chance, color=colour, lw=1.3,
-                    label=f"{where} · {label(zh, en, lang)} {_value_text(target)}")  # fmt: skip
+            # Colour says where (the park, black for the total), line style what.
+            colour = (
+                TARGET_COLOUR
+                if target.park == "total"
+                else park_colour(ensemble.park_ids.index(target.park))
+            )
+            ax.plot(
+                ensemble.years,
+                chance,
+                color=colour,
+                lw=1.3,
+                linestyle=_METRIC_STYLES.get(target.metric, "-"),
+                label=f"{where} · {label(zh, en, lang)} {_value_text(target, lang)}".replace(
+                    "\n", " "
+                ),
+            )
             at = int(np.flatnonzero(ensemble.years == target.year)[0])
             ax.plot([target.year], [chance[at]], "o", color=colour)
         ax.set_ylim(-0.02, 1.02)
@@ -187,17 +225,22 @@ def probability_chart(
                 f"目标达成概率（{ensemble.draws:,} 次模拟；圆点为目标年）",
                 f"Probability of meeting each target ({ensemble.draws:,} runs; dot = target year)",
                 lang,
-            )
+                sep="\n",
+            ),
+            loc="left",
         )
         ax.grid(axis="y", color="#DDDDDD", lw=0.5)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False, ncols=2,
-                  fontsize="small")  # fmt: skip
+        if own:
+            fig.legend(loc="outside lower left", frameon=False, ncols=1, fontsize="small")
+        else:
+            ax.legend(loc="upper left", frameon=False, fontsize="x-small")
     return fig, ax
 
 
-def _value_text(target: Target) -> str:
+def _value_text(target: Target, lang: Lang = "zh") -> str:
+    english = lang == "en"
     if target.metric is Metric.REVENUE:
-        return f"≥ {target.value / 1e8:,.0f} 亿元"
+        return f"≥ {target.value / 1e8:,.0f} " + ("× 10⁸ CNY" if english else "亿元")
     if target.metric is Metric.WORKERS:
         return f"≥ {target.value:,.0f}"
-    return f"≥ {target.value / _WAN:,.0f} 万m²"
+    return f"≥ {target.value / _WAN:,.0f} " + ("× 10⁴ m²" if english else "万m²")

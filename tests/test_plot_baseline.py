@@ -1,0 +1,81 @@
+"""Image baselines: three small renderings compared with committed PNGs, with a tolerance.
+
+The other plot tests check what is drawn; these catch what only shows in pixels —
+a legend that slides over the map, a label pushed out of the frame, a hatch that
+vanishes. They are kept few and small (60 dpi) and compared by RMS difference
+(``matplotlib.testing.compare.compare_images``), so a FreeType or anti-aliasing
+change does not break them. Regenerate after an intended change with::
+
+    PARKSIM_UPDATE_BASELINES=1 .venv/bin/python -m pytest tests/test_plot_baseline.py
+
+and look at the new files in ``tests/baseline/`` before committing them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.figure import Figure
+from matplotlib.testing.compare import compare_images
+
+from sim.plot import completions_chart, overview_map, status_map
+from sim.plot.states import ParcelState
+from tests.plot_cases import DATE, make_parcels, make_parks, make_result, result_for, scattered_site
+
+BASELINE = Path(__file__).parent / "baseline"
+DPI = 60
+#: RMS difference (0–255) allowed: text rendering may shift a pixel here and there.
+TOLERANCE = 8.0
+
+CROWDED = scattered_site(
+    [4000.0, 300.0, 250.0, 280.0],
+    [(0.0, 0.0), (15_000.0, 9_000.0), (15_900.0, 9_100.0), (15_400.0, 9_800.0)],
+)
+
+
+def _status_en() -> Figure:
+    states = list(ParcelState) * 2
+    parcels = make_parcels(len(states))
+    return status_map(make_result(states), parcels, parks=make_parks(parcels), lang="en",
+                      date=DATE)[0]  # fmt: skip
+
+
+def _overview_zh() -> Figure:
+    return overview_map(result_for(CROWDED), CROWDED, lang="zh", date=DATE)[0]
+
+
+def _completions_zh() -> Figure:
+    return completions_chart(result_for(CROWDED), parks=CROWDED.parks, lang="zh")[0]
+
+
+CASES: dict[str, Callable[[], Figure]] = {
+    "status_map_en": _status_en,
+    "overview_map_zh": _overview_zh,
+    "completions_chart_zh": _completions_zh,
+}
+
+
+@pytest.fixture(autouse=True)
+def _agg() -> Iterator[None]:
+    plt.switch_backend("Agg")
+    yield
+    plt.close("all")
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_matches_baseline(name: str, tmp_path: Path) -> None:
+    fig = CASES[name]()
+    expected = BASELINE / f"{name}.png"
+    if os.environ.get("PARKSIM_UPDATE_BASELINES"):
+        BASELINE.mkdir(exist_ok=True)
+        fig.savefig(expected, dpi=DPI, metadata={"Software": None})
+        pytest.skip(f"wrote {expected}")
+    actual = tmp_path / f"{name}.png"
+    fig.savefig(actual, dpi=DPI, metadata={"Software": None})
+    assert expected.is_file(), f"no baseline {expected}; see this module's docstring"
+    difference = compare_images(str(expected), str(actual), tol=TOLERANCE)
+    assert difference is None, difference
