@@ -108,7 +108,7 @@ def fan_chart(
                     axis.axhline(target.value / _WAN, color=TARGET_COLOUR, ls="--", lw=0.8)
                     axis.plot([target.year], [target.value / _WAN], "o", color=TARGET_COLOUR,
                               markerfacecolor="white")  # fmt: skip
-            axis.set_title(titles[k])
+            axis.set_title(titles[k], fontsize="medium")
             axis.set_ylim(bottom=0)
             axis.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
             spec = axis.get_subplotspec()
