@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint maps clean
+.PHONY: demo test bench lint maps clean gdal-validator
+
+# GDAL's GeoPackage validator (validate_gpkg.py), which the tests run on parcels.gpkg,
+# ships for the system Python in Debian's python3-gdal; install it when it is missing.
+GDAL_VALIDATOR := /usr/bin/python3 -c "import osgeo_utils.samples.validate_gpkg"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +19,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/parksim run scenarios/qingdao_2012.toml --out out/qingdao_2012
 
-test: $(STAMP)
+test: $(STAMP) gdal-validator
 	$(BIN)/python -m pytest
+
+gdal-validator:
+	@$(GDAL_VALIDATOR) 2>/dev/null || { \
+	  echo "installing python3-gdal (GDAL's GeoPackage validator) with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends python3-gdal >/dev/null && $(GDAL_VALIDATOR); } || { \
+	  echo "make test needs GDAL's validate_gpkg.py: install Debian's python3-gdal (as root)"; \
+	  exit 1; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests bench maps
