@@ -633,7 +633,7 @@ class _IdleLand:
             self.ready_year[lo:hi] = np.where(taken, ready, self.ready_year[lo:hi])
 
 
-#: Rows of the queue taken at a time when looking for what fits the year's demand.
+#: Rows of the queue first taken when looking for what fits a year's demand.
 _BLOCK = 64
 
 
@@ -651,9 +651,9 @@ def _start_block(
 ) -> FloatArray:
     """Start, first come first served, what fits one park's demand in year ``t``.
 
-    Works down the park's open rows ``lo:hi`` (``first`` is the park's first row) a
-    block at a time, carrying the running sum of proposed floor, and stops once no
-    draw has room left: the running sum never falls, so nothing further down fits.
+    Works down the park's open rows ``lo:hi`` (``first`` is the park's first row) in
+    blocks of doubling size, carrying the running sum of proposed floor, and stops once
+    no draw has room left: the running sum never falls, so nothing further down fits.
 
     Returns
     -------
@@ -665,8 +665,10 @@ def _start_block(
     carry = np.zeros(n_draws)
     started = np.zeros(n_draws)
     limit = room + _EPS
-    for a in range(lo, hi, _BLOCK):
-        b = min(a + _BLOCK, hi)
+    a, size = lo, _BLOCK
+    while a < hi:
+        # Blocks double in size: cheap when demand runs out early, few steps when not.
+        b = min(a + size, hi)
         ready = np.arange(a - first, b - first)[:, None] < n_ready[None, :]
         if idle is not None:
             ready = idle.ready(ready, a, b, year)
@@ -687,6 +689,7 @@ def _start_block(
         carry = cumulative[-1]
         if np.all(carry > limit):
             break
+        a, size = b, 2 * size
     return started
 
 
