@@ -377,22 +377,31 @@ def _draw_slice(inputs: Inputs, start: int, stop: int, total: int) -> Inputs:
     )
 
 
-def _build(inputs: Inputs, parcels: IntArray) -> tuple[FloatArray, IntArray, FloatArray]:
-    """Capacity, number of phases and floor per phase of some parcels, ``(D, n)`` each."""
-    park = inputs.parcel_park[parcels]
+def _build(
+    inputs: Inputs, parcels: IntArray | None = None
+) -> tuple[FloatArray, IntArray, FloatArray]:
+    """Capacity, number of phases and floor per phase, ``(D or 1, n)`` each.
+
+    Of the given parcels, or of all parcels (without copying their arrays) if None.
+    """
+
+    def of(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return values if parcels is None else values[parcels]
+
+    park = of(inputs.parcel_park)
     plot_ratio = inputs.park["plot_ratio"][:, park]
-    far_max = inputs.far_max[parcels]
+    far_max = of(inputs.far_max)
     far = np.where(np.isnan(far_max), plot_ratio, np.minimum(far_max, plot_ratio))
-    start = inputs.committed_start[parcels]
-    committed = np.isfinite(start)
-    capacity = np.where(committed, inputs.committed_floor[parcels], inputs.area_m2[parcels] * far)
+    committed = np.isfinite(of(inputs.committed_start))
+    capacity = of(inputs.area_m2) * far
+    if committed.any():
+        capacity = np.where(committed, of(inputs.committed_floor), capacity)
     per_phase = inputs.park["max_floor_per_phase_m2"][:, park]
-    n_phases = np.where(
-        committed,
-        inputs.committed_phases[parcels],
-        np.ceil(capacity / per_phase - 1e-9).astype(np.int64),
-    )
-    n_phases = np.where(capacity > 0, np.maximum(n_phases, 0), 0)
+    n_phases = np.ceil(capacity / per_phase - 1e-9).astype(np.int64)
+    if committed.any():
+        n_phases = np.where(committed, of(inputs.committed_phases), n_phases)
+    n_phases[capacity <= 0] = 0
+    np.maximum(n_phases, 0, out=n_phases)
     phase_floor = np.divide(capacity, n_phases, out=np.zeros_like(capacity), where=n_phases > 0)
     return capacity, n_phases, phase_floor
 
@@ -853,7 +862,7 @@ def run(inputs: Inputs) -> Result:
     pk = inputs.parcel_park
     committed_ext = _committed_starts(inputs, first, n_ext)  # (1, P, T)
     committed_park = _sum_parks(committed_ext[:, :, offset:], pk, len(inputs.park_ids))
-    capacity, n_phases, phase_floor = _build(inputs, np.arange(n_parcels))
+    capacity, n_phases, phase_floor = _build(inputs)
     queue = _run_queue(inputs, committed_park, record=True, built=(capacity, n_phases, phase_floor))
     assert queue.starts is not None and queue.release is not None
     capacity = np.broadcast_to(capacity, (n_draws, n_parcels))

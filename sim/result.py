@@ -145,9 +145,13 @@ class Result:
         """
         cached = self._park_cache.get(name)
         if cached is None:
-            onehot = np.zeros((self.parcel_ids.size, len(self.park_ids)))
-            onehot[np.arange(self.parcel_ids.size), self.parcel_park] = 1.0
-            cached = np.asarray(self.series[name] @ onehot, dtype=np.float64)
+            values = self.series[name]
+            n_parks = len(self.park_ids)
+            cached = np.empty((*values.shape[:2], n_parks))
+            for d, y in np.ndindex(*values.shape[:2]):  # draws × years, never parcels
+                cached[d, y] = np.bincount(
+                    self.parcel_park, weights=values[d, y], minlength=n_parks
+                )
             self._park_cache[name] = cached
         return cached
 
