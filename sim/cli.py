@@ -72,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
         default=2048,
         help="draws simulated together (memory bound; results do not depend on it)",
     )
+    run.add_argument(
+        "--lang",
+        choices=("zh", "en", "both"),
+        default="zh",
+        help="language of the figures' labels (default zh)",
+    )
     run.add_argument("--no-figures", action="store_true", help="skip drawing the figures")
     run.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
@@ -213,7 +219,14 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
 
     with status(args.quiet, f"writing {out}/"):  # a spinner on a terminal
         write_outputs(
-            out, scenario, site, result, argv=argv, figures=not args.no_figures, ensemble=ensemble
+            out,
+            scenario,
+            site,
+            result,
+            argv=argv,
+            figures=not args.no_figures,
+            ensemble=ensemble,
+            lang=args.lang,
         )
     if not args.quiet:
         targets = evaluate_targets(result, scenario.targets, ensemble=ensemble)

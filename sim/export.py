@@ -47,6 +47,7 @@ from sim.targets import evaluate_targets
 
 if TYPE_CHECKING:
     from sim.engine import Inputs
+    from sim.plot.style import Lang
 
 __all__ = [
     "atomic_folder",
@@ -244,6 +245,7 @@ def write_outputs(
     figures: bool = True,
     inputs: Inputs | None = None,
     ensemble: Ensemble | None = None,
+    lang: Lang = "zh",
 ) -> Path:
     """Write every output of a run into ``destination``, atomically.
 
@@ -263,6 +265,8 @@ def write_outputs(
         A Monte Carlo run of the same scenario: adds percentile columns to
         ``summary.csv``, ``probability_met`` from its draws to ``targets.csv``, and the
         fan and probability charts.
+    lang
+        Language of the figures' labels: ``"zh"``, ``"en"`` or ``"both"``.
 
     Returns
     -------
@@ -299,10 +303,17 @@ def write_outputs(
         )
         if figures:
             _write_figures(
-                staging / "figures", scenario, site, result, targets, parcels, ensemble=ensemble
+                staging / "figures",
+                scenario,
+                site,
+                result,
+                targets,
+                parcels,
+                ensemble=ensemble,
+                lang=lang,
             )
             if ensemble is not None:
-                _write_uncertainty_figures(staging / "figures", scenario, site, ensemble)
+                _write_uncertainty_figures(staging / "figures", scenario, site, ensemble, lang=lang)
         provenance = run_record(scenario, argv=argv)
         if ensemble is not None:
             provenance["draws"] = ensemble.draws
@@ -529,25 +540,28 @@ def _write_figures(
     parcels: pd.DataFrame,
     *,
     ensemble: Ensemble | None = None,
+    lang: Lang = "zh",
 ) -> None:
     from sim.plot.render import write_report_figures
 
-    write_report_figures(folder, scenario, site, result, targets, parcels, ensemble=ensemble)
+    write_report_figures(
+        folder, scenario, site, result, targets, parcels, ensemble=ensemble, lang=lang
+    )
 
 
 def _write_uncertainty_figures(
-    folder: Path, scenario: Scenario, site: Site, ensemble: Ensemble
+    folder: Path, scenario: Scenario, site: Site, ensemble: Ensemble, *, lang: Lang = "zh"
 ) -> None:
     import matplotlib.pyplot as plt
 
     from sim.plot import save_figure
     from sim.plot.uncertainty import fan_chart, probability_chart
 
-    fig, _ = fan_chart(ensemble, scenario.targets, parks=site.parks)
+    fig, _ = fan_chart(ensemble, scenario.targets, parks=site.parks, lang=lang)
     save_figure(fig, folder / "floor_fan_chart.png")
     plt.close(fig)
     if scenario.targets:
-        fig, _ = probability_chart(ensemble, scenario.targets, parks=site.parks)
+        fig, _ = probability_chart(ensemble, scenario.targets, parks=site.parks, lang=lang)
         save_figure(fig, folder / "target_probability_by_year.png")
         plt.close(fig)
 

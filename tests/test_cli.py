@@ -194,3 +194,17 @@ def test_bad_draws_is_a_usage_error(tiny_dir: Path, capsys: pytest.CaptureFixtur
         main(["run", str(tiny_dir / "tiny.toml"), "--draws", "0"])
     assert stop.value.code == 2
     assert "≥ 1" in capsys.readouterr().err
+
+
+def test_run_figures_in_english(tiny_dir: Path) -> None:
+    out = tiny_dir / "en"
+    args = ["run", str(uncertain_tiny(tiny_dir)), "--out", str(out), "--lang", "en", "-q"]
+    assert main([*args, "--draws", "50"]) == 0
+    figures = {p.name for p in (out / "figures").iterdir()}
+    assert {"floor_fan_chart.png", "status_map_2019.png"} <= figures
+
+
+def test_run_rejects_an_unknown_language(tiny_dir: Path) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["run", str(tiny_dir / "tiny.toml"), "--lang", "fr"])
+    assert stop.value.code == 2
