@@ -5,73 +5,32 @@ GeoPackage's ``layer_styles`` table (the table QGIS itself writes with "Save sty
 In database"), so that ``parcels.gpkg`` opens in QGIS already coloured, with the
 per-year layer ready for the temporal controller.
 
-The colours are the house palette :data:`sim.plot.style.STATUS_COLOURS`. That module
-imports matplotlib, which a run without figures must not pay for, so the hex values
-are read from its source text (:func:`status_colours`) — one place holds them, and a
-test checks the reading against the imported palette.
+The colours are the house palette, :data:`sim.palette.STATUS_COLOURS` (a module without
+matplotlib, which a run without figures must not pay for).
 """
 
 from __future__ import annotations
 
-import ast
-import functools
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
+from sim.palette import STATUS_COLOURS
 from sim.result import Status
 
 __all__ = ["parks_qml", "status_colours", "status_qml", "status_sld"]
 
-_STYLE_SOURCE = Path(__file__).parent / "plot" / "style.py"
-_PALETTE = "STATUS_COLOURS"
 _OUTLINE = "#FFFFFF"
 _PARK_OUTLINE = "#333333"
 
 
-@functools.cache
 def status_colours() -> dict[Status, str]:
-    """Read the status palette of :mod:`sim.plot.style` without importing matplotlib.
+    """Return the status palette (:data:`sim.palette.STATUS_COLOURS`), in status order.
 
     Returns
     -------
     dict
-        ``Status`` → ``"#RRGGBB"``, in status order.
-
-    Raises
-    ------
-    RuntimeError
-        If ``STATUS_COLOURS`` in ``sim/plot/style.py`` is no longer a literal dict of
-        ``Status.<NAME>: "#hex"`` items (then read it here some other way).
+        ``Status`` → ``"#RRGGBB"``.
     """
-    tree = ast.parse(_STYLE_SOURCE.read_text(encoding="utf-8"))
-    for node in tree.body:
-        target: ast.expr
-        if isinstance(node, ast.AnnAssign):
-            target, value = node.target, node.value
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target, value = node.targets[0], node.value
-        else:
-            continue
-        if not (isinstance(target, ast.Name) and target.id == _PALETTE):
-            continue
-        if not isinstance(value, ast.Dict):
-            break
-        colours = {}
-        for key, item in zip(value.keys, value.values, strict=True):
-            if not (
-                isinstance(key, ast.Attribute)
-                and isinstance(item, ast.Constant)
-                and isinstance(item.value, str)
-            ):
-                break
-            colours[Status[key.attr]] = item.value
-        else:
-            return {status: colours[status] for status in Status}
-        break
-    raise RuntimeError(
-        f"{_STYLE_SOURCE}: expected {_PALETTE} as a literal dict of Status.<NAME>: '#hex' "
-        "items; found something else; update sim.qgis.status_colours to read it"
-    )
+    return {status: STATUS_COLOURS[status] for status in Status}
 
 
 def _rgba(hex_colour: str) -> str:

@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import matplotlib as mpl
 from matplotlib import font_manager
 
-from sim.result import Status
-from sim.rules import Compliance
+from sim.palette import COMPLIANCE_COLOURS, PARK_COLOURS, STATUS_COLOURS
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -96,41 +95,6 @@ CJK_FALLBACK_FAMILIES: tuple[str, ...] = (
     "SimHei",
     "Microsoft YaHei",
     "PingFang SC",
-)
-
-#: Status colours: one sequential ramp, light grey (not released) → dark navy
-#: (completed). Hues go grey → yellow → orange → blue, which stays apart under
-#: the common colour-vision deficiencies, and CIE L* falls monotonically
-#: (93, 79, 58, 41, 17) so the order survives greyscale printing.
-STATUS_COLOURS: dict[Status, str] = {
-    Status.NOT_RELEASED: "#EBEBEB",
-    Status.RELEASED: "#EDBB5A",
-    Status.UNDER_CONSTRUCTION: "#D2702A",
-    Status.PARTLY_COMPLETED: "#2A64A0",
-    Status.COMPLETED: "#0B2A55",
-}
-
-#: Compliance colours: grey for "not yet built" (as "not released" on the status map),
-#: then Okabe–Ito vermillion (fails both), sky blue and orange (meets one rule) and
-#: bluish green (meets both) — apart under the common colour-vision deficiencies.
-COMPLIANCE_COLOURS: dict[Compliance, str] = {
-    Compliance.NOT_BUILT: "#E3E3E3",
-    Compliance.FAILS_BOTH: "#D55E00",
-    Compliance.REVENUE_ONLY: "#56B4E9",
-    Compliance.INVESTMENT_ONLY: "#E69F00",
-    Compliance.COMPLIES: "#009E73",
-}
-
-#: Park colours: the Okabe–Ito palette (colour-blind safe), yellow last because
-#: it is hard to read as a line on white.
-PARK_COLOURS: tuple[str, ...] = (
-    "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#D55E00",  # vermillion
-    "#F0E442",  # yellow
 )
 
 #: Targets are black: distinct from every status and park colour and from grey.
