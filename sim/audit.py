@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sim.result import TOTAL, park_year_frame, sum_by_park
 from sim.rules import (
     CNY_PER_M2_PER_YI_PER_HA,
     admission,
@@ -60,7 +61,7 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
-_TOTAL = "total"
+_TOTAL = TOTAL
 _FLOOR_METRICS = (Metric.FLOOR_COMPLETED, Metric.FLOOR_UNDER_CONSTRUCTION)
 #: Display unit and scale (SI value ÷ scale) per metric of a target.
 _METRIC_UNITS: dict[Metric, tuple[str, float]] = {
@@ -656,32 +657,32 @@ def land_supply(
     area = site.parcels["area_m2"].to_numpy(dtype=float)
     years = result.years.astype(float)
     n_parks = len(result.park_ids)
-    onehot = np.zeros((area.size, n_parks + 1))
-    onehot[np.arange(area.size), result.parcel_park] = 1.0
-    onehot[:, n_parks] = 1.0
+
+    def by_park(values: npt.NDArray[Any]) -> FloatArray:  # (…, P) → (…, K + 1)
+        return sum_by_park(values, result.parcel_park, n_parks, total=True)
+
     released = result.released_mask(draw=draw)  # (Y, P); reclaimed land is out of it
-    land = np.broadcast_to(area @ onehot, (years.size, n_parks + 1))
-    released_area = (released * area) @ onehot
-    unreleased = (~released * area) @ onehot
-    cap_unreleased = (~released * result.capacity_m2) @ onehot
+    land = np.broadcast_to(by_park(area), (years.size, n_parks + 1))
+    released_area = by_park(released * area)
+    unreleased = by_park(~released * area)
+    cap_unreleased = by_park(~released * result.capacity_m2)
     d = min(draw, inputs.draws - 1)
     supply = inputs.land_supply_m2[d].T  # (Y, K)
     supply = np.concatenate([supply, supply.sum(axis=1, keepdims=True)], axis=1)
     left = unreleased
     with np.errstate(divide="ignore", invalid="ignore"):
         years_left = np.where(left <= 1e-6, 0.0, left / supply)
-    labels = np.array([*result.park_ids, _TOTAL], dtype=object)
-    return pd.DataFrame(
+    return park_year_frame(
+        result.years,
+        result.park_ids,
         {
-            "year": np.repeat(result.years, n_parks + 1),
-            "park_id": np.tile(labels, years.size),
-            "land_ha": land.reshape(-1) / 1e4,
-            "released_ha": released_area.reshape(-1) / 1e4,
-            "unreleased_ha": unreleased.reshape(-1) / 1e4,
-            "capacity_unreleased_m2": cap_unreleased.reshape(-1),
-            "supply_ha_per_year": supply.reshape(-1) / 1e4,
-            "years_of_supply_left": years_left.reshape(-1),
-        }
+            "land_ha": land / 1e4,
+            "released_ha": released_area / 1e4,
+            "unreleased_ha": unreleased / 1e4,
+            "capacity_unreleased_m2": cap_unreleased,
+            "supply_ha_per_year": supply / 1e4,
+            "years_of_supply_left": years_left,
+        },
     )
 
 

@@ -48,7 +48,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.errors import Problem, ScenarioError
-from sim.result import Ensemble, Result, Status
+from sim.result import Ensemble, Result, Status, sum_by_park
 from sim.scenario import ParkParams, Scenario, resolve_park
 from sim.site import Site
 
@@ -739,11 +739,7 @@ def _timeline(inputs: Inputs) -> tuple[float, int, int]:
 
 def _sum_parks(values: FloatArray, park: IntArray, n_parks: int) -> FloatArray:
     """Sum ``(D, P, T)`` per-parcel values into ``(D, K, T)`` per park."""
-    out = np.zeros((values.shape[0], n_parks, values.shape[2]))
-    for d in range(values.shape[0]):
-        for t in range(values.shape[2]):
-            out[d, :, t] = np.bincount(park, weights=values[d, :, t], minlength=n_parks)
-    return out
+    return sum_by_park(values.transpose(0, 2, 1), park, n_parks).transpose(0, 2, 1)
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,27 @@ year for revenue and investment, persons for workers.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["PERCENTILES", "SERIES", "Ensemble", "Result", "Status"]
+__all__ = [
+    "PERCENTILES",
+    "SERIES",
+    "TOTAL",
+    "Ensemble",
+    "Result",
+    "Status",
+    "park_year_frame",
+    "sum_by_park",
+]
+
+#: The ``park_id`` of the rows that add up every park.
+TOTAL = "total"
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -31,6 +44,72 @@ SERIES: dict[str, str] = {
     "investment_cny": "CNY/yr",
     "workers": "persons",
 }
+
+
+def sum_by_park(
+    values: npt.NDArray[Any], parcel_park: IntArray, n_parks: int, *, total: bool = False
+) -> FloatArray:
+    """Sum per-parcel values (last axis) into parks, optionally with a total column.
+
+    Parameters
+    ----------
+    values
+        ``(..., P)``: anything per parcel (floats or booleans, which count).
+    parcel_park
+        Park index of each parcel ``(P,)``.
+    n_parks
+        Number of parks ``K``.
+    total
+        Append the sum over all parks as column ``K``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(..., K)`` or ``(..., K + 1)``. Uses ``bincount`` row by row, so memory stays
+        that of the output (no parcels × parks matrix).
+
+    Examples
+    --------
+    >>> sum_by_park(np.array([[1.0, 2.0, 4.0]]), np.array([0, 1, 0]), 2, total=True)
+    array([[5., 2., 7.]])
+    """
+    values = np.asarray(values)
+    rows = values.reshape(-1, values.shape[-1])
+    out = np.empty((rows.shape[0], n_parks + int(total)))
+    for i, row in enumerate(rows):  # leading axes (draws, years), never parcels
+        out[i, :n_parks] = np.bincount(parcel_park, weights=row, minlength=n_parks)
+    if total:
+        out[:, n_parks] = out[:, :n_parks].sum(axis=1)
+    return out.reshape(*values.shape[:-1], out.shape[1])
+
+
+def park_year_frame(
+    years: npt.ArrayLike, park_ids: Sequence[str], columns: Mapping[str, Any]
+) -> pd.DataFrame:
+    """Tidy table with one row per (year, park_id), the parks then ``total``.
+
+    Parameters
+    ----------
+    years
+        The year axis ``(Y,)``.
+    park_ids
+        The parks, without ``total``.
+    columns
+        Name → values ``(Y, K + 1)`` (the last column is the total), or a flat pandas
+        extension array (e.g. nullable booleans) of ``Y × (K + 1)`` in that order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``year, park_id`` and ``columns``.
+    """
+    years = np.asarray(years)
+    labels = np.array([*park_ids, TOTAL], dtype=object)
+    table = {"year": np.repeat(years, labels.size), "park_id": np.tile(labels, years.size)}
+    for name, values in columns.items():
+        flat = isinstance(values, pd.api.extensions.ExtensionArray)
+        table[name] = values if flat else np.asarray(values).reshape(-1)
+    return pd.DataFrame(table)
 
 
 class Status(enum.IntEnum):
@@ -145,13 +224,7 @@ class Result:
         """
         cached = self._park_cache.get(name)
         if cached is None:
-            values = self.series[name]
-            n_parks = len(self.park_ids)
-            cached = np.empty((*values.shape[:2], n_parks))
-            for d, y in np.ndindex(*values.shape[:2]):  # draws × years, never parcels
-                cached[d, y] = np.bincount(
-                    self.parcel_park, weights=values[d, y], minlength=n_parks
-                )
+            cached = sum_by_park(self.series[name], self.parcel_park, len(self.park_ids))
             self._park_cache[name] = cached
         return cached
 
@@ -189,19 +262,12 @@ class Result:
         pandas.DataFrame
             Columns ``year, park_id`` and one column per :data:`SERIES` key.
         """
-        frames = []
-        park_labels = [*self.park_ids, "total"]
+        columns = {}
         for name in SERIES:
             per_park = self.by_park(name)
             values = per_park.mean(axis=0) if draw == "mean" else per_park[draw]
-            with_total = np.concatenate([values, values.sum(axis=1, keepdims=True)], axis=1)
-            frames.append(with_total.reshape(-1))
-        grid_year = np.repeat(self.years, len(park_labels))
-        grid_park = np.tile(np.array(park_labels, dtype=object), self.years.size)
-        table = pd.DataFrame({"year": grid_year, "park_id": grid_park})
-        for name, column in zip(SERIES, frames, strict=True):
-            table[name] = column
-        return table
+            columns[name] = np.concatenate([values, values.sum(axis=1, keepdims=True)], axis=1)
+        return park_year_frame(self.years, self.park_ids, columns)
 
     def parcel_frame(self, *, draw: int = 0) -> pd.DataFrame:
         """Per-parcel outcome at the horizon for one draw.
@@ -286,17 +352,11 @@ class Ensemble:
             Columns ``year, park_id`` and ``<series>_p<q>`` for each series and
             percentile, rows in the order of :meth:`Result.summary_frame`.
         """
-        park_labels = [*self.park_ids, "total"]
-        table = pd.DataFrame(
-            {
-                "year": np.repeat(self.years, len(park_labels)),
-                "park_id": np.tile(np.array(park_labels, dtype=object), self.years.size),
-            }
-        )
+        columns = {}
         for name in SERIES:
             values = self.series[name]
             with_total = np.concatenate([values, values.sum(axis=2, keepdims=True)], axis=2)
             levels = np.percentile(with_total, percentiles, axis=0)  # (q, Y, K+1)
             for q, level in zip(percentiles, levels, strict=True):
-                table[f"{name}_p{q}"] = level.reshape(-1)
-        return table
+                columns[f"{name}_p{q}"] = level
+        return park_year_frame(self.years, self.park_ids, columns)

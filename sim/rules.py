@@ -38,14 +38,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from sim.errors import Problem, ScenarioError
-from sim.result import Result, Status
+from sim.result import Result, Status, park_year_frame, sum_by_park
 
 if TYPE_CHECKING:
     from sim.engine import Inputs
@@ -619,35 +619,35 @@ def park_admission_by_year(
     years = result.years.astype(float)
     admitted = result.start_year[draw][None, :] <= years[:, None]  # (Y, P)
     n_parks = len(result.park_ids)
-    onehot = np.zeros((area.size, n_parks + 1))
-    onehot[np.arange(area.size), result.parcel_park] = 1.0
-    onehot[:, n_parks] = 1.0  # the total column
-    count = admitted @ onehot  # (Y, K+1)
-    adm_area = (admitted * area) @ onehot
-    adm_invest = (admitted * invested) @ onehot
-    adm_revenue = (admitted * revenue) @ onehot
+
+    def by_park(values: npt.NDArray[Any]) -> FloatArray:  # (Y, P) → (Y, K + 1)
+        return sum_by_park(values, result.parcel_park, n_parks, total=True)
+
+    count = by_park(admitted)
+    adm_area = by_park(admitted * area)
+    adm_invest = by_park(admitted * invested)
+    adm_revenue = by_park(admitted * revenue)
     with np.errstate(divide="ignore", invalid="ignore"):
         intensity = np.where(adm_area > 0, adm_invest / adm_area, np.nan)
         density = np.where(adm_area > 0, adm_revenue / adm_area / CNY_PER_M2_PER_YI_PER_HA, np.nan)
     none = adm_area <= 0
-    labels = np.array([*result.park_ids, "total"], dtype=object)
 
     def flags(values: FloatArray, threshold: float) -> pd.arrays.BooleanArray:
         return pd.arrays.BooleanArray(meets(values, threshold).reshape(-1), none.reshape(-1))
 
-    return pd.DataFrame(
+    return park_year_frame(
+        result.years,
+        result.park_ids,
         {
-            "year": np.repeat(result.years, n_parks + 1),
-            "park_id": np.tile(labels, years.size),
-            "admitted_parcels": count.reshape(-1).astype(np.int64),
-            "admitted_area_ha": adm_area.reshape(-1) / 1e4,
-            "investment_intensity_wan_per_ha": intensity.reshape(-1),
-            "revenue_density_yi_per_ha": density.reshape(-1),
+            "admitted_parcels": count.astype(np.int64),
+            "admitted_area_ha": adm_area / 1e4,
+            "investment_intensity_wan_per_ha": intensity,
+            "revenue_density_yi_per_ha": density,
             "meets_investment_rule": flags(intensity, rules.investment_intensity_min),
             "meets_revenue_rule": flags(
                 density, rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA
             ),
-        }
+        },
     )
 
 
@@ -743,18 +743,14 @@ def idle_land(scenario: Scenario, site: Site, result: Result, *, draw: int = 0) 
     else:  # taken back by the engine at the end of the year
         newly = result.reclaim_year[draw][None, :] == result.years[:, None]
     n_parks = len(result.park_ids)
-    onehot = np.zeros((area.size, n_parks + 1))
-    onehot[np.arange(area.size), result.parcel_park] = 1.0
-    onehot[:, n_parks] = 1.0
-    labels = np.array([*result.park_ids, "total"], dtype=object)
-    table = {
-        "year": np.repeat(result.years, n_parks + 1),
-        "park_id": np.tile(labels, result.years.size),
-    }
+    columns: dict[str, npt.NDArray[Any]] = {}
     for name, mask in (("idle", idle), ("reclaimable", reclaimable), ("reclaimed", newly)):
-        table[f"{name}_parcels"] = (mask @ onehot).reshape(-1).astype(np.int64)
-        table[f"{name}_area_ha"] = ((mask * area) @ onehot).reshape(-1) / 1e4
-    return pd.DataFrame(table)
+        count = sum_by_park(mask, result.parcel_park, n_parks, total=True)
+        columns[f"{name}_parcels"] = count.astype(np.int64)
+        columns[f"{name}_area_ha"] = (
+            sum_by_park(mask * area, result.parcel_park, n_parks, total=True) / 1e4
+        )
+    return park_year_frame(result.years, result.park_ids, columns)
 
 
 def _nullable_years(values: FloatArray) -> pd.arrays.IntegerArray:
