@@ -279,6 +279,8 @@ def _print_report(
     from rich.console import Console
     from rich.table import Table
 
+    from sim.targets import metric_display
+
     console = Console()
     horizon = int(result.years[-1])
     table = Table(title=f"{scenario.name}: floor at the end of {horizon} (万m²)")
@@ -305,10 +307,10 @@ def _print_report(
         for column in columns:
             checks.add_column(column, justify="left" if column in ("what", "park") else "right")
         for row in targets.to_dict("records"):
-            scale, unit = _scale(str(row["metric"]))
+            name, scale, unit = metric_display(str(row["metric"]))
             target, projected = float(row["target"]), float(row["projected"])
             cells = [
-                _METRIC_NAMES.get(str(row["metric"]), str(row["metric"])),
+                name,
                 str(row["park_id"]),
                 str(row["year"]),
                 f"{target / scale:,.0f} {unit}",
@@ -321,24 +323,6 @@ def _print_report(
             checks.add_row(*cells)
         console.print(checks)
     console.print(f"outputs: {out}/")
-
-
-_METRIC_NAMES = {
-    "floor_completed_m2": "completed",
-    "floor_under_construction_m2": "building",
-    "floor_started_m2": "started",
-    "floor_occupied_m2": "occupied",
-    "revenue_cny": "revenue",
-    "workers": "workers",
-}
-
-
-def _scale(metric: str) -> tuple[float, str]:
-    if metric.endswith("_m2"):
-        return 1e4, "万m²"
-    if metric.endswith("_cny"):
-        return 1e8, "亿元"
-    return 1.0, ""
 
 
 if __name__ == "__main__":  # pragma: no cover

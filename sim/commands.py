@@ -223,16 +223,6 @@ def run_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_METRICS = {
-    "floor_completed_m2": "completed",
-    "floor_under_construction_m2": "building",
-    "floor_started_m2": "started",
-    "floor_occupied_m2": "occupied",
-    "revenue_cny": "revenue",
-    "workers": "workers",
-}
-
-
 class _Status:
     def __init__(self, quiet: bool, text: str) -> None:
         self.quiet, self.text = quiet, text
@@ -268,6 +258,8 @@ def _print_comparison(result: Any, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from sim.targets import metric_display
+
     console = Console()
     labels = list(result.labels)
     horizons = sorted(set(result.horizons))
@@ -292,7 +284,7 @@ def _print_comparison(result: Any, out: Path) -> None:
         for label in labels:
             targets.add_column(label, justify="right")
         for (metric, park, year), row in result.targets.iterrows():
-            scale = 1e8 if str(metric).endswith("_cny") else 1e4 if metric.endswith("_m2") else 1
+            what, scale, _ = metric_display(str(metric))
             given = [row[(label, "target")] for label in labels]
             target = next((v for v in given if not math.isnan(v)), math.nan)
             cells = []
@@ -307,7 +299,6 @@ def _print_comparison(result: Any, out: Path) -> None:
                     else ("✓" if row[(label, "met")] else "[red]✗[/red]")
                 )
                 cells.append(f"{projected / scale:,.1f} {mark}")
-            what = _METRICS.get(str(metric), str(metric))
             targets.add_row(what, str(park), str(year), f"{target / scale:,.0f}", *cells)
         console.print(targets)
 

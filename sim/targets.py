@@ -16,7 +16,7 @@ import pandas as pd
 from sim.result import Ensemble, Result
 from sim.scenario import Metric, Target
 
-__all__ = ["evaluate_targets", "metric_series", "probability_by_year"]
+__all__ = ["evaluate_targets", "metric_display", "metric_series", "probability_by_year"]
 
 
 def metric_series(result: Result | Ensemble, metric: Metric) -> npt.NDArray[np.float64]:
@@ -126,3 +126,34 @@ def _year_index(result: Result | Ensemble, year: int) -> int:
     if hits.size == 0:
         raise KeyError(f"year {year} is outside {result.years[0]}–{result.years[-1]}")
     return int(hits[0])
+
+
+_DISPLAY: dict[str, tuple[str, float, str]] = {
+    "floor_completed_m2": ("completed", 1e4, "万m²"),
+    "floor_under_construction_m2": ("building", 1e4, "万m²"),
+    "floor_started_m2": ("started", 1e4, "万m²"),
+    "floor_occupied_m2": ("occupied", 1e4, "万m²"),
+    "revenue_cny": ("revenue", 1e8, "亿元"),
+    "workers": ("workers", 1.0, ""),
+}
+
+
+def metric_display(column: str) -> tuple[str, float, str]:
+    """How tables show a target metric: short name, divisor from SI, planner's unit.
+
+    Parameters
+    ----------
+    column
+        A target table's ``metric`` (e.g. ``"floor_completed_m2"``).
+
+    Returns
+    -------
+    tuple
+        ``(name, scale, unit)``; values divided by ``scale`` are in ``unit``.
+
+    Examples
+    --------
+    >>> metric_display("revenue_cny")
+    ('revenue', 100000000.0, '亿元')
+    """
+    return _DISPLAY.get(column, (column, 1.0, ""))
