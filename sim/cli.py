@@ -203,14 +203,15 @@ def _seed(text: str) -> int:
 
 
 def _run(args: argparse.Namespace, argv: list[str]) -> int:
-    from sim.engine import simulate
+    from sim.engine import prepare, run
     from sim.export import write_outputs
     from sim.rules import bind_rules
     from sim.targets import evaluate_targets
 
     scenario, site = _load(args.scenario)
     bind_rules(scenario, site)
-    result = simulate(scenario, site)
+    inputs = prepare(scenario, site)
+    result = run(inputs)
     ensemble = None
     if args.draws > 1:
         ensemble = _simulate_draws(scenario, site, args)
@@ -226,6 +227,7 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
             argv=argv,
             figures=not args.no_figures,
             ensemble=ensemble,
+            inputs=inputs,
             lang=args.lang,
         )
     if not args.quiet:
