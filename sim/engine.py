@@ -832,7 +832,7 @@ def _flows(
             "floor_occupied_m2": occupied_y,
             "revenue_cny": occupied_y * price,
             "investment_cny": per_year(investment),
-            "workers": occupied_y / param("m2_per_worker")[:, None, :],
+            "workers_persons": occupied_y / param("m2_per_worker")[:, None, :],
         },
         completed=completed,
         investment_before=investment[:, :, :offset].sum(axis=2),

@@ -53,7 +53,6 @@ __all__ = [
     "atomic_folder",
     "parcels_frame",
     "status_by_year_frame",
-    "summary_csv_frame",
     "targets_csv_frame",
     "write_csv",
     "write_geopackage",
@@ -278,7 +277,7 @@ def write_outputs(
         if ensemble is not None:
             spread = ensemble.percentile_frame()
             summary = pd.concat([summary, spread.drop(columns=["year", "park_id"])], axis=1)
-        write_csv(summary_csv_frame(summary), staging / "summary.csv")
+        write_csv(summary, staging / "summary.csv")
         targets = evaluate_targets(result, scenario.targets, ensemble=ensemble)
         write_csv(targets_csv_frame(targets), staging / "targets.csv")
         if inputs is None:
@@ -330,7 +329,6 @@ def write_outputs(
 
 
 #: Columns of ``summary.csv`` renamed so that every name carries its unit.
-SUMMARY_CSV_NAMES = {"workers": "workers_persons"}
 #: Unit of a target's ``target``, ``projected`` and ``gap`` per metric (``targets.csv``).
 TARGET_UNITS = {
     "floor_completed_m2": "m2",
@@ -338,21 +336,8 @@ TARGET_UNITS = {
     "floor_started_m2": "m2",
     "floor_occupied_m2": "m2",
     "revenue_cny": "CNY/yr",
-    "workers": "persons",
+    "workers_persons": "persons",
 }
-
-
-def summary_csv_frame(summary: pd.DataFrame) -> pd.DataFrame:
-    """``summary.csv`` as written: :meth:`Result.summary_frame` with units in every name.
-
-    ``workers`` (and its percentiles) become ``workers_persons``.
-    """
-    names = {}
-    for column in summary.columns:
-        for old, new in SUMMARY_CSV_NAMES.items():
-            if column == old or column.startswith(f"{old}_p"):
-                names[column] = new + column[len(old) :]
-    return summary.rename(columns=names)
 
 
 def targets_csv_frame(targets: pd.DataFrame) -> pd.DataFrame:

@@ -42,7 +42,7 @@ SERIES: dict[str, str] = {
     "floor_occupied_m2": "m²",
     "revenue_cny": "CNY/yr",
     "investment_cny": "CNY/yr",
-    "workers": "persons",
+    "workers_persons": "persons",
 }
 
 

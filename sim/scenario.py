@@ -315,7 +315,7 @@ class Metric(str, enum.Enum):
             Metric.FLOOR_STARTED: "floor_started_m2",
             Metric.FLOOR_OCCUPIED: "floor_occupied_m2",
             Metric.REVENUE: "revenue_cny",
-            Metric.WORKERS: "workers",
+            Metric.WORKERS: "workers_persons",
         }[self]
 
 

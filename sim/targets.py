@@ -134,7 +134,7 @@ _DISPLAY: dict[str, tuple[str, float, str]] = {
     "floor_started_m2": ("started", 1e4, "万m²"),
     "floor_occupied_m2": ("occupied", 1e4, "万m²"),
     "revenue_cny": ("revenue", 1e8, "亿元"),
-    "workers": ("workers", 1.0, ""),
+    "workers_persons": ("workers", 1.0, ""),
 }
 
 

@@ -32,7 +32,7 @@ def oracle(inputs: Inputs) -> dict[str, np.ndarray]:
         name: np.zeros((n_draws, len(years), n_parcels))
         for name in (
             "floor_completed_m2", "floor_under_construction_m2", "floor_occupied_m2",
-            "revenue_cny", "investment_cny", "workers",
+            "revenue_cny", "investment_cny", "workers_persons",
         )
     }  # fmt: skip
     out["release"] = np.full((n_draws, n_parcels), np.nan)
@@ -172,7 +172,7 @@ def _one_draw(inputs: Inputs, d: int, years: list[int], out: dict[str, np.ndarra
             out["floor_occupied_m2"][d, t, p] = occupied
             out["revenue_cny"][d, t, p] = occupied * _param(inputs, "revenue_per_m2", d, k) * growth
             out["investment_cny"][d, t, p] = invest
-            out["workers"][d, t, p] = occupied / _param(inputs, "m2_per_worker", d, k)
+            out["workers_persons"][d, t, p] = occupied / _param(inputs, "m2_per_worker", d, k)
 
 
 def _reclaim(

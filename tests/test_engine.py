@@ -86,7 +86,7 @@ def test_occupancy_revenue_and_workers(tiny_result) -> None:
     # 10,000 元/m² in 2012, growing 10 % a year.
     assert revenue[3] == pytest.approx(expected_2015 * 10000 * 1.1**3)
     assert revenue[4] == pytest.approx(expected_2016 * 10000 * 1.1**4)
-    workers = park_series(tiny_result, "workers", "A")
+    workers = park_series(tiny_result, "workers_persons", "A")
     assert workers[4] == pytest.approx(expected_2016 / 40)
 
 

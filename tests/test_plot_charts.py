@@ -69,7 +69,7 @@ def make_targets() -> pd.DataFrame:
                 "floor_completed_m2",
                 "floor_completed_m2",
                 "floor_under_construction_m2",
-                "workers",
+                "workers_persons",
             ],
             "park_id": ["north", "total", "total", "total"],
             "year": [2016, 2016, 2014, 2016],
