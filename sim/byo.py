@@ -23,9 +23,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import difflib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -573,8 +571,13 @@ def write_scenario(
     base_year: int | None = None,
     horizon: int | None = None,
     command: str = "",
+    force: bool = False,
 ) -> Path:
     """Write the layer as ``<stem>_site.gpkg`` and a scenario using it, both atomically.
+
+    Neither file may be the layer read (or one of a Shapefile's sidecar files), and
+    neither replaces an existing file unless ``force``; both are checked before
+    either is written.
 
     Parameters
     ----------
@@ -588,15 +591,29 @@ def write_scenario(
         First and last simulated year (default: this year and ten years on).
     command
         The command line, recorded in the file's header.
+    force
+        Replace an existing scenario or site file (never the layer read).
 
     Returns
     -------
     pathlib.Path
         The scenario file.
+
+    Raises
+    ------
+    sim.errors.OutputError
+        When a file may not be written; nothing is written then.
     """
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    site = out.with_name(f"{out.stem}_site.gpkg")
+    from sim.outputs import atomic_file, check_output_file, layer_files
+
+    inputs = layer_files(imported.source)
+    out = check_output_file(out, inputs=inputs, force=force)
+    site = check_output_file(
+        out.with_name(f"{out.stem}_site.gpkg"),
+        inputs=inputs,
+        force=force,
+        option="the site layer written beside --out",
+    )
     year = dt.date.today().year
     base_year = year if base_year is None else base_year
     horizon = base_year + 10 if horizon is None else horizon
@@ -610,22 +627,13 @@ def write_scenario(
     )
     from sim.export import GPKG_VERSION
 
-    handle, temporary = tempfile.mkstemp(prefix=f".{site.stem}.", suffix=".gpkg", dir=site.parent)
-    os.close(handle)
-    os.unlink(temporary)
-    try:
+    with atomic_file(site, inputs=inputs, force=True) as temporary:
         imported.parks.to_file(
             temporary, layer="parks", engine="pyogrio", driver="GPKG", VERSION=GPKG_VERSION
         )
         imported.parcels.to_file(temporary, layer="parcels", engine="pyogrio", driver="GPKG")
-        os.replace(temporary, site)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    os.replace(temporary, out)
+    with atomic_file(out, inputs=inputs, force=True) as temporary:
+        temporary.write_text(text, encoding="utf-8")
     return out
 
 

@@ -7,11 +7,13 @@ Heavy libraries are imported inside the commands so that ``parksim --help`` is q
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,7 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("scenario", type=Path, help="scenario TOML file")
     run.add_argument(
-        "--out", type=Path, default=None, help="output folder (default: out/<scenario stem>/)"
+        "--out",
+        default=None,
+        help="output folder (default: out/<scenario stem>/); it must be new, empty or a "
+        "folder parksim wrote, and neither hold nor lie inside an input",
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="also replace output files changed since parksim wrote them (never files "
+        "parksim did not write, nor inputs)",
     )
     run.add_argument(
         "--draws",
@@ -131,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from sim.errors import SimError
 
+    previous = _handle_sigterm()
     try:
         if args.command == "run":
             return _run(args, list(sys.argv if argv is None else ["parksim", *argv]))
@@ -153,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("parksim: interrupted; earlier outputs are untouched", file=sys.stderr)
         return 130
+    except Terminated:
+        print("parksim: terminated; earlier outputs are untouched", file=sys.stderr)
+        return 143
     except Exception as exc:
         if args.debug:
             traceback.print_exc()
@@ -162,6 +177,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """Raised in the main thread on SIGTERM, so that writers clean up as on Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _handle_sigterm() -> Any:
+    """Turn SIGTERM into :class:`Terminated`; return the handler to restore (or None)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 def _load(path: Path) -> tuple[Scenario, Site]:
@@ -205,17 +238,22 @@ def _seed(text: str) -> int:
 def _run(args: argparse.Namespace, argv: list[str]) -> int:
     from sim.engine import prepare, run
     from sim.export import write_outputs
+    from sim.outputs import check_output_folder
     from sim.rules import bind_rules
     from sim.targets import evaluate_targets
 
     scenario, site = _load(args.scenario)
+    out = Path(args.out) if args.out is not None else Path("out") / args.scenario.stem
+    # Refuse a folder parksim may not replace before spending time on the run.
+    check_output_folder(
+        out if args.out is None else args.out, inputs=scenario.input_files, force=args.force
+    )
     bind_rules(scenario, site)
     inputs = prepare(scenario, site)
     result = run(inputs)
     ensemble = None
     if args.draws > 1:
         ensemble = _simulate_draws(scenario, site, args)
-    out = args.out if args.out is not None else Path("out") / args.scenario.stem
     from sim.commands import status
 
     with status(args.quiet, f"writing {out}/"):  # a spinner on a terminal
@@ -229,6 +267,7 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
             ensemble=ensemble,
             inputs=inputs,
             lang=args.lang,
+            force=args.force,
         )
     if not args.quiet:
         targets = evaluate_targets(result, scenario.targets, ensemble=ensemble)

@@ -83,28 +83,38 @@ def add_init(commands: Any) -> None:
     init.add_argument("--name", help="scenario name (default: the layer's file name)")
     init.add_argument("--base-year", type=_year, help="first simulated year (default: this year)")
     init.add_argument("--horizon", type=_year, help="last simulated year (default: base + 10)")
-    init.add_argument("--out", type=Path, required=True, help="scenario file to write (.toml)")
-    init.add_argument("--force", action="store_true", help="replace an existing scenario file")
+    init.add_argument(
+        "--out",
+        required=True,
+        help="scenario file to write (.toml); the layer is written beside it as <stem>_site.gpkg",
+    )
+    init.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing scenario or site file (never the layer read)",
+    )
     init.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
 
 def run_init(args: argparse.Namespace, argv: list[str]) -> int:
     """Carry out ``parksim init``."""
     from sim.errors import Problem, SimError
+    from sim.outputs import check_output_file, layer_files
 
-    out: Path = args.out
+    out = Path(args.out)
     problems = []
     if out.suffix.lower() != ".toml":
         problems.append(
             Problem("--out", f"expected a .toml file name; found {out}; e.g. --out plan.toml")
         )
-    elif out.exists() and not args.force:
-        problems.append(
-            Problem(
-                "--out",
-                f"expected a new file; found {out}, which exists; choose another name or pass "
-                "--force to replace it",
-            )
+    else:  # refuse before reading the layer; write_scenario checks again
+        inputs = layer_files(args.layer)
+        check_output_file(args.out, inputs=inputs, force=args.force)
+        check_output_file(
+            out.with_name(f"{out.stem}_site.gpkg"),
+            inputs=inputs,
+            force=args.force,
+            option="the site layer written beside --out",
         )
     if args.base_year and args.horizon and args.horizon < args.base_year:
         problems.append(
@@ -136,6 +146,7 @@ def run_init(args: argparse.Namespace, argv: list[str]) -> int:
             base_year=args.base_year,
             horizon=args.horizon,
             command=shlex.join(argv),
+            force=args.force,
         )
     if not args.quiet:
         parks = imported.parcels["park_id"].nunique()
@@ -176,7 +187,16 @@ def add_compare(commands: Any) -> None:
         "--draws", type=_positive_int, default=1, help="Monte Carlo draws per scenario"
     )
     compare.add_argument("--seed", type=int, default=None, help="seed of the draws")
-    compare.add_argument("--out", type=Path, default=None, help="folder (default: out/compare)")
+    compare.add_argument(
+        "--out",
+        default=None,
+        help="folder (default: out/compare); it must be new, empty or a folder parksim wrote",
+    )
+    compare.add_argument(
+        "--force",
+        action="store_true",
+        help="also replace output files changed since parksim wrote them",
+    )
     compare.add_argument("--no-figures", action="store_true", help="skip the overlay chart")
     compare.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
@@ -197,8 +217,13 @@ def run_compare(args: argparse.Namespace) -> int:
             ],
         )
     from sim.compare import compare, comparison_frame, overlay_chart
-    from sim.export import atomic_folder, write_csv
+    from sim.export import write_csv
+    from sim.outputs import atomic_folder, check_output_folder
+    from sim.scenario import load_scenario
 
+    out = Path(args.out) if args.out is not None else Path("out") / "compare"
+    inputs = [f for path in args.scenarios for f in load_scenario(path).input_files]
+    check_output_folder(out if args.out is None else args.out, inputs=inputs, force=args.force)
     with status(args.quiet, "running") as update:
         result = compare(
             args.scenarios,
@@ -206,9 +231,8 @@ def run_compare(args: argparse.Namespace) -> int:
             seed=args.seed,
             progress=lambda label: update(f"running {label}"),
         )
-        out = args.out if args.out is not None else Path("out") / "compare"
         update("writing")
-        with atomic_folder(out) as staging:
+        with atomic_folder(out, inputs=inputs, force=args.force) as staging:
             write_csv(comparison_frame(result), staging / "comparison.csv")
             if not args.no_figures:
                 import matplotlib.pyplot as plt

@@ -305,7 +305,8 @@ def simulate_draws(
     seed
         Seed of the run's one generator; default the scenario's ``seed``.
     chunk_size
-        Draws simulated together; bounds memory, never changes results.
+        Draws simulated together; bounds memory, never changes results (lowered
+        where one chunk would not fit in the memory available).
     progress
         Called with the number of draws finished after each chunk.
 
@@ -313,17 +314,34 @@ def simulate_draws(
     -------
     Ensemble
         Per-park series for every draw.
+
+    Raises
+    ------
+    SimError
+        When the draws' results cannot fit in the memory available
+        (:func:`sim.memory.plan_draws`), before anything is allocated.
     """
+    from sim.memory import plan_draws
+    from sim.result import SERIES
     from sim.uncertainty import sample_inputs
 
     seed = scenario.scenario.seed if seed is None else seed
     inputs = prepare(scenario, site)
+    plan = plan_draws(  # refuses what cannot fit before anything is allocated
+        draws=draws,
+        chunk_size=chunk_size,
+        parcels=inputs.parcel_ids.size,
+        parks=len(inputs.park_ids),
+        years=inputs.years.size,
+        series=len(SERIES),
+        park_fields=len(PARK_FIELDS),
+    )
     sampled = sample_inputs(inputs, scenario, draws, np.random.default_rng(seed))
     return Ensemble(
         scenario_name=scenario.name,
         years=inputs.years,
         park_ids=inputs.park_ids,
-        series=run_draws(sampled, chunk_size=chunk_size, progress=progress),
+        series=run_draws(sampled, chunk_size=plan.chunk_size, progress=progress),
         seed=seed,
     )
 

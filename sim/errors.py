@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "OutputError",
     "Problem",
     "ScenarioError",
     "SimError",
@@ -82,3 +83,7 @@ class ScenarioError(SimError, ValueError):
 
 class SiteError(SimError, ValueError):
     """A site layer is unusable: missing file, no CRS, invalid or overlapping geometry."""
+
+
+class OutputError(SimError, ValueError):
+    """An output path parksim may not write: not its own, an input, or not writable."""

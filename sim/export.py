@@ -20,17 +20,11 @@ Chinese park names) and carry units in their column names.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
 import json
-import os
 import platform
-import re
-import shutil
 import sys
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +33,7 @@ import geopandas as gpd
 import pandas as pd
 
 from sim.audit import audit
+from sim.outputs import atomic_folder, file_sha256
 from sim.result import Ensemble, Result
 from sim.rules import admission, compliance_by_year, control_indicators, idle_by_parcel
 from sim.scenario import Scenario
@@ -50,7 +45,6 @@ if TYPE_CHECKING:
     from sim.plot.style import Lang
 
 __all__ = [
-    "atomic_folder",
     "parcels_frame",
     "status_by_year_frame",
     "targets_csv_frame",
@@ -60,96 +54,6 @@ __all__ = [
 ]
 
 CSV_ENCODING = "utf-8-sig"
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-@contextlib.contextmanager
-def atomic_folder(destination: Path) -> Iterator[Path]:
-    """Yield a fresh temporary folder that replaces ``destination`` on success.
-
-    The temporary folder ``.<name>.tmp-<pid>-<random>`` is a sibling of
-    ``destination`` (same file system, so renames are atomic). On an exception it is
-    removed and ``destination`` is left untouched. On success the two are exchanged
-    in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``; elsewhere the old folder
-    is first renamed aside to ``.<name>.old-<pid>``) and the old outputs deleted.
-
-    A run killed outright (SIGKILL, power loss) cannot clean up: it leaves at most a
-    staging folder beside an intact ``destination``. The next run removes such folders
-    of dead processes, and puts back an old folder that a kill between the two
-    renames of the fallback left aside.
-
-    Parameters
-    ----------
-    destination
-        The output folder to create or replace.
-    """
-    destination = destination.resolve()
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    _sweep(destination)
-    staging = Path(
-        tempfile.mkdtemp(prefix=f".{destination.name}.tmp-{os.getpid()}-", dir=destination.parent)
-    )
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if destination.exists() and _exchange(staging, destination):
-        shutil.rmtree(staging, ignore_errors=True)  # now holds the old outputs
-        return
-    backup = None
-    if destination.exists():
-        backup = destination.with_name(f".{destination.name}.old-{os.getpid()}")
-        destination.rename(backup)
-    staging.rename(destination)
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
-
-
-def _exchange(first: Path, second: Path) -> bool:
-    """Swap two paths atomically; False where the system cannot (then nothing changed)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
-    if renameat2 is None:  # glibc < 2.28, musl
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    done = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
-    return bool(done == 0)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's live process
-        return True
-    return True
-
-
-def _sweep(destination: Path) -> None:
-    """Remove the leftovers of runs into ``destination`` that were killed."""
-    pattern = re.compile(rf"^\.{re.escape(destination.name)}\.(tmp|old)-(\d+)(-.*)?$")
-    for path in destination.parent.iterdir():
-        match = pattern.match(path.name)
-        if match is None or not path.is_dir() or _alive(int(match[2])):
-            continue
-        if match[1] == "old" and not destination.exists():
-            path.rename(destination)  # killed between the two renames: restore
-        else:
-            shutil.rmtree(path, ignore_errors=True)
 
 
 def parcels_frame(
@@ -245,13 +149,15 @@ def write_outputs(
     inputs: Inputs | None = None,
     ensemble: Ensemble | None = None,
     lang: Lang = "zh",
+    force: bool = False,
 ) -> Path:
     """Write every output of a run into ``destination``, atomically.
 
     Parameters
     ----------
     destination
-        Output folder; replaced as a whole only when everything was written.
+        Output folder; replaced as a whole only when everything was written, and only
+        when it is new, empty or parksim's own (:func:`sim.outputs.check_output_folder`).
     scenario, site, result
         What was run and what came out.
     argv
@@ -266,13 +172,21 @@ def write_outputs(
         fan and probability charts.
     lang
         Language of the figures' labels: ``"zh"``, ``"en"`` or ``"both"``.
+    force
+        Also replace output files that were changed since parksim wrote them (never
+        files parksim did not write, nor inputs).
 
     Returns
     -------
     pathlib.Path
         The output folder.
+
+    Raises
+    ------
+    sim.errors.OutputError
+        When ``destination`` may not be replaced; nothing is written then.
     """
-    with atomic_folder(destination) as staging:
+    with atomic_folder(destination, inputs=scenario.input_files, force=force) as staging:
         summary = result.summary_frame()
         if ensemble is not None:
             spread = ensemble.percentile_frame()

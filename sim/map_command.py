@@ -76,7 +76,13 @@ def add_map(commands: Any) -> None:
     )
     parser.add_argument("--seed", type=_whole, default=None, help="seed of the draws")
     parser.add_argument(
-        "--out", type=Path, required=True, help="figure file: .png (300 dpi), .pdf or .svg"
+        "--out",
+        required=True,
+        help="figure file: .png (300 dpi), .pdf or .svg; an existing file is replaced only "
+        "when parksim drew it (or with --force); an input never",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing file parksim did not draw"
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
@@ -102,7 +108,7 @@ def run_map(args: argparse.Namespace) -> int:
     _choice("--kind", args.kind, KINDS, "e.g. --kind status")
     _choice("--lang", args.lang, LANGS, "e.g. --lang zh")
     _choice("--size", args.size, SIZES, "e.g. --size A4")
-    out: Path = args.out
+    out = Path(args.out)
     if out.suffix.lower() not in SUFFIXES:
         raise SimError(
             f"--out: expected a file ending in {', '.join(SUFFIXES)}; found {str(out)!r}; "
@@ -123,9 +129,16 @@ def run_map(args: argparse.Namespace) -> int:
 
     from sim.cli import _load
     from sim.engine import simulate
+    from sim.outputs import check_output_file, figure_made_by_parksim
     from sim.rules import bind_rules
 
     scenario, site = _load(args.scenario)
+    out = check_output_file(
+        args.out,
+        inputs=scenario.input_files,
+        force=args.force,
+        made_by_parksim=figure_made_by_parksim,
+    )
     bind_rules(scenario, site)
     parks = [str(p) for p in site.parks["park_id"]]
     if args.park is not None and args.park not in parks:

@@ -536,6 +536,7 @@ class Scenario(_Model):
 
     path: Path
     sha256: str
+    sources: tuple[Path, ...] = ()
     scenario: ScenarioMeta
     site: SiteFiles
     defaults: ParkAssumptions = ParkAssumptions()
@@ -555,6 +556,23 @@ class Scenario(_Model):
     def years(self) -> range:
         """Simulated years, base year to horizon inclusive."""
         return range(self.scenario.base_year, self.scenario.horizon + 1)
+
+    @property
+    def input_files(self) -> tuple[Path, ...]:
+        """Every file a run of this scenario reads.
+
+        The scenario, its ``extends`` parents and the site layers (a Shapefile with
+        its sidecar files).
+        """
+        from sim.outputs import layer_files
+
+        layers = [self.site.parks, self.site.parcels]
+        if self.site.basemap is not None:
+            layers.append(self.site.basemap)
+        files = [*(self.sources or (self.path,))]
+        for layer in layers:
+            files += layer_files(layer)
+        return tuple(dict.fromkeys(files))
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -785,15 +803,19 @@ def load_scenario(path: str | Path) -> Scenario:
         units, missing layer files, ``extends`` cycles.
     """
     path = Path(path).resolve()
-    raw, digest = _read_with_parents(path, chain=())
+    sources: list[Path] = []
+    raw, digest = _read_with_parents(path, chain=(), sources=sources)
     raw.pop("extends", None)
-    # "path" and "sha256" are filled in here; in the file they are unknown keys.
+    # "path", "sha256" and "sources" are filled in here; in the file they are unknown keys.
     problems = [
-        _unknown_key([key], f"{raw.pop(key)!r}") for key in ("path", "sha256") if key in raw
+        _unknown_key([key], f"{raw.pop(key)!r}")
+        for key in ("path", "sha256", "sources")
+        if key in raw
     ]
     problems += _check_site_files(raw.get("site"))
     try:
-        scenario = Scenario.model_validate({**raw, "path": path, "sha256": digest})
+        filled = {"path": path, "sha256": digest, "sources": tuple(sources)}
+        scenario = Scenario.model_validate({**raw, **filled})
     except ValidationError as exc:
         problems = [*_problems_from(exc), *problems]
     if problems:
@@ -803,7 +825,9 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario
 
 
-def _read_with_parents(path: Path, *, chain: tuple[Path, ...]) -> tuple[dict[str, Any], str]:
+def _read_with_parents(
+    path: Path, *, chain: tuple[Path, ...], sources: list[Path]
+) -> tuple[dict[str, Any], str]:
     if path in chain:
         cycle = " → ".join(p.name for p in (*chain, path))
         raise ScenarioError(
@@ -852,6 +876,7 @@ def _read_with_parents(path: Path, *, chain: tuple[Path, ...]) -> tuple[dict[str
             "TOML syntax error", source=path, problems=[_toml_problem(exc)]
         ) from None
     _absolute_site_paths(raw, path.parent)
+    sources.append(path)
     digest = hashlib.sha256(data)
     parent_ref = raw.get("extends")
     if parent_ref is None:
@@ -869,7 +894,7 @@ def _read_with_parents(path: Path, *, chain: tuple[Path, ...]) -> tuple[dict[str
             ],
         )
     parent_path = (path.parent / parent_ref).resolve()
-    parent, parent_digest = _read_with_parents(parent_path, chain=(*chain, path))
+    parent, parent_digest = _read_with_parents(parent_path, chain=(*chain, path), sources=sources)
     digest.update(parent_digest.encode())
     return _deep_merge(parent, raw), digest.hexdigest()
 
@@ -1005,7 +1030,7 @@ _TABLES: dict[str, type[BaseModel]] = {
 
 def _valid_keys(parents: list[str]) -> list[str]:
     if not parents:
-        top = [k for k in Scenario.model_fields if k not in ("path", "sha256")]
+        top = [k for k in Scenario.model_fields if k not in ("path", "sha256", "sources")]
         return [*top, "extends"]
     if parents[0] == "benchmarks" and len(parents) == 2:
         return list(MoneyBenchmark.model_fields)

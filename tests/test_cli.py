@@ -79,10 +79,12 @@ def test_run_writes_every_output(tiny_dir: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_rerun_replaces_outputs(tiny_dir: Path) -> None:
+    from sim.outputs import atomic_folder
+
     out = tiny_dir / "out"
+    with atomic_folder(out) as staging:  # an older run's outputs, one this run does not write
+        (staging / "stale.txt").write_text("from an older run")
     args = ["run", str(tiny_dir / "tiny.toml"), "--out", str(out), "--no-figures", "-q"]
-    assert main(args) == 0
-    (out / "stale.txt").write_text("from an older run")
     assert main(args) == 0
     assert not (out / "stale.txt").exists()
     assert (out / "summary.csv").exists()

@@ -18,6 +18,7 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
 from sim.cli import main
+from sim.outputs import atomic_folder
 from tests.conftest import TINY_TOML, X0, Y0, tiny_layers
 
 Layers = tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
@@ -37,9 +38,10 @@ def run_bad(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     assert not fresh.exists()
 
     kept = path.parent / "out_kept"
-    (kept / "figures").mkdir(parents=True)
-    (kept / "marker.txt").write_bytes(b"earlier run\n")
-    (kept / "figures" / "old.png").write_bytes(b"\x89PNG old")
+    with atomic_folder(kept) as staging:  # an earlier run's outputs
+        (staging / "figures").mkdir()
+        (staging / "marker.txt").write_bytes(b"earlier run\n")
+        (staging / "figures" / "old.png").write_bytes(b"\x89PNG old")
     before = _snapshot(kept)
     assert main(["run", str(path), "--out", str(kept), "--no-figures"]) == 2
     second = capsys.readouterr()

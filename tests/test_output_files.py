@@ -7,7 +7,6 @@ previous outputs byte for byte and no half-written folder in their place.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import signal
@@ -22,7 +21,7 @@ import pyogrio
 import pytest
 
 from sim.cli import main
-from sim.export import atomic_folder, file_sha256
+from sim.outputs import file_sha256
 from sim.result import Status
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -221,30 +220,3 @@ def test_killed_run_leaves_previous_outputs(tmp_path: Path) -> None:
     # The next run sweeps the dead run's staging folder and replaces the outputs.
     subprocess.run([*command, "--no-figures"], check=True, cwd=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".qd")) == []
-
-
-def test_stale_staging_of_a_dead_process_is_swept(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    pid = int(dead.stdout)
-    (tmp_path / f".out.tmp-{pid}-abc").mkdir()
-    alive = tmp_path / f".out.tmp-{os.getpid()}-xyz"
-    alive.mkdir()
-    with atomic_folder(out) as staging:
-        (staging / "new.txt").write_text("new")
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out", alive.name])
-
-
-def test_old_folder_left_aside_by_a_kill_is_restored(tmp_path: Path) -> None:
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    aside = tmp_path / f".out.old-{int(dead.stdout)}"
-    aside.mkdir()
-    (aside / "old.txt").write_text("old")
-    out = tmp_path / "out"
-    with pytest.raises(RuntimeError), atomic_folder(out):
-        assert (out / "old.txt").read_text() == "old"
-        raise RuntimeError("boom")
-    assert (out / "old.txt").read_text() == "old"

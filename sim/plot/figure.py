@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 
+from sim.outputs import FIGURE_CREATOR
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -23,10 +25,12 @@ if TYPE_CHECKING:
 __all__ = ["FIGURE_FORMATS", "root_figure", "save_figure"]
 
 #: File suffixes :func:`save_figure` writes, with the metadata that keeps them reproducible.
+#: The creator mark (:data:`sim.outputs.FIGURE_CREATOR`) tells ``parksim map`` that an
+#: existing file is its own to replace.
 FIGURE_FORMATS: dict[str, dict[str, Any]] = {
-    ".png": {"Software": None},
-    ".svg": {"Date": None},
-    ".pdf": {"CreationDate": None, "ModDate": None},
+    ".png": {"Software": FIGURE_CREATOR},
+    ".svg": {"Date": None, "Creator": FIGURE_CREATOR},
+    ".pdf": {"CreationDate": None, "ModDate": None, "Creator": FIGURE_CREATOR},
 }
 
 
