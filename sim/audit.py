@@ -1,6 +1,6 @@
 """Audits of a plan: can its parks hold their targets, and do its own numbers add up.
 
-``(Scenario, Site, Result) ──audit──▶ Audit``, made of:
+``(Scenario, Result, RuleTables) ──audit──▶ Audit``, made of:
 
 - **capacity** (:func:`capacity`): each park's capacity (Σ area × effective plot ratio,
   ``Result.capacity_m2``) against its floor targets — completed plus under
@@ -33,20 +33,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from sim.result import TOTAL, park_year_frame, sum_by_park
-from sim.rules import (
-    CNY_PER_M2_PER_YI_PER_HA,
-    admission,
-    control_indicators,
-    idle_land,
-    park_admission_by_year,
-)
+from sim.rules import CNY_PER_M2_PER_YI_PER_HA, RuleTables
 from sim.scenario import Metric
 
 if TYPE_CHECKING:
-    from sim.engine import Inputs
     from sim.result import Result
     from sim.scenario import Scenario
-    from sim.site import Site
 
 __all__ = [
     "Audit",
@@ -534,12 +526,12 @@ def _rule_benchmark_findings(scenario: Scenario) -> list[Finding]:
 # --- capacity and land supply ---------------------------------------------------------
 
 
-def capacity(scenario: Scenario, site: Site, result: Result, *, draw: int = 0) -> pd.DataFrame:
+def capacity(scenario: Scenario, result: Result, *, draw: int = 0) -> pd.DataFrame:
     """Each park's capacity against the floor its targets need.
 
     Parameters
     ----------
-    scenario, site, result
+    scenario, result
         What was simulated and what came out.
     draw
         Which draw's release years to use.
@@ -557,7 +549,7 @@ def capacity(scenario: Scenario, site: Site, result: Result, *, draw: int = 0) -
         ``released_capacity_m2`` (capacity of the parcels released by the end of the
         year), ``released_holds_target``.
     """
-    area = site.parcels["area_m2"].to_numpy(dtype=float)
+    area = result.area_m2
     n_parks = len(result.park_ids)
     scopes = [*result.park_ids, _TOTAL]
     member = np.zeros((area.size, n_parks + 1), dtype=bool)
@@ -621,22 +613,13 @@ def capacity(scenario: Scenario, site: Site, result: Result, *, draw: int = 0) -
     return frame
 
 
-def land_supply(
-    scenario: Scenario,
-    site: Site,
-    result: Result,
-    *,
-    inputs: Inputs | None = None,
-    draw: int = 0,
-) -> pd.DataFrame:
+def land_supply(result: Result, *, draw: int = 0) -> pd.DataFrame:
     """Land not yet released per park and year, and the years of supply it leaves.
 
     Parameters
     ----------
-    scenario, site, result
-        What was simulated and what came out.
-    inputs
-        Engine inputs holding the yearly land supply (default: ``prepare``).
+    result
+        What came out of the run (with its yearly land supply).
     draw
         Which draw.
 
@@ -650,11 +633,7 @@ def land_supply(
         budget) and ``years_of_supply_left`` = unreleased ÷ supply (inf where supply is
         0 but land is left).
     """
-    if inputs is None:
-        from sim.engine import prepare
-
-        inputs = prepare(scenario, site)
-    area = site.parcels["area_m2"].to_numpy(dtype=float)
+    area = result.area_m2
     years = result.years.astype(float)
     n_parks = len(result.park_ids)
 
@@ -666,8 +645,8 @@ def land_supply(
     released_area = by_park(released * area)
     unreleased = by_park(~released * area)
     cap_unreleased = by_park(~released * result.capacity_m2)
-    d = min(draw, inputs.draws - 1)
-    supply = inputs.land_supply_m2[d].T  # (Y, K)
+    d = min(draw, result.land_supply_m2.shape[0] - 1)
+    supply = result.land_supply_m2[d].T  # (Y, K)
     supply = np.concatenate([supply, supply.sum(axis=1, keepdims=True)], axis=1)
     left = unreleased
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -686,23 +665,16 @@ def land_supply(
     )
 
 
-def park_years(
-    scenario: Scenario,
-    site: Site,
-    result: Result,
-    *,
-    inputs: Inputs | None = None,
-    draw: int = 0,
-) -> pd.DataFrame:
+def park_years(result: Result, tables: RuleTables) -> pd.DataFrame:
     """One table per park and year: admission averages, idle land and land supply.
 
     The columns of :func:`sim.rules.park_admission_by_year`,
-    :func:`sim.rules.idle_land` and :func:`land_supply`, joined on ``year, park_id``.
+    :func:`sim.rules.idle_land` (both from ``tables``) and :func:`land_supply`, joined
+    on ``year, park_id``, for the draw ``tables`` describe.
     """
     keys = ["year", "park_id"]
-    table = park_admission_by_year(scenario, site, result, draw=draw)
-    table = table.merge(idle_land(scenario, site, result, draw=draw), on=keys)
-    return table.merge(land_supply(scenario, site, result, inputs=inputs, draw=draw), on=keys)
+    table = tables.park_admission.merge(tables.idle_land, on=keys)
+    return table.merge(land_supply(result, draw=tables.draw), on=keys)
 
 
 def _capacity_findings(table: pd.DataFrame) -> list[Finding]:
@@ -793,26 +765,18 @@ def _supply_findings(scenario: Scenario, table: pd.DataFrame) -> list[Finding]:
 
 
 def rule_findings(
-    scenario: Scenario,
-    site: Site,
-    result: Result,
-    *,
-    inputs: Inputs | None = None,
-    draw: int = 0,
-    years_table: pd.DataFrame | None = None,
+    scenario: Scenario, result: Result, tables: RuleTables, years_table: pd.DataFrame
 ) -> list[Finding]:
     """Park summaries of the admission rules, control indicators and idle land.
 
     Parameters
     ----------
-    scenario, site, result
+    scenario, result
         What was simulated and what came out.
-    inputs
-        Engine inputs for park parameters (default: ``prepare``).
-    draw
-        Which draw.
+    tables
+        The rule tables of the result (:func:`sim.rules.evaluate_rules`).
     years_table
-        :func:`park_years`, if already made.
+        :func:`park_years` of the same.
 
     Returns
     -------
@@ -824,13 +788,7 @@ def rule_findings(
         ``idle_land`` (peak idle area and reclaimable land).
     """
     rules = scenario.rules
-    parcels = admission(scenario, site, result, inputs=inputs, draw=draw)
-    controls = control_indicators(scenario, site, result)
-    table = (
-        park_years(scenario, site, result, inputs=inputs, draw=draw)
-        if years_table is None
-        else years_table
-    )
+    parcels, controls, table = tables.admission, tables.controls, years_table
     inv_min = rules.investment_intensity_min
     rev_min = rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA
     findings: list[Finding] = []
@@ -975,39 +933,27 @@ def _idle_findings(scenario: Scenario, table: pd.DataFrame) -> list[Finding]:
 # --- all together ---------------------------------------------------------------------
 
 
-def audit(
-    scenario: Scenario,
-    site: Site,
-    result: Result,
-    *,
-    inputs: Inputs | None = None,
-    draw: int = 0,
-) -> Audit:
+def audit(scenario: Scenario, result: Result, tables: RuleTables) -> Audit:
     """Audit a scenario and its simulation: capacity, consistency, rules.
 
     Parameters
     ----------
-    scenario, site, result
+    scenario, result
         What was simulated and what came out.
-    inputs
-        The engine inputs of the result (default: :func:`sim.engine.prepare`).
-    draw
-        Which draw to audit.
+    tables
+        The rule tables of the result (:func:`sim.rules.evaluate_rules`); the audit
+        describes the draw they describe.
 
     Returns
     -------
     Audit
     """
-    if inputs is None:
-        from sim.engine import prepare
-
-        inputs = prepare(scenario, site)
-    cap = capacity(scenario, site, result, draw=draw)
-    years = park_years(scenario, site, result, inputs=inputs, draw=draw)
+    cap = capacity(scenario, result, draw=tables.draw)
+    years = park_years(result, tables)
     findings = _capacity_findings(cap)
     findings += _supply_findings(scenario, years)
     findings += consistency(scenario, park_ids=result.park_ids)
-    findings += rule_findings(scenario, site, result, inputs=inputs, draw=draw, years_table=years)
+    findings += rule_findings(scenario, result, tables, years)
     return Audit(
         scenario_name=scenario.name,
         capacity=cap,

@@ -16,9 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from sim.result import Ensemble, Result
+    from sim.outcome import Outcome
     from sim.scenario import Scenario
     from sim.site import Site
 
@@ -197,20 +195,12 @@ def _handle_sigterm() -> Any:
     return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
-def _load(path: Path) -> tuple[Scenario, Site]:
-    from sim.scenario import load_scenario
-    from sim.site import load_site
-
-    scenario = load_scenario(path)
-    site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
-    return scenario, site
-
-
 def _check(args: argparse.Namespace) -> int:
     from sim.engine import prepare
+    from sim.outcome import load
     from sim.rules import bind_rules
 
-    scenario, site = _load(args.scenario)
+    scenario, site = load(args.scenario)
     prepare(scenario, site)  # binds parks, parcels and committed projects
     bind_rules(scenario, site)  # every land use has a plot-ratio rule
     print(
@@ -236,77 +226,48 @@ def _seed(text: str) -> int:
 
 
 def _run(args: argparse.Namespace, argv: list[str]) -> int:
-    from sim.engine import prepare, run
+    from sim.commands import status
     from sim.export import write_outputs
+    from sim.outcome import load
     from sim.outputs import check_output_folder
-    from sim.rules import bind_rules
-    from sim.targets import evaluate_targets
 
-    scenario, site = _load(args.scenario)
+    scenario, site = load(args.scenario)
     out = Path(args.out) if args.out is not None else Path("out") / args.scenario.stem
     # Refuse a folder parksim may not replace before spending time on the run.
     check_output_folder(
         out if args.out is None else args.out, inputs=scenario.input_files, force=args.force
     )
-    bind_rules(scenario, site)
-    inputs = prepare(scenario, site)
-    result = run(inputs)
-    ensemble = None
-    if args.draws > 1:
-        ensemble = _simulate_draws(scenario, site, args)
-    from sim.commands import status
-
+    outcome = _compute(scenario, site, args)
     with status(args.quiet, f"writing {out}/"):  # a spinner on a terminal
         write_outputs(
-            out,
-            scenario,
-            site,
-            result,
-            argv=argv,
-            figures=not args.no_figures,
-            ensemble=ensemble,
-            inputs=inputs,
-            lang=args.lang,
-            force=args.force,
+            outcome, out, argv=argv, figures=not args.no_figures, lang=args.lang, force=args.force
         )
     if not args.quiet:
-        targets = evaluate_targets(result, scenario.targets, ensemble=ensemble)
-        _print_report(scenario, result, targets, out, draws=args.draws)
+        _print_report(outcome, out)
     return EXIT_OK
 
 
-def _simulate_draws(scenario: Scenario, site: Site, args: argparse.Namespace) -> Ensemble:
-    from sim.engine import simulate_draws
+def _compute(scenario: Scenario, site: Site, args: argparse.Namespace) -> Outcome:
+    from sim.outcome import compute
 
+    options = {"draws": args.draws, "seed": args.seed, "chunk_size": args.chunk_size}
     if args.quiet or args.draws <= args.chunk_size:
-        return simulate_draws(
-            scenario, site, draws=args.draws, seed=args.seed, chunk_size=args.chunk_size
-        )
+        return compute(scenario, site, **options)
     from rich.progress import Progress
 
     with Progress(transient=True) as bar:
         task = bar.add_task(f"simulating {args.draws:,} draws", total=args.draws)
-        return simulate_draws(
-            scenario,
-            site,
-            draws=args.draws,
-            seed=args.seed,
-            chunk_size=args.chunk_size,
-            progress=lambda done: bar.update(task, completed=done),
+        return compute(
+            scenario, site, progress=lambda done: bar.update(task, completed=done), **options
         )
 
 
 def _audit(args: argparse.Namespace) -> int:
     import json
 
-    from sim.audit import audit
-    from sim.engine import prepare, run
-    from sim.rules import bind_rules
+    from sim.outcome import compute, load
 
-    scenario, site = _load(args.scenario)
-    inputs = prepare(scenario, site)
-    bind_rules(scenario, site)
-    report = audit(scenario, site, run(inputs), inputs=inputs)
+    report = compute(*load(args.scenario)).audit
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -314,13 +275,18 @@ def _audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_report(
-    scenario: Scenario, result: Result, targets: pd.DataFrame, out: Path, *, draws: int = 1
-) -> None:
+def _print_report(outcome: Outcome, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
     from sim.targets import metric_display
+
+    scenario, result, targets, draws = (
+        outcome.scenario,
+        outcome.result,
+        outcome.targets,
+        outcome.draws,
+    )
 
     console = Console()
     horizon = int(result.years[-1])

@@ -106,12 +106,10 @@ def compare(
     SimError
         If a scenario or its site is invalid (the message names the file).
     """
-    from sim.engine import simulate, simulate_draws
+    from sim.outcome import compute, load
     from sim.result import Status
-    from sim.rules import Compliance, bind_rules, compliance_classes, idle_masks
-    from sim.scenario import load_scenario
-    from sim.site import load_site
-    from sim.targets import evaluate_targets
+    from sim.rules import Compliance
+    from sim.states import ParcelState
 
     files = [Path(p) for p in paths]
     labels = _labels(files)
@@ -120,34 +118,21 @@ def compare(
     for label, path in zip(labels, files, strict=True):
         if progress is not None:
             progress(label)
-        scenario = load_scenario(path)
-        site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
-        bind_rules(scenario, site)
-        result = simulate(scenario, site)
-        ensemble = None
-        if draws > 1:
-            ensemble = simulate_draws(scenario, site, draws=draws, seed=seed, chunk_size=chunk_size)
+        outcome = compute(*load(path), draws=draws, seed=seed, chunk_size=chunk_size)
+        scenario, result, ensemble = outcome.scenario, outcome.result, outcome.ensemble
         names.append(scenario.name)
         horizons.append(int(result.years[-1]))
         completed = result.by_park("floor_completed_m2")[0, -1]
         floors[label] = pd.Series(
             [*completed, completed.sum()], index=[*result.park_ids, "total"], dtype=float
         )
-        table = evaluate_targets(result, scenario.targets, ensemble=ensemble)
-        targets[label] = table.set_index(["metric", "park_id", "year"])[
+        targets[label] = outcome.targets.set_index(["metric", "park_id", "year"])[
             ["target", "projected", "met", "probability_met"]
         ]
-        classes = compliance_classes(scenario, site, result)
+        classes = outcome.classes_in()
         counts = {c.label_en: int((classes == c).sum()) for c in Compliance}
-        idle, _ = idle_masks(
-            result.release_year,
-            result.start_year,
-            result.years,
-            idle_after_years=scenario.rules.idle_after_years,
-            reclaim_after_years=scenario.rules.reclaim_after_years,
-        )
         final = result.status[0, -1]
-        counts["idle"] = int(idle[0, -1].sum())
+        counts["idle"] = int((outcome.states_in() == ParcelState.IDLE).sum())
         counts["started"] = int((final >= Status.UNDER_CONSTRUCTION).sum())
         counts["parcels"] = int(final.size)
         compliance[label] = pd.Series(counts)

@@ -52,7 +52,16 @@ from sim.result import Ensemble, Result, Status, sum_by_park
 from sim.scenario import ParkParams, Scenario, resolve_park
 from sim.site import Site
 
-__all__ = ["Inputs", "prepare", "run", "run_draws", "run_parks", "simulate", "simulate_draws"]
+__all__ = [
+    "Inputs",
+    "prepare",
+    "run",
+    "run_draws",
+    "run_ensemble",
+    "run_parks",
+    "simulate",
+    "simulate_draws",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -321,12 +330,45 @@ def simulate_draws(
         When the draws' results cannot fit in the memory available
         (:func:`sim.memory.plan_draws`), before anything is allocated.
     """
+    return run_ensemble(
+        prepare(scenario, site),
+        scenario,
+        draws=draws,
+        seed=seed,
+        chunk_size=chunk_size,
+        progress=progress,
+    )
+
+
+def run_ensemble(
+    inputs: Inputs,
+    scenario: Scenario,
+    *,
+    draws: int,
+    seed: int | None = None,
+    chunk_size: int = 2048,
+    progress: Callable[[int], None] | None = None,
+) -> Ensemble:
+    """Run a Monte Carlo build-out from prepared inputs (see :func:`simulate_draws`).
+
+    Parameters
+    ----------
+    inputs
+        :func:`prepare` of ``scenario`` and its site (point values).
+    scenario
+        The scenario, whose distributions and ``[market]`` are sampled.
+    draws, seed, chunk_size, progress
+        As for :func:`simulate_draws`.
+
+    Returns
+    -------
+    Ensemble
+    """
     from sim.memory import plan_draws
     from sim.result import SERIES
     from sim.uncertainty import sample_inputs
 
     seed = scenario.scenario.seed if seed is None else seed
-    inputs = prepare(scenario, site)
     plan = plan_draws(  # refuses what cannot fit before anything is allocated
         draws=draws,
         chunk_size=chunk_size,
@@ -922,6 +964,9 @@ def run(inputs: Inputs) -> Result:
         parcel_ids=inputs.parcel_ids,
         parcel_park=inputs.parcel_park,
         capacity_m2=np.array(capacity[0]),
+        area_m2=inputs.area_m2,
+        parameters=inputs.park,
+        land_supply_m2=inputs.land_supply_m2,
         series=flows.series,
         status=np.ascontiguousarray(status.transpose(0, 2, 1)),
         release_year=np.where(np.isfinite(rerelease), rerelease, release),

@@ -1,6 +1,7 @@
 """Writing a run's outputs: tables, GIS layers, figures and provenance, all or nothing.
 
-``(Scenario, Site, Result) ──write_outputs──▶ out/<scenario>/``::
+``Outcome ──write_outputs──▶ out/<scenario>/`` (writers compute nothing: every table
+comes from the :class:`~sim.outcome.Outcome`)::
 
     summary.csv      one row per (year, park_id) plus park_id = total
     targets.csv      one row per target
@@ -32,16 +33,13 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from sim.audit import audit
 from sim.outputs import atomic_folder, file_sha256
-from sim.result import Ensemble, Result
-from sim.rules import admission, compliance_by_year, control_indicators, idle_by_parcel
+from sim.result import Result
 from sim.scenario import Scenario
 from sim.site import Site
-from sim.targets import evaluate_targets
 
 if TYPE_CHECKING:
-    from sim.engine import Inputs
+    from sim.outcome import Outcome
     from sim.plot.style import Lang
 
 __all__ = [
@@ -56,50 +54,36 @@ __all__ = [
 CSV_ENCODING = "utf-8-sig"
 
 
-def parcels_frame(
-    site: Site,
-    result: Result,
-    *,
-    draw: int = 0,
-    scenario: Scenario | None = None,
-    inputs: Inputs | None = None,
-) -> gpd.GeoDataFrame:
-    """Build the ``parcels`` output layer: site attributes plus each parcel's outcome.
+def parcels_frame(outcome: Outcome) -> gpd.GeoDataFrame:
+    """Build the ``parcels`` output layer: site attributes, outcome and rules per parcel.
 
     Parameters
     ----------
-    site
-        The site the result was simulated on (same parcel order).
-    result
-        The result.
-    draw
-        Which draw to describe.
-    scenario
-        The scenario run; with it the layer also carries the rules (below).
-    inputs
-        Engine inputs for the park parameters (default: :func:`sim.engine.prepare`).
+    outcome
+        The run (its deterministic result and rule tables).
 
     Returns
     -------
     geopandas.GeoDataFrame
         Columns ``parcel_id, park_id, zone, land_use, phase, area_ha, far, far_max,
         capacity_m2, release_year, start_year, completion_year, floor_m2,
-        floor_under_construction_m2, status`` and geometry; years are empty where
-        not reached by the horizon. With ``scenario``: ``area_m2`` and the columns of
-        :func:`sim.rules.admission` (``investment_cny, revenue_mature_cny,
-        investment_intensity_wan_per_ha = investment_cny / area_m2,
-        revenue_density_yi_per_ha = revenue_mature_cny / area_m2 / 1e4``, margins,
-        ``meets_investment_rule, meets_revenue_rule``, first years,
-        ``first_compliant_year, years_to_comply``), of
+        floor_under_construction_m2, status`` (years empty where not reached by the
+        horizon), ``area_m2`` and the columns of :func:`sim.rules.admission`
+        (``investment_cny, revenue_mature_cny, investment_intensity_wan_per_ha =
+        investment_cny / area_m2, revenue_density_yi_per_ha = revenue_mature_cny /
+        area_m2 / 1e4``, margins, ``meets_investment_rule, meets_revenue_rule``, first
+        years, ``first_compliant_year, years_to_comply``), of
         :func:`sim.rules.control_indicators` (``plot_ratio_min``, layout shares and
         their flags, ``meets_control_indicators``) and of
         :func:`sim.rules.idle_by_parcel` (``idle_years, first_idle_year,
-        reclaimable_year``).
+        reclaimable_year``); and geometry.
     """
-    outcome = result.parcel_frame(draw=draw)
+    result, site, tables = outcome.result, outcome.site, outcome.rules
+    draw = tables.draw
+    state = result.parcel_frame(draw=draw)
     parcels = site.parcels
-    area = parcels["area_m2"].to_numpy()
-    frame = gpd.GeoDataFrame(
+    area = result.area_m2
+    frame = pd.DataFrame(
         {
             "parcel_id": parcels["parcel_id"].to_numpy(),
             "park_id": parcels["park_id"].to_numpy(),
@@ -107,47 +91,33 @@ def parcels_frame(
             "land_use": parcels["land_use"].to_numpy(),
             "phase": parcels["phase"].to_numpy(),
             "area_ha": area / 1e4,
-            "far": outcome["capacity_m2"].to_numpy() / area,
+            "far": state["capacity_m2"].to_numpy() / area,
             "far_max": parcels["far_max"].to_numpy(),
-            "capacity_m2": outcome["capacity_m2"].to_numpy(),
-            "release_year": outcome["release_year"].array,
-            "start_year": outcome["start_year"].array,
-            "completion_year": outcome["completion_year"].array,
-            "floor_m2": outcome["floor_m2"].to_numpy(),
+            "capacity_m2": state["capacity_m2"].to_numpy(),
+            "release_year": state["release_year"].array,
+            "start_year": state["start_year"].array,
+            "completion_year": state["completion_year"].array,
+            "floor_m2": state["floor_m2"].to_numpy(),
             "floor_under_construction_m2": result.series["floor_under_construction_m2"][draw, -1],
-            "status": outcome["status"].to_numpy(),
-        },
-        geometry=parcels.geometry.values,
-        crs=parcels.crs,
+            "status": state["status"].to_numpy(),
+        }
     )
-    if scenario is None:
-        return frame
-    rules = admission(scenario, site, result, inputs=inputs, draw=draw)
-    controls = control_indicators(scenario, site, result)
-    idle = idle_by_parcel(scenario, result, draw=draw)
-    extra = pd.concat(
-        [
-            rules.drop(columns=["parcel_id", "park_id", "capacity_m2"]),
-            controls.drop(columns=["parcel_id", "park_id", "land_use", "far"]),
-            idle.drop(columns=["parcel_id"]),
-        ],
-        axis=1,
+    extra = [
+        tables.admission.drop(columns=["parcel_id", "park_id", "capacity_m2"]),
+        tables.controls.drop(columns=["parcel_id", "park_id", "land_use", "far"]),
+        tables.idle.drop(columns=["parcel_id"]),
+    ]
+    return gpd.GeoDataFrame(
+        pd.concat([frame, *extra], axis=1), geometry=parcels.geometry.values, crs=parcels.crs
     )
-    geometry = frame.geometry.name
-    out = pd.concat([frame.drop(columns=geometry), extra], axis=1)
-    return gpd.GeoDataFrame(out, geometry=frame.geometry.values, crs=frame.crs)
 
 
 def write_outputs(
+    outcome: Outcome,
     destination: Path,
-    scenario: Scenario,
-    site: Site,
-    result: Result,
     *,
     argv: Sequence[str] = (),
     figures: bool = True,
-    inputs: Inputs | None = None,
-    ensemble: Ensemble | None = None,
     lang: Lang = "zh",
     force: bool = False,
 ) -> Path:
@@ -155,21 +125,17 @@ def write_outputs(
 
     Parameters
     ----------
+    outcome
+        The run (:func:`sim.outcome.compute`); with an ensemble, ``summary.csv``
+        gains percentile columns, ``targets.csv`` the ``probability_met`` of its
+        draws, and ``figures/`` the fan and probability charts.
     destination
         Output folder; replaced as a whole only when everything was written, and only
         when it is new, empty or parksim's own (:func:`sim.outputs.check_output_folder`).
-    scenario, site, result
-        What was run and what came out.
     argv
         The command line, recorded in ``run.json``.
     figures
         Whether to draw the figures (the slowest part).
-    inputs
-        The engine inputs the result came from (default: :func:`sim.engine.prepare`).
-    ensemble
-        A Monte Carlo run of the same scenario: adds percentile columns to
-        ``summary.csv``, ``probability_met`` from its draws to ``targets.csv``, and the
-        fan and probability charts.
     lang
         Language of the figures' labels: ``"zh"``, ``"en"`` or ``"both"``.
     force
@@ -186,47 +152,34 @@ def write_outputs(
     sim.errors.OutputError
         When ``destination`` may not be replaced; nothing is written then.
     """
+    scenario, ensemble = outcome.scenario, outcome.ensemble
     with atomic_folder(destination, inputs=scenario.input_files, force=force) as staging:
-        summary = result.summary_frame()
+        summary = outcome.result.summary_frame()
         if ensemble is not None:
             spread = ensemble.percentile_frame()
             summary = pd.concat([summary, spread.drop(columns=["year", "park_id"])], axis=1)
         write_csv(summary, staging / "summary.csv")
-        targets = evaluate_targets(result, scenario.targets, ensemble=ensemble)
-        write_csv(targets_csv_frame(targets), staging / "targets.csv")
-        if inputs is None:
-            from sim.engine import prepare
-
-            inputs = prepare(scenario, site)
-        write_csv(compliance_by_year(scenario, site, result), staging / "compliance.csv")
-        report = audit(scenario, site, result, inputs=inputs)
+        write_csv(targets_csv_frame(outcome.targets), staging / "targets.csv")
+        write_csv(outcome.rules.compliance, staging / "compliance.csv")
+        report = outcome.audit
         write_csv(report.park_years, staging / "audit_parks.csv")
         (staging / "audit.json").write_text(
             json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         (staging / "audit.md").write_text(report.to_markdown(), encoding="utf-8")
-        parcels = parcels_frame(site, result, scenario=scenario, inputs=inputs)
+        parcels = parcels_frame(outcome)
         write_geopackage(
             staging / "parcels.gpkg",
             {
                 "parcels": parcels,
-                "parks": _parks_frame(site, result),
-                "parcel_status_by_year": status_by_year_frame(site, result),
+                "parks": _parks_frame(outcome.site, outcome.result),
+                "parcel_status_by_year": status_by_year_frame(outcome.site, outcome.result),
             },
         )
         if figures:
-            _write_figures(
-                staging / "figures",
-                scenario,
-                site,
-                result,
-                targets,
-                parcels,
-                ensemble=ensemble,
-                lang=lang,
-            )
-            if ensemble is not None:
-                _write_uncertainty_figures(staging / "figures", scenario, site, ensemble, lang=lang)
+            from sim.plot.render import write_report_figures
+
+            write_report_figures(staging / "figures", outcome, parcels, lang=lang)
         provenance = run_record(scenario, argv=argv)
         if ensemble is not None:
             provenance["draws"] = ensemble.draws
@@ -428,41 +381,6 @@ def _parks_frame(site: Site, result: Result) -> gpd.GeoDataFrame:
         geometry=parks.geometry.values,
         crs=parks.crs,
     )
-
-
-def _write_figures(
-    folder: Path,
-    scenario: Scenario,
-    site: Site,
-    result: Result,
-    targets: pd.DataFrame,
-    parcels: pd.DataFrame,
-    *,
-    ensemble: Ensemble | None = None,
-    lang: Lang = "zh",
-) -> None:
-    from sim.plot.render import write_report_figures
-
-    write_report_figures(
-        folder, scenario, site, result, targets, parcels, ensemble=ensemble, lang=lang
-    )
-
-
-def _write_uncertainty_figures(
-    folder: Path, scenario: Scenario, site: Site, ensemble: Ensemble, *, lang: Lang = "zh"
-) -> None:
-    import matplotlib.pyplot as plt
-
-    from sim.plot import save_figure
-    from sim.plot.uncertainty import fan_chart, probability_chart
-
-    fig, _ = fan_chart(ensemble, scenario.targets, parks=site.parks, lang=lang)
-    save_figure(fig, folder / "floor_fan_chart.png")
-    plt.close(fig)
-    if scenario.targets:
-        fig, _ = probability_chart(ensemble, scenario.targets, parks=site.parks, lang=lang)
-        save_figure(fig, folder / "target_probability_by_year.png")
-        plt.close(fig)
 
 
 def run_record(scenario: Scenario, *, argv: Sequence[str] = ()) -> dict[str, object]:

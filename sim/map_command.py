@@ -127,19 +127,16 @@ def run_map(args: argparse.Namespace) -> int:
             "--park, or use --kind status (or completion, compliance, status-years) to zoom"
         )
 
-    from sim.cli import _load
-    from sim.engine import simulate
+    from sim.outcome import compute, load
     from sim.outputs import check_output_file, figure_made_by_parksim
-    from sim.rules import bind_rules
 
-    scenario, site = _load(args.scenario)
+    scenario, site = load(args.scenario)
     out = check_output_file(
         args.out,
         inputs=scenario.input_files,
         force=args.force,
         made_by_parksim=figure_made_by_parksim,
     )
-    bind_rules(scenario, site)
     parks = [str(p) for p in site.parks["park_id"]]
     if args.park is not None and args.park not in parks:
         raise SimError(
@@ -153,12 +150,7 @@ def run_map(args: argparse.Namespace) -> int:
             f"{args.year}; pick one in range or change [scenario] horizon"
         )
 
-    result = simulate(scenario, site)
-    ensemble = None
-    if args.draws > 1:
-        from sim.engine import simulate_draws
-
-        ensemble = simulate_draws(scenario, site, draws=args.draws, seed=args.seed)
+    outcome = compute(scenario, site, draws=args.draws, seed=args.seed)
 
     import matplotlib.pyplot as plt
 
@@ -167,12 +159,9 @@ def run_map(args: argparse.Namespace) -> int:
 
     fig = map_figure(
         args.kind,
-        scenario,
-        site,
-        result,
+        outcome,
         year=args.year,
         park=args.park,
-        ensemble=ensemble,
         lang=args.lang,
         size=args.size,
     )

@@ -10,9 +10,9 @@ year for revenue and investment, persons for workers.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +34,7 @@ TOTAL = "total"
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+_T = TypeVar("_T")
 
 #: The per-parcel yearly series a Result holds, with their units.
 SERIES: dict[str, str] = {
@@ -156,6 +157,13 @@ class Result:
         Index into ``park_ids`` of each parcel's park, shape ``(P,)``.
     capacity_m2
         Floor each parcel can hold (area × plot ratio, or a committed floor), ``(P,)``.
+    area_m2
+        Land area of each parcel, ``(P,)``.
+    parameters
+        The park parameters the run used (:data:`sim.engine.PARK_FIELDS`), each
+        ``(D, K)``, or ``(1, K)`` where the same in every draw.
+    land_supply_m2
+        Each park's yearly land-supply budget, ``(D, K, Y)`` (or ``(1, K, Y)``).
     series
         The yearly series named in :data:`SERIES`, each ``(D, Y, P)``.
     status
@@ -179,6 +187,9 @@ class Result:
     parcel_ids: npt.NDArray[np.str_]
     parcel_park: IntArray
     capacity_m2: FloatArray
+    area_m2: FloatArray
+    parameters: dict[str, FloatArray]
+    land_supply_m2: FloatArray
     series: dict[str, FloatArray]
     status: npt.NDArray[np.int8]
     release_year: FloatArray
@@ -187,7 +198,17 @@ class Result:
     investment_before_base_cny: FloatArray
     first_release_year: FloatArray | None = None
     reclaim_year: FloatArray | None = None
-    _park_cache: dict[str, FloatArray] = field(default_factory=dict, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def derived(self, key: str, compute: Callable[[], _T]) -> _T:
+        """Return a value derived from this result, computing it on first use only.
+
+        A Result is immutable, so anything computed from it (per-park sums, investment
+        to date, idle masks) can be kept; ``key`` names it uniquely.
+        """
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return cast(_T, self._cache[key])
 
     @property
     def draws(self) -> int:
@@ -209,6 +230,19 @@ class Result:
             )
         return int(hits[0])
 
+    def parcel_parameters(self, *, draw: int = 0) -> dict[str, FloatArray]:
+        """Each parcel's park parameters in one draw, ``(P,)`` per name of :attr:`parameters`.
+
+        Parameters
+        ----------
+        draw
+            Which draw (parameters that do not vary serve every draw).
+        """
+        return {
+            name: values[min(draw, values.shape[0] - 1), self.parcel_park]
+            for name, values in self.parameters.items()
+        }
+
     def by_park(self, name: str) -> FloatArray:
         """Sum a series over the parcels of each park.
 
@@ -222,11 +256,10 @@ class Result:
         numpy.ndarray
             Shape ``(D, Y, K)`` with ``K = len(park_ids)``.
         """
-        cached = self._park_cache.get(name)
-        if cached is None:
-            cached = sum_by_park(self.series[name], self.parcel_park, len(self.park_ids))
-            self._park_cache[name] = cached
-        return cached
+        return self.derived(
+            f"by_park/{name}",
+            lambda: sum_by_park(self.series[name], self.parcel_park, len(self.park_ids)),
+        )
 
     def released_mask(self, *, draw: int = 0) -> npt.NDArray[np.bool_]:
         """Whether each parcel's land is out (released, not taken back) at year end, ``(Y, P)``.

@@ -1,8 +1,11 @@
 """Rules a parcel must keep: admission thresholds, land-use control indicators, idle land.
 
-``(Scenario, Site, Result) ──▶ per-parcel and per-park tables``, computed with numpy
-over the ``(draw, year, parcel)`` arrays of a :class:`~sim.result.Result`; the only
-Python loops are over the handful of land uses and parks, never over parcels.
+``(Result, Rules, ParcelRules) ──evaluate_rules──▶ RuleTables``: per-parcel and
+per-park tables, computed once with numpy over the ``(draw, year, parcel)`` arrays of
+a :class:`~sim.result.Result` (which carries the parcels' areas and the parameters
+the run used); :func:`bind_rules` first lays the scenario's ``[rules]`` out over a
+site's parcels. The only Python loops are over the handful of land uses and parks,
+never over parcels.
 
 **Admission rules** (the scenario's ``[rules]``; Qingdao: investment intensity ≥ 4,000
 万元/ha and business revenue ≥ 2 亿元/ha):
@@ -48,7 +51,6 @@ from sim.errors import Problem, ScenarioError
 from sim.result import Result, Status, park_year_frame, sum_by_park
 
 if TYPE_CHECKING:
-    from sim.engine import Inputs
     from sim.scenario import Rules, Scenario
     from sim.site import Site
 
@@ -56,11 +58,13 @@ __all__ = [
     "WILDCARD",
     "Compliance",
     "ParcelRules",
+    "RuleTables",
     "admission",
     "bind_rules",
     "compliance_by_year",
     "compliance_classes",
     "control_indicators",
+    "evaluate_rules",
     "first_year",
     "idle_by_parcel",
     "idle_land",
@@ -68,7 +72,6 @@ __all__ = [
     "investment_at_completion",
     "investment_to_date",
     "meets",
-    "parcel_parameters",
     "park_admission_by_year",
     "result_idle_masks",
     "revenue_at_maturity",
@@ -212,8 +215,12 @@ def investment_to_date(result: Result) -> FloatArray:
     """Cumulative investment in each parcel at the end of each year, ``(D, Y, P)`` CNY.
 
     Spending before the base year (``result.investment_before_base_cny``) plus the
-    running sum of the ``investment_cny`` series.
+    running sum of the ``investment_cny`` series. Computed once per result.
     """
+    return result.derived("investment_to_date_cny", lambda: _investment_to_date(result))
+
+
+def _investment_to_date(result: Result) -> FloatArray:
     spent = np.cumsum(result.series["investment_cny"], axis=1)
     return np.asarray(spent + result.investment_before_base_cny[:, None, :], dtype=np.float64)
 
@@ -293,6 +300,8 @@ class ParcelRules:
 
     Attributes
     ----------
+    land_use
+        Each parcel's land use ``(P,)`` (``""`` where the layer gives none).
     plot_ratio_min
         Minimum plot ratio of each parcel's land use ``(P,)``.
     building_coefficient, admin_share, green_share
@@ -300,6 +309,7 @@ class ParcelRules:
         NaN where neither gives one (not assessed).
     """
 
+    land_use: npt.NDArray[np.object_]
     plot_ratio_min: FloatArray
     building_coefficient: FloatArray
     admin_share: FloatArray
@@ -370,6 +380,7 @@ def bind_rules(scenario: Scenario, site: Site) -> ParcelRules:
         return np.where(np.isnan(own), fill, own)
 
     return ParcelRules(
+        land_use=land_use.to_numpy(dtype=object),
         plot_ratio_min=minimum.to_numpy(dtype=float),
         building_coefficient=share("building_coefficient", rules.building_coefficient),
         admin_share=share("admin_share", rules.admin_share),
@@ -377,64 +388,32 @@ def bind_rules(scenario: Scenario, site: Site) -> ParcelRules:
     )
 
 
-def parcel_parameters(
-    scenario: Scenario, site: Site, *, inputs: Inputs | None = None, draw: int = 0
-) -> dict[str, FloatArray]:
-    """Each parcel's park parameters, ``(P,)`` per name of :data:`sim.engine.PARK_FIELDS`.
-
-    Parameters
-    ----------
-    scenario, site
-        What was simulated.
-    inputs
-        The engine inputs the result came from (sampled ones for Monte Carlo); by
-        default :func:`sim.engine.prepare` gives the scenario's point values.
-    draw
-        Which draw of ``inputs`` (clipped to its draws, so point inputs serve any draw).
-
-    Returns
-    -------
-    dict of str to numpy.ndarray
-    """
-    if inputs is None:
-        from sim.engine import prepare
-
-        inputs = prepare(scenario, site)
-    d = min(draw, inputs.draws - 1)
-    return {name: values[d, inputs.parcel_park] for name, values in inputs.park.items()}
-
-
 # --- admission rules ------------------------------------------------------------------
 
 
-def _densities(
-    result: Result, area_m2: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+def _densities(result: Result) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Investment to date and revenue, and their densities, all ``(D, Y, P)``."""
+    return result.derived("rule_densities", lambda: _compute_densities(result))
+
+
+def _compute_densities(result: Result) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     invested = investment_to_date(result)
     revenue = result.series["revenue_cny"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        intensity = invested / area_m2  # CNY/m² = 万元/ha
-        density = revenue / area_m2 / CNY_PER_M2_PER_YI_PER_HA
+        intensity = invested / result.area_m2  # CNY/m² = 万元/ha
+        density = revenue / result.area_m2 / CNY_PER_M2_PER_YI_PER_HA
     return invested, revenue, intensity, density
 
 
-def admission(
-    scenario: Scenario,
-    site: Site,
-    result: Result,
-    *,
-    inputs: Inputs | None = None,
-    draw: int = 0,
-) -> pd.DataFrame:
+def admission(result: Result, rules: Rules, *, draw: int = 0) -> pd.DataFrame:
     """Each parcel against the admission rules: at completion, at maturity and by year.
 
     Parameters
     ----------
-    scenario, site, result
-        What was simulated and what came out (parcels in the same order).
-    inputs
-        Engine inputs for the park parameters; see :func:`parcel_parameters`.
+    result
+        What came out of the run (its parameters price the parcels).
+    rules
+        The scenario's ``[rules]``.
     draw
         Which draw to describe.
 
@@ -452,9 +431,8 @@ def admission(
         ``first_compliant_year`` (both at once) and ``years_to_comply`` (from the
         release year); years are empty where not reached by the horizon.
     """
-    rules = scenario.rules
-    area = site.parcels["area_m2"].to_numpy(dtype=float)
-    par = parcel_parameters(scenario, site, inputs=inputs, draw=draw)
+    area = result.area_m2
+    par = result.parcel_parameters(draw=draw)
     capacity = result.capacity_m2
     investment = investment_at_completion(
         area,
@@ -473,7 +451,7 @@ def admission(
     inv_min = rules.investment_intensity_min
     rev_min = rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA
 
-    _, _, yearly_intensity, yearly_density = _densities(result, area)
+    _, _, yearly_intensity, yearly_density = _densities(result)
     inv_ok = meets(yearly_intensity[draw : draw + 1], inv_min)
     rev_ok = meets(yearly_density[draw : draw + 1], rev_min)
     first_inv = first_year(inv_ok, result.years)[0]
@@ -502,15 +480,15 @@ def admission(
     )
 
 
-def compliance_by_year(
-    scenario: Scenario, site: Site, result: Result, *, draw: int = 0
-) -> pd.DataFrame:
+def compliance_by_year(result: Result, rules: Rules, *, draw: int = 0) -> pd.DataFrame:
     """Every parcel in every simulated year against the admission rules.
 
     Parameters
     ----------
-    scenario, site, result
-        What was simulated and what came out.
+    result
+        What came out of the run.
+    rules
+        The scenario's ``[rules]``.
     draw
         Which draw to describe.
 
@@ -523,9 +501,7 @@ def compliance_by_year(
         ``revenue_density_yi_per_ha`` (= revenue ÷ area ÷ 10⁴),
         ``meets_investment_rule, meets_revenue_rule``.
     """
-    rules = scenario.rules
-    area = site.parcels["area_m2"].to_numpy(dtype=float)
-    invested, revenue, intensity, density = (a[draw] for a in _densities(result, area))
+    invested, revenue, intensity, density = (a[draw] for a in _densities(result))
     n_years, n_parcels = invested.shape
     parks = np.array(result.park_ids, dtype=object)[result.parcel_park]
     status_names = np.array([s.name.lower() for s in Status], dtype=object)
@@ -552,7 +528,7 @@ def compliance_by_year(
 
 
 def compliance_classes(
-    scenario: Scenario, site: Site, result: Result, *, year: int | None = None, draw: int = 0
+    result: Result, rules: Rules, *, year: int | None = None, draw: int = 0
 ) -> npt.NDArray[np.int8]:
     """Each parcel's :class:`Compliance` in one year, ``(P,)``.
 
@@ -562,8 +538,10 @@ def compliance_classes(
 
     Parameters
     ----------
-    scenario, site, result
-        What was simulated and what came out.
+    result
+        What came out of the run.
+    rules
+        The scenario's ``[rules]``.
     year
         Default the horizon.
     draw
@@ -575,10 +553,9 @@ def compliance_classes(
         int8 codes of :class:`Compliance`.
     """
     t = result.year_index(int(result.years[-1]) if year is None else year)
-    area = site.parcels["area_m2"].to_numpy(dtype=float)
-    _, _, intensity, density = _densities(result, area)
-    inv_ok = meets(intensity[draw, t], scenario.rules.investment_intensity_min)
-    rev_ok = meets(density[draw, t], scenario.rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA)
+    _, _, intensity, density = _densities(result)
+    inv_ok = meets(intensity[draw, t], rules.investment_intensity_min)
+    rev_ok = meets(density[draw, t], rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA)
     codes = np.where(
         inv_ok & rev_ok,
         Compliance.COMPLIES,
@@ -592,15 +569,15 @@ def compliance_classes(
     return np.where(built, codes, Compliance.NOT_BUILT).astype(np.int8)
 
 
-def park_admission_by_year(
-    scenario: Scenario, site: Site, result: Result, *, draw: int = 0
-) -> pd.DataFrame:
+def park_admission_by_year(result: Result, rules: Rules, *, draw: int = 0) -> pd.DataFrame:
     """Park averages over admitted (started) parcels, year by year, as the policy words them.
 
     Parameters
     ----------
-    scenario, site, result
-        What was simulated and what came out.
+    result
+        What came out of the run.
+    rules
+        The scenario's ``[rules]``.
     draw
         Which draw.
 
@@ -613,9 +590,8 @@ def park_admission_by_year(
         ``revenue_density_yi_per_ha`` (Σ revenue ÷ Σ area, same parcels),
         ``meets_investment_rule, meets_revenue_rule`` (empty while none is admitted).
     """
-    rules = scenario.rules
-    area = site.parcels["area_m2"].to_numpy(dtype=float)
-    invested, revenue, _, _ = (a[draw] for a in _densities(result, area))
+    area = result.area_m2
+    invested, revenue, _, _ = (a[draw] for a in _densities(result))
     years = result.years.astype(float)
     admitted = result.start_year[draw][None, :] <= years[:, None]  # (Y, P)
     n_parks = len(result.park_ids)
@@ -654,17 +630,17 @@ def park_admission_by_year(
 # --- control indicators ---------------------------------------------------------------
 
 
-def control_indicators(
-    scenario: Scenario, site: Site, result: Result, *, bound: ParcelRules | None = None
-) -> pd.DataFrame:
+def control_indicators(result: Result, rules: Rules, bound: ParcelRules) -> pd.DataFrame:
     """Each parcel against the national land-use control indicators.
 
     Parameters
     ----------
-    scenario, site, result
-        What was simulated and what came out.
+    result
+        What came out of the run.
+    rules
+        The scenario's ``[rules]`` (the limits).
     bound
-        The rules laid out per parcel, if already made by :func:`bind_rules`.
+        The rules laid out per parcel of the site (:func:`bind_rules`).
 
     Returns
     -------
@@ -676,15 +652,8 @@ def control_indicators(
         flag is empty where the share is unknown; ``meets_control_indicators`` is
         False if any indicator fails, True if all four are known and pass, and
         empty otherwise.
-
-    Raises
-    ------
-    ScenarioError
-        If a land use has no plot-ratio rule (see :func:`bind_rules`).
     """
-    rules = scenario.rules
-    bound = bind_rules(scenario, site) if bound is None else bound
-    area = site.parcels["area_m2"].to_numpy(dtype=float)
+    area = result.area_m2
     far = result.capacity_m2 / area
     far_ok = far >= bound.plot_ratio_min * (1 - RTOL)
     layout = {
@@ -697,7 +666,7 @@ def control_indicators(
     columns: dict[str, object] = {
         "parcel_id": result.parcel_ids.astype(object),
         "park_id": np.array(result.park_ids, dtype=object)[result.parcel_park],
-        "land_use": site.parcels["land_use"].astype(str).to_numpy(dtype=object),
+        "land_use": bound.land_use,
         "far": far,
         "plot_ratio_min": bound.plot_ratio_min,
         "meets_plot_ratio_rule": far_ok,
@@ -716,13 +685,15 @@ def control_indicators(
 # --- idle land ------------------------------------------------------------------------
 
 
-def idle_land(scenario: Scenario, site: Site, result: Result, *, draw: int = 0) -> pd.DataFrame:
+def idle_land(result: Result, rules: Rules, *, draw: int = 0) -> pd.DataFrame:
     """Idle and reclaimable land per park and year.
 
     Parameters
     ----------
-    scenario, site, result
-        What was simulated and what came out.
+    result
+        What came out of the run.
+    rules
+        The scenario's ``[rules]`` (idle and reclaim ages).
     draw
         Which draw.
 
@@ -735,8 +706,7 @@ def idle_land(scenario: Scenario, site: Site, result: Result, *, draw: int = 0) 
         (parcels first becoming reclaimable that year — taken back when
         ``[rules] reclaim_idle = true``, else zero).
     """
-    rules = scenario.rules
-    area = site.parcels["area_m2"].to_numpy(dtype=float)
+    area = result.area_m2
     idle, reclaimable = result_idle_masks(result, rules, draw=draw)  # (Y, P)
     if result.reclaim_year is None:
         newly = np.zeros_like(reclaimable)
@@ -781,6 +751,11 @@ def result_idle_masks(
     tuple of numpy.ndarray
         ``(idle, reclaimable)``.
     """
+    key = f"idle_masks/{draw}/{rules.idle_after_years}/{rules.reclaim_after_years}"
+    return result.derived(key, lambda: _result_idle_masks(result, rules, draw))
+
+
+def _result_idle_masks(result: Result, rules: Rules, draw: int) -> tuple[BoolArray, BoolArray]:
     ages = {
         "idle_after_years": rules.idle_after_years,
         "reclaim_after_years": rules.reclaim_after_years,
@@ -799,13 +774,15 @@ def result_idle_masks(
     return (idle & before | idle2)[0], (reclaimable & before | reclaimable2)[0]
 
 
-def idle_by_parcel(scenario: Scenario, result: Result, *, draw: int = 0) -> pd.DataFrame:
+def idle_by_parcel(result: Result, rules: Rules, *, draw: int = 0) -> pd.DataFrame:
     """Each parcel's idle spell: how many years it was idle and when it became reclaimable.
 
     Parameters
     ----------
-    scenario, result
-        The scenario (its ``[rules]``) and the outcome.
+    result
+        What came out of the run.
+    rules
+        The scenario's ``[rules]`` (idle and reclaim ages).
     draw
         Which draw.
 
@@ -815,7 +792,7 @@ def idle_by_parcel(scenario: Scenario, result: Result, *, draw: int = 0) -> pd.D
         One row per parcel: ``parcel_id, idle_years`` (years it ended idle),
         ``first_idle_year, reclaimable_year`` (empty where never).
     """
-    idle, reclaimable = result_idle_masks(result, scenario.rules, draw=draw)
+    idle, reclaimable = result_idle_masks(result, rules, draw=draw)
     return pd.DataFrame(
         {
             "parcel_id": result.parcel_ids.astype(object),
@@ -823,4 +800,76 @@ def idle_by_parcel(scenario: Scenario, result: Result, *, draw: int = 0) -> pd.D
             "first_idle_year": _nullable_years(first_year(idle[None], result.years)[0]),
             "reclaimable_year": _nullable_years(first_year(reclaimable[None], result.years)[0]),
         }
+    )
+
+
+# --- all of them, once ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class RuleTables:
+    """Every rule table of one draw of a run (:func:`evaluate_rules`).
+
+    Attributes
+    ----------
+    admission
+        :func:`admission`, one row per parcel.
+    controls
+        :func:`control_indicators`, one row per parcel.
+    idle
+        :func:`idle_by_parcel`, one row per parcel.
+    compliance
+        :func:`compliance_by_year`, one row per (parcel, year).
+    park_admission
+        :func:`park_admission_by_year`, one row per (year, park_id).
+    idle_land
+        :func:`idle_land`, one row per (year, park_id).
+    classes
+        :func:`compliance_classes` of every year, ``(Y, P)`` int8.
+    draw
+        The draw described.
+    """
+
+    admission: pd.DataFrame
+    controls: pd.DataFrame
+    idle: pd.DataFrame
+    compliance: pd.DataFrame
+    park_admission: pd.DataFrame
+    idle_land: pd.DataFrame
+    classes: npt.NDArray[np.int8]
+    draw: int = 0
+
+
+def evaluate_rules(
+    result: Result, rules: Rules, bound: ParcelRules, *, draw: int = 0
+) -> RuleTables:
+    """Evaluate every rule on one draw of a run, each table computed once.
+
+    Parameters
+    ----------
+    result
+        What came out of the run.
+    rules
+        The scenario's ``[rules]``.
+    bound
+        :func:`bind_rules` of the scenario and the run's site.
+    draw
+        Which draw.
+
+    Returns
+    -------
+    RuleTables
+    """
+    classes = np.stack(
+        [compliance_classes(result, rules, year=int(y), draw=draw) for y in result.years]
+    )
+    return RuleTables(
+        admission=admission(result, rules, draw=draw),
+        controls=control_indicators(result, rules, bound),
+        idle=idle_by_parcel(result, rules, draw=draw),
+        compliance=compliance_by_year(result, rules, draw=draw),
+        park_admission=park_admission_by_year(result, rules, draw=draw),
+        idle_land=idle_land(result, rules, draw=draw),
+        classes=classes,
+        draw=draw,
     )

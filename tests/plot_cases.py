@@ -14,9 +14,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from sim.plot.states import ParcelState
 from sim.result import SERIES, Result, Status
 from sim.site import Site
+from sim.states import ParcelState
 
 YEARS = np.arange(2012, 2017)
 X0, Y0 = 500_000.0, 4_000_000.0
@@ -79,6 +79,9 @@ def make_result(
         parcel_ids=np.array([f"P{i}" for i in range(n)]),
         parcel_park=(np.arange(n) * len(parks) // max(n, 1)).astype(np.int64),
         capacity_m2=np.full(n, floor),
+        area_m2=np.full(n, floor / 2),
+        parameters={},
+        land_supply_m2=np.zeros((1, len(parks), y)),
         series=series,
         status=status,
         release_year=release,
@@ -176,5 +179,5 @@ def result_for(site: Site, states: list[ParcelState] | None = None) -> Result:
         "parcel_park",
         np.array([park_of[p] for p in site.parcels["park_id"]], dtype=np.int64),
     )
-    result._park_cache.clear()
+    result._cache.clear()
     return result

@@ -15,9 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.audit import Finding, audit, capacity, consistency, land_supply
+from sim.audit import Finding, capacity, consistency, land_supply
 from sim.cli import main
 from sim.engine import simulate
+from sim.outcome import compute
 from sim.result import Result
 from sim.scenario import Scenario, load_scenario
 from sim.site import Site, load_site
@@ -106,6 +107,11 @@ def load(write_scenario: Callable[..., Path]) -> Callable[[str], Loaded]:
     return make
 
 
+def sr(loaded: Loaded) -> tuple[Scenario, Result]:
+    scenario, _, result = loaded
+    return scenario, result
+
+
 def find(findings: list[Finding], check: str, scope: str = "total") -> Finding:
     hits = [f for f in findings if f.check == check and f.scope == scope]
     assert len(hits) == 1, (check, scope, findings)
@@ -189,7 +195,7 @@ def test_no_benchmarks_no_verdict(load: Callable[[str], Loaded]) -> None:
 
 
 def test_capacity_against_floor_targets(load: Callable[[str], Loaded]) -> None:
-    table = capacity(*load(PLAN)).set_index(["park_id", "basis"])
+    table = capacity(*sr(load(PLAN))).set_index(["park_id", "basis"])
     # A needs 6万 completed + 1万 under construction = 70,000 m² in 2016; it holds 55,000.
     a = table.loc[("A", "floor target")]
     assert a["year"] == 2016
@@ -213,21 +219,21 @@ def test_capacity_released_by_an_early_target(load: Callable[[str], Loaded]) -> 
         'extends = "tiny.toml"\n[[targets]]\nmetric = "floor_completed"\npark = "A"\n'
         'year = 2012\nvalue = "4万 m2"\n'
     )
-    row = capacity(*load(text)).set_index(["park_id", "basis"]).loc[("A", "floor target")]
+    row = capacity(*sr(load(text))).set_index(["park_id", "basis"]).loc[("A", "floor target")]
     # The land holds 55,000 m², but only P1 and P2 (2 × 15,000) are released in 2012.
     assert row["holds_target"] and not row["released_holds_target"]
     assert row["released_capacity_m2"] == 30_000.0
 
 
 def test_parks_without_targets_are_listed(load: Callable[[str], Loaded]) -> None:
-    table = capacity(*load('extends = "tiny.toml"\n'))
+    table = capacity(*sr(load('extends = "tiny.toml"\n')))
     b = table[table["park_id"] == "B"]
     assert b["basis"].to_list() == ["no target"]
     assert b["capacity_m2"].item() == 20_000.0
 
 
 def test_land_supply_and_years_left(load: Callable[[str], Loaded]) -> None:
-    table = land_supply(*load('extends = "tiny.toml"\n')).set_index(["year", "park_id"])
+    table = land_supply(load('extends = "tiny.toml"\n')[2]).set_index(["year", "park_id"])
     # A: 4 ha, 2 ha/yr; P1, P2 released 2012 → 2 ha left = 1 year; all released 2013.
     assert table.loc[(2012, "A"), "unreleased_ha"] == pytest.approx(2.0)
     assert table.loc[(2012, "A"), "years_of_supply_left"] == pytest.approx(1.0)
@@ -243,7 +249,7 @@ def test_land_supply_and_years_left(load: Callable[[str], Loaded]) -> None:
 
 def test_reclaimed_land_returns_to_the_pool(load: Callable[[str], Loaded]) -> None:
     text = 'extends = "tiny.toml"\n[rules]\nreclaim_idle = true\n'
-    table = land_supply(*load(text)).set_index(["year", "park_id"])
+    table = land_supply(load(text)[2]).set_index(["year", "park_id"])
     # P4 (1 ha, released 2013, unstarted) is taken back at the end of 2015, so 1 ha is
     # unreleased again: half a year of the 2 ha/yr supply. Cumulative supply (10 ha by
     # 2016) covers the 4 ha queue plus P4 behind it, so it is out again in 2016.
@@ -254,7 +260,7 @@ def test_reclaimed_land_returns_to_the_pool(load: Callable[[str], Loaded]) -> No
 
 
 def test_audit_report(load: Callable[[str], Loaded]) -> None:
-    report = audit(*load(PLAN))
+    report = compute(*load(PLAN)[:2]).audit
     assert {f.topic for f in report.findings} == {"capacity", "consistency", "rules"}
     text = report.to_markdown()
     assert "## Capacity (万m²)" in text and "## The plan's own numbers" in text

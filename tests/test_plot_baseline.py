@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.testing.compare import compare_images
 
 from sim.plot import completions_chart, overview_map, status_map
-from sim.plot.states import ParcelState
+from sim.states import ParcelState
 from tests.plot_cases import DATE, make_parcels, make_parks, make_result, result_for, scattered_site
 
 BASELINE = Path(__file__).parent / "baseline"

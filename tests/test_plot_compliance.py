@@ -87,7 +87,7 @@ def test_map_defaults_to_the_horizon(loaded: Loaded) -> None:
 
 def test_scatter_has_one_point_per_parcel(loaded: Loaded) -> None:
     scenario, site, result = loaded
-    table = admission(scenario, site, result)
+    table = admission(result, scenario.rules)
     _, ax = rule_scatter(table, scenario.rules, parks=site.parks)
     points = {c.get_gid(): c for c in ax.collections if str(c.get_gid()).startswith("parcels-")}
     assert set(points) == {"parcels-A", "parcels-B"}
@@ -102,8 +102,8 @@ def test_scatter_has_one_point_per_parcel(loaded: Loaded) -> None:
 
 
 def test_scatter_threshold_lines_and_counts(loaded: Loaded) -> None:
-    scenario, site, result = loaded
-    fig, ax = rule_scatter(admission(scenario, site, result), scenario.rules, lang="en")
+    scenario, _site, result = loaded
+    fig, ax = rule_scatter(admission(result, scenario.rules), scenario.rules, lang="en")
     lines = {line.get_gid(): line for line in ax.get_lines()}
     assert lines["investment-threshold"].get_xdata()[0] == 5500.0
     assert lines["revenue-threshold"].get_ydata()[0] == pytest.approx(1.0)
@@ -121,7 +121,10 @@ def test_scatter_threshold_lines_and_counts(loaded: Loaded) -> None:
 def test_scatter_rejects_a_table_without_densities(loaded: Loaded) -> None:
     scenario, _, _ = loaded
     with pytest.raises(ValueError, match=r"lacks columns.*sim.rules.admission"):
-        rule_scatter(admission(*loaded).drop(columns="revenue_density_yi_per_ha"), scenario.rules)
+        rule_scatter(
+            admission(loaded[2], loaded[0].rules).drop(columns="revenue_density_yi_per_ha"),
+            scenario.rules,
+        )
 
 
 @pytest.mark.parametrize("lang", ["zh", "both"])
@@ -130,7 +133,7 @@ def test_figures_render_chinese_without_missing_glyphs(loaded: Loaded, lang: str
     for fig in (
         compliance_map(*loaded, lang=lang)[0],  # type: ignore[arg-type]
         rule_scatter(
-            admission(scenario, site, result),
+            admission(result, scenario.rules),
             scenario.rules,
             parks=site.parks,
             lang=lang,  # type: ignore[arg-type]

@@ -30,9 +30,9 @@ from sim.plot.cartography import (
     source_text,
     true_north_angle,
 )
-from sim.plot.states import ParcelState
 from sim.plot.style import EMPTY_COLOUR, IDLE_HATCH, page, park_colour
 from sim.scenario import Metric, Target
+from sim.states import ParcelState
 from tests.plot_cases import (
     DATE,
     X0,

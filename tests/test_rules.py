@@ -49,7 +49,7 @@ from sim.rules import (
     investment_to_date,
     park_admission_by_year,
 )
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Rules, Scenario, load_scenario
 from sim.site import Site, load_site
 
 Loaded = tuple[Scenario, Site, Result]
@@ -76,6 +76,17 @@ def load(write_scenario: Callable[..., Path]) -> Callable[[str], Loaded]:
     return make
 
 
+def rr(loaded: Loaded) -> tuple[Result, Rules]:
+    """The arguments of a rule function: the result and the scenario's rules."""
+    scenario, _, result = loaded
+    return result, scenario.rules
+
+
+def controls(loaded: Loaded) -> pd.DataFrame:
+    scenario, site, result = loaded
+    return control_indicators(result, scenario.rules, bind_rules(scenario, site))
+
+
 def by_parcel(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.set_index("parcel_id")
 
@@ -84,7 +95,7 @@ def by_parcel(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_admission_at_completion_and_maturity(load: Callable[[str], Loaded]) -> None:
-    table = by_parcel(admission(*load(NO_GROWTH)))
+    table = by_parcel(admission(*rr(load(NO_GROWTH))))
     assert table["investment_cny"].to_dict() == {
         "P1": 80e6, "P2": 80e6, "P3": 80e6, "P4": 55e6, "Q1": 105e6,
     }  # fmt: skip
@@ -105,7 +116,7 @@ def test_admission_at_completion_and_maturity(load: Callable[[str], Loaded]) -> 
 def test_investment_met_at_completion_revenue_only_after_the_ramp(
     load: Callable[[str], Loaded],
 ) -> None:
-    p1 = by_parcel(admission(*load(NO_GROWTH))).loc["P1"]
+    p1 = by_parcel(admission(*rr(load(NO_GROWTH)))).loc["P1"]
     # Investment to date: 2012 land 5e6 (500), 2013 + 15e6 (2,000), 2014 + 37.5e6 (5,750
     # ≥ 5,500). Revenue: occupied 3,000 m² (2015) → 0.3, 9,000 (2016) → 0.9, 12,000
     # (2017) → 1.2 亿元/ha ≥ 1: the ramp ends in 2017.
@@ -119,7 +130,7 @@ def test_investment_met_at_completion_revenue_only_after_the_ramp(
 def test_parcel_that_never_meets_revenue_and_one_exactly_at_the_threshold(
     load: Callable[[str], Loaded],
 ) -> None:
-    p4 = by_parcel(admission(*load(NO_GROWTH))).loc["P4"]
+    p4 = by_parcel(admission(*rr(load(NO_GROWTH)))).loc["P4"]
     # Exactly 5,500 万元/ha: meets, margin 0; reached at completion (2013 land 500,
     # 2017 + 20e6 → 2,500, 2018 + 30e6 → 5,500).
     assert p4["investment_intensity_wan_per_ha"] == 5500.0
@@ -135,7 +146,7 @@ def test_parcel_that_never_meets_revenue_and_one_exactly_at_the_threshold(
 def test_revenue_exactly_at_the_threshold(load: Callable[[str], Loaded]) -> None:
     # "1.2 亿元/ha" goes through pint; P1's 1.2e8 ÷ 1e4 m² must still count as meeting it.
     text = NO_GROWTH.replace('"1 亿元/ha"', '"1.2 亿元/ha"')
-    p1 = by_parcel(admission(*load(text))).loc["P1"]
+    p1 = by_parcel(admission(*rr(load(text)))).loc["P1"]
     assert p1["meets_revenue_rule"]
     assert p1["revenue_margin_yi_per_ha"] == pytest.approx(0.0, abs=1e-12)
     assert p1["first_revenue_year"] == 2017
@@ -146,15 +157,15 @@ def test_growth_lets_yearly_revenue_pass_what_base_prices_fail(
 ) -> None:
     # With the tiny site's 10 %/yr growth and the 2 亿元/ha rule: P1 is 1.2 亿元/ha at
     # maturity in 2012 prices (fails), but 12,000 m² × 1万 × 1.1⁶ = 2.126 亿元/ha in 2018.
-    scenario, site, result = load('extends = "tiny.toml"\n')
-    p1 = by_parcel(admission(scenario, site, result)).loc["P1"]
+    scenario, _site, result = load('extends = "tiny.toml"\n')
+    p1 = by_parcel(admission(result, scenario.rules)).loc["P1"]
     assert not p1["meets_revenue_rule"]
     assert p1["first_revenue_year"] == 2018
 
 
 def test_compliance_by_year_rows(load: Callable[[str], Loaded]) -> None:
-    scenario, site, result = load(NO_GROWTH)
-    table = compliance_by_year(scenario, site, result)
+    scenario, _site, result = load(NO_GROWTH)
+    table = compliance_by_year(result, scenario.rules)
     assert len(table) == 5 * 8
     p1 = table[table["parcel_id"] == "P1"].set_index("year")
     assert p1["investment_intensity_wan_per_ha"].to_list() == [
@@ -169,13 +180,13 @@ def test_compliance_by_year_rows(load: Callable[[str], Loaded]) -> None:
 
 
 def test_investment_to_date_reaches_the_completion_figure(load: Callable[[str], Loaded]) -> None:
-    scenario, site, result = load(NO_GROWTH)
+    scenario, _site, result = load(NO_GROWTH)
     done = investment_to_date(result)[0, -1]  # all five parcels complete by 2019
-    np.testing.assert_allclose(done, admission(scenario, site, result)["investment_cny"])
+    np.testing.assert_allclose(done, admission(result, scenario.rules)["investment_cny"])
 
 
 def test_park_averages_over_admitted_parcels(load: Callable[[str], Loaded]) -> None:
-    table = park_admission_by_year(*load(NO_GROWTH)).set_index(["year", "park_id"])
+    table = park_admission_by_year(*rr(load(NO_GROWTH))).set_index(["year", "park_id"])
     # 2012: nothing started; 2014: P1, P2 (57.5e6 each over 2 ha) → 5,750.
     assert table.loc[(2012, "A"), "admitted_parcels"] == 0
     assert pd.isna(table.loc[(2012, "A"), "meets_investment_rule"])
@@ -196,15 +207,15 @@ def test_park_averages_over_admitted_parcels(load: Callable[[str], Loaded]) -> N
 
 
 def test_compliance_classes(load: Callable[[str], Loaded]) -> None:
-    scenario, site, result = load(NO_GROWTH)
+    scenario, _site, result = load(NO_GROWTH)
     # 2016: P1, P2 built, 8,000 万元/ha but 0.9 亿元/ha → investment only; P3 half built
     # (7,500 m² done), 5,750 and no revenue yet → investment only; P4 not started; Q1
     # 10,500 and 1.2 → both.
-    codes = compliance_classes(scenario, site, result, year=2016)
+    codes = compliance_classes(result, scenario.rules, year=2016)
     expected = [Compliance.INVESTMENT_ONLY] * 3 + [Compliance.NOT_BUILT, Compliance.COMPLIES]
     assert codes.tolist() == expected
     # 2013: nothing completed.
-    assert set(compliance_classes(scenario, site, result, year=2013)) == {Compliance.NOT_BUILT}
+    assert set(compliance_classes(result, scenario.rules, year=2013)) == {Compliance.NOT_BUILT}
 
 
 # --- control indicators ---------------------------------------------------------------
@@ -239,7 +250,7 @@ def test_control_indicators(tiny_dir: Path, load: Callable[[str], Loaded]) -> No
         green_share=[nan, nan, 0.25, nan, 0.20],  # P3 above 20 %; Q1 exactly at it
     )
     scenario, site, result = load(LAYOUT_RULES)
-    table = by_parcel(control_indicators(scenario, site, result))
+    table = by_parcel(control_indicators(result, scenario.rules, bind_rules(scenario, site)))
     # FAR = capacity ÷ area: 1.5, 1.5, 1.5, 1.0 (P4's cap), 2.0 (Q1's 2万 m²); minimum 1.2.
     assert table["far"].to_list() == [1.5, 1.5, 1.5, 1.0, 2.0]
     assert table["meets_plot_ratio_rule"].to_list() == [True, True, True, False, True]
@@ -254,7 +265,7 @@ def test_control_indicators(tiny_dir: Path, load: Callable[[str], Loaded]) -> No
 
 
 def test_unknown_layout_is_not_assessed(load: Callable[[str], Loaded]) -> None:
-    table = control_indicators(*load('extends = "tiny.toml"\n'))
+    table = controls(load('extends = "tiny.toml"\n'))
     assert table["building_coefficient"].isna().all()
     assert table["meets_building_coefficient_rule"].isna().all()
     # Plot ratios all pass the default minimum 1.0, the layout is unknown: no verdict.
@@ -283,7 +294,7 @@ def test_land_use_without_a_rule(load: Callable[[str], Loaded]) -> None:
 
 
 def test_idle_land_by_park_and_year(load: Callable[[str], Loaded]) -> None:
-    table = idle_land(*load(NO_GROWTH)).set_index(["year", "park_id"])
+    table = idle_land(*rr(load(NO_GROWTH))).set_index(["year", "park_id"])
     # P3 and P4, released 2013: unstarted at the end of 2014 → idle (2014 − 2013 ≥ 1).
     # P3 starts 2015; P4 stays idle through 2016 and is reclaimable in 2015–2016
     # (≥ 2 years); it starts in 2017.
@@ -297,14 +308,14 @@ def test_idle_land_by_park_and_year(load: Callable[[str], Loaded]) -> None:
 
 
 def test_reclaim_idle_reports_reclaimed_land(load: Callable[[str], Loaded]) -> None:
-    table = idle_land(*load(NO_GROWTH + "reclaim_idle = true\n"))
+    table = idle_land(*rr(load(NO_GROWTH + "reclaim_idle = true\n")))
     reclaimed = table[table["park_id"] == "A"].set_index("year")["reclaimed_area_ha"]
     assert reclaimed.to_list() == pytest.approx([0, 0, 0, 1, 0, 0, 0, 0])  # P4, once, 2015
 
 
 def test_idle_by_parcel(load: Callable[[str], Loaded]) -> None:
     scenario, _, result = load(NO_GROWTH)
-    table = by_parcel(idle_by_parcel(scenario, result))
+    table = by_parcel(idle_by_parcel(result, scenario.rules))
     assert table["idle_years"].to_list() == [0, 0, 1, 3, 0]
     assert table.loc["P4", "first_idle_year"] == 2014
     assert table.loc["P4", "reclaimable_year"] == 2015
@@ -313,7 +324,7 @@ def test_idle_by_parcel(load: Callable[[str], Loaded]) -> None:
 
 def test_longer_idle_rule(load: Callable[[str], Loaded]) -> None:
     scenario, _, result = load(NO_GROWTH + "idle_after_years = 2\nreclaim_after_years = 3\n")
-    table = by_parcel(idle_by_parcel(scenario, result))
+    table = by_parcel(idle_by_parcel(result, scenario.rules))
     # P4 released 2013, started 2017: idle from 2015, reclaimable from 2016.
     assert table.loc["P4", "idle_years"] == 2
     assert table.loc["P4", "reclaimable_year"] == 2016

@@ -6,7 +6,7 @@ Only this subpackage imports matplotlib; the core of parksim never imports it.
   :func:`completion_map`, :func:`compliance_map`, :func:`overview_map`,
   :func:`status_years_map`, and :func:`parcel_map` underneath them all; the
   furniture they share (scale bar, north arrow, labels, source line) is in
-  :mod:`sim.plot.cartography`, the parcel states in :mod:`sim.plot.states`;
+  :mod:`sim.plot.cartography`, the parcel states in :mod:`sim.states`;
 - charts (:mod:`sim.plot.charts`, :mod:`sim.plot.uncertainty`): :func:`floor_chart`,
   :func:`completions_chart`, :func:`revenue_chart`, :func:`rule_scatter`,
   :func:`fan_chart`, :func:`probability_chart`;
@@ -27,7 +27,6 @@ from sim.plot.maps import (
     status_years_map,
 )
 from sim.plot.render import MAP_KINDS, map_figure, write_report_figures
-from sim.plot.states import ParcelState, parcel_states
 from sim.plot.style import (
     COMPLIANCE_COLOURS,
     PARK_COLOURS,
@@ -41,6 +40,7 @@ from sim.plot.style import (
     unit_label,
 )
 from sim.plot.uncertainty import fan_chart, probability_chart
+from sim.states import ParcelState, parcel_states
 
 __all__ = [
     "COMPLIANCE_COLOURS",

@@ -111,7 +111,7 @@ def compliance_map(
     _check_draw(result, draw)
     layers = _layers(site, None, None)
     shown_year = int(result.years[-1]) if year is None else year
-    codes = compliance_classes(scenario, site, result, year=shown_year, draw=draw)
+    codes = compliance_classes(result, scenario.rules, year=shown_year, draw=draw)
     lookup = np.array([COMPLIANCE_COLOURS[c] for c in Compliance], dtype=object)
     _check_park(layers, park)
     counts = np.bincount(codes[_in_park(layers, park)], minlength=len(Compliance))

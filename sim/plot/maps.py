@@ -54,7 +54,6 @@ from sim.plot.cartography import (
     source_text,
 )
 from sim.plot.figure import root_figure
-from sim.plot.states import ParcelState, parcel_states
 from sim.plot.style import (
     EMPTY_COLOUR,
     HIGHLIGHT_COLOUR,
@@ -78,6 +77,7 @@ from sim.plot.style import (
 )
 from sim.result import Ensemble, Result, Status
 from sim.site import Site
+from sim.states import ParcelState, parcel_states
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -982,19 +982,14 @@ def parcel_map(
 # --- status ------------------------------------------------------------------------------
 
 
-def _scenario_rules(
-    scenario: Scenario | None, site: Site | gpd.GeoDataFrame, draw: int
-) -> dict[str, Any]:
-    """``parcel_states`` options from a scenario: its idle age and occupancy ceilings."""
+def _scenario_rules(scenario: Scenario | None, result: Result, draw: int) -> dict[str, Any]:
+    """``parcel_states`` options: the scenario's idle age, the run's occupancy ceilings."""
     if scenario is None:
         return {}
     options: dict[str, Any] = {"idle_after_years": scenario.rules.idle_after_years}
-    if isinstance(site, Site):
-        from sim.rules import parcel_parameters
-
-        options["occupancy_ceiling"] = parcel_parameters(scenario, site, draw=draw)[
-            "occupancy_ceiling"
-        ]
+    ceiling = result.parcel_parameters(draw=draw).get("occupancy_ceiling")
+    if ceiling is not None:
+        options["occupancy_ceiling"] = ceiling
     return options
 
 
@@ -1035,7 +1030,7 @@ def status_map(
 ) -> tuple[Figure, Axes]:
     """Map every parcel by its state in one year: not released … occupied, idle hatched.
 
-    The states are those of :func:`sim.plot.states.parcel_states`: not released,
+    The states are those of :func:`sim.states.parcel_states`: not released,
     released, idle (闲置), under construction, completed (filling) and occupied
     (at the occupancy ceiling). The legend lists all six with the number of parcels
     in each (in the park shown, or the whole site).
@@ -1049,7 +1044,7 @@ def status_map(
         GeoDataFrame (``parcel_id`` in the order of ``result.parcel_ids``, projected CRS).
     scenario
         The scenario run: its ``idle_after_years`` and occupancy ceilings sharpen the
-        idle and occupied states (see :func:`~sim.plot.states.parcel_states`).
+        idle and occupied states (see :func:`~sim.states.parcel_states`).
     year
         Year to show; default the horizon.
     park
@@ -1086,7 +1081,7 @@ def status_map(
     _check_parcels(result, parcels)
     _check_draw(result, draw)
     shown = int(result.years[-1]) if year is None else year
-    codes = parcel_states(result, year=shown, draw=draw, **_scenario_rules(scenario, site, draw))
+    codes = parcel_states(result, year=shown, draw=draw, **_scenario_rules(scenario, result, draw))
     layers = _layers(site, parks, land)
     _check_park(layers, park)
     lookup = np.array([STATE_COLOURS[s] for s in ParcelState], dtype=object)
@@ -1241,7 +1236,7 @@ def status_years_map(
     shown = [int(y) for y in (result.years if years is None else years)]
     for year in shown:
         result.year_index(year)
-    options = _scenario_rules(scenario, site, draw)
+    options = _scenario_rules(scenario, result, draw)
     lookup = np.array([STATE_COLOURS[s] for s in ParcelState], dtype=object)
     schematic = _is_schematic(layers)
     counted = _in_park(layers, park)

@@ -24,9 +24,9 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from sim.result import Ensemble, Result
+    from sim.outcome import Outcome
+    from sim.result import Result
     from sim.scenario import Scenario
-    from sim.site import Site
 
 __all__ = ["MAP_KINDS", "map_figure", "overview_year", "write_report_figures"]
 
@@ -42,13 +42,10 @@ MAP_KINDS: dict[str, str] = {
 
 def map_figure(
     kind: str,
-    scenario: Scenario,
-    site: Site,
-    result: Result,
+    outcome: Outcome,
     *,
     year: int | None = None,
     park: str | None = None,
-    ensemble: Ensemble | None = None,
     lang: Lang = "zh",
     size: PaperSize = "A4",
     date: dt.date | None = None,
@@ -59,14 +56,12 @@ def map_figure(
     ----------
     kind
         A key of :data:`MAP_KINDS`.
-    scenario, site, result
-        What was simulated and what came out.
+    outcome
+        The run; with an ensemble the ``overview`` adds P10–P90 whiskers.
     year
         Year shown (the last year of ``status-years``); default the horizon.
     park
         Zoom to one park (not for ``overview``, which shows them all).
-    ensemble
-        A Monte Carlo run of the scenario: the ``overview`` adds P10–P90 whiskers.
     lang, size, date
         Label language, paper size and the date in the source line.
 
@@ -83,6 +78,12 @@ def map_figure(
     """
     if kind not in MAP_KINDS:
         raise ValueError(f"kind must be one of {list(MAP_KINDS)}; got {kind!r}")
+    scenario, site, result, ensemble = (
+        outcome.scenario,
+        outcome.site,
+        outcome.result,
+        outcome.ensemble,
+    )
     if kind == "overview":
         if park is not None:
             raise ValueError("the overview shows every park; leave out park (or use --kind status)")
@@ -131,13 +132,9 @@ def overview_year(scenario: Scenario, result: Result) -> int:
 
 def write_report_figures(
     folder: Path,
-    scenario: Scenario,
-    site: Site,
-    result: Result,
-    targets: pd.DataFrame,
+    outcome: Outcome,
     parcels: pd.DataFrame,
     *,
-    ensemble: Ensemble | None = None,
     lang: Lang = "zh",
 ) -> list[Path]:
     """Write the figures of a run into ``folder`` (created), PNG at 300 dpi.
@@ -157,20 +154,18 @@ def write_report_figures(
     ``annual_completions_by_park.png``  floor completed each year, stacked by park
     ``revenue_vs_policy_path.png``      revenue against the policy's growth path
     ``compliance_scatter.png``    investment intensity against revenue density
+    ``floor_fan_chart.png``       with an ensemble: P10–P90 of floor, median, targets
+    ``target_probability_by_year.png``  with an ensemble and targets: P(met) by year
     ============================  ===================================================
 
     Parameters
     ----------
     folder
         Folder to create and fill.
-    scenario, site, result
-        What was run and what came out.
-    targets
-        The table of :func:`sim.targets.evaluate_targets`.
+    outcome
+        The run.
     parcels
         The per-parcel table with the admission-rule columns (``parcels.gpkg``).
-    ensemble
-        A Monte Carlo run of the scenario.
     lang
         Label language.
 
@@ -181,6 +176,10 @@ def write_report_figures(
     """
     import matplotlib.pyplot as plt
 
+    from sim.plot.uncertainty import fan_chart, probability_chart
+
+    scenario, site, result = outcome.scenario, outcome.site, outcome.result
+    targets, ensemble = outcome.targets, outcome.ensemble
     folder.mkdir(parents=True, exist_ok=True)
     horizon = int(result.years[-1])
     overview_at = overview_year(scenario, result)
@@ -228,6 +227,23 @@ def write_report_figures(
             lambda: rule_scatter(parcels, scenario.rules, parks=site.parks, lang=lang)[0],
         ),
     ]
+    if ensemble is not None:
+        spread = ensemble
+        jobs.append(
+            (
+                "floor_fan_chart.png",
+                lambda: fan_chart(spread, scenario.targets, parks=site.parks, lang=lang)[0],
+            )
+        )
+        if scenario.targets:
+            jobs.append(
+                (
+                    "target_probability_by_year.png",
+                    lambda: probability_chart(
+                        spread, scenario.targets, parks=site.parks, lang=lang
+                    )[0],
+                )
+            )
     written = []
     for name, draw in jobs:
         fig = draw()

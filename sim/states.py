@@ -119,7 +119,8 @@ def parcel_states(
     >>> from sim.result import SERIES, Result
     >>> nan = np.full((1, 1), np.nan)
     >>> result = Result("demo", np.array([2012, 2013]), ("A",), np.array(["p"]),
-    ...     np.array([0]), np.array([1.0]), {k: np.zeros((1, 2, 1)) for k in SERIES},
+    ...     np.array([0]), np.array([1.0]), np.array([1.0]), {}, np.zeros((1, 1, 2)),
+    ...     {k: np.zeros((1, 2, 1)) for k in SERIES},
     ...     np.ones((1, 2, 1), dtype=np.int8), np.array([[2012.0]]), nan, nan, nan)
     >>> [ParcelState(s).name for s in parcel_states(result, year=2012)]
     ['RELEASED']

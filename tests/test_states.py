@@ -1,11 +1,11 @@
-"""Tests of sim.plot.states: which of the six map states each parcel is in."""
+"""Tests of sim.states: which of the six map states each parcel is in."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim.plot.states import ParcelState, parcel_states
+from sim.states import ParcelState, parcel_states
 from tests.plot_cases import CEILING, make_result
 
 ALL = list(ParcelState)
