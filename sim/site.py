@@ -247,10 +247,10 @@ def _degrees_as_metres(
         where,
         f"expected metres, as its CRS {layer_crs.to_string()} is projected; found "
         f"coordinates like ({minx:.4f}, {miny:.4f}) spanning {maxx - minx:.2g} × "
-        f"{maxy - miny:.2g} units, which are degrees of longitude and latitude (in metres "
-        "every parcel would be smaller than 1 m²); assign the geographic CRS it was drawn "
-        f"in, e.g. `ogr2ogr -a_srs EPSG:4490 fixed.gpkg {path.name}` (CGCS2000; EPSG:4326 "
-        f"for WGS 84), and parksim reprojects it to {crs}",
+        f"{maxy - miny:.2g} units, which are degrees of longitude and latitude (read as "
+        "metres, the whole layer would be under 2 m across); assign the geographic CRS it "
+        f"was drawn in, e.g. `ogr2ogr -a_srs EPSG:4490 fixed.gpkg {path.name}` (CGCS2000; "
+        f"EPSG:4326 for WGS 84), and parksim reprojects it to {crs}",
     )
 
 
