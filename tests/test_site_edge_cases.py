@@ -225,7 +225,7 @@ CASES = [
         "min-parcel-area-wrong-unit",
         _no_change,
         2,
-        ("case.toml", "site.min_parcel_area", "'100 kg'"),
+        ("case.toml", "site.min_parcel_area", "expected an area", "'100 kg'"),
         toml=TINY_TOML.replace(
             'parcels_layer = "parcels"\n', 'parcels_layer = "parcels"\nmin_parcel_area = "100 kg"\n'
         ),
@@ -328,6 +328,22 @@ def test_site_edge_case(case: EdgeCase, tmp_path: Path, capsys: pytest.CaptureFi
         assert list((out / "figures").glob("*.png"))
         if case.outputs is not None:
             case.outputs(out)
+
+
+def test_park_without_parcels_in_a_monte_carlo_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parks, parcels = tiny_layers()
+    parks.to_file(tmp_path / "site.gpkg", layer="parks", engine="pyogrio")
+    parcels[parcels["parcel_id"] != "Q1"].to_file(
+        tmp_path / "site.gpkg", layer="parcels", engine="pyogrio"
+    )
+    scenario = tmp_path / "case.toml"
+    scenario.write_text(BARE_TOML, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "--out", str(out), "--draws", "3", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    _empty_park_reported(out)
 
 
 # --- the pieces, called directly -----------------------------------------------------
