@@ -841,11 +841,11 @@ def rule_findings(
     Returns
     -------
     list of Finding
-        Per park with parcels and in total: ``investment_rule`` and ``revenue_rule`` (the average of
-        all its parcels at completion / maturity, with the parcels below the rule),
-        ``admitted_average`` (first year the average over admitted parcels meets
-        both rules), ``control_indicators`` (parcels failing each indicator) and
-        ``idle_land`` (peak idle area and reclaimable land).
+        Per park with parcels and in total: ``investment_rule`` and ``revenue_rule``
+        (the average of all its parcels at completion / maturity, with the parcels
+        below the rule), ``admitted_average`` (first year the average over admitted
+        parcels meets both rules), ``control_indicators`` (parcels failing each
+        indicator) and ``idle_land`` (peak idle area and reclaimable land).
     """
     rules = scenario.rules
     parcels = admission(scenario, site, result, inputs=inputs, draw=draw)

@@ -248,9 +248,11 @@ def scale_bar(
     xmin, xmax = ax.get_xlim()
     ymin, ymax = ax.get_ylim()
     width = xmax - xmin
-    with np.errstate(invalid="ignore", divide="ignore"):
+    try:
         per_metre = map_units_per_metre(crs, (xmin + xmax) / 2, (ymin + ymax) / 2, fraction * width)
         target = fraction * width / per_metre
+    except ZeroDivisionError:  # a view of no width, or a CRS that measures it as 0 m
+        per_metre = target = math.nan
     if not (math.isfinite(target) and target > 0 and math.isfinite(per_metre)):
         return math.nan
     metres = nice_length(target)
