@@ -6,7 +6,8 @@
   ``Result.capacity_m2``) against its floor targets — completed plus under
   construction for the same year — and against the floor its revenue target needs at
   the benchmark revenue per m²; also the capacity of the land released by the target
-  year, which shows whether the land-supply rate can deliver in time.
+  year, which shows whether the land-supply rate can deliver in time. A park of the
+  parks layer without parcels has capacity 0 and a ``no_parcels`` finding.
 - **land supply** (:func:`land_supply`): per park and year, land not yet released
   and the years of supply left (尚可供地年数) at that year's supply rate.
 - **consistency** (:func:`consistency`): from the scenario's targets alone — park
@@ -722,12 +723,35 @@ def _capacity_findings(table: pd.DataFrame) -> list[Finding]:
     return findings
 
 
+def _empty_park_findings(result: Result) -> list[Finding]:
+    """Flag each park of the parks layer without parcels: capacity 0, nothing to build."""
+    counts = np.bincount(result.parcel_park, minlength=len(result.park_ids))
+    return [
+        Finding(
+            "capacity",
+            "no_parcels",
+            park,
+            None,
+            0.0,
+            math.nan,
+            "parcels",
+            False,
+            f"{park}: the parcels layer has no parcel in this park, so its capacity is 0 and "
+            "nothing is built there; add its parcels, or check their park_id",
+        )
+        for park, count in zip(result.park_ids, counts, strict=True)
+        if count == 0
+    ]
+
+
 def _supply_findings(scenario: Scenario, table: pd.DataFrame) -> list[Finding]:
     """Per park: land left at the horizon and the year its land runs out, if it does."""
     findings = []
     horizon = int(table["year"].max())
     for scope, rows in table.groupby("park_id", sort=False):
         last = rows.iloc[-1]
+        if not last["land_ha"] > 0:
+            continue  # a park without parcels: _empty_park_findings says so
         left = rows["unreleased_ha"].to_numpy()
         empty = rows["year"].to_numpy()[left <= 1e-9]
         text = (
@@ -781,11 +805,11 @@ def rule_findings(
     Returns
     -------
     list of Finding
-        Per park and in total: ``investment_rule`` and ``revenue_rule`` (the average of
-        all its parcels at completion / maturity, with the parcels below the rule),
-        ``admitted_average`` (first year the average over admitted parcels meets
-        both rules), ``control_indicators`` (parcels failing each indicator) and
-        ``idle_land`` (peak idle area and reclaimable land).
+        Per park with parcels and in total: ``investment_rule`` and ``revenue_rule``
+        (the average of all its parcels at completion / maturity, with the parcels
+        below the rule), ``admitted_average`` (first year the average over admitted
+        parcels meets both rules), ``control_indicators`` (parcels failing each
+        indicator) and ``idle_land`` (peak idle area and reclaimable land).
     """
     rules = scenario.rules
     parcels, controls, table = tables.admission, tables.controls, years_table
@@ -795,6 +819,8 @@ def rule_findings(
     horizon = int(result.years[-1])
     for scope in [*result.park_ids, _TOTAL]:
         mine = parcels if scope == _TOTAL else parcels[parcels["park_id"] == scope]
+        if mine.empty:
+            continue  # a park without parcels: _empty_park_findings says so
         area = mine["area_m2"].sum()
         for check, column, threshold, unit, when, digits in (
             ("investment_rule", "investment_cny", inv_min, "万元/ha", "at completion", 0),
@@ -950,7 +976,8 @@ def audit(scenario: Scenario, result: Result, tables: RuleTables) -> Audit:
     """
     cap = capacity(scenario, result, draw=tables.draw)
     years = park_years(result, tables)
-    findings = _capacity_findings(cap)
+    findings = _empty_park_findings(result)
+    findings += _capacity_findings(cap)
     findings += _supply_findings(scenario, years)
     findings += consistency(scenario, park_ids=result.park_ids)
     findings += rule_findings(scenario, result, tables, years)

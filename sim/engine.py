@@ -158,7 +158,8 @@ def prepare(scenario: Scenario, site: Site) -> Inputs:
     ------
     ScenarioError
         If the scenario names parks or parcels the site lacks, a park's assumptions
-        are incomplete, or a committed floor exceeds its parcel's cap.
+        are incomplete, a committed floor exceeds its parcel's cap, or the site has no
+        park or no parcel.
     """
     parks = site.parks
     park_ids = tuple(parks["park_id"])
@@ -188,6 +189,23 @@ def prepare(scenario: Scenario, site: Site) -> Inputs:
             )
 
     parcels = site.parcels
+    if not park_ids or not len(parcels):
+        # load_site refuses empty layers; a Site made in code may still have none.
+        kind, layer = (
+            ("parcel", scenario.site.parcels) if park_ids else ("park", scenario.site.parks)
+        )
+        problems.append(
+            Problem(
+                f"site.{kind}s",
+                f"expected at least one {kind} to build on; found none in {layer.name}; "
+                f"draw the {kind}s, or point [site] at the layer that holds them",
+            )
+        )
+        raise ScenarioError(
+            f"{len(problems)} problem(s) binding the scenario to its site",
+            source=scenario.path,
+            problems=problems,
+        )
     parcel_ids = parcels["parcel_id"].to_numpy(dtype=str)
     index = {pid: i for i, pid in enumerate(parcel_ids)}
     n_parcels = parcel_ids.size

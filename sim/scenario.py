@@ -45,6 +45,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 __all__ = [
+    "DEFAULT_MIN_PARCEL_AREA_M2",
     "AreaBenchmark",
     "Benchmarks",
     "Committed",
@@ -140,8 +141,16 @@ class ScenarioMeta(_Model):
         return value
 
 
+#: Smallest parcel accepted by default, m² (``[site] min_parcel_area``; see :mod:`sim.site`).
+DEFAULT_MIN_PARCEL_AREA_M2 = 100.0
+
+
 class SiteFiles(_Model):
-    """The ``[site]`` table: where the layers are (relative to the scenario file)."""
+    """The ``[site]`` table: where the layers are (relative to the scenario file).
+
+    ``min_parcel_area`` (m², default 100 m²): a parcel smaller than this is an error
+    naming it (see :mod:`sim.site`).
+    """
 
     parks: Path
     parks_layer: str = "parks"
@@ -149,6 +158,7 @@ class SiteFiles(_Model):
     parcels_layer: str = "parcels"
     basemap: Path | None = None
     basemap_layer: str = "land"
+    min_parcel_area: Area = DEFAULT_MIN_PARCEL_AREA_M2
 
 
 def _yearly_area(value: object) -> tuple[float, ...]:

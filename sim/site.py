@@ -5,11 +5,26 @@ the scenario's projected CRS, and checked once here: every problem (no CRS, inva
 or empty geometry, duplicate ids, a parcel outside its park, overlapping parcels,
 attributes out of range) is collected and raised as one
 :class:`~sim.errors.SiteError` naming the file and the parcel.
+
+Rules about where and how big, so that a layer in the wrong units or CRS fails here
+rather than as nonsense (or a crash) further on:
+
+- **Extent.** The parks and parcels, in the scenario CRS, must lie within that CRS's
+  area of use widened by :data:`AREA_OF_USE_TOLERANCE_DEG` on every side (the whole
+  globe for a CRS that states none), at points the CRS can turn into longitude and
+  latitude and back: a site at 10¹² m, at the antipode or 30° east of a
+  Gauss–Krüger zone is refused. A layer in a projected CRS whose coordinates all lie
+  within ±180 × ±90 and span less than 2 units is degrees mistaken for metres.
+- **Parcel size.** Parks and parcels layers must not be empty. A parcel smaller than
+  :data:`DEGENERATE_AREA_M2` is a degenerate sliver and always an error; one smaller
+  than ``[site] min_parcel_area`` (default 100 m²) is an error too, listing the
+  parcels, unless the scenario lowers that minimum.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,16 +32,23 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
+from pyproj.exceptions import ProjError
 
 from sim.errors import Problem, SiteError
-from sim.scenario import SiteFiles
+from sim.result import TOTAL
+from sim.scenario import DEFAULT_MIN_PARCEL_AREA_M2, SiteFiles
 
 __all__ = ["Site", "load_site", "validate_site"]
 
 #: Tolerances for topology checks, in m² (surveyed parcels share edges up to rounding).
 OUTSIDE_TOLERANCE_M2 = 1.0
 OVERLAP_TOLERANCE_M2 = 1.0
+#: A parcel below this area (m²) is degenerate whatever ``[site] min_parcel_area`` says.
+DEGENERATE_AREA_M2 = 1.0
+#: Degrees a site may reach beyond its CRS's area of use (≈ 200 km; a 3° Gauss–Krüger
+#: zone 2° beyond its edge still has areas true to about 0.3 %).
+AREA_OF_USE_TOLERANCE_DEG = 2.0
 #: Problems listed before the rest are summarised (a broken layer can have thousands).
 MAX_LISTED = 25
 
@@ -77,7 +99,8 @@ def load_site(files: SiteFiles, crs: str, *, source: Path | None = None) -> Site
     Raises
     ------
     SiteError
-        Listing every problem found in the layers.
+        Listing every problem found in the layers, including a site outside the CRS's
+        area of use and parcels below ``files.min_parcel_area`` (see the module).
     """
     parks = _read_layer(files.parks, files.parks_layer, crs, source=source, key="parks")
     parcels = _read_layer(files.parcels, files.parcels_layer, crs, source=source, key="parcels")
@@ -91,6 +114,7 @@ def load_site(files: SiteFiles, crs: str, *, source: Path | None = None) -> Site
         parcels_file=files.parcels,
         parks_layer=files.parks_layer,
         parcels_layer=files.parcels_layer,
+        min_parcel_area_m2=files.min_parcel_area,
     )
     return Site(parks=site.parks, parcels=site.parcels, land=land)
 
@@ -181,9 +205,127 @@ def _read_layer(
                     )
                 ],
             )
-    if not layer_crs.equals(CRS.from_user_input(crs)):
+    degrees = _degrees_as_metres(frame, layer_crs, crs, path=path, where=where)
+    if degrees is not None:
+        raise SiteError(
+            "a layer's CRS does not match its coordinates", source=path, problems=[degrees]
+        )
+    target = CRS.from_user_input(crs)
+    if not layer_crs.equals(target):
         frame = frame.to_crs(crs)
+    if key in ("parks", "parcels"):
+        outside = _extent_problem(frame, target, layer_crs, path=path, where=where)
+        if outside is not None:
+            raise SiteError(
+                "a layer lies outside its CRS's area of use", source=path, problems=[outside]
+            )
     return frame
+
+
+def _present_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
+    """Return the bounds of the non-empty geometries, or None when there are none."""
+    geoms = frame.geometry.values
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not present.any():
+        return None
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms[present])
+    return float(minx), float(miny), float(maxx), float(maxy)
+
+
+def _degrees_as_metres(
+    frame: gpd.GeoDataFrame, layer_crs: CRS, crs: str, *, path: Path, where: str
+) -> Problem | None:
+    """Say whether a layer whose CRS is projected holds longitude/latitude degrees."""
+    bounds = _present_bounds(frame)
+    if bounds is None or not layer_crs.is_projected:
+        return None
+    minx, miny, maxx, maxy = bounds
+    lonlat = max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90
+    if not (lonlat and maxx - minx < 2 and maxy - miny < 2):
+        return None
+    return Problem(
+        where,
+        f"expected metres, as its CRS {layer_crs.to_string()} is projected; found "
+        f"coordinates like ({minx:.4f}, {miny:.4f}) spanning {maxx - minx:.2g} × "
+        f"{maxy - miny:.2g} units, which are degrees of longitude and latitude (read as "
+        "metres, the whole layer would be under 2 m across); assign the geographic CRS it "
+        f"was drawn in, e.g. `ogr2ogr -a_srs EPSG:4490 fixed.gpkg {path.name}` (CGCS2000; "
+        f"EPSG:4326 for WGS 84), and parksim reprojects it to {crs}",
+    )
+
+
+def _extent_problem(
+    frame: gpd.GeoDataFrame, crs: CRS, layer_crs: CRS, *, path: Path, where: str
+) -> Problem | None:
+    """Say whether the layer (in ``crs``) lies off the earth or outside its area of use."""
+    bounds = _present_bounds(frame)
+    if bounds is None:
+        return None  # an empty layer: validate_site says so
+    minx, miny, maxx, maxy = bounds
+    xs = np.array([minx, maxx, minx, maxx, (minx + maxx) / 2])
+    ys = np.array([miny, miny, maxy, maxy, (miny + maxy) / 2])
+    lon = lat = np.full(xs.size, np.nan)
+    if np.isfinite(xs).all() and np.isfinite(ys).all():
+        geodetic = crs.geodetic_crs or CRS.from_epsg(4326)
+        try:
+            to_geo = Transformer.from_crs(crs, geodetic, always_xy=True)
+            lon, lat = (np.asarray(v, dtype=float) for v in to_geo.transform(xs, ys))
+            back_x, back_y = Transformer.from_crs(geodetic, crs, always_xy=True).transform(lon, lat)
+        except ProjError:
+            back_x = back_y = np.full(xs.size, np.nan)
+        slack = np.maximum(1.0, 1e-6 * np.maximum(np.abs(xs), np.abs(ys)))
+        with np.errstate(invalid="ignore"):
+            returns = (np.abs(np.asarray(back_x) - xs) <= slack) & (
+                np.abs(np.asarray(back_y) - ys) <= slack
+            )
+        if not returns.all():
+            lon = lat = np.full(xs.size, np.nan)
+    found = f"bounds x {minx:,.0f} to {maxx:,.0f}, y {miny:,.0f} to {maxy:,.0f}"
+    if not layer_crs.equals(crs):
+        found += f" in {crs.to_string()}, reprojected from {layer_crs.to_string()}"
+    wrong_crs = (
+        "assign the CRS it was really drawn in, e.g. `ogr2ogr -a_srs EPSG:<code> fixed.gpkg "
+        f"{path.name}`, or redraw it where it belongs"
+    )
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        return Problem(
+            where,
+            f"expected a site on the earth in {crs.to_string()}; found {found}, which that "
+            f"CRS cannot turn into longitude and latitude; its coordinates or CRS are wrong: "
+            + wrong_crs,
+        )
+    aou = crs.area_of_use
+    west, south, east, north = aou.bounds if aou is not None else (-180.0, -90.0, 180.0, 90.0)
+    tol = AREA_OF_USE_TOLERANCE_DEG
+    lon = (lon + 180.0) % 360.0 - 180.0
+    if west <= east:
+        lon_ok = (lon >= west - tol) & (lon <= east + tol)
+    else:  # the area of use crosses the antimeridian
+        lon_ok = (lon >= west - tol) | (lon <= east + tol)
+    lat_ok = (lat >= south - tol) & (lat <= north + tol)
+    if (lon_ok & lat_ok).all():
+        return None
+    c_lon, c_lat = float(lon[-1]), float(lat[-1])
+    zone = int((c_lon + 180.0) // 6.0) % 60 + 1
+    utm = (32600 if c_lat >= 0 else 32700) + zone
+    named = f" ({aou.name.rstrip('.')})" if aou is not None else ""
+    return Problem(
+        where,
+        f"expected a site within the area of use of the scenario CRS {crs.to_string()}: "
+        f"{_lon(west)}–{_lon(east)}, {_lat(south)}–{_lat(north)}{named}, give or take "
+        f"{tol:g}°; found it at {_lon(c_lon)}, {_lat(c_lat)} ({found}), where areas in that "
+        "CRS are distorted; if the site really lies there, set [scenario] crs to a projected "
+        f"CRS for that place, e.g. 'EPSG:{utm}' (UTM zone {zone}{'N' if c_lat >= 0 else 'S'}); "
+        "if not, its coordinates or CRS are wrong: " + wrong_crs,
+    )
+
+
+def _lon(value: float) -> str:
+    return f"{abs(value):.1f}°{'E' if value >= 0 else 'W'}"
+
+
+def _lat(value: float) -> str:
+    return f"{abs(value):.1f}°{'N' if value >= 0 else 'S'}"
 
 
 def validate_site(
@@ -194,6 +336,7 @@ def validate_site(
     parcels_file: Path | str = "parcels",
     parks_layer: str = "parks",
     parcels_layer: str = "parcels",
+    min_parcel_area_m2: float = DEFAULT_MIN_PARCEL_AREA_M2,
 ) -> Site:
     """Check parks and parcels and normalise their attributes.
 
@@ -205,6 +348,9 @@ def validate_site(
         Where they came from, named in errors.
     parks_layer, parcels_layer
         Their layer names, named in errors.
+    min_parcel_area_m2
+        Smallest parcel accepted, m² (``[site] min_parcel_area``); a parcel below it,
+        or below :data:`DEGENERATE_AREA_M2` whatever it is, is an error.
 
     Returns
     -------
@@ -228,7 +374,7 @@ def validate_site(
     if problems:
         raise _site_error(parcels_file, parcels_layer, problems)
     parcels = _normalised_parcels(parcels)
-    problems = _check_parcel_geometry(parcels, parks)
+    problems = _check_parcel_geometry(parcels, parks, min_area_m2=min_parcel_area_m2)
     if problems:
         raise _site_error(parcels_file, parcels_layer, problems)
     return Site(parks=parks, parcels=parcels)
@@ -241,17 +387,42 @@ def _site_error(path: Path | str, layer: str, problems: list[Problem]) -> SiteEr
     return SiteError(f"{len(problems)} problem(s) in layer {layer!r}", source=path, problems=shown)
 
 
+def _empty_layer(frame: gpd.GeoDataFrame, kind: str) -> list[Problem]:
+    if len(frame):
+        return []
+    return [
+        Problem(
+            f"{kind}s",
+            f"expected at least one {kind}; found an empty layer; draw the {kind}s in it, "
+            f"or set {kind}s_layer in [site] to the layer that holds them",
+        )
+    ]
+
+
 def _check_parks(parks: gpd.GeoDataFrame) -> list[Problem]:
+    if not len(parks):
+        return _empty_layer(parks, "park")
     if "park_id" not in parks:
         return [_missing_column("park_id", parks)]
     problems = []
     ids = parks["park_id"].astype(str)
     problems += _duplicate_ids(ids, "park")
+    if (ids == TOTAL).any():
+        problems.append(
+            Problem(
+                f"park {TOTAL}",
+                f"expected a park_id other than {TOTAL!r}, which stands for all parks together "
+                "in targets and outputs; found a park with that id; rename it (e.g. "
+                f"'{TOTAL}_park') in the parks layer and its parcels' park_id",
+            )
+        )
     problems += _geometry_problems(parks.geometry.values, ids.to_numpy(), "park")
     return problems
 
 
 def _check_parcel_attributes(parcels: gpd.GeoDataFrame, park_ids: set[str]) -> list[Problem]:
+    if not len(parcels):
+        return _empty_layer(parcels, "parcel")
     missing = [c for c in ("parcel_id", "park_id") if c not in parcels]
     if missing:
         return [_missing_column(c, parcels) for c in missing]
@@ -259,6 +430,18 @@ def _check_parcel_attributes(parcels: gpd.GeoDataFrame, park_ids: set[str]) -> l
     ids = parcels["parcel_id"].astype(str)
     problems += _duplicate_ids(ids, "parcel")
     unknown = ~parcels["park_id"].astype(str).isin(park_ids)
+    if unknown.all():
+        named = sorted(parcels["park_id"].astype(str).unique())
+        problems.append(
+            Problem(
+                "park_id",
+                f"expected the parcels' park_id to name parks of the parks layer, "
+                f"{sorted(park_ids)}; found that none does (the parcels name "
+                f"{named[:10]}{' …' if len(named) > 10 else ''}); check that both layers "
+                "use the same ids (codes rather than names, the same spelling) or that "
+                "[site] names the right parks layer",
+            )
+        )
     for pid, park in zip(ids[unknown], parcels.loc[unknown, "park_id"], strict=True):
         problems.append(
             Problem(
@@ -356,6 +539,15 @@ def _layout_problems(parcels: gpd.GeoDataFrame, ids: pd.Series) -> list[Problem]
     return problems
 
 
+def _m2(value: float) -> str:
+    return f"{value:,.0f} m²" if value >= 10 else f"{value:.3g} m²"
+
+
+def _m2_str(value: float) -> str:
+    """Write ``value`` m², rounded down, as a scenario unit string, e.g. ``"40 m2"``."""
+    return f"{max(1, math.floor(value)):d} m2"
+
+
 def _shown(value: object) -> str:
     return "an empty value" if pd.isna(value) else repr(value)  # type: ignore[call-overload]
 
@@ -437,10 +629,33 @@ def _normalised_parcels(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def _check_parcel_geometry(parcels: gpd.GeoDataFrame, parks: gpd.GeoDataFrame) -> list[Problem]:
+def _check_parcel_geometry(
+    parcels: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, *, min_area_m2: float
+) -> list[Problem]:
     problems = []
     ids = parcels["parcel_id"].to_numpy()
     geoms = parcels.geometry.values
+    area = parcels["area_m2"].to_numpy(dtype=float)
+    for i in np.flatnonzero(~(area >= DEGENERATE_AREA_M2)):
+        problems.append(
+            Problem(
+                f"parcel {ids[i]}",
+                f"expected an area of at least {DEGENERATE_AREA_M2:g} m²; found "
+                f"{_m2(area[i])}, a degenerate sliver (or a layer drawn in other units than "
+                "its CRS says); drop the row or merge it into its neighbour",
+            )
+        )
+    small = (area >= DEGENERATE_AREA_M2) & (area < min_area_m2)
+    for i in np.flatnonzero(small):
+        problems.append(
+            Problem(
+                f"parcel {ids[i]}",
+                f"expected an area of at least [site] min_parcel_area = {_m2(min_area_m2)}; "
+                f"found {_m2(area[i])}, a sliver too small to build on; merge it into its "
+                "neighbour or drop the row, or, if parcels this small are real, lower "
+                f'min_parcel_area in the scenario\'s [site] table (e.g. "{_m2_str(area[i])}")',
+            )
+        )
     park_geom = parks.set_index("park_id").geometry
     own_park = park_geom.loc[parcels["park_id"]].values
     outside = shapely.area(shapely.difference(geoms, own_park))

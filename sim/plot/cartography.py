@@ -151,7 +151,7 @@ def map_units_per_metre(crs: CRS, x: float, y: float, dx: float) -> float:
     --------
     >>> from pyproj import CRS
     >>> round(map_units_per_metre(CRS("EPSG:3857"), 0.0, 4_300_000.0, 1000.0), 3)  # 36° N
-    1.237
+    1.235
     """
     to_geo = _to_geographic(crs)
     lon, lat = to_geo.transform([x, x + dx], [y, y])
@@ -176,13 +176,20 @@ def true_north_angle(crs: CRS, x: float, y: float) -> float:
 
 
 def nice_length(target: float) -> float:
-    """Largest 1, 2 or 5 × 10ⁿ not above ``target`` (``target`` > 0).
+    """Largest 1, 2 or 5 × 10ⁿ not above ``target`` (``target`` > 0 and finite).
+
+    Raises
+    ------
+    ValueError
+        If ``target`` is not a finite number > 0.
 
     Examples
     --------
     >>> nice_length(3700.0), nice_length(180.0), nice_length(1000.0)
     (2000.0, 100.0, 1000.0)
     """
+    if not (math.isfinite(target) and target > 0):
+        raise ValueError(f"expected a finite length > 0; found {target!r}")
     power = 10.0 ** math.floor(math.log10(target))
     for step in (5.0, 2.0, 1.0):
         if step * power <= target * (1 + 1e-9):
@@ -233,13 +240,22 @@ def scale_bar(
     Returns
     -------
     float
-        The length the bar stands for, in metres.
+        The length the bar stands for, in metres; NaN, and nothing drawn, where the
+        CRS cannot measure the view on the ground (a view off the earth, e.g. at 10¹² m
+        or beyond the projection's domain: :func:`sim.site.load_site` refuses such
+        sites, but a map may be drawn from any frame).
     """
     xmin, xmax = ax.get_xlim()
     ymin, ymax = ax.get_ylim()
     width = xmax - xmin
-    per_metre = map_units_per_metre(crs, (xmin + xmax) / 2, (ymin + ymax) / 2, fraction * width)
-    metres = nice_length(fraction * width / per_metre)
+    try:
+        per_metre = map_units_per_metre(crs, (xmin + xmax) / 2, (ymin + ymax) / 2, fraction * width)
+        target = fraction * width / per_metre
+    except ZeroDivisionError:  # a view of no width, or a CRS that measures it as 0 m
+        per_metre = target = math.nan
+    if not (math.isfinite(target) and target > 0 and math.isfinite(per_metre)):
+        return math.nan
+    metres = nice_length(target)
     length = metres * per_metre
     size = float(plt.rcParams["font.size"])
     # x in data units (the bar measures the map); y in axes fractions, worked out
@@ -307,12 +323,15 @@ def north_arrow(
     Returns
     -------
     float
-        Height of the arrow and its "N", in points.
+        Height of the arrow and its "N", in points. Where the CRS cannot place the
+        view on the earth, the arrow shows grid north (up).
     """
     size = float(plt.rcParams["font.size"]) if size is None else size
     xmin, xmax = ax.get_xlim()
     ymin, ymax = ax.get_ylim()
-    angle = math.radians(true_north_angle(crs, (xmin + xmax) / 2, (ymin + ymax) / 2))
+    north = true_north_angle(crs, (xmin + xmax) / 2, (ymin + ymax) / 2)
+    # Off the earth (a view the CRS cannot place) true north is unknown: grid north.
+    angle = math.radians(north) if math.isfinite(north) else 0.0
     length = 2.6 * size
     letter = 1.4 * size
     # Rotate about the arrow's middle so a tilted arrow stays in its box.
