@@ -15,7 +15,6 @@ Flow: ``path ──load_scenario──▶ Scenario``; :func:`resolve_park` turns
 from __future__ import annotations
 
 import difflib
-import enum
 import hashlib
 import re
 import sys
@@ -36,6 +35,7 @@ from pydantic import (
 )
 
 from sim.errors import Problem, ScenarioError
+from sim.metrics import Metric
 from sim.uncertainty import Distribution, parse_uncertain, point_value
 from sim.units import Dimension, quantity_to_si
 
@@ -295,38 +295,6 @@ class Committed(_Model):
     phases: int = Field(default=1, ge=1, le=50, strict=True)
     name: str = ""
     source: str = ""
-
-
-class Metric(str, enum.Enum):
-    """What a target measures (the summary column it is checked against)."""
-
-    FLOOR_COMPLETED = "floor_completed"
-    FLOOR_UNDER_CONSTRUCTION = "floor_under_construction"
-    FLOOR_STARTED = "floor_started"
-    FLOOR_OCCUPIED = "floor_occupied"
-    REVENUE = "revenue"
-    WORKERS = "workers"
-
-    @property
-    def dimension(self) -> Dimension:
-        """Dimension of the target value."""
-        if self is Metric.REVENUE:
-            return Dimension.MONEY
-        if self is Metric.WORKERS:
-            return Dimension.RATIO
-        return Dimension.AREA
-
-    @property
-    def column(self) -> str:
-        """Name of the projected quantity in outputs (with its unit)."""
-        return {
-            Metric.FLOOR_COMPLETED: "floor_completed_m2",
-            Metric.FLOOR_UNDER_CONSTRUCTION: "floor_under_construction_m2",
-            Metric.FLOOR_STARTED: "floor_started_m2",
-            Metric.FLOOR_OCCUPIED: "floor_occupied_m2",
-            Metric.REVENUE: "revenue_cny",
-            Metric.WORKERS: "workers_persons",
-        }[self]
 
 
 class Target(_Model):
