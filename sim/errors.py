@@ -12,12 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "MAX_SHOWN",
     "Problem",
     "ScenarioError",
     "SimError",
     "SiteError",
     "UnitError",
 ]
+
+#: Most problems one error message lists (the rest are counted).
+MAX_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,13 @@ class SimError(Exception):
         head = self.summary if self.source is None else f"{self.source}: {self.summary}"
         if not self.problems:
             return head
-        lines = [head] + [f"  - {p}" for p in self.problems]
+        # A hostile file can hold a problem per line; the first screenful tells the fix.
+        lines = [head] + [f"  - {p}" for p in self.problems[:MAX_SHOWN]]
+        if len(self.problems) > MAX_SHOWN:
+            lines.append(
+                f"  - … and {len(self.problems) - MAX_SHOWN:,} more problem(s); fix these "
+                "and run again"
+            )
         return "\n".join(lines)
 
 
