@@ -6,6 +6,12 @@ Scenario values arrive as strings such as ``"1200 亩"``, ``"17 km2"``, ``"1000�
 unit of the expected :class:`Dimension`: m² for areas, CNY for money, CNY/m² for
 money per area, years for durations, 1 for ratios. Everything downstream works in
 those units; :func:`format_quantity` converts back for labels.
+
+A value is exactly one number and one unit (``<number> [万|亿] <unit>[/<unit>]``),
+matched by a regular expression before pint parses the unit part alone: pint would
+evaluate ``"3 * 4 m2"`` as 12 m² and read ``"m2"`` as 1 m². Every result is finite —
+``inf``, ``nan`` and overflowing values are refused with the value named.
+:func:`quantities_to_si` converts a list with one pint look-up per distinct unit.
 """
 
 from __future__ import annotations
@@ -189,7 +195,7 @@ def quantity_to_si(value: object, dimension: Dimension) -> float:
         )
     if not isinstance(value, str):
         raise ValueError(
-            f"expected {dimension.example}; found {_kind(value)} {value!r}; "
+            f"expected {dimension.example}; found {_kind(value)} {_shown(value)}; "
             f"write a number, or a quoted number with {dimension.units}"
         )
     magnitude, unit = _split(value, dimension)
