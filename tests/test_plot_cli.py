@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from sim.cli import main
-from sim.map_command import KINDS, LANGS, SUFFIXES
+from sim.cli.map import KINDS, LANGS, SUFFIXES
 from sim.plot.figure import FIGURE_FORMATS
 from sim.plot.render import MAP_KINDS
 from sim.plot.style import LANGS as STYLE_LANGS
