@@ -22,7 +22,6 @@ Revenue at maturity (base-year prices), 亿元/ha = CNY ÷ 10,000 m² ÷ 10,000:
 
 from __future__ import annotations
 
-import doctest
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,8 +30,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.audit
-import sim.rules
 from sim.cli import main
 from sim.engine import simulate
 from sim.errors import ScenarioError
@@ -357,9 +354,3 @@ def test_written_densities_recompute_from_their_parts(tiny_dir: Path) -> None:
     np.testing.assert_array_equal(  # all built by 2019: to date = at completion
         last["investment_to_date_cny"], parcels.set_index("parcel_id")["investment_cny"]
     )
-
-
-def test_doctests() -> None:
-    for module in (sim.rules, sim.audit):
-        failed, _ = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-        assert failed == 0, module.__name__

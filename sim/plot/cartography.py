@@ -151,7 +151,7 @@ def map_units_per_metre(crs: CRS, x: float, y: float, dx: float) -> float:
     --------
     >>> from pyproj import CRS
     >>> round(map_units_per_metre(CRS("EPSG:3857"), 0.0, 4_300_000.0, 1000.0), 3)  # 36° N
-    1.237
+    1.235
     """
     to_geo = _to_geographic(crs)
     lon, lat = to_geo.transform([x, x + dx], [y, y])
