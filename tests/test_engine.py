@@ -30,19 +30,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.engine import PARK_FIELDS, Inputs, run, run_parks, simulate
+from sim.engine import PARK_FIELDS, Inputs, prepare, run, run_parks, simulate
 from sim.result import Status
-from sim.scenario import load_scenario
-from sim.site import load_site
+from tests.conftest import load_and_simulate, load_inputs, tiny_toml
+from tests.oracle import oracle
 
 YEARS = list(range(2012, 2020))
 
 
 @pytest.fixture
 def tiny_result(tiny_dir: Path):
-    scenario = load_scenario(tiny_dir / "tiny.toml")
-    site = load_site(scenario.site, scenario.scenario.crs)
-    return simulate(scenario, site)
+    return load_and_simulate(tiny_dir / "tiny.toml")[2]
 
 
 def park_series(result, name: str, park: str) -> list[float]:
@@ -121,11 +119,8 @@ def test_parts_add_up_to_total(tiny_result) -> None:
 
 
 def test_committed_start_before_base_year(write_scenario) -> None:
-    from tests.conftest import TINY_TOML
-
-    text = TINY_TOML.replace("start_year = 2013", "start_year = 2010")
-    scenario = load_scenario(write_scenario(text))
-    result = simulate(scenario, load_site(scenario.site, scenario.scenario.crs))
+    text = tiny_toml(("start_year = 2013", "start_year = 2010"))
+    _, _, result = load_and_simulate(write_scenario(text))
     # Phases started 2010 and 2011, two years each: complete 2011 and 2012.
     assert park_series(result, "floor_completed_m2", "B")[0] == pytest.approx(20000)
 
@@ -236,20 +231,16 @@ def test_queued_starts_respect_demand(inputs: Inputs) -> None:
 
 
 def test_same_inputs_same_output(tiny_dir: Path) -> None:
-    scenario = load_scenario(tiny_dir / "tiny.toml")
-    site = load_site(scenario.site, scenario.scenario.crs)
+    scenario, site = load_inputs(tiny_dir / "tiny.toml")
     first, second = simulate(scenario, site), simulate(scenario, site)
     for name in first.series:
         assert np.array_equal(first.series[name], second.series[name])
 
 
 def test_investment_before_base_year(write_scenario) -> None:
-    from tests.conftest import TINY_TOML
-
     # Q1 (1 ha, park B) committed from 2011: phase 1 builds 2011–2012, phase 2 2012–2013.
-    text = TINY_TOML.replace("start_year = 2013", "start_year = 2011")
-    scenario = load_scenario(write_scenario(text))
-    result = simulate(scenario, load_site(scenario.site, scenario.scenario.crs))
+    text = tiny_toml(("start_year = 2013", "start_year = 2011"))
+    _, _, result = load_and_simulate(write_scenario(text))
     q1 = list(result.parcel_ids).index("Q1")
     # before 2012: land 10,000 m² × 500; half of phase 1's construction 10,000 × 4,000 / 2
     assert result.investment_before_base_cny[0, q1] == pytest.approx(10_000 * 500 + 2e7)
@@ -275,11 +266,8 @@ def test_idle_land_reclaimed_and_released_again(write_scenario) -> None:
     cumulative supply (2 ha/yr: 8 ha by 2015, 10 ha by 2016) covers 4 + 1 ha in 2016, the
     first year after the reclaim, so it is out again in 2016, ready in 2017 (lag 1) and
     starts in 2017 as before. Its land is paid for twice."""
-    from tests.conftest import TINY_TOML
-
-    text = TINY_TOML.replace("[rules]\n", "[rules]\nreclaim_idle = true\n")
-    scenario = load_scenario(write_scenario(text))
-    result = simulate(scenario, load_site(scenario.site, scenario.scenario.crs))
+    text = tiny_toml(("[rules]\n", "[rules]\nreclaim_idle = true\n"))
+    _, _, result = load_and_simulate(write_scenario(text))
     p4 = list(result.parcel_ids).index("P4")
     assert result.reclaim_year is not None and result.first_release_year is not None
     assert result.reclaim_year[0, p4] == 2015
@@ -307,20 +295,14 @@ def test_reclaimed_land_behind_a_long_queue_waits(write_scenario) -> None:
     wait; demand is tiny so P3 and P4 are never started: P3 (out 2014) is taken back
     in 2016 and needs 4 ha + 1 ha of cumulative supply — 2016 — so it is out again
     in 2017."""
-    from tests.conftest import TINY_TOML
-
-    text = (
-        TINY_TOML.replace("[rules]\n", "[rules]\nreclaim_idle = true\n")
-        .replace('land_supply_per_year = "2 ha"', 'land_supply_per_year = "1 ha"')
-        .replace('demand_per_year = "1.5万 m2"', 'demand_per_year = "1万 m2"')
-        .replace('max_floor_per_phase = "1万 m2"', 'max_floor_per_phase = "0.8万 m2"')
+    text = tiny_toml(
+        ("[rules]\n", "[rules]\nreclaim_idle = true\n"),
+        ('land_supply_per_year = "2 ha"', 'land_supply_per_year = "1 ha"'),
+        ('demand_per_year = "1.5万 m2"', 'demand_per_year = "1万 m2"'),
+        ('max_floor_per_phase = "1万 m2"', 'max_floor_per_phase = "0.8万 m2"'),
     )
-    scenario = load_scenario(write_scenario(text))
-    result = simulate(scenario, load_site(scenario.site, scenario.scenario.crs))
-    from sim.engine import prepare
-    from tests.oracle import oracle
-
-    expected = oracle(prepare(scenario, load_site(scenario.site, scenario.scenario.crs)))
+    scenario, site, result = load_and_simulate(write_scenario(text))
+    expected = oracle(prepare(scenario, site))
     np.testing.assert_array_equal(result.reclaim_year, expected["reclaim"])
     np.testing.assert_array_equal(result.release_year, expected["release"])
     assert np.isfinite(result.reclaim_year).any()

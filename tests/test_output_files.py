@@ -13,7 +13,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -23,19 +22,22 @@ import pytest
 from sim.cli import main
 from sim.outputs import file_sha256
 from sim.result import Status
+from tests.conftest import (
+    BASELINE,
+    TINY_TOML,
+    load_and_simulate,
+    start_run_until_staged,
+    tree_snapshot,
+    write_tiny_site,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 CSVS = ("summary.csv", "targets.csv", "compliance.csv", "audit_parks.csv")
 
 
 @pytest.fixture(scope="module")
 def tiny_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import TINY_TOML, tiny_layers
-
     folder = tmp_path_factory.mktemp("tiny")
-    parks, parcels = tiny_layers()
-    parks.to_file(folder / "site.gpkg", layer="parks", engine="pyogrio")
-    parcels.to_file(folder / "site.gpkg", layer="parcels", engine="pyogrio")
+    write_tiny_site(folder / "site.gpkg")
     (folder / "tiny.toml").write_text(TINY_TOML, encoding="utf-8")
     out = folder / "out"
     assert main(["run", str(folder / "tiny.toml"), "--out", str(out), "-q", "--no-figures"]) == 0
@@ -138,19 +140,13 @@ def test_gdal_validate_gpkg_passes(tiny_out: Path) -> None:
 
 
 def test_every_csv_has_a_bom_and_round_trips(tiny_out: Path) -> None:
-    from sim.engine import simulate
-    from sim.scenario import load_scenario
-    from sim.site import load_site
-
     written = sorted(p.name for p in tiny_out.glob("*.csv"))
     assert written == sorted(CSVS)
     for name in CSVS:
         raw = (tiny_out / name).read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf"), name
         assert raw[3:].decode("utf-8")  # the rest is plain UTF-8
-    scenario = load_scenario(tiny_out.parent / "tiny.toml")
-    site = load_site(scenario.site, scenario.scenario.crs)
-    expected = simulate(scenario, site).summary_frame()
+    expected = load_and_simulate(tiny_out.parent / "tiny.toml")[2].summary_frame()
     read = pd.read_csv(tiny_out / "summary.csv", encoding="utf-8-sig")
     pd.testing.assert_frame_equal(read, expected, check_dtype=False)  # full precision
 
@@ -186,37 +182,22 @@ def test_run_json_records_inputs_and_outputs(tiny_out: Path) -> None:
 # --- all or nothing ---------------------------------------------------------------------
 
 
-def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
-
-
 def test_killed_run_leaves_previous_outputs(tmp_path: Path) -> None:
     """SIGKILL while the outputs are being written: the old folder survives intact."""
     out = tmp_path / "qd"
-    scenario = ROOT / "scenarios" / "qingdao_2012.toml"
-    command = [sys.executable, "-m", "sim", "run", str(scenario), "--out", str(out), "-q"]
-    subprocess.run([*command, "--no-figures"], check=True, cwd=tmp_path)
-    before = _snapshot(out)
+    argv = ["run", str(BASELINE), "--out", str(out), "-q"]
+    subprocess.run([sys.executable, "-m", "sim", *argv, "--no-figures"], check=True, cwd=tmp_path)
+    before = tree_snapshot(out)
 
-    run = subprocess.Popen(command, cwd=tmp_path)  # with figures: seconds of writing
+    run = start_run_until_staged(argv, tmp_path, ".qd.tmp-*")  # with figures: seconds of writing
     try:
-        deadline = time.monotonic() + 60
-        staged: list[Path] = []
-        while time.monotonic() < deadline and run.poll() is None:
-            staged = [p for p in tmp_path.glob(".qd.tmp-*") if (p / "summary.csv").exists()]
-            if staged:
-                break
-            time.sleep(0.01)
-        assert staged, "the run finished before its staging folder was seen"
         run.send_signal(signal.SIGKILL)
     finally:
-        run.wait()
+        run.communicate()
     assert run.returncode == -signal.SIGKILL
-    assert _snapshot(out) == before  # byte for byte
+    assert tree_snapshot(out) == before  # byte for byte
     assert not (out / "figures").exists()
 
     # The next run sweeps the dead run's staging folder and replaces the outputs.
-    subprocess.run([*command, "--no-figures"], check=True, cwd=tmp_path)
+    subprocess.run([sys.executable, "-m", "sim", *argv, "--no-figures"], check=True, cwd=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".qd")) == []

@@ -6,7 +6,6 @@ import io
 import itertools
 import math
 import re
-from collections.abc import Iterator
 
 import geopandas as gpd
 import matplotlib.pyplot as plt
@@ -66,11 +65,7 @@ def texts(ax: Axes, gid: str) -> list[str]:
     return [a.get_text() for a in by_gid(ax, gid)]  # type: ignore[attr-defined]
 
 
-@pytest.fixture(autouse=True)
-def _agg() -> Iterator[None]:
-    plt.switch_backend("Agg")
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("agg")  # Agg; figures closed after each test
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -31,11 +30,7 @@ from sim.result import Status
 SC_TEST_TEXT = "青岛软件城 骨 直"
 
 
-@pytest.fixture(autouse=True)
-def _agg() -> Iterator[None]:
-    plt.switch_backend("Agg")
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("agg")  # Agg; figures closed after each test
 
 
 def _lightness(colour: str) -> float:

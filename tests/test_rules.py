@@ -31,9 +31,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.engine import simulate
 from sim.errors import ScenarioError
-from sim.result import Result
 from sim.rules import (
     Compliance,
     admission,
@@ -46,31 +44,7 @@ from sim.rules import (
     investment_to_date,
     park_admission_by_year,
 )
-from sim.scenario import Scenario, load_scenario
-from sim.site import Site, load_site
-
-Loaded = tuple[Scenario, Site, Result]
-
-#: Growth 0 so yearly revenue equals occupied floor × 1万 元/m²; rules chosen so that
-#: P4 sits exactly on the investment threshold and revenue needs the ramp.
-NO_GROWTH = """
-extends = "tiny.toml"
-[defaults]
-revenue_growth = "0 %"
-[rules]
-investment_intensity_min = "5500 万元/ha"
-revenue_density_min = "1 亿元/ha"
-"""
-
-
-@pytest.fixture
-def load(write_scenario: Callable[..., Path]) -> Callable[[str], Loaded]:
-    def make(text: str) -> Loaded:
-        scenario = load_scenario(write_scenario(text))
-        site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
-        return scenario, site, simulate(scenario, site)
-
-    return make
+from tests.conftest import NO_GROWTH, Loaded
 
 
 def by_parcel(frame: pd.DataFrame) -> pd.DataFrame:
