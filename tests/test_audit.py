@@ -135,6 +135,7 @@ def test_implied_ratios_against_benchmarks(load: Callable[[str], Loaded]) -> Non
     # 5万 m² / 1,000 workers = 50 m²; benchmark 40: +25 %; 40 m² each holds 1,250.
     m2 = find(findings, "m2_per_worker")
     assert m2.found == pytest.approx(50.0)
+    assert m2.relative == pytest.approx(0.25)
     assert "holds 1,250 workers" in m2.message
 
 

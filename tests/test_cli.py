@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from tests.conftest import BASELINE, TINY_RUN_FIGURES, tiny_toml
+from tests.conftest import BASELINE, TINY_RUN_FIGURES, tiny_toml, tree_snapshot
 
 SUMMARY_COLUMNS = [
     "year", "park_id", "floor_completed_m2", "floor_under_construction_m2",
@@ -80,11 +80,11 @@ def test_rerun_replaces_outputs(tiny_dir: Path) -> None:
 
 
 def test_audit_reports_without_writing(tiny_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    before = sorted(p.name for p in tiny_dir.iterdir())
+    before = tree_snapshot(tiny_dir)
     assert main(["audit", str(tiny_dir / "tiny.toml")]) == 0
     printed = capsys.readouterr().out
     assert "## Capacity" in printed and "## Rules" in printed
-    assert sorted(p.name for p in tiny_dir.iterdir()) == before
+    assert tree_snapshot(tiny_dir) == before
 
 
 def test_check_reports_ok(tiny_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

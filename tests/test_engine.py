@@ -251,6 +251,9 @@ def test_same_inputs_same_output(tiny_dir: Path) -> None:
     first, second = simulate(scenario, site), simulate(scenario, site)
     for name in first.series:
         assert np.array_equal(first.series[name], second.series[name])
+    assert np.array_equal(first.status, second.status)
+    for name in ("release_year", "start_year", "completion_year", "capacity_m2"):
+        assert np.array_equal(getattr(first, name), getattr(second, name), equal_nan=True)
 
 
 def test_investment_before_base_year(write_scenario) -> None:

@@ -15,13 +15,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
 
+from sim.audit import audit
 from sim.cli import main
 from sim.outputs import file_sha256
 from sim.result import Status
+from sim.rules import compliance_by_year
+from sim.scenario import load_scenario
+from sim.targets import evaluate_targets
 from tests.conftest import (
     BASELINE,
     TINY_TOML,
@@ -146,9 +151,24 @@ def test_every_csv_has_a_bom_and_round_trips(tiny_out: Path) -> None:
         raw = (tiny_out / name).read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf"), name
         assert raw[3:].decode("utf-8")  # the rest is plain UTF-8
-    expected = load_and_simulate(tiny_out.parent / "tiny.toml")[2].summary_frame()
+    scenario, site, result = load_and_simulate(tiny_out.parent / "tiny.toml")
     read = pd.read_csv(tiny_out / "summary.csv", encoding="utf-8-sig")
-    pd.testing.assert_frame_equal(read, expected, check_dtype=False)  # full precision
+    pd.testing.assert_frame_equal(read, result.summary_frame(), check_dtype=False)  # full precision
+    # The others as their tables: a CSV has no types, so empty and missing read alike.
+    for name, expected in (
+        ("targets.csv", evaluate_targets(result, scenario.targets)),
+        ("compliance.csv", compliance_by_year(scenario, site, result)),
+        ("audit_parks.csv", audit(scenario, site, result).park_years),
+    ):
+        read = pd.read_csv(tiny_out / name, encoding="utf-8-sig")
+        read = read.drop(columns=["unit"]) if name == "targets.csv" else read  # added on writing
+        pd.testing.assert_frame_equal(_values(read), _values(expected), check_dtype=False, obj=name)
+
+
+def _values(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s values, with empty text and every kind of missing value as NaN."""
+    values = frame.reset_index(drop=True).astype(object)
+    return values.where(values.notna() & (values != ""), np.nan)
 
 
 #: A numeric column's name must end in its unit, or be one of these (fractions, years).
@@ -175,6 +195,10 @@ def test_csv_columns_carry_units(tiny_out: Path, name: str) -> None:
 def test_run_json_records_inputs_and_outputs(tiny_out: Path) -> None:
     record = json.loads((tiny_out / "run.json").read_text(encoding="utf-8"))
     assert {"scenario_sha256", "inputs", "seed", "version", "command"} <= set(record)
+    scenario = load_scenario(tiny_out.parent / "tiny.toml")
+    assert record["scenario_sha256"] == scenario.sha256
+    site = tiny_out.parent / "site.gpkg"  # parks and parcels
+    assert record["inputs"] == {str(site.resolve()): file_sha256(site)}
     assert record["outputs"]["summary.csv"] == file_sha256(tiny_out / "summary.csv")
     assert record["outputs"]["parcels.gpkg"] == file_sha256(tiny_out / "parcels.gpkg")
 

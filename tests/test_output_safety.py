@@ -183,11 +183,14 @@ def test_map_refuses(
 
 
 def test_map_replaces_its_own_figure_and_a_user_file_only_with_force(
-    project: Path, tmp_path: Path
+    project: Path, tmp_path: Path, refused: Refused
 ) -> None:
     argv = ["map", str(project / "tiny.toml"), "-q", "--out"]
     assert main([*argv, str(tmp_path / "mine.png")]) == 0
+    drawn = (tmp_path / "mine.png").stat().st_ino
     assert main([*argv, str(tmp_path / "mine.png")]) == 0  # drawn by parksim: replaced
+    assert (tmp_path / "mine.png").stat().st_ino != drawn  # a new file in its place
+    assert "parksim did not write it" in refused([*argv, str(tmp_path / "picture.png")])
     assert main([*argv, str(tmp_path / "picture.png"), "--force"]) == 0
     assert (tmp_path / "picture.png").read_bytes() != b"\x89PNG not parksim's"
 

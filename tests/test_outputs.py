@@ -16,6 +16,7 @@ from sim.outputs import (
     check_output_file,
     check_output_folder,
     figure_made_by_parksim,
+    file_sha256,
     layer_files,
 )
 from tests.conftest import dead_pid
@@ -45,6 +46,9 @@ def test_marker_lists_every_file_with_size_and_hash(tmp_path: Path) -> None:
     record = json.loads((out / MARKER).read_text())
     assert record["generator"] == "parksim"
     assert sorted(record["files"]) == ["a.csv", "figures/b.png"]
+    for name in ("a.csv", "figures/b.png"):
+        assert record["files"][name]["size"] == (out / name).stat().st_size
+        assert record["files"][name]["sha256"] == file_sha256(out / name)
     assert record["files"]["a.csv"]["size"] == 4
 
 

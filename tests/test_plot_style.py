@@ -128,11 +128,12 @@ def test_a3_fonts_are_larger_than_a4() -> None:
 
 
 def test_style_context_restores_rcparams() -> None:
-    before = plt.rcParams["font.family"]
+    before = dict(plt.rcParams)
     with style_context("A3"):
         assert plt.rcParams["font.family"][0] == "Noto Sans CJK SC"
         assert plt.rcParams["pdf.fonttype"] == 42
-    assert plt.rcParams["font.family"] == before
+        assert dict(plt.rcParams) != before
+    assert dict(plt.rcParams) == before
 
 
 def test_style_rejects_unknown_size() -> None:
