@@ -3,46 +3,24 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgba, to_rgba_array
 
-from sim.engine import simulate
 from sim.plot import COMPLIANCE_COLOURS, compliance_map, park_colour, rule_scatter
-from sim.result import Result
 from sim.rules import Compliance, admission
-from sim.scenario import Scenario, load_scenario
-from sim.site import Site, load_site
+from tests.conftest import NO_GROWTH, Loaded
 
-Loaded = tuple[Scenario, Site, Result]
-
-#: As in tests/test_rules.py: P4 exactly at 5,500 万元/ha, revenue needs the ramp.
-NO_GROWTH = """
-extends = "tiny.toml"
-[defaults]
-revenue_growth = "0 %"
-[rules]
-investment_intensity_min = "5500 万元/ha"
-revenue_density_min = "1 亿元/ha"
-"""
-
-
-@pytest.fixture(autouse=True)
-def _close_figures() -> Iterator[None]:
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("agg")
 
 
 @pytest.fixture
-def loaded(write_scenario: Callable[..., Path]) -> Loaded:
-    scenario = load_scenario(write_scenario(NO_GROWTH))
-    site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
-    return scenario, site, simulate(scenario, site)
+def loaded(load: Callable[[str], Loaded]) -> Loaded:
+    """The tiny site with NO_GROWTH: P4 exactly at 5,500 万元/ha, revenue needs the ramp."""
+    return load(NO_GROWTH)
 
 
 def parcel_colours(ax: object) -> np.ndarray:
