@@ -45,9 +45,9 @@ from pydantic import (
     model_validator,
 )
 
+from sim.distributions import Distribution, parse_uncertain, point_value
 from sim.errors import MAX_SHOWN, Problem, ScenarioError
 from sim.metrics import Metric
-from sim.uncertainty import Distribution, parse_uncertain, point_value
 from sim.units import Dimension, quantities_to_si, quantity_to_si
 
 if sys.version_info >= (3, 11):
@@ -238,7 +238,7 @@ def _uncertain(
 YearlyArea = Annotated[
     tuple[float, ...] | Distribution, PlainValidator(_yearly_area_or_distribution)
 ]
-#: Park assumptions that may be a point or a distribution (see :mod:`sim.uncertainty`).
+#: Park assumptions that may be a point or a distribution (see :mod:`sim.distributions`).
 UPositiveRatio = Annotated[float | Distribution, _uncertain(Dimension.RATIO, gt=0)]
 UYears = Annotated[float | Distribution, _uncertain(Dimension.DURATION, ge=0)]
 UPositiveYears = Annotated[float | Distribution, _uncertain(Dimension.DURATION, gt=0)]
@@ -252,7 +252,7 @@ class ParkAssumptions(_Model):
     """A park's assumptions as written: every field optional (``[defaults]`` or ``[parks.<id>]``).
 
     Year-varying fields (land supply, demand) take one value, or a list with one value
-    per simulated year. Any field may instead be a distribution (:mod:`sim.uncertainty`).
+    per simulated year. Any field may instead be a distribution (:mod:`sim.distributions`).
     """
 
     name: str | None = None
@@ -287,7 +287,7 @@ class ParkParams(_Model):
         Years from release to the earliest construction start.
     duration_years
         Construction time of one phase.
-    max_floor_per_phase_m2
+    max_floor_per_phase
         Largest floor built in one phase; larger parcels build in equal phases.
     occupancy_ramp_years
         Years from completion to the occupancy ceiling (linear ramp; 0 = at once).
@@ -310,7 +310,7 @@ class ParkParams(_Model):
     plot_ratio: float
     start_lag_years: float
     duration_years: float
-    max_floor_per_phase_m2: float
+    max_floor_per_phase: float
     occupancy_ramp_years: float
     occupancy_ceiling: float
     revenue_per_m2: float
@@ -728,7 +728,7 @@ def resolve_park(scenario: Scenario, park_id: str, *, park_name: str = "") -> Pa
         plot_ratio=merged["plot_ratio"],
         start_lag_years=merged["start_lag_years"],
         duration_years=merged["duration_years"],
-        max_floor_per_phase_m2=merged["max_floor_per_phase"],
+        max_floor_per_phase=merged["max_floor_per_phase"],
         occupancy_ramp_years=merged["occupancy_ramp_years"],
         occupancy_ceiling=merged["occupancy_ceiling"],
         revenue_per_m2=merged["revenue_per_m2"],

@@ -50,7 +50,7 @@ def test_baseline_every_park_resolves() -> None:
     for park_id in s.parks:
         params = resolve_park(s, park_id)
         assert len(params.land_supply_m2) == len(s.years)
-        assert params.max_floor_per_phase_m2 <= max(params.demand_m2)
+        assert params.max_floor_per_phase <= max(params.demand_m2)
 
 
 def test_scenario_is_frozen(tiny_dir: Path) -> None:
@@ -66,7 +66,7 @@ def test_resolve_park_fills_from_defaults_and_broadcasts(tiny_dir: Path) -> None
     assert a.land_supply_m2 == (20_000.0,) * 8  # "2 ha" every year 2012–2019
     assert a.demand_m2 == (15_000.0,) * 8  # "1.5万 m2"
     assert a.plot_ratio == 1.5
-    assert a.max_floor_per_phase_m2 == 10_000.0
+    assert a.max_floor_per_phase == 10_000.0
     assert a.occupancy_ceiling == pytest.approx(0.8)
     assert a.revenue_per_m2 == pytest.approx(1e4)
     assert a.revenue_growth == pytest.approx(0.1)
