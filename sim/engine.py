@@ -1,6 +1,9 @@
 """The build-out engine: land release, construction starts, phases, completion, occupancy.
 
 ``(Scenario, Site) ──prepare──▶ Inputs ──run──▶ Result``; :func:`simulate` does both.
+Monte Carlo: :func:`run_ensemble` samples the inputs once
+(:func:`sim.montecarlo.sample_inputs`) and runs the draws in chunks. :class:`Inputs`
+and :data:`PARK_FIELDS` live in :mod:`sim.inputs` (re-exported here).
 
 One step a year, base year → horizon; stocks are read at the end of each year and
 construction starts at the beginning of a year. Per park and year, in order:

@@ -171,3 +171,17 @@ def test_load_collects_every_problem_with_its_path(write_scenario: Callable[...,
         "defaults.land_price",
     }
     assert str(error).startswith(f"{error.source}: 3 problem(s) in the scenario\n  - ")
+
+
+def test_package_exports_the_public_names() -> None:
+    """sim.scenario is a package (schema, loading, messages, parks); its names stay put."""
+    import sim.scenario
+
+    assert set(sim.scenario.__all__) == {
+        *("DEFAULT_MIN_PARCEL_AREA_M2", "MAX_EXTENDS", "MAX_NESTING", "MAX_SCENARIO_BYTES"),
+        *("MAX_YEARS", "AreaBenchmark", "Benchmarks", "Committed", "Market", "Metric"),
+        *("MoneyBenchmark", "MoneyPerAreaBenchmark", "ParkAssumptions", "ParkParams", "Rules"),
+        *("Scenario", "SiteFiles", "Target", "load_scenario", "park_assumption", "resolve_park"),
+    }
+    for name in sim.scenario.__all__:
+        assert getattr(sim.scenario, name) is not None
