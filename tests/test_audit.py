@@ -7,21 +7,28 @@ Tiny site capacities (plot ratio 1.5, see tests/test_rules.py): A = 3 × 15,000 
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import json
 import math
+import pkgutil
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 import pytest
 
+import sim.audit
 from sim.audit import Finding, capacity, consistency, land_supply
+from sim.audit.findings import CNY_PER_WAN, FLOOR, M2_PER_HA, REVENUE
 from sim.cli import main
 from sim.engine import simulate
 from sim.outcome import compute
 from sim.result import Result
 from sim.scenario import Scenario, load_scenario
 from sim.site import Site, load_site
+from sim.units import convert
 
 ROOT = Path(__file__).resolve().parents[1]
 Loaded = tuple[Scenario, Site, Result]
@@ -308,3 +315,44 @@ def test_audit_command_bad_input(
     err = capsys.readouterr().err
     assert err.startswith("parksim: error: ") and "land use 'software_rd'" in err
     assert "Traceback" not in err
+
+
+# --- the package ----------------------------------------------------------------------
+
+MODULES = [
+    sim.audit,
+    *(
+        importlib.import_module(f"sim.audit.{m.name}")
+        for m in pkgutil.iter_modules(sim.audit.__path__)
+    ),
+]
+
+
+def test_public_names() -> None:
+    # What outcome, export and the command line import; the split keeps them all here.
+    assert sorted(sim.audit.__all__) == [
+        "Audit",
+        "Finding",
+        "audit",
+        "capacity",
+        "consistency",
+        "land_supply",
+        "park_years",
+        "rule_findings",
+    ]
+    assert all(callable(getattr(sim.audit, name)) for name in sim.audit.__all__)
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
+def test_doctests(module: ModuleType) -> None:
+    failed, _ = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert failed == 0
+
+
+def test_display_scales_are_those_of_the_unit_registry() -> None:
+    # Findings divide by these (dividing keeps the numbers of before the split to the
+    # bit; units.convert multiplies by the reciprocal); the registry must agree.
+    assert convert(1.0, FLOOR.unit, "m2") == FLOOR.scale
+    assert convert(1.0, REVENUE.unit, "yuan") == REVENUE.scale
+    assert convert(1.0, "ha", "m2") == M2_PER_HA
+    assert convert(1.0, "万元", "yuan") == CNY_PER_WAN
