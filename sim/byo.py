@@ -35,11 +35,14 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from sim.errors import Problem, SimError, SiteError
+from sim.layers import Layer, LayerOption, area_of_use_problem, read_layer
 
 __all__ = ["Imported", "projected_crs_for", "read_parcels", "write_scenario"]
 
 #: Overlaps smaller than this are surveying noise and left alone (m²), as in sim.site.
 OVERLAP_TOLERANCE_M2 = 1.0
+#: How `parksim init`'s options name the layer, in errors.
+_OPTION = LayerOption(file="LAYER", layer="--layer", set_layer="pass --layer", crs="--crs")
 
 
 @dataclass(frozen=True)
@@ -126,88 +129,6 @@ def _check_encoding(encoding: str | None) -> str | None:
         ) from None
 
 
-def _detect_encoding(path: Path, layer: str | None) -> tuple[str | None, str | None]:
-    """Guess a Shapefile DBF's encoding when neither a .cpg nor the DBF header says it.
-
-    Returns the encoding to read with and a note for the change list (or ``None``).
-    """
-    import pyogrio
-
-    info = pyogrio.read_info(path, layer=layer)
-    if info["driver"] != "ESRI Shapefile" or info["encoding"] not in ("ISO-8859-1", None):
-        return None, None
-    # GDAL fell back to Latin-1: read the bytes as they are and see what they decode as.
-    raw = pyogrio.read_dataframe(path, layer=layer, encoding="latin1", read_geometry=False)
-    texts = [str(c) for c in raw.columns]
-    for column in raw.columns:
-        if raw[column].dtype == object:
-            texts += [v for v in raw[column].dropna().astype(str).head(1000)]
-    blob = "".join(texts).encode("latin1", errors="replace")
-    if blob.isascii():
-        return None, None
-    for encoding in ("utf-8", "gbk", "gb18030"):
-        try:
-            blob.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        note = (
-            f"read the Shapefile's text as {encoding.upper()}: it has no .cpg file naming its "
-            f"encoding and its text is valid {encoding.upper()} (pass --encoding to override)"
-        )
-        return encoding, note
-    return None, None
-
-
-def _read(path: Path, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
-    import pyogrio
-    import pyogrio.errors
-
-    if not path.exists():
-        raise _problem(
-            path,
-            "layer file not found",
-            "LAYER",
-            "expected an existing Shapefile, GeoPackage, GeoJSON or DXF file; found nothing "
-            "at this path; check the path and the current folder",
-        )
-    try:
-        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
-        if layer is not None and layer not in layers:
-            close = difflib.get_close_matches(layer, layers, n=1)
-            raise _problem(
-                path,
-                "layer not found",
-                "--layer",
-                f"expected one of {layers}; found {layer!r}; "
-                + (f"did you mean {close[0]!r}?" if close else "use one of these"),
-            )
-        if layer is None and len(layers) > 1:
-            raise _problem(
-                path,
-                "the file holds several layers",
-                "--layer",
-                f"expected --layer naming the parcels layer, one of {layers}; found none",
-            )
-        frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise _problem(
-            path,
-            "cannot read the layer",
-            "LAYER",
-            f"expected a Shapefile, GeoPackage, GeoJSON, DXF or other OGR vector file; "
-            f"GDAL cannot read it ({exc}); re-export it from your GIS",
-        ) from None
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
-        raise _problem(
-            path,
-            "the layer has no geometry",
-            "LAYER",
-            "expected parcel polygons; found a table without shapes; export the parcel "
-            "layer itself",
-        )
-    return frame
-
-
 def _field(frame: gpd.GeoDataFrame, name: str, option: str, source: Path) -> pd.Series:
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     folded = {c.casefold(): c for c in columns}
@@ -224,56 +145,36 @@ def _field(frame: gpd.GeoDataFrame, name: str, option: str, source: Path) -> pd.
     )
 
 
-def _source_crs(frame: gpd.GeoDataFrame, crs: str | None, source: Path) -> tuple[CRS, str]:
-    note = ""
-    given = None
-    if crs is not None:
-        try:
-            given = CRS.from_user_input(crs)
-        except CRSError:
-            raise SimError(
-                "unknown CRS",
-                problems=[
-                    Problem(
-                        "--crs",
-                        f"expected a CRS such as EPSG:4326 (WGS 84 degrees), EPSG:4490 "
-                        f"(CGCS2000 degrees) or EPSG:4549; found {crs!r}, which pyproj does "
-                        "not know",
-                    )
-                ],
-            ) from None
-    if frame.crs is None and given is None:
-        raise _problem(
-            source,
-            "the layer has no CRS",
-            "--crs",
-            "expected the layer to say its coordinate system (a .prj file) or --crs to "
-            "give it; found neither; pass e.g. --crs EPSG:4490 (CGCS2000 degrees), "
-            "--crs EPSG:4326 (WGS 84 degrees) or --crs EPSG:4549 (CGCS2000 GK CM 120°E)",
+def _option_crs(value: str | None, option: str, *, projected: bool = False) -> CRS | None:
+    """Check a CRS given on the command line: one pyproj knows (and projected, if asked)."""
+    if value is None:
+        return None
+    try:
+        crs = CRS.from_user_input(value)
+    except CRSError:
+        raise SimError(
+            "unknown CRS",
+            problems=[
+                Problem(
+                    option,
+                    "expected a CRS such as EPSG:4326 (WGS 84 degrees), EPSG:4490 "
+                    "(CGCS2000 degrees) or EPSG:4549 (CGCS2000 3° Gauss–Krüger CM 120°E); "
+                    f"found {value!r}, which pyproj does not know",
+                )
+            ],
+        ) from None
+    if projected and not crs.is_projected:
+        raise SimError(
+            "the target CRS is not projected",
+            problems=[
+                Problem(
+                    option,
+                    f"expected a projected CRS (areas need metres); found {value!r}; "
+                    "use e.g. EPSG:4549",
+                )
+            ],
         )
-    if given is not None:
-        if frame.crs is not None and not CRS.from_user_input(frame.crs).equals(given):
-            note = (
-                f"assigned the CRS {given.to_string()} given by --crs in place of the file's "
-                f"{CRS.from_user_input(frame.crs).to_string()}"
-            )
-        return given, note
-    return CRS.from_user_input(frame.crs), note
-
-
-def _check_degrees(frame: gpd.GeoDataFrame, crs: CRS, source: Path) -> None:
-    if not crs.is_geographic or frame.geometry.isna().all():
-        return
-    minx, miny, maxx, maxy = frame.total_bounds
-    if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
-        raise _problem(
-            source,
-            "the CRS does not match the coordinates",
-            "--crs",
-            f"expected degrees, as {crs.to_string()} is geographic; found coordinates like "
-            f"({minx:.0f}, {miny:.0f}), which are projected metres; pass the CRS the layer "
-            "was drawn in, e.g. --crs EPSG:4549",
-        )
+    return crs
 
 
 def _polygons(geoms: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
@@ -376,23 +277,14 @@ def read_parcels(
     """
     source = Path(path)
     encoding = _check_encoding(encoding)
-    changes: list[str] = []
-    if encoding is None and source.exists():
-        try:
-            encoding, note = _detect_encoding(source, layer)
-        except Exception:  # unreadable: _read reports it properly
-            encoding, note = None, None
-        if note:
-            changes.append(note)
-    frame = _read(source, layer, encoding)
+    given_crs = _option_crs(crs, "--crs")
+    _option_crs(target_crs, "--target-crs", projected=True)
+    read = read_layer(source, option=_OPTION, layer=layer, crs=given_crs, encoding=encoding)
+    frame = read.frame
+    changes = list(read.notes)
     parks = _field(frame, park_field, "--park-field", source)
     far = _field(frame, far_field, "--far-field", source) if far_field else None
     ids = _field(frame, id_field, "--id-field", source) if id_field else None
-    layer_crs, note = _source_crs(frame, crs, source)
-    if note:
-        changes.append(note)
-    frame = frame.set_crs(layer_crs, allow_override=True)
-    _check_degrees(frame, layer_crs, source)
 
     geoms, counts = _polygons(frame.geometry.to_numpy())
     changes += [f"{what}: {n}" for what, n in counts.items() if n]
@@ -417,7 +309,7 @@ def read_parcels(
     out = gpd.GeoDataFrame(
         {"park_id": park_text[keep].astype(str).to_numpy()},
         geometry=list(geoms[keep]),
-        crs=layer_crs,
+        crs=read.crs,
     )
     if ids is not None:
         out["parcel_id"] = ids[keep].astype("string").str.strip().to_numpy()
@@ -432,29 +324,7 @@ def read_parcels(
     else:
         out["far_max"] = np.nan
 
-    if target_crs is None:
-        lon = gpd.GeoSeries([out.union_all().centroid], crs=layer_crs).to_crs(4326).iloc[0].x
-        target_crs = projected_crs_for(float(lon))
-    target = CRS.from_user_input(target_crs)
-    if not target.is_projected:
-        raise SimError(
-            "the target CRS is not projected",
-            problems=[
-                Problem(
-                    "--target-crs",
-                    f"expected a projected CRS (areas need metres); found {target_crs!r}; "
-                    "use e.g. EPSG:4549",
-                )
-            ],
-        )
-    if not CRS.from_user_input(layer_crs).equals(target):
-        out = out.to_crs(target)
-        changes.append(f"reprojected from {layer_crs.to_string()} to {target_crs}")
-        # Reprojection can bend a valid ring into a self-touching one.
-        fixed = ~shapely.is_valid(out.geometry.values)
-        if fixed.any():
-            out.loc[fixed, "geometry"] = shapely.make_valid(out.geometry.values[fixed])
-
+    out, target_crs = _reprojected(out, read, target_crs, changes)
     clipped_geoms, clipped, cut = _clip_overlaps(out.geometry.to_numpy())
     if clipped:
         changes.append(
@@ -481,11 +351,37 @@ def read_parcels(
         parcels=out[["parcel_id", "park_id", "far_max", "geometry"]],
         parks=parks_frame,
         source=source,
-        source_crs=layer_crs.to_string(),
+        source_crs=read.crs.to_string(),
         crs=target_crs,
-        encoding=encoding,
+        encoding=read.encoding,
         changes=tuple(changes),
     )
+
+
+def _reprojected(
+    parcels: gpd.GeoDataFrame, read: Layer, target_crs: str | None, changes: list[str]
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Reproject to ``target_crs`` (default: the zone of the parcels' centre), checked."""
+    if target_crs is None:
+        centre = gpd.GeoSeries([parcels.union_all().centroid], crs=read.crs)
+        target_crs = projected_crs_for(float(centre.to_crs(4326).iloc[0].x))
+    target = CRS.from_user_input(target_crs)
+    if not read.crs.equals(target):
+        parcels = parcels.to_crs(target)
+        changes.append(f"reprojected from {read.crs.to_string()} to {target_crs}")
+        # Reprojection can bend a valid ring into a self-touching one.
+        fixed = ~shapely.is_valid(parcels.geometry.values)
+        if fixed.any():
+            parcels.loc[fixed, "geometry"] = shapely.make_valid(parcels.geometry.values[fixed])
+    where = f"layer {read.name}"
+    outside = area_of_use_problem(
+        parcels, target, read.crs, path=read.path, where=where, set_crs="pass --target-crs"
+    )
+    if outside is not None:
+        raise SiteError(
+            "the layer lies outside its CRS's area of use", source=read.path, problems=[outside]
+        )
+    return parcels, target_crs
 
 
 def _parcel_ids(frame: gpd.GeoDataFrame, changes: list[str], id_field: str | None) -> list[str]:

@@ -230,3 +230,12 @@ def test_help_imports_no_heavy_library() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_gbk_detected_from_values_when_field_names_are_ascii(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame({"park": ["高新区", "软件园"]}, geometry=[cell(0), cell(5)], crs=4326)
+    frame.to_file(tmp_path / "plots.shp", encoding="GBK", engine="pyogrio")
+    (tmp_path / "plots.cpg").unlink()
+    imported = read_parcels(tmp_path / "plots.shp", park_field="park")
+    assert imported.encoding == "gbk"
+    assert sorted(imported.parcels["park_id"]) == ["软件园", "高新区"]
