@@ -23,7 +23,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import difflib
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +31,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import tomlkit
 from pyproj import CRS
 from pyproj.exceptions import CRSError
+from tomlkit import TOMLDocument
+from tomlkit.items import Comment, Item, Table, Trivia
 
 from sim.errors import Problem, SimError, SiteError
 from sim.layers import Layer, LayerOption, area_of_use_problem, read_layer
@@ -415,48 +418,44 @@ def _parcel_ids(frame: gpd.GeoDataFrame, changes: list[str], id_field: str | Non
 
 #: Defaults of a new scenario, each with its published source (parksim's reference
 #: figures). Values every park shares.
-_DEFAULTS: tuple[tuple[str, str, str], ...] = (
-    ("plot_ratio", "1.5", "REF density: 中电光谷 Qingdao ≈ 1.5, 蓝湾网谷 start area ≈ 1.2; "
+_DEFAULTS: tuple[tuple[str, float | int | str, str], ...] = (
+    ("plot_ratio", 1.5, "REF density: 中电光谷 Qingdao ≈ 1.5, 蓝湾网谷 start area ≈ 1.2; "
      "industrial land-sale conditions FAR 0.7–1.8 (land listings 2023); far_max caps it"),
-    ("start_lag_years", "1", "REF rules: land is idle one year after the contracted start "
+    ("start_lag_years", 1, "REF rules: land is idle one year after the contracted start "
      "(闲置土地处置办法 2012), so developers start within a year"),
-    ("duration_years", "3", "REF: 17万 m² in ≈ 31–36 months (国际创新园 ph1), 15万 m² in "
+    ("duration_years", 3, "REF: 17万 m² in ≈ 31–36 months (国际创新园 ph1), 15万 m² in "
      "≈ 33 months (中电光谷 ph2), 46万 m² in ≈ 39 months"),
-    ("occupancy_ramp_years", "3", "assumption: new parks fill over about three years"),
-    ("occupancy_ceiling", '"85 %"', "assumption: long-run occupancy of business parks"),
-    ("revenue_per_m2", '"17100 元/m2"', "REF: 65万元 revenue per software worker (China "
+    ("occupancy_ramp_years", 3, "assumption: new parks fill over about three years"),
+    ("occupancy_ceiling", "85 %", "assumption: long-run occupancy of business parks"),
+    ("revenue_per_m2", "17100 元/m2", "REF: 65万元 revenue per software worker (China "
      "2013, 3.06万亿元 / 470万) ÷ 38 m² per worker"),
-    ("revenue_growth", '"8.6 %"', "REF: revenue per worker 65万元 (2013) → 98.06万元 (2018)"),
-    ("land_price", '"600 元/m2"', "assumption (no published figure): industrial/R&D land "
+    ("revenue_growth", "8.6 %", "REF: revenue per worker 65万元 (2013) → 98.06万元 (2018)"),
+    ("land_price", "600 元/m2", "assumption (no published figure): industrial/R&D land "
      "≈ 40万元/亩; use the land-transfer prices of your site"),
-    ("construction_cost", '"5600 元/m2"', "REF: 17万 m² for 9.6亿元 (国际创新园 ph1, 2010); "
+    ("construction_cost", "5600 元/m2", "REF: 17万 m² for 9.6亿元 (国际创新园 ph1, 2010); "
      "≈ 11,000 元/m² in 2020 (青岛科技创新园)"),
-    ("fitout_cost", '"1000 元/m2"', "assumption: tenant fit-out of office/R&D floor"),
-    ("m2_per_worker", '"38 m2"', "REF: 45,768 m² planned for ≈ 1,200 jobs (a 2021 digital "
+    ("fitout_cost", "1000 元/m2", "assumption: tenant fit-out of office/R&D floor"),
+    ("m2_per_worker", "38 m2", "REF: 45,768 m² planned for ≈ 1,200 jobs (a 2021 digital "
      "park); the office standard JGJ/T 67-2019 asks ≥ 6 m² usable"),
 )  # fmt: skip
 #: Years over which a park's land is released (sets each park's yearly land supply).
 RELEASE_YEARS = 5
 #: Largest floor built in one phase, m² (REF: 中电光谷 ph2 15万 m², 国际创新园 ph1 17万 m²).
 MAX_PHASE_M2 = 150_000.0
-PLOT_RATIO = 1.5
-
-
-def _toml_string(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
-def _toml_key(text: str) -> str:
-    return text if re.fullmatch(r"[A-Za-z0-9_-]+", text) else _toml_string(text)
+#: The default plot ratio, which sets each park's default demand.
+PLOT_RATIO = float(dict((key, value) for key, value, _ in _DEFAULTS)["plot_ratio"])
+#: Whitespace between a value and its comment, as a planner would align it.
+_GAP = "   "
+#: One line of a table: key, value, its comment (or None) and the whitespace before it.
+_Entry = tuple[str, object, str | None, str]
 
 
 def _area(m2: float) -> str:
-    return f'"{m2 / 1e4:.4g} ha"'
+    return f"{m2 / 1e4:.4g} ha"
 
 
 def _floor(m2: float) -> str:
-    return f'"{m2 / 1e4:.4g}万 m2"'
+    return f"{m2 / 1e4:.4g}万 m2"
 
 
 def write_scenario(
@@ -513,7 +512,7 @@ def write_scenario(
     year = dt.date.today().year
     base_year = year if base_year is None else base_year
     horizon = base_year + 10 if horizon is None else horizon
-    text = _scenario_text(
+    document = _scenario_document(
         imported,
         site.name,
         name=name or imported.source.stem,
@@ -521,6 +520,7 @@ def write_scenario(
         horizon=horizon,
         command=command,
     )
+    text = tomlkit.dumps(document)
     from sim.export import GPKG_VERSION
 
     with atomic_file(site, inputs=inputs, force=True) as temporary:
@@ -533,96 +533,151 @@ def write_scenario(
     return out
 
 
-def _scenario_text(
-    imported: Imported, site: str, *, name: str, base_year: int, horizon: int, command: str
-) -> str:
+def _comment(text: str = "") -> Comment:
+    """Make a comment line (``#`` alone when empty); line breaks in ``text`` become spaces."""
+    text = " ".join(text.splitlines())
+    return Comment(Trivia(comment=f"# {text}" if text else "#"))
+
+
+def _commented(value: object, comment: str, gap: str = _GAP) -> Item:
+    """Make a TOML value followed on its line by ``# comment``, ``gap`` after the value."""
+    item = tomlkit.item(value)
+    item.comment(" ".join(comment.splitlines()))
+    item.trivia.comment_ws = gap
+    return item
+
+
+def _table(entries: Sequence[_Entry], *, comment: str | None = None) -> Table:
+    """Make a table of ``(key, value, comment or None, gap)``, its header maybe commented."""
+    table = tomlkit.table()
+    for key, value, note, gap in entries:
+        table.add(key, value if note is None else _commented(value, note, gap))
+    if comment is not None:
+        table.comment(comment)
+        table.trivia.comment_ws = _GAP
+    return table
+
+
+def _add_table(doc: TOMLDocument, key: str, table: Table) -> None:
+    """Add ``table`` flush after what precedes it (tomlkit would put a blank line first)."""
+    doc.add(key, table)
+    table.trivia.indent = ""
+
+
+def _header(imported: Imported, *, command: str) -> list[Comment]:
+    """Write the scenario file's opening comments: where it came from, what changed."""
     parcels = imported.parcels
-    area = parcels.geometry.area.groupby(parcels["park_id"], sort=False).sum()
+    parks = parcels["park_id"].nunique()
     lines = [
-        f"# Scenario made by `parksim init` from {imported.source.name} on "
+        f"Scenario made by `parksim init` from {imported.source.name} on "
         f"{dt.date.today().isoformat()}.",
-    ]
-    if command:
-        lines.append(f"#   {command}")
-    lines += [
-        "#",
-        "# The layer gave the parcels, their parks"
+        *([f"  {command}"] if command else []),
+        "",
+        "The layer gave the parcels, their parks"
         + (", plot-ratio caps" if parcels["far_max"].notna().any() else "")
         + "; everything else below is a default to",
-        '# review: each line marked REVIEW says where its value comes from. "REF" = the',
-        "# published figures collected for parksim (REFERENCE_FIGURES.md): press reports,",
-        "# national standards and statistics, each named.",
-        "#",
-        f"# Layer: {imported.source} ({len(parcels)} parcels in {len(area)} parks), "
+        'review: each line marked REVIEW says where its value comes from. "REF" = the',
+        "published figures collected for parksim (REFERENCE_FIGURES.md): press reports,",
+        "national standards and statistics, each named.",
+        "",
+        f"Layer: {imported.source} ({len(parcels)} parcels in {parks} parks), "
         f"CRS {imported.source_crs}"
         + (f", text encoding {imported.encoding.upper()}" if imported.encoding else "")
         + ".",
     ]
     if imported.changes:
-        lines.append("# Changes made to the layer (the site file holds the result):")
-        lines += [f"#   - {change}" for change in imported.changes]
+        lines.append("Changes made to the layer (the site file holds the result):")
+        lines += [f"  - {change}" for change in imported.changes]
     else:
-        lines.append("# The layer needed no changes.")
+        lines.append("The layer needed no changes.")
     lines += [
-        "# Parks are the convex hull of each park's parcels; replace them with the real",
-        "# park boundaries if you have them (layer `parks`, field park_id).",
-        "",
-        "[scenario]",
-        f"name = {_toml_string(name)}",
-        f"base_year = {base_year}   # REVIEW: assumption — the first year to simulate",
-        f"horizon = {horizon}     # REVIEW: assumption — ten years on",
-        f'crs = "{imported.crs}"   # {CRS.from_user_input(imported.crs).name}',
-        "seed = 1",
-        "",
-        "[site]",
-        f'parks = "{site}"',
-        'parks_layer = "parks"',
-        f'parcels = "{site}"',
-        'parcels_layer = "parcels"',
-        "",
-        "# Assumptions every park shares unless its own table below overrides them.",
-        "[defaults]",
+        "Parks are the convex hull of each park's parcels; replace them with the real",
+        "park boundaries if you have them (layer `parks`, field park_id).",
     ]
-    lines += [f"{key} = {value}   # REVIEW: {source}" for key, value, source in _DEFAULTS]
+    return [_comment(line) for line in lines]
+
+
+def _parks(imported: Imported) -> Table:
+    """``[parks.<id>]``: each park's land supply, demand and phase size, all to review."""
+    parcels = imported.parcels
+    area = parcels.geometry.area.groupby(parcels["park_id"], sort=False).sum()
+    parks = tomlkit.table(is_super_table=True)
     for park, land in area.items():
         supply = land / RELEASE_YEARS
         demand = supply * PLOT_RATIO  # what the released land holds at the default FAR
         phase = min(MAX_PHASE_M2, demand)
-        lines += [
-            "",
-            f"[parks.{_toml_key(str(park))}]   # {land / 1e4:,.1f} ha of parcels",
-            f"land_supply_per_year = {_area(supply)}   # REVIEW: assumption — the park's "
-            f"land released over {RELEASE_YEARS} years",
-            f"demand_per_year = {_floor(demand)}   # REVIEW: assumption — the floor that "
-            "land holds at the default plot ratio; set the market's absorption",
-            f"max_floor_per_phase = {_floor(phase)}   # REVIEW: REF 中电光谷 ph2 15万 m², "
-            "国际创新园 ph1 17万 m²; at most the yearly demand",
-        ]
-    lines += [
-        "",
-        "# Targets: add one table per target, e.g.",
-        "# [[targets]]",
-        '# metric = "floor_completed"   # or floor_under_construction, revenue, workers …',
-        '# park = "total"               # or a park_id',
-        f"# year = {min(base_year + 5, horizon)}",
-        '# value = "100万 m2"',
-        '# source = "the plan, section …"',
-        "",
-        "[rules]",
-        'investment_intensity_min = "4000 万元/ha"   # REVIEW: your policy\'s admission '
-        "threshold; REF national development zones averaged 4,812万元/ha in 2009",
-        'revenue_density_min = "2 亿元/ha"          # REVIEW: your policy\'s threshold; '
-        "REF high-tech output of national zones 2.67亿元/ha in 2011",
-        'building_coefficient_min = "30 %"   # REF: 2008 national control indicators '
-        "(国土资发〔2008〕24号)",
-        'admin_share_max = "7 %"             # REF: same standard',
-        'green_share_max = "20 %"            # REF: same standard',
-        'building_coefficient = "35 %"   # REVIEW: the layer has no layout; REF land-sale '
-        "conditions, building density 35–65 % (lower end)",
-        'admin_share = "7 %"             # REVIEW: REF land listings cap admin at 7 %',
-        'green_share = "20 %"            # REVIEW: REF land listings cap greening at 20 %',
-        "idle_after_years = 1            # REF: 闲置土地处置办法 (2012)",
-        "reclaim_after_years = 2         # REF: same",
-        "",
-    ]
-    return "\n".join(lines)
+        entries: list[_Entry] = [
+            ("land_supply_per_year", _area(supply), "REVIEW: assumption — the park's land "
+             f"released over {RELEASE_YEARS} years", _GAP),
+            ("demand_per_year", _floor(demand), "REVIEW: assumption — the floor that land "
+             "holds at the default plot ratio; set the market's absorption", _GAP),
+            ("max_floor_per_phase", _floor(phase), "REVIEW: REF 中电光谷 ph2 15万 m², "
+             "国际创新园 ph1 17万 m²; at most the yearly demand", _GAP),
+        ]  # fmt: skip
+        parks.add(str(park), _table(entries, comment=f"{land / 1e4:,.1f} ha of parcels"))
+    return parks
+
+
+def _scenario_document(
+    imported: Imported, site: str, *, name: str, base_year: int, horizon: int, command: str
+) -> TOMLDocument:
+    """Build the scenario ``parksim init`` writes: tables of values, defaults commented."""
+    doc = tomlkit.document()
+    for comment in _header(imported, command=command):
+        doc.add(comment)
+    doc.add(tomlkit.nl())
+    crs_name = CRS.from_user_input(imported.crs).name
+    _add_table(doc, "scenario", _table([
+        ("name", name, None, ""),
+        ("base_year", base_year, "REVIEW: assumption — the first year to simulate", _GAP),
+        ("horizon", horizon, "REVIEW: assumption — ten years on", "     "),
+        ("crs", imported.crs, crs_name, _GAP),
+        ("seed", 1, None, ""),
+    ]))  # fmt: skip
+    doc.add(tomlkit.nl())
+    _add_table(doc, "site", _table([
+        ("parks", site, None, ""),
+        ("parks_layer", "parks", None, ""),
+        ("parcels", site, None, ""),
+        ("parcels_layer", "parcels", None, ""),
+    ]))  # fmt: skip
+    doc.add(tomlkit.nl())
+    doc.add(_comment("Assumptions every park shares unless its own table below overrides them."))
+    defaults = [(key, value, f"REVIEW: {source}", _GAP) for key, value, source in _DEFAULTS]
+    _add_table(doc, "defaults", _table(defaults))
+    doc.add(tomlkit.nl())
+    _add_table(doc, "parks", _parks(imported))
+    doc.add(tomlkit.nl())
+    for line in (
+        "Targets: add one table per target, e.g.",
+        "[[targets]]",
+        'metric = "floor_completed"   # or floor_under_construction, revenue, workers …',
+        'park = "total"               # or a park_id',
+        f"year = {min(base_year + 5, horizon)}",
+        'value = "100万 m2"',
+        'source = "the plan, section …"',
+    ):
+        doc.add(_comment(line))
+    doc.add(tomlkit.nl())
+    _add_table(doc, "rules", _rules())
+    return doc
+
+
+def _rules() -> Table:
+    """``[rules]``: admission thresholds, the national control indicators, idle land."""
+    return _table([
+        ("investment_intensity_min", "4000 万元/ha", "REVIEW: your policy's admission "
+         "threshold; REF national development zones averaged 4,812万元/ha in 2009", _GAP),
+        ("revenue_density_min", "2 亿元/ha", "REVIEW: your policy's threshold; REF high-tech "
+         "output of national zones 2.67亿元/ha in 2011", " " * 10),
+        ("building_coefficient_min", "30 %", "REF: 2008 national control indicators "
+         "(国土资发〔2008〕24号)", _GAP),
+        ("admin_share_max", "7 %", "REF: same standard", " " * 13),
+        ("green_share_max", "20 %", "REF: same standard", " " * 12),
+        ("building_coefficient", "35 %", "REVIEW: the layer has no layout; REF land-sale "
+         "conditions, building density 35–65 % (lower end)", _GAP),
+        ("admin_share", "7 %", "REVIEW: REF land listings cap admin at 7 %", " " * 13),
+        ("green_share", "20 %", "REVIEW: REF land listings cap greening at 20 %", " " * 12),
+        ("idle_after_years", 1, "REF: 闲置土地处置办法 (2012)", " " * 12),
+        ("reclaim_after_years", 2, "REF: same", " " * 9),
+    ])  # fmt: skip
