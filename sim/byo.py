@@ -13,9 +13,12 @@ change is counted in :attr:`Imported.changes`. Parks are the convex hull of each
 park's parcels.
 
 :func:`write_scenario` writes the layer next to the scenario as a GeoPackage and a
-scenario whose every assumption the layer could not give is a default with a comment
-naming its published source (the reference figures collected for parksim) and marked
-``REVIEW``.
+scenario (with tomlkit, comments and all) whose every assumption the layer could not
+give is a default with a comment naming its published source (the reference figures
+collected for parksim: national standards and statistics, figures of built parks) and
+marked ``REVIEW``. What is a city's policy rather than a published figure — the
+admission thresholds — is left for the planner to set: written commented out, with
+figures for scale and one city's thresholds as an example.
 """
 
 from __future__ import annotations
@@ -417,27 +420,43 @@ def _parcel_ids(frame: gpd.GeoDataFrame, changes: list[str], id_field: str | Non
 # --- the scenario -----------------------------------------------------------------------
 
 #: Defaults of a new scenario, each with its published source (parksim's reference
-#: figures). Values every park shares.
+#: figures): national standards and statistics first, then figures of built parks.
+#: Values every park shares. Nothing here is a city's policy: that is the planner's.
 _DEFAULTS: tuple[tuple[str, float | int | str, str], ...] = (
-    ("plot_ratio", 1.5, "REF density: 中电光谷 Qingdao ≈ 1.5, 蓝湾网谷 start area ≈ 1.2; "
-     "industrial land-sale conditions FAR 0.7–1.8 (land listings 2023); far_max caps it"),
-    ("start_lag_years", 1, "REF rules: land is idle one year after the contracted start "
+    ("plot_ratio", 1.5, "REF: industrial land-sale conditions FAR 0.7–1.8 (land listings "
+     "2023), the 2008 national control indicators ≥ 1.0 for electronics and computers "
+     "(国土资发〔2008〕24号); built software parks ≈ 1.2–1.5 (蓝湾网谷 start area, "
+     "中电光谷); far_max caps it"),
+    ("start_lag_years", 1, "REF: land is idle one year after the contracted start "
      "(闲置土地处置办法 2012), so developers start within a year"),
-    ("duration_years", 3, "REF: 17万 m² in ≈ 31–36 months (国际创新园 ph1), 15万 m² in "
-     "≈ 33 months (中电光谷 ph2), 46万 m² in ≈ 39 months"),
+    ("duration_years", 3, "REF: park phases of 15–46万 m² took ≈ 31–39 months from "
+     "groundbreaking to completion (国际创新园 ph1 and ph2, 中电光谷 ph2; press 2012–2025)"),
     ("occupancy_ramp_years", 3, "assumption: new parks fill over about three years"),
     ("occupancy_ceiling", "85 %", "assumption: long-run occupancy of business parks"),
     ("revenue_per_m2", "17100 元/m2", "REF: 65万元 revenue per software worker (China "
-     "2013, 3.06万亿元 / 470万) ÷ 38 m² per worker"),
-    ("revenue_growth", "8.6 %", "REF: revenue per worker 65万元 (2013) → 98.06万元 (2018)"),
+     "2013, 3.06万亿元 / 470万) ÷ 38 m² per worker (m2_per_worker)"),
+    ("revenue_growth", "8.6 %", "REF: China's software revenue per worker 65万元 (2013) → "
+     "98.06万元 (2018, MIIT)"),
     ("land_price", "600 元/m2", "assumption (no published figure): industrial/R&D land "
      "≈ 40万元/亩; use the land-transfer prices of your site"),
-    ("construction_cost", "5600 元/m2", "REF: 17万 m² for 9.6亿元 (国际创新园 ph1, 2010); "
-     "≈ 11,000 元/m² in 2020 (青岛科技创新园)"),
+    ("construction_cost", "5600 元/m2", "REF: 17万 m² for 9.6亿元 all-in (国际创新园 ph1, "
+     "2010); ≈ 11,000 元/m² in 2020 (青岛科技创新园); use the costs of your year and city"),
     ("fitout_cost", "1000 元/m2", "assumption: tenant fit-out of office/R&D floor"),
     ("m2_per_worker", "38 m2", "REF: 45,768 m² planned for ≈ 1,200 jobs (a 2021 digital "
      "park); the office standard JGJ/T 67-2019 asks ≥ 6 m² usable"),
 )  # fmt: skip
+#: The ``[rules]`` comment on admission thresholds: a city's policy, so left to the
+#: planner, with published figures for scale and one city's thresholds as an example.
+_ADMISSION_NOTE = (
+    "Admission thresholds — REVIEW: set both. They are your city's policy, not a national",
+    "standard: the 2023 national control indicators (自然资发〔2023〕72号) leave investment",
+    "and output per ha to local governments. While they are commented out, parksim's",
+    "built-in thresholds apply (`parksim audit` shows the ones in force). For scale, REF:",
+    "industrial land of national development zones held 4,812万元/ha of fixed-asset",
+    "investment (2009) and 2.67亿元/ha of high-tech output (2011) (Xinhua 2011-11-15,",
+    "2013-01-09). For example, Qingdao's 2012 software-base policy (青岛市《关于推进青岛国家",
+    "软件和信息服务业示范基地建设 促进软件产业跨越式发展的意见》, 2012-04-26, 四、（十）) set:",
+)
 #: Years over which a park's land is released (sets each park's yearly land supply).
 RELEASE_YEARS = 5
 #: Largest floor built in one phase, m² (REF: 中电光谷 ph2 15万 m², 国际创新园 ph1 17万 m²).
@@ -664,12 +683,13 @@ def _scenario_document(
 
 
 def _rules() -> Table:
-    """``[rules]``: admission thresholds, the national control indicators, idle land."""
-    return _table([
-        ("investment_intensity_min", "4000 万元/ha", "REVIEW: your policy's admission "
-         "threshold; REF national development zones averaged 4,812万元/ha in 2009", _GAP),
-        ("revenue_density_min", "2 亿元/ha", "REVIEW: your policy's threshold; REF high-tech "
-         "output of national zones 2.67亿元/ha in 2011", " " * 10),
+    """``[rules]``: admission thresholds to set, national control indicators, idle land."""
+    rules = tomlkit.table()
+    for line in _ADMISSION_NOTE:
+        rules.add(_comment(line))
+    rules.add(_comment('investment_intensity_min = "4000 万元/ha"   # 单位土地平均投资强度'))
+    rules.add(_comment('revenue_density_min = "2 亿元/ha"           # 平均业务收入'))
+    for key, value, note, gap in (
         ("building_coefficient_min", "30 %", "REF: 2008 national control indicators "
          "(国土资发〔2008〕24号)", _GAP),
         ("admin_share_max", "7 %", "REF: same standard", " " * 13),
@@ -680,4 +700,6 @@ def _rules() -> Table:
         ("green_share", "20 %", "REVIEW: REF land listings cap greening at 20 %", " " * 12),
         ("idle_after_years", 1, "REF: 闲置土地处置办法 (2012)", " " * 12),
         ("reclaim_after_years", 2, "REF: same", " " * 9),
-    ])  # fmt: skip
+    ):  # fmt: skip
+        rules.add(key, _commented(value, note, gap))
+    return rules

@@ -349,3 +349,15 @@ def test_comments_with_line_breaks_stay_comments(tmp_path: Path) -> None:
     data = tomllib.loads(plan.read_text(encoding="utf-8"))
     assert data["scenario"]["name"] == 'a "b"\nc'
     assert "#   parksim init 'x y'\n" in plan.read_text(encoding="utf-8")
+
+
+def test_admission_thresholds_are_left_to_the_planner(tmp_path: Path) -> None:
+    text = _tiny_plan(tmp_path).read_text(encoding="utf-8")
+    rules = tomllib.loads(text)["rules"]
+    assert "investment_intensity_min" not in rules and "revenue_density_min" not in rules
+    assert '\n# investment_intensity_min = "4000 万元/ha"' in text  # an example, commented out
+    assert '\n# revenue_density_min = "2 亿元/ha"' in text
+    assert "your city's policy" in text and "自然资发〔2023〕72号" in text
+    # Qingdao is named only as that example, and in the REF comments citing built parks.
+    qingdao = [line for line in text.splitlines() if "Qingdao" in line or "青岛" in line]
+    assert all(line.startswith("#") or "青岛科技创新园" in line for line in qingdao), qingdao
