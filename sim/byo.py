@@ -4,13 +4,14 @@
 
 :func:`read_parcels` reads any OGR vector file — Shapefile (its DBF may be GBK, as much
 Chinese GIS data is; the encoding is detected when no ``.cpg`` says it), GeoPackage,
-GeoJSON, DXF — and turns it into parcels the simulator accepts: reprojected to a
+GeoJSON, DXF — with :func:`sim.layers.read_layer`, the reader of a scenario's site
+layers too, and turns it into parcels the simulator accepts: reprojected to a
 projected CRS (the CGCS2000 3° Gauss–Krüger zone of the data's longitude unless told
 otherwise), geometry repaired (``shapely.make_valid``, empty and non-polygonal
 features dropped, closed DXF polylines made polygons, overlaps clipped so that the
-earlier parcel keeps the shared area), ids made unique, plot-ratio caps checked. Every
-change is counted in :attr:`Imported.changes`. Parks are the convex hull of each
-park's parcels.
+earlier parcel keeps the shared area), slivers below ``[site] min_parcel_area``
+dropped, ids made unique, plot-ratio caps checked. Every change is counted in
+:attr:`Imported.changes`. Parks are the convex hull of each park's parcels.
 
 :func:`write_scenario` writes the layer next to the scenario as a GeoPackage and a
 scenario (with tomlkit, comments and all) whose every assumption the layer could not
@@ -42,6 +43,8 @@ from tomlkit.items import Comment, Item, Table, Trivia
 
 from sim.errors import Problem, SimError, SiteError
 from sim.layers import Layer, LayerOption, area_of_use_problem, read_layer
+from sim.scenario import DEFAULT_MIN_PARCEL_AREA_M2
+from sim.site import DEGENERATE_AREA_M2
 
 __all__ = ["Imported", "projected_crs_for", "read_parcels", "write_scenario"]
 
@@ -71,6 +74,8 @@ class Imported:
         The text encoding used for a Shapefile's DBF, or ``None``.
     changes
         What was changed, one line each, with counts (empty when nothing was).
+    min_parcel_area_m2
+        The smallest parcel kept, m² (smaller ones were dropped).
     """
 
     parcels: gpd.GeoDataFrame
@@ -80,6 +85,7 @@ class Imported:
     crs: str
     encoding: str | None
     changes: tuple[str, ...]
+    min_parcel_area_m2: float = DEFAULT_MIN_PARCEL_AREA_M2
 
 
 def projected_crs_for(longitude: float) -> str:
@@ -213,8 +219,8 @@ def _polygons(geoms: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
     return out, counts
 
 
-def _clip_overlaps(geoms: np.ndarray) -> tuple[np.ndarray, int, float]:
-    """Cut each parcel back where it overlaps an earlier one; return count and area cut."""
+def _clip_overlaps(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Cut each parcel back where it overlaps an earlier one; say which, and the area cut."""
     geoms = geoms.copy()
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
@@ -222,7 +228,7 @@ def _clip_overlaps(geoms: np.ndarray) -> tuple[np.ndarray, int, float]:
     left, right = left[pairs], right[pairs]
     area = shapely.area(shapely.intersection(geoms[left], geoms[right]))
     overlapping = area > OVERLAP_TOLERANCE_M2
-    clipped, cut = 0, 0.0
+    clipped, cut = np.zeros(len(geoms), dtype=bool), 0.0
     for j in np.unique(right[overlapping]):
         earlier = left[overlapping & (right == j)]
         before = geoms[j].area
@@ -230,7 +236,7 @@ def _clip_overlaps(geoms: np.ndarray) -> tuple[np.ndarray, int, float]:
         remainder = shapely.make_valid(remainder)
         polygons = [p for p in getattr(remainder, "geoms", [remainder]) if p.geom_type == "Polygon"]
         geoms[j] = shapely.union_all(polygons) if polygons else shapely.Polygon()
-        clipped += 1
+        clipped[j] = True
         cut += before - geoms[j].area
     return geoms, clipped, cut
 
@@ -245,6 +251,7 @@ def read_parcels(
     encoding: str | None = None,
     layer: str | None = None,
     target_crs: str | None = None,
+    min_parcel_area_m2: float = DEFAULT_MIN_PARCEL_AREA_M2,
 ) -> Imported:
     """Read a planner's parcel layer and repair it into parcels parksim accepts.
 
@@ -269,6 +276,12 @@ def read_parcels(
     target_crs
         Projected CRS for the scenario; default: :func:`projected_crs_for` the
         layer's central longitude.
+    min_parcel_area_m2
+        Parcels smaller than this (m²; at least :data:`sim.site.DEGENERATE_AREA_M2`),
+        as drawn or once clipped, are slivers too small to build on and dropped, each
+        listed in the changes; a minimum other than ``[site] min_parcel_area``'s
+        default is written into the scenario, so that ``parksim check`` accepts what
+        is kept.
 
     Returns
     -------
@@ -282,6 +295,7 @@ def read_parcels(
         Unreadable file, missing field, no CRS, no usable parcel.
     """
     source = Path(path)
+    min_area = max(float(min_parcel_area_m2), DEGENERATE_AREA_M2)
     encoding = _check_encoding(encoding)
     given_crs = _option_crs(crs, "--crs")
     _option_crs(target_crs, "--target-crs", projected=True)
@@ -305,15 +319,9 @@ def read_parcels(
         changes.append(f"parcels with an empty {park_field} dropped: {no_park.sum()}")
         keep &= ~no_park
     if not keep.any():
-        raise _problem(
-            source,
-            "no usable parcel",
-            "LAYER",
-            f"expected polygons with a {park_field} value; found none among {len(frame)} "
-            "features; check the layer and --park-field",
-        )
+        raise _no_parcel(source, park_field, len(frame), min_area)
     out = gpd.GeoDataFrame(
-        {"park_id": park_text[keep].astype(str).to_numpy()},
+        {"park_id": park_text[keep].astype(str).to_numpy(), "feature": np.flatnonzero(keep) + 1},
         geometry=list(geoms[keep]),
         crs=read.crs,
     )
@@ -332,15 +340,22 @@ def read_parcels(
 
     out, target_crs = _reprojected(out, read, target_crs, changes)
     clipped_geoms, clipped, cut = _clip_overlaps(out.geometry.to_numpy())
-    if clipped:
+    if clipped.any():
         changes.append(
-            f"parcels clipped where they overlapped an earlier one: {clipped} ({cut:,.0f} m² cut)"
+            f"parcels clipped where they overlapped an earlier one: {clipped.sum()} "
+            f"({cut:,.0f} m² cut)"
         )
         out = out.set_geometry(list(clipped_geoms), crs=out.crs)
-        emptied = shapely.is_empty(out.geometry.values) | (shapely.area(out.geometry.values) < 1)
-        if emptied.any():
-            changes.append(f"parcels lying wholly under earlier ones dropped: {emptied.sum()}")
-            out = out[~emptied].reset_index(drop=True)
+    area = shapely.area(out.geometry.values)
+    emptied = clipped & (area < DEGENERATE_AREA_M2)
+    if emptied.any():
+        changes.append(f"parcels lying wholly under earlier ones dropped: {emptied.sum()}")
+    small = ~emptied & (area < min_area)
+    if small.any():
+        changes.append(_slivers_note(out[small], area[small], min_area, named=ids is not None))
+    out = out[~(emptied | small)].reset_index(drop=True)
+    if not len(out):
+        raise _no_parcel(source, park_field, len(frame), min_area)
 
     out["parcel_id"] = _parcel_ids(out, changes, id_field)
     hull = out.dissolve("park_id", sort=False).convex_hull
@@ -361,6 +376,37 @@ def read_parcels(
         crs=target_crs,
         encoding=read.encoding,
         changes=tuple(changes),
+        min_parcel_area_m2=min_area,
+    )
+
+
+def _no_parcel(source: Path, park_field: str, features: int, min_area: float) -> SiteError:
+    return _problem(
+        source,
+        "no usable parcel",
+        "LAYER",
+        f"expected polygons of at least {min_area:,.0f} m² with a {park_field} value; found "
+        f"none among {features} features; check the layer and --park-field",
+    )
+
+
+#: Slivers named one by one in the change list before the rest are counted.
+_SLIVERS_NAMED = 10
+
+
+def _slivers_note(
+    slivers: gpd.GeoDataFrame, area: np.ndarray, min_area: float, *, named: bool
+) -> str:
+    """Say which parcels were dropped as slivers: by their id, else their feature number."""
+    names = []
+    for pid, feature, m2 in zip(slivers["parcel_id"], slivers["feature"], area, strict=True):
+        name = str(pid) if named and not pd.isna(pid) else f"feature {feature}"
+        names.append(f"{name} ({m2:,.0f} m²)" if m2 >= 10 else f"{name} ({m2:.2g} m²)")
+    more = len(names) - _SLIVERS_NAMED
+    listed = ", ".join(names[:_SLIVERS_NAMED]) + (f" and {more} more" if more > 0 else "")
+    return (
+        f"parcels smaller than {min_area:,.0f} m² dropped as slivers too small to build on "
+        f"([site] min_parcel_area; drawn so or left by clipping): {len(names)} — {listed}"
     )
 
 
@@ -654,12 +700,19 @@ def _scenario_document(
         ("seed", 1, None, ""),
     ]))  # fmt: skip
     doc.add(tomlkit.nl())
-    _add_table(doc, "site", _table([
+    site_entries: list[_Entry] = [
         ("parks", site, None, ""),
         ("parks_layer", "parks", None, ""),
         ("parcels", site, None, ""),
         ("parcels_layer", "parcels", None, ""),
-    ]))  # fmt: skip
+    ]
+    if imported.min_parcel_area_m2 != DEFAULT_MIN_PARCEL_AREA_M2:
+        site_entries.append((
+            "min_parcel_area", f"{imported.min_parcel_area_m2:g} m2", "REVIEW: the smallest "
+            "parcel init kept (smaller ones were dropped as slivers); parksim's default is "
+            f"{DEFAULT_MIN_PARCEL_AREA_M2:g} m²", _GAP,
+        ))  # fmt: skip
+    _add_table(doc, "site", _table(site_entries))
     doc.add(tomlkit.nl())
     doc.add(_comment("Assumptions every park shares unless its own table below overrides them."))
     defaults = [(key, value, f"REVIEW: {source}", _GAP) for key, value, source in _DEFAULTS]

@@ -361,3 +361,57 @@ def test_admission_thresholds_are_left_to_the_planner(tmp_path: Path) -> None:
     # Qingdao is named only as that example, and in the REF comments citing built parks.
     qingdao = [line for line in text.splitlines() if "Qingdao" in line or "青岛" in line]
     assert all(line.startswith("#") or "青岛科技创新园" in line for line in qingdao), qingdao
+
+
+def _sliver_layer(folder: Path) -> Path:
+    x, y = 500_000.0, 4_000_000.0  # EPSG:4549 metres
+    frame = gpd.GeoDataFrame(
+        {"park": ["A", "A", "A", "A", "B"], "dkbh": ["A-1", "A-2", "A-3", "A-4", "B-1"]},
+        geometry=[
+            box(x, y, x + 100, y + 100),
+            box(x + 200, y, x + 205, y + 10),  # 50 m²: a sliver as drawn
+            box(x + 300, y, x + 301, y + 0.5),  # 0.5 m²: degenerate
+            box(x, y, x + 100.4, y + 100),  # 40 m² left once clipped by A-1
+            box(x + 500, y, x + 600, y + 100),
+        ],
+        crs="EPSG:4549",
+    )
+    frame.to_file(folder / "plots.gpkg", engine="pyogrio")
+    return folder / "plots.gpkg"
+
+
+def test_init_drops_slivers_that_check_would_refuse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layer = _sliver_layer(tmp_path)
+    imported = read_parcels(layer, park_field="park", id_field="dkbh")
+    assert list(imported.parcels["parcel_id"]) == ["A-1", "B-1"]
+    (note,) = [c for c in imported.changes if "slivers" in c]
+    assert note.startswith("parcels smaller than 100 m² dropped as slivers too small to build on")
+    assert note.endswith(": 3 — A-2 (50 m²), A-3 (0.5 m²), A-4 (40 m²)")
+    plan = tmp_path / "plan.toml"
+    argv = ["init", str(layer), "--park-field", "park", "--out", str(plan)]
+    assert main(argv) == 0
+    assert "feature 2 (50 m²), feature 3 (0.5 m²), feature 4 (40 m²)" in capsys.readouterr().out
+    assert "min_parcel_area" not in tomllib.loads(plan.read_text(encoding="utf-8"))["site"]
+    assert main(["check", str(plan)]) == 0
+
+
+def test_init_keeps_small_parcels_above_a_lowered_minimum(tmp_path: Path) -> None:
+    layer = _sliver_layer(tmp_path)
+    imported = read_parcels(layer, park_field="park", id_field="dkbh", min_parcel_area_m2=40)
+    assert list(imported.parcels["parcel_id"]) == ["A-1", "A-2", "A-4", "B-1"]
+    assert any(c.endswith(": 1 — A-3 (0.5 m²)") for c in imported.changes)
+    plan = write_scenario(imported, tmp_path / "plan.toml")
+    text = plan.read_text(encoding="utf-8")
+    assert 'min_parcel_area = "40 m2"   # REVIEW: the smallest parcel init kept' in text
+    assert main(["check", str(plan)]) == 0
+
+
+def test_a_layer_of_slivers_only_has_no_usable_parcel(tmp_path: Path) -> None:
+    from sim.errors import SiteError
+
+    layer = _sliver_layer(tmp_path)
+    with pytest.raises(SiteError, match="no usable parcel") as info:
+        read_parcels(layer, park_field="park", min_parcel_area_m2=20_000)
+    assert "at least 20,000 m²" in str(info.value)
