@@ -51,7 +51,9 @@ __all__ = ["Imported", "projected_crs_for", "read_parcels", "write_scenario"]
 #: Overlaps smaller than this are surveying noise and left alone (m²), as in sim.site.
 OVERLAP_TOLERANCE_M2 = 1.0
 #: How `parksim init`'s options name the layer, in errors.
-_OPTION = LayerOption(file="LAYER", layer="--layer", set_layer="pass --layer", crs="--crs")
+_OPTION = LayerOption(
+    file="LAYER", layer="--layer", set_layer="pass --layer", crs="--crs", encoding="--encoding"
+)
 
 
 @dataclass(frozen=True)

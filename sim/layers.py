@@ -74,6 +74,8 @@ class LayerOption:
         or ``"pass --layer"``.
     crs
         The option that gives a layer's CRS (``"--crs"``), or ``None`` where there is none.
+    encoding
+        The option that gives a Shapefile's text encoding (``"--encoding"``), or ``None``.
     source
         The file holding these settings (the scenario), or ``None`` (the command line);
         errors about the choice of file or layer name it, the others the layer's file.
@@ -83,6 +85,7 @@ class LayerOption:
     layer: str
     set_layer: str
     crs: str | None = None
+    encoding: str | None = None
     source: Path | None = None
 
 
@@ -210,6 +213,8 @@ def read_layer(
         frame = pyogrio.read_dataframe(path, layer=name, encoding=encoding)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise unreadable(exc) from None
+    except UnicodeDecodeError as exc:
+        raise _undecodable(exc, path, name, encoding, option) from None
     where = f"layer {name}"
     if not isinstance(frame, gpd.GeoDataFrame):
         others = [other for other in layers if other != name]
@@ -278,6 +283,34 @@ def _layer_name(path: Path, layer: str | None, layers: list[str], option: LayerO
                 f"expected a layer of {path.name}: one of {layers}; found {layer!r}, which it "
                 f"does not have; {option.set_layer} "
                 + (f"{close[0]!r}" if close else "one of these"),
+            )
+        ],
+    )
+
+
+def _undecodable(
+    exc: UnicodeDecodeError, path: Path, name: str, encoding: str | None, option: LayerOption
+) -> SiteError:
+    said = f"{encoding.upper()}, as given" if encoding else "the encoding its .cpg file names"
+    fixes = []
+    if option.encoding:
+        fixes.append(
+            f"pass {option.encoding} with the encoding it is in, e.g. {option.encoding} GBK "
+            "(most Chinese data) or GB18030"
+        )
+    fixes.append(
+        "write that encoding into its .cpg file, or delete the .cpg for parksim to detect it"
+        if not encoding
+        else f"leave {option.encoding or 'the encoding'} out for parksim to detect it"
+    )
+    return SiteError(
+        "cannot read a layer's text",
+        source=path,
+        problems=[
+            Problem(
+                f"layer {name}",
+                f"expected text in {said}; found bytes that are not ({exc.reason}); "
+                + ", or ".join(fixes),
             )
         ],
     )

@@ -165,3 +165,24 @@ def test_init_refuses_a_target_crs_it_cannot_use(tmp_path: Path) -> None:
     with pytest.raises(SiteError, match="outside its CRS's area of use") as far:
         read_parcels(path, park_field="park_id", target_crs="EPSG:32631")  # UTM 31N: Paris
     assert "pass --target-crs a projected CRS for that place, e.g. 'EPSG:32651'" in str(far.value)
+
+
+def test_text_in_another_encoding_than_said(tmp_path: Path) -> None:
+    _, parcels = tiny_layers()
+    parcels = parcels.assign(park_id=parcels["park_id"].map({"A": "高新区", "B": "软件园"}))
+    path = _write(parcels, tmp_path / "plots.shp", encoding="GBK")
+    path.with_suffix(".cpg").write_text("UTF-8")  # says UTF-8, holds GBK
+    files = SiteFiles(parks=path, parcels=path)
+    with pytest.raises(SiteError, match="cannot read a layer's text") as site:
+        load_site(files, "EPSG:4549")
+    assert "the encoding its .cpg file names" in str(site.value)
+    assert "--encoding" not in str(site.value) and "delete the .cpg" in str(site.value)
+    with pytest.raises(SiteError, match="cannot read a layer's text") as init:
+        read_parcels(path, park_field="park_id")
+    assert "pass --encoding with the encoding it is in, e.g. --encoding GBK" in str(init.value)
+    path.with_suffix(".cpg").unlink()
+    with pytest.raises(SiteError, match="cannot read a layer's text") as given:
+        read_parcels(path, park_field="park_id", encoding="UTF-8")
+    assert "expected text in UTF-8, as given" in str(given.value)
+    assert "leave --encoding out" in str(given.value)
+    assert set(read_parcels(path, park_field="park_id").parcels["park_id"]) == {"高新区", "软件园"}
