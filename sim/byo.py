@@ -4,18 +4,22 @@
 
 :func:`read_parcels` reads any OGR vector file — Shapefile (its DBF may be GBK, as much
 Chinese GIS data is; the encoding is detected when no ``.cpg`` says it), GeoPackage,
-GeoJSON, DXF — and turns it into parcels the simulator accepts: reprojected to a
+GeoJSON, DXF — with :func:`sim.layers.read_layer`, the reader of a scenario's site
+layers too, and turns it into parcels the simulator accepts: reprojected to a
 projected CRS (the CGCS2000 3° Gauss–Krüger zone of the data's longitude unless told
 otherwise), geometry repaired (``shapely.make_valid``, empty and non-polygonal
 features dropped, closed DXF polylines made polygons, overlaps clipped so that the
-earlier parcel keeps the shared area), ids made unique, plot-ratio caps checked. Every
-change is counted in :attr:`Imported.changes`. Parks are the convex hull of each
-park's parcels.
+earlier parcel keeps the shared area), slivers below ``[site] min_parcel_area``
+dropped, ids made unique, plot-ratio caps checked. Every change is counted in
+:attr:`Imported.changes`. Parks are the convex hull of each park's parcels.
 
 :func:`write_scenario` writes the layer next to the scenario as a GeoPackage and a
-scenario whose every assumption the layer could not give is a default with a comment
-naming its published source (the reference figures collected for parksim) and marked
-``REVIEW``.
+scenario (with tomlkit, comments and all) whose every assumption the layer could not
+give is a default with a comment naming its published source (the reference figures
+collected for parksim: national standards and statistics, figures of built parks) and
+marked ``REVIEW``. What is a city's policy rather than a published figure — the
+admission thresholds — is left for the planner to set: written commented out, with
+figures for scale and one city's thresholds as an example.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import difflib
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,15 +35,25 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import tomlkit
 from pyproj import CRS
 from pyproj.exceptions import CRSError
+from tomlkit import TOMLDocument
+from tomlkit.items import Comment, Item, Table, Trivia
 
 from sim.errors import Problem, SimError, SiteError
+from sim.layers import Layer, LayerOption, area_of_use_problem, read_layer
+from sim.scenario import DEFAULT_MIN_PARCEL_AREA_M2
+from sim.site import DEGENERATE_AREA_M2
 
 __all__ = ["Imported", "projected_crs_for", "read_parcels", "write_scenario"]
 
 #: Overlaps smaller than this are surveying noise and left alone (m²), as in sim.site.
 OVERLAP_TOLERANCE_M2 = 1.0
+#: How `parksim init`'s options name the layer, in errors.
+_OPTION = LayerOption(
+    file="LAYER", layer="--layer", set_layer="pass --layer", crs="--crs", encoding="--encoding"
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,8 @@ class Imported:
         The text encoding used for a Shapefile's DBF, or ``None``.
     changes
         What was changed, one line each, with counts (empty when nothing was).
+    min_parcel_area_m2
+        The smallest parcel kept, m² (smaller ones were dropped).
     """
 
     parcels: gpd.GeoDataFrame
@@ -71,6 +87,7 @@ class Imported:
     crs: str
     encoding: str | None
     changes: tuple[str, ...]
+    min_parcel_area_m2: float = DEFAULT_MIN_PARCEL_AREA_M2
 
 
 def projected_crs_for(longitude: float) -> str:
@@ -126,88 +143,6 @@ def _check_encoding(encoding: str | None) -> str | None:
         ) from None
 
 
-def _detect_encoding(path: Path, layer: str | None) -> tuple[str | None, str | None]:
-    """Guess a Shapefile DBF's encoding when neither a .cpg nor the DBF header says it.
-
-    Returns the encoding to read with and a note for the change list (or ``None``).
-    """
-    import pyogrio
-
-    info = pyogrio.read_info(path, layer=layer)
-    if info["driver"] != "ESRI Shapefile" or info["encoding"] not in ("ISO-8859-1", None):
-        return None, None
-    # GDAL fell back to Latin-1: read the bytes as they are and see what they decode as.
-    raw = pyogrio.read_dataframe(path, layer=layer, encoding="latin1", read_geometry=False)
-    texts = [str(c) for c in raw.columns]
-    for column in raw.columns:
-        if raw[column].dtype == object:
-            texts += [v for v in raw[column].dropna().astype(str).head(1000)]
-    blob = "".join(texts).encode("latin1", errors="replace")
-    if blob.isascii():
-        return None, None
-    for encoding in ("utf-8", "gbk", "gb18030"):
-        try:
-            blob.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        note = (
-            f"read the Shapefile's text as {encoding.upper()}: it has no .cpg file naming its "
-            f"encoding and its text is valid {encoding.upper()} (pass --encoding to override)"
-        )
-        return encoding, note
-    return None, None
-
-
-def _read(path: Path, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
-    import pyogrio
-    import pyogrio.errors
-
-    if not path.exists():
-        raise _problem(
-            path,
-            "layer file not found",
-            "LAYER",
-            "expected an existing Shapefile, GeoPackage, GeoJSON or DXF file; found nothing "
-            "at this path; check the path and the current folder",
-        )
-    try:
-        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
-        if layer is not None and layer not in layers:
-            close = difflib.get_close_matches(layer, layers, n=1)
-            raise _problem(
-                path,
-                "layer not found",
-                "--layer",
-                f"expected one of {layers}; found {layer!r}; "
-                + (f"did you mean {close[0]!r}?" if close else "use one of these"),
-            )
-        if layer is None and len(layers) > 1:
-            raise _problem(
-                path,
-                "the file holds several layers",
-                "--layer",
-                f"expected --layer naming the parcels layer, one of {layers}; found none",
-            )
-        frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise _problem(
-            path,
-            "cannot read the layer",
-            "LAYER",
-            f"expected a Shapefile, GeoPackage, GeoJSON, DXF or other OGR vector file; "
-            f"GDAL cannot read it ({exc}); re-export it from your GIS",
-        ) from None
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
-        raise _problem(
-            path,
-            "the layer has no geometry",
-            "LAYER",
-            "expected parcel polygons; found a table without shapes; export the parcel "
-            "layer itself",
-        )
-    return frame
-
-
 def _field(frame: gpd.GeoDataFrame, name: str, option: str, source: Path) -> pd.Series:
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     folded = {c.casefold(): c for c in columns}
@@ -224,56 +159,36 @@ def _field(frame: gpd.GeoDataFrame, name: str, option: str, source: Path) -> pd.
     )
 
 
-def _source_crs(frame: gpd.GeoDataFrame, crs: str | None, source: Path) -> tuple[CRS, str]:
-    note = ""
-    given = None
-    if crs is not None:
-        try:
-            given = CRS.from_user_input(crs)
-        except CRSError:
-            raise SimError(
-                "unknown CRS",
-                problems=[
-                    Problem(
-                        "--crs",
-                        f"expected a CRS such as EPSG:4326 (WGS 84 degrees), EPSG:4490 "
-                        f"(CGCS2000 degrees) or EPSG:4549; found {crs!r}, which pyproj does "
-                        "not know",
-                    )
-                ],
-            ) from None
-    if frame.crs is None and given is None:
-        raise _problem(
-            source,
-            "the layer has no CRS",
-            "--crs",
-            "expected the layer to say its coordinate system (a .prj file) or --crs to "
-            "give it; found neither; pass e.g. --crs EPSG:4490 (CGCS2000 degrees), "
-            "--crs EPSG:4326 (WGS 84 degrees) or --crs EPSG:4549 (CGCS2000 GK CM 120°E)",
+def _option_crs(value: str | None, option: str, *, projected: bool = False) -> CRS | None:
+    """Check a CRS given on the command line: one pyproj knows (and projected, if asked)."""
+    if value is None:
+        return None
+    try:
+        crs = CRS.from_user_input(value)
+    except CRSError:
+        raise SimError(
+            "unknown CRS",
+            problems=[
+                Problem(
+                    option,
+                    "expected a CRS such as EPSG:4326 (WGS 84 degrees), EPSG:4490 "
+                    "(CGCS2000 degrees) or EPSG:4549 (CGCS2000 3° Gauss–Krüger CM 120°E); "
+                    f"found {value!r}, which pyproj does not know",
+                )
+            ],
+        ) from None
+    if projected and not crs.is_projected:
+        raise SimError(
+            "the target CRS is not projected",
+            problems=[
+                Problem(
+                    option,
+                    f"expected a projected CRS (areas need metres); found {value!r}; "
+                    "use e.g. EPSG:4549",
+                )
+            ],
         )
-    if given is not None:
-        if frame.crs is not None and not CRS.from_user_input(frame.crs).equals(given):
-            note = (
-                f"assigned the CRS {given.to_string()} given by --crs in place of the file's "
-                f"{CRS.from_user_input(frame.crs).to_string()}"
-            )
-        return given, note
-    return CRS.from_user_input(frame.crs), note
-
-
-def _check_degrees(frame: gpd.GeoDataFrame, crs: CRS, source: Path) -> None:
-    if not crs.is_geographic or frame.geometry.isna().all():
-        return
-    minx, miny, maxx, maxy = frame.total_bounds
-    if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
-        raise _problem(
-            source,
-            "the CRS does not match the coordinates",
-            "--crs",
-            f"expected degrees, as {crs.to_string()} is geographic; found coordinates like "
-            f"({minx:.0f}, {miny:.0f}), which are projected metres; pass the CRS the layer "
-            "was drawn in, e.g. --crs EPSG:4549",
-        )
+    return crs
 
 
 def _polygons(geoms: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
@@ -306,8 +221,8 @@ def _polygons(geoms: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
     return out, counts
 
 
-def _clip_overlaps(geoms: np.ndarray) -> tuple[np.ndarray, int, float]:
-    """Cut each parcel back where it overlaps an earlier one; return count and area cut."""
+def _clip_overlaps(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Cut each parcel back where it overlaps an earlier one; say which, and the area cut."""
     geoms = geoms.copy()
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
@@ -315,7 +230,7 @@ def _clip_overlaps(geoms: np.ndarray) -> tuple[np.ndarray, int, float]:
     left, right = left[pairs], right[pairs]
     area = shapely.area(shapely.intersection(geoms[left], geoms[right]))
     overlapping = area > OVERLAP_TOLERANCE_M2
-    clipped, cut = 0, 0.0
+    clipped, cut = np.zeros(len(geoms), dtype=bool), 0.0
     for j in np.unique(right[overlapping]):
         earlier = left[overlapping & (right == j)]
         before = geoms[j].area
@@ -323,7 +238,7 @@ def _clip_overlaps(geoms: np.ndarray) -> tuple[np.ndarray, int, float]:
         remainder = shapely.make_valid(remainder)
         polygons = [p for p in getattr(remainder, "geoms", [remainder]) if p.geom_type == "Polygon"]
         geoms[j] = shapely.union_all(polygons) if polygons else shapely.Polygon()
-        clipped += 1
+        clipped[j] = True
         cut += before - geoms[j].area
     return geoms, clipped, cut
 
@@ -338,6 +253,7 @@ def read_parcels(
     encoding: str | None = None,
     layer: str | None = None,
     target_crs: str | None = None,
+    min_parcel_area_m2: float = DEFAULT_MIN_PARCEL_AREA_M2,
 ) -> Imported:
     """Read a planner's parcel layer and repair it into parcels parksim accepts.
 
@@ -362,6 +278,12 @@ def read_parcels(
     target_crs
         Projected CRS for the scenario; default: :func:`projected_crs_for` the
         layer's central longitude.
+    min_parcel_area_m2
+        Parcels smaller than this (m²; at least :data:`sim.site.DEGENERATE_AREA_M2`),
+        as drawn or once clipped, are slivers too small to build on and dropped, each
+        listed in the changes; a minimum other than ``[site] min_parcel_area``'s
+        default is written into the scenario, so that ``parksim check`` accepts what
+        is kept.
 
     Returns
     -------
@@ -375,24 +297,16 @@ def read_parcels(
         Unreadable file, missing field, no CRS, no usable parcel.
     """
     source = Path(path)
+    min_area = max(float(min_parcel_area_m2), DEGENERATE_AREA_M2)
     encoding = _check_encoding(encoding)
-    changes: list[str] = []
-    if encoding is None and source.exists():
-        try:
-            encoding, note = _detect_encoding(source, layer)
-        except Exception:  # unreadable: _read reports it properly
-            encoding, note = None, None
-        if note:
-            changes.append(note)
-    frame = _read(source, layer, encoding)
+    given_crs = _option_crs(crs, "--crs")
+    _option_crs(target_crs, "--target-crs", projected=True)
+    read = read_layer(source, option=_OPTION, layer=layer, crs=given_crs, encoding=encoding)
+    frame = read.frame
+    changes = list(read.notes)
     parks = _field(frame, park_field, "--park-field", source)
     far = _field(frame, far_field, "--far-field", source) if far_field else None
     ids = _field(frame, id_field, "--id-field", source) if id_field else None
-    layer_crs, note = _source_crs(frame, crs, source)
-    if note:
-        changes.append(note)
-    frame = frame.set_crs(layer_crs, allow_override=True)
-    _check_degrees(frame, layer_crs, source)
 
     geoms, counts = _polygons(frame.geometry.to_numpy())
     changes += [f"{what}: {n}" for what, n in counts.items() if n]
@@ -407,17 +321,11 @@ def read_parcels(
         changes.append(f"parcels with an empty {park_field} dropped: {no_park.sum()}")
         keep &= ~no_park
     if not keep.any():
-        raise _problem(
-            source,
-            "no usable parcel",
-            "LAYER",
-            f"expected polygons with a {park_field} value; found none among {len(frame)} "
-            "features; check the layer and --park-field",
-        )
+        raise _no_parcel(source, park_field, len(frame), min_area)
     out = gpd.GeoDataFrame(
-        {"park_id": park_text[keep].astype(str).to_numpy()},
+        {"park_id": park_text[keep].astype(str).to_numpy(), "feature": np.flatnonzero(keep) + 1},
         geometry=list(geoms[keep]),
-        crs=layer_crs,
+        crs=read.crs,
     )
     if ids is not None:
         out["parcel_id"] = ids[keep].astype("string").str.strip().to_numpy()
@@ -432,39 +340,24 @@ def read_parcels(
     else:
         out["far_max"] = np.nan
 
-    if target_crs is None:
-        lon = gpd.GeoSeries([out.union_all().centroid], crs=layer_crs).to_crs(4326).iloc[0].x
-        target_crs = projected_crs_for(float(lon))
-    target = CRS.from_user_input(target_crs)
-    if not target.is_projected:
-        raise SimError(
-            "the target CRS is not projected",
-            problems=[
-                Problem(
-                    "--target-crs",
-                    f"expected a projected CRS (areas need metres); found {target_crs!r}; "
-                    "use e.g. EPSG:4549",
-                )
-            ],
-        )
-    if not CRS.from_user_input(layer_crs).equals(target):
-        out = out.to_crs(target)
-        changes.append(f"reprojected from {layer_crs.to_string()} to {target_crs}")
-        # Reprojection can bend a valid ring into a self-touching one.
-        fixed = ~shapely.is_valid(out.geometry.values)
-        if fixed.any():
-            out.loc[fixed, "geometry"] = shapely.make_valid(out.geometry.values[fixed])
-
+    out, target_crs = _reprojected(out, read, target_crs, changes)
     clipped_geoms, clipped, cut = _clip_overlaps(out.geometry.to_numpy())
-    if clipped:
+    if clipped.any():
         changes.append(
-            f"parcels clipped where they overlapped an earlier one: {clipped} ({cut:,.0f} m² cut)"
+            f"parcels clipped where they overlapped an earlier one: {clipped.sum()} "
+            f"({cut:,.0f} m² cut)"
         )
         out = out.set_geometry(list(clipped_geoms), crs=out.crs)
-        emptied = shapely.is_empty(out.geometry.values) | (shapely.area(out.geometry.values) < 1)
-        if emptied.any():
-            changes.append(f"parcels lying wholly under earlier ones dropped: {emptied.sum()}")
-            out = out[~emptied].reset_index(drop=True)
+    area = shapely.area(out.geometry.values)
+    emptied = clipped & (area < DEGENERATE_AREA_M2)
+    if emptied.any():
+        changes.append(f"parcels lying wholly under earlier ones dropped: {emptied.sum()}")
+    small = ~emptied & (area < min_area)
+    if small.any():
+        changes.append(_slivers_note(out[small], area[small], min_area, named=ids is not None))
+    out = out[~(emptied | small)].reset_index(drop=True)
+    if not len(out):
+        raise _no_parcel(source, park_field, len(frame), min_area)
 
     out["parcel_id"] = _parcel_ids(out, changes, id_field)
     hull = out.dissolve("park_id", sort=False).convex_hull
@@ -481,11 +374,68 @@ def read_parcels(
         parcels=out[["parcel_id", "park_id", "far_max", "geometry"]],
         parks=parks_frame,
         source=source,
-        source_crs=layer_crs.to_string(),
+        source_crs=read.crs.to_string(),
         crs=target_crs,
-        encoding=encoding,
+        encoding=read.encoding,
         changes=tuple(changes),
+        min_parcel_area_m2=min_area,
     )
+
+
+def _no_parcel(source: Path, park_field: str, features: int, min_area: float) -> SiteError:
+    return _problem(
+        source,
+        "no usable parcel",
+        "LAYER",
+        f"expected polygons of at least {min_area:,.0f} m² with a {park_field} value; found "
+        f"none among {features} features; check the layer and --park-field",
+    )
+
+
+#: Slivers named one by one in the change list before the rest are counted.
+_SLIVERS_NAMED = 10
+
+
+def _slivers_note(
+    slivers: gpd.GeoDataFrame, area: np.ndarray, min_area: float, *, named: bool
+) -> str:
+    """Say which parcels were dropped as slivers: by their id, else their feature number."""
+    names = []
+    for pid, feature, m2 in zip(slivers["parcel_id"], slivers["feature"], area, strict=True):
+        name = str(pid) if named and not pd.isna(pid) else f"feature {feature}"
+        names.append(f"{name} ({m2:,.0f} m²)" if m2 >= 10 else f"{name} ({m2:.2g} m²)")
+    more = len(names) - _SLIVERS_NAMED
+    listed = ", ".join(names[:_SLIVERS_NAMED]) + (f" and {more} more" if more > 0 else "")
+    return (
+        f"parcels smaller than {min_area:,.0f} m² dropped as slivers too small to build on "
+        f"([site] min_parcel_area; drawn so or left by clipping): {len(names)} — {listed}"
+    )
+
+
+def _reprojected(
+    parcels: gpd.GeoDataFrame, read: Layer, target_crs: str | None, changes: list[str]
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Reproject to ``target_crs`` (default: the zone of the parcels' centre), checked."""
+    if target_crs is None:
+        centre = gpd.GeoSeries([parcels.union_all().centroid], crs=read.crs)
+        target_crs = projected_crs_for(float(centre.to_crs(4326).iloc[0].x))
+    target = CRS.from_user_input(target_crs)
+    if not read.crs.equals(target):
+        parcels = parcels.to_crs(target)
+        changes.append(f"reprojected from {read.crs.to_string()} to {target_crs}")
+        # Reprojection can bend a valid ring into a self-touching one.
+        fixed = ~shapely.is_valid(parcels.geometry.values)
+        if fixed.any():
+            parcels.loc[fixed, "geometry"] = shapely.make_valid(parcels.geometry.values[fixed])
+    where = f"layer {read.name}"
+    outside = area_of_use_problem(
+        parcels, target, read.crs, path=read.path, where=where, set_crs="pass --target-crs"
+    )
+    if outside is not None:
+        raise SiteError(
+            "the layer lies outside its CRS's area of use", source=read.path, problems=[outside]
+        )
+    return parcels, target_crs
 
 
 def _parcel_ids(frame: gpd.GeoDataFrame, changes: list[str], id_field: str | None) -> list[str]:
@@ -518,49 +468,61 @@ def _parcel_ids(frame: gpd.GeoDataFrame, changes: list[str], id_field: str | Non
 # --- the scenario -----------------------------------------------------------------------
 
 #: Defaults of a new scenario, each with its published source (parksim's reference
-#: figures). Values every park shares.
-_DEFAULTS: tuple[tuple[str, str, str], ...] = (
-    ("plot_ratio", "1.5", "REF density: 中电光谷 Qingdao ≈ 1.5, 蓝湾网谷 start area ≈ 1.2; "
-     "industrial land-sale conditions FAR 0.7–1.8 (land listings 2023); far_max caps it"),
-    ("start_lag_years", "1", "REF rules: land is idle one year after the contracted start "
+#: figures): national standards and statistics first, then figures of built parks.
+#: Values every park shares. Nothing here is a city's policy: that is the planner's.
+_DEFAULTS: tuple[tuple[str, float | int | str, str], ...] = (
+    ("plot_ratio", 1.5, "REF: industrial land-sale conditions FAR 0.7–1.8 (land listings "
+     "2023), the 2008 national control indicators ≥ 1.0 for electronics and computers "
+     "(国土资发〔2008〕24号); built software parks ≈ 1.2–1.5 (蓝湾网谷 start area, "
+     "中电光谷); far_max caps it"),
+    ("start_lag_years", 1, "REF: land is idle one year after the contracted start "
      "(闲置土地处置办法 2012), so developers start within a year"),
-    ("duration_years", "3", "REF: 17万 m² in ≈ 31–36 months (国际创新园 ph1), 15万 m² in "
-     "≈ 33 months (中电光谷 ph2), 46万 m² in ≈ 39 months"),
-    ("occupancy_ramp_years", "3", "assumption: new parks fill over about three years"),
-    ("occupancy_ceiling", '"85 %"', "assumption: long-run occupancy of business parks"),
-    ("revenue_per_m2", '"17100 元/m2"', "REF: 65万元 revenue per software worker (China "
-     "2013, 3.06万亿元 / 470万) ÷ 38 m² per worker"),
-    ("revenue_growth", '"8.6 %"', "REF: revenue per worker 65万元 (2013) → 98.06万元 (2018)"),
-    ("land_price", '"600 元/m2"', "assumption (no published figure): industrial/R&D land "
+    ("duration_years", 3, "REF: park phases of 15–46万 m² took ≈ 31–39 months from "
+     "groundbreaking to completion (国际创新园 ph1 and ph2, 中电光谷 ph2; press 2012–2025)"),
+    ("occupancy_ramp_years", 3, "assumption: new parks fill over about three years"),
+    ("occupancy_ceiling", "85 %", "assumption: long-run occupancy of business parks"),
+    ("revenue_per_m2", "17100 元/m2", "REF: 65万元 revenue per software worker (China "
+     "2013, 3.06万亿元 / 470万) ÷ 38 m² per worker (m2_per_worker)"),
+    ("revenue_growth", "8.6 %", "REF: China's software revenue per worker 65万元 (2013) → "
+     "98.06万元 (2018, MIIT)"),
+    ("land_price", "600 元/m2", "assumption (no published figure): industrial/R&D land "
      "≈ 40万元/亩; use the land-transfer prices of your site"),
-    ("construction_cost", '"5600 元/m2"', "REF: 17万 m² for 9.6亿元 (国际创新园 ph1, 2010); "
-     "≈ 11,000 元/m² in 2020 (青岛科技创新园)"),
-    ("fitout_cost", '"1000 元/m2"', "assumption: tenant fit-out of office/R&D floor"),
-    ("m2_per_worker", '"38 m2"', "REF: 45,768 m² planned for ≈ 1,200 jobs (a 2021 digital "
+    ("construction_cost", "5600 元/m2", "REF: 17万 m² for 9.6亿元 all-in (国际创新园 ph1, "
+     "2010); ≈ 11,000 元/m² in 2020 (青岛科技创新园); use the costs of your year and city"),
+    ("fitout_cost", "1000 元/m2", "assumption: tenant fit-out of office/R&D floor"),
+    ("m2_per_worker", "38 m2", "REF: 45,768 m² planned for ≈ 1,200 jobs (a 2021 digital "
      "park); the office standard JGJ/T 67-2019 asks ≥ 6 m² usable"),
 )  # fmt: skip
+#: The ``[rules]`` comment on admission thresholds: a city's policy, so left to the
+#: planner, with published figures for scale and one city's thresholds as an example.
+_ADMISSION_NOTE = (
+    "Admission thresholds — REVIEW: set both. They are your city's policy, not a national",
+    "standard: the 2023 national control indicators (自然资发〔2023〕72号) leave investment",
+    "and output per ha to local governments. While they are commented out, parksim's",
+    "built-in thresholds apply (`parksim audit` shows the ones in force). For scale, REF:",
+    "industrial land of national development zones held 4,812万元/ha of fixed-asset",
+    "investment (2009) and 2.67亿元/ha of high-tech output (2011) (Xinhua 2011-11-15,",
+    "2013-01-09). For example, Qingdao's 2012 software-base policy (青岛市《关于推进青岛国家",
+    "软件和信息服务业示范基地建设 促进软件产业跨越式发展的意见》, 2012-04-26, 四、（十）) set:",
+)
 #: Years over which a park's land is released (sets each park's yearly land supply).
 RELEASE_YEARS = 5
 #: Largest floor built in one phase, m² (REF: 中电光谷 ph2 15万 m², 国际创新园 ph1 17万 m²).
 MAX_PHASE_M2 = 150_000.0
-PLOT_RATIO = 1.5
-
-
-def _toml_string(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
-def _toml_key(text: str) -> str:
-    return text if re.fullmatch(r"[A-Za-z0-9_-]+", text) else _toml_string(text)
+#: The default plot ratio, which sets each park's default demand.
+PLOT_RATIO = float(dict((key, value) for key, value, _ in _DEFAULTS)["plot_ratio"])
+#: Whitespace between a value and its comment, as a planner would align it.
+_GAP = "   "
+#: One line of a table: key, value, its comment (or None) and the whitespace before it.
+_Entry = tuple[str, object, str | None, str]
 
 
 def _area(m2: float) -> str:
-    return f'"{m2 / 1e4:.4g} ha"'
+    return f"{m2 / 1e4:.4g} ha"
 
 
 def _floor(m2: float) -> str:
-    return f'"{m2 / 1e4:.4g}万 m2"'
+    return f"{m2 / 1e4:.4g}万 m2"
 
 
 def write_scenario(
@@ -617,7 +579,7 @@ def write_scenario(
     year = dt.date.today().year
     base_year = year if base_year is None else base_year
     horizon = base_year + 10 if horizon is None else horizon
-    text = _scenario_text(
+    document = _scenario_document(
         imported,
         site.name,
         name=name or imported.source.stem,
@@ -625,6 +587,7 @@ def write_scenario(
         horizon=horizon,
         command=command,
     )
+    text = tomlkit.dumps(document)
     from sim.export import GPKG_VERSION
 
     with atomic_file(site, inputs=inputs, force=True) as temporary:
@@ -637,96 +600,161 @@ def write_scenario(
     return out
 
 
-def _scenario_text(
-    imported: Imported, site: str, *, name: str, base_year: int, horizon: int, command: str
-) -> str:
+def _comment(text: str = "") -> Comment:
+    """Make a comment line (``#`` alone when empty); line breaks in ``text`` become spaces."""
+    text = " ".join(text.splitlines())
+    return Comment(Trivia(comment=f"# {text}" if text else "#"))
+
+
+def _commented(value: object, comment: str, gap: str = _GAP) -> Item:
+    """Make a TOML value followed on its line by ``# comment``, ``gap`` after the value."""
+    item = tomlkit.item(value)
+    item.comment(" ".join(comment.splitlines()))
+    item.trivia.comment_ws = gap
+    return item
+
+
+def _table(entries: Sequence[_Entry], *, comment: str | None = None) -> Table:
+    """Make a table of ``(key, value, comment or None, gap)``, its header maybe commented."""
+    table = tomlkit.table()
+    for key, value, note, gap in entries:
+        table.add(key, value if note is None else _commented(value, note, gap))
+    if comment is not None:
+        table.comment(comment)
+        table.trivia.comment_ws = _GAP
+    return table
+
+
+def _add_table(doc: TOMLDocument, key: str, table: Table) -> None:
+    """Add ``table`` flush after what precedes it (tomlkit would put a blank line first)."""
+    doc.add(key, table)
+    table.trivia.indent = ""
+
+
+def _header(imported: Imported, *, command: str) -> list[Comment]:
+    """Write the scenario file's opening comments: where it came from, what changed."""
     parcels = imported.parcels
-    area = parcels.geometry.area.groupby(parcels["park_id"], sort=False).sum()
+    parks = parcels["park_id"].nunique()
     lines = [
-        f"# Scenario made by `parksim init` from {imported.source.name} on "
+        f"Scenario made by `parksim init` from {imported.source.name} on "
         f"{dt.date.today().isoformat()}.",
-    ]
-    if command:
-        lines.append(f"#   {command}")
-    lines += [
-        "#",
-        "# The layer gave the parcels, their parks"
+        *([f"  {command}"] if command else []),
+        "",
+        "The layer gave the parcels, their parks"
         + (", plot-ratio caps" if parcels["far_max"].notna().any() else "")
         + "; everything else below is a default to",
-        '# review: each line marked REVIEW says where its value comes from. "REF" = the',
-        "# published figures collected for parksim (REFERENCE_FIGURES.md): press reports,",
-        "# national standards and statistics, each named.",
-        "#",
-        f"# Layer: {imported.source} ({len(parcels)} parcels in {len(area)} parks), "
+        'review: each line marked REVIEW says where its value comes from. "REF" = the',
+        "published figures collected for parksim (REFERENCE_FIGURES.md): press reports,",
+        "national standards and statistics, each named.",
+        "",
+        f"Layer: {imported.source} ({len(parcels)} parcels in {parks} parks), "
         f"CRS {imported.source_crs}"
         + (f", text encoding {imported.encoding.upper()}" if imported.encoding else "")
         + ".",
     ]
     if imported.changes:
-        lines.append("# Changes made to the layer (the site file holds the result):")
-        lines += [f"#   - {change}" for change in imported.changes]
+        lines.append("Changes made to the layer (the site file holds the result):")
+        lines += [f"  - {change}" for change in imported.changes]
     else:
-        lines.append("# The layer needed no changes.")
+        lines.append("The layer needed no changes.")
     lines += [
-        "# Parks are the convex hull of each park's parcels; replace them with the real",
-        "# park boundaries if you have them (layer `parks`, field park_id).",
-        "",
-        "[scenario]",
-        f"name = {_toml_string(name)}",
-        f"base_year = {base_year}   # REVIEW: assumption — the first year to simulate",
-        f"horizon = {horizon}     # REVIEW: assumption — ten years on",
-        f'crs = "{imported.crs}"   # {CRS.from_user_input(imported.crs).name}',
-        "seed = 1",
-        "",
-        "[site]",
-        f'parks = "{site}"',
-        'parks_layer = "parks"',
-        f'parcels = "{site}"',
-        'parcels_layer = "parcels"',
-        "",
-        "# Assumptions every park shares unless its own table below overrides them.",
-        "[defaults]",
+        "Parks are the convex hull of each park's parcels; replace them with the real",
+        "park boundaries if you have them (layer `parks`, field park_id).",
     ]
-    lines += [f"{key} = {value}   # REVIEW: {source}" for key, value, source in _DEFAULTS]
+    return [_comment(line) for line in lines]
+
+
+def _parks(imported: Imported) -> Table:
+    """``[parks.<id>]``: each park's land supply, demand and phase size, all to review."""
+    parcels = imported.parcels
+    area = parcels.geometry.area.groupby(parcels["park_id"], sort=False).sum()
+    parks = tomlkit.table(is_super_table=True)
     for park, land in area.items():
         supply = land / RELEASE_YEARS
         demand = supply * PLOT_RATIO  # what the released land holds at the default FAR
         phase = min(MAX_PHASE_M2, demand)
-        lines += [
-            "",
-            f"[parks.{_toml_key(str(park))}]   # {land / 1e4:,.1f} ha of parcels",
-            f"land_supply_per_year = {_area(supply)}   # REVIEW: assumption — the park's "
-            f"land released over {RELEASE_YEARS} years",
-            f"demand_per_year = {_floor(demand)}   # REVIEW: assumption — the floor that "
-            "land holds at the default plot ratio; set the market's absorption",
-            f"max_floor_per_phase = {_floor(phase)}   # REVIEW: REF 中电光谷 ph2 15万 m², "
-            "国际创新园 ph1 17万 m²; at most the yearly demand",
-        ]
-    lines += [
-        "",
-        "# Targets: add one table per target, e.g.",
-        "# [[targets]]",
-        '# metric = "floor_completed"   # or floor_under_construction, revenue, workers …',
-        '# park = "total"               # or a park_id',
-        f"# year = {min(base_year + 5, horizon)}",
-        '# value = "100万 m2"',
-        '# source = "the plan, section …"',
-        "",
-        "[rules]",
-        'investment_intensity_min = "4000 万元/ha"   # REVIEW: your policy\'s admission '
-        "threshold; REF national development zones averaged 4,812万元/ha in 2009",
-        'revenue_density_min = "2 亿元/ha"          # REVIEW: your policy\'s threshold; '
-        "REF high-tech output of national zones 2.67亿元/ha in 2011",
-        'building_coefficient_min = "30 %"   # REF: 2008 national control indicators '
-        "(国土资发〔2008〕24号)",
-        'admin_share_max = "7 %"             # REF: same standard',
-        'green_share_max = "20 %"            # REF: same standard',
-        'building_coefficient = "35 %"   # REVIEW: the layer has no layout; REF land-sale '
-        "conditions, building density 35–65 % (lower end)",
-        'admin_share = "7 %"             # REVIEW: REF land listings cap admin at 7 %',
-        'green_share = "20 %"            # REVIEW: REF land listings cap greening at 20 %',
-        "idle_after_years = 1            # REF: 闲置土地处置办法 (2012)",
-        "reclaim_after_years = 2         # REF: same",
-        "",
+        entries: list[_Entry] = [
+            ("land_supply_per_year", _area(supply), "REVIEW: assumption — the park's land "
+             f"released over {RELEASE_YEARS} years", _GAP),
+            ("demand_per_year", _floor(demand), "REVIEW: assumption — the floor that land "
+             "holds at the default plot ratio; set the market's absorption", _GAP),
+            ("max_floor_per_phase", _floor(phase), "REVIEW: REF 中电光谷 ph2 15万 m², "
+             "国际创新园 ph1 17万 m²; at most the yearly demand", _GAP),
+        ]  # fmt: skip
+        parks.add(str(park), _table(entries, comment=f"{land / 1e4:,.1f} ha of parcels"))
+    return parks
+
+
+def _scenario_document(
+    imported: Imported, site: str, *, name: str, base_year: int, horizon: int, command: str
+) -> TOMLDocument:
+    """Build the scenario ``parksim init`` writes: tables of values, defaults commented."""
+    doc = tomlkit.document()
+    for comment in _header(imported, command=command):
+        doc.add(comment)
+    doc.add(tomlkit.nl())
+    crs_name = CRS.from_user_input(imported.crs).name
+    _add_table(doc, "scenario", _table([
+        ("name", name, None, ""),
+        ("base_year", base_year, "REVIEW: assumption — the first year to simulate", _GAP),
+        ("horizon", horizon, "REVIEW: assumption — ten years on", "     "),
+        ("crs", imported.crs, crs_name, _GAP),
+        ("seed", 1, None, ""),
+    ]))  # fmt: skip
+    doc.add(tomlkit.nl())
+    site_entries: list[_Entry] = [
+        ("parks", site, None, ""),
+        ("parks_layer", "parks", None, ""),
+        ("parcels", site, None, ""),
+        ("parcels_layer", "parcels", None, ""),
     ]
-    return "\n".join(lines)
+    if imported.min_parcel_area_m2 != DEFAULT_MIN_PARCEL_AREA_M2:
+        site_entries.append((
+            "min_parcel_area", f"{imported.min_parcel_area_m2:g} m2", "REVIEW: the smallest "
+            "parcel init kept (smaller ones were dropped as slivers); parksim's default is "
+            f"{DEFAULT_MIN_PARCEL_AREA_M2:g} m²", _GAP,
+        ))  # fmt: skip
+    _add_table(doc, "site", _table(site_entries))
+    doc.add(tomlkit.nl())
+    doc.add(_comment("Assumptions every park shares unless its own table below overrides them."))
+    defaults = [(key, value, f"REVIEW: {source}", _GAP) for key, value, source in _DEFAULTS]
+    _add_table(doc, "defaults", _table(defaults))
+    doc.add(tomlkit.nl())
+    _add_table(doc, "parks", _parks(imported))
+    doc.add(tomlkit.nl())
+    for line in (
+        "Targets: add one table per target, e.g.",
+        "[[targets]]",
+        'metric = "floor_completed"   # or floor_under_construction, revenue, workers …',
+        'park = "total"               # or a park_id',
+        f"year = {min(base_year + 5, horizon)}",
+        'value = "100万 m2"',
+        'source = "the plan, section …"',
+    ):
+        doc.add(_comment(line))
+    doc.add(tomlkit.nl())
+    _add_table(doc, "rules", _rules())
+    return doc
+
+
+def _rules() -> Table:
+    """``[rules]``: admission thresholds to set, national control indicators, idle land."""
+    rules = tomlkit.table()
+    for line in _ADMISSION_NOTE:
+        rules.add(_comment(line))
+    rules.add(_comment('investment_intensity_min = "4000 万元/ha"   # 单位土地平均投资强度'))
+    rules.add(_comment('revenue_density_min = "2 亿元/ha"           # 平均业务收入'))
+    for key, value, note, gap in (
+        ("building_coefficient_min", "30 %", "REF: 2008 national control indicators "
+         "(国土资发〔2008〕24号)", _GAP),
+        ("admin_share_max", "7 %", "REF: same standard", " " * 13),
+        ("green_share_max", "20 %", "REF: same standard", " " * 12),
+        ("building_coefficient", "35 %", "REVIEW: the layer has no layout; REF land-sale "
+         "conditions, building density 35–65 % (lower end)", _GAP),
+        ("admin_share", "7 %", "REVIEW: REF land listings cap admin at 7 %", " " * 13),
+        ("green_share", "20 %", "REVIEW: REF land listings cap greening at 20 %", " " * 12),
+        ("idle_after_years", 1, "REF: 闲置土地处置办法 (2012)", " " * 12),
+        ("reclaim_after_years", 2, "REF: same", " " * 9),
+    ):  # fmt: skip
+        rules.add(key, _commented(value, note, gap))
+    return rules

@@ -1,18 +1,19 @@
 """Site layers: parks and parcels read from any OGR format, checked, in the scenario CRS.
 
-``(SiteFiles, crs) ──load_site──▶ Site``. Layers are read with pyogrio, reprojected to
-the scenario's projected CRS, and checked once here: every problem (no CRS, invalid
-or empty geometry, duplicate ids, a parcel outside its park, overlapping parcels,
-attributes out of range) is collected and raised as one
+``(SiteFiles, crs) ──load_site──▶ Site``. Layers are read by :func:`sim.layers.read_layer`
+(the file, the layer, its text encoding, CRS and coordinates; the reader ``parksim init``
+uses too), reprojected to the scenario's projected CRS, and checked once here: every
+problem (invalid or empty geometry, duplicate ids, a parcel outside its park,
+overlapping parcels, attributes out of range) is collected and raised as one
 :class:`~sim.errors.SiteError` naming the file and the parcel.
 
 Rules about where and how big, so that a layer in the wrong units or CRS fails here
 rather than as nonsense (or a crash) further on:
 
 - **Extent.** The parks and parcels, in the scenario CRS, must lie within that CRS's
-  area of use widened by :data:`AREA_OF_USE_TOLERANCE_DEG` on every side (the whole
-  globe for a CRS that states none), at points the CRS can turn into longitude and
-  latitude and back: a site at 10¹² m, at the antipode or 30° east of a
+  area of use widened by :data:`sim.layers.AREA_OF_USE_TOLERANCE_DEG` on every side
+  (the whole globe for a CRS that states none), at points the CRS can turn into
+  longitude and latitude and back: a site at 10¹² m, at the antipode or 30° east of a
   Gauss–Krüger zone is refused. A layer in a projected CRS whose coordinates all lie
   within ±180 × ±90 and span less than 2 units is degrees mistaken for metres.
 - **Parcel size.** Parks and parcels layers must not be empty. A parcel smaller than
@@ -32,10 +33,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
-from pyproj.exceptions import ProjError
+from pyproj import CRS
 
 from sim.errors import Problem, SiteError
+from sim.layers import LayerOption, area_of_use_problem, read_layer
 from sim.result import TOTAL
 from sim.scenario import DEFAULT_MIN_PARCEL_AREA_M2, SiteFiles
 
@@ -46,9 +47,6 @@ OUTSIDE_TOLERANCE_M2 = 1.0
 OVERLAP_TOLERANCE_M2 = 1.0
 #: A parcel below this area (m²) is degenerate whatever ``[site] min_parcel_area`` says.
 DEGENERATE_AREA_M2 = 1.0
-#: Degrees a site may reach beyond its CRS's area of use (≈ 200 km; a 3° Gauss–Krüger
-#: zone 2° beyond its edge still has areas true to about 0.3 %).
-AREA_OF_USE_TOLERANCE_DEG = 2.0
 #: Problems listed before the rest are summarised (a broken layer can have thousands).
 MAX_LISTED = 25
 
@@ -122,210 +120,23 @@ def load_site(files: SiteFiles, crs: str, *, source: Path | None = None) -> Site
 def _read_layer(
     path: Path, layer: str, crs: str, *, source: Path | None, key: str
 ) -> gpd.GeoDataFrame:
-    import pyogrio
-    import pyogrio.errors
-
-    def unreadable(exc: Exception) -> SiteError:
-        return SiteError(
-            "cannot read a site layer",
-            source=source,
-            problems=[
-                Problem(
-                    f"site.{key}",
-                    f"expected a GeoPackage, Shapefile, GeoJSON or other OGR file; found "
-                    f"{path}, which GDAL cannot read ({exc}); fix or re-export the file",
-                )
-            ],
-        )
-
-    try:
-        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
-    except Exception as exc:  # GDAL raises several kinds; all mean "unreadable"
-        raise unreadable(exc) from None
-    if layer not in layers and not (len(layers) == 1 and path.suffix.lower() != ".gpkg"):
-        close = difflib.get_close_matches(layer, layers, n=1)
-        raise SiteError(
-            "a site layer is missing",
-            source=source,
-            problems=[
-                Problem(
-                    f"site.{key}_layer",
-                    f"expected a layer of {path.name}: one of {layers}; found {layer!r}, "
-                    f"which it does not have; set {key}_layer to "
-                    + (f"{close[0]!r}" if close else "one of these"),
-                )
-            ],
-        )
-    read_layer = layer if layer in layers else layers[0]
-    try:
-        frame = gpd.read_file(path, layer=read_layer, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise unreadable(exc) from None
-    where = f"layer {read_layer}"
-    if not isinstance(frame, gpd.GeoDataFrame):
-        raise SiteError(
-            "a layer has no geometry",
-            source=path,
-            problems=[
-                Problem(
-                    where,
-                    f"expected a layer of polygons; found a table without geometry (columns "
-                    f"{list(frame.columns)}); set {key}_layer in [site] to the layer that "
-                    "holds the outlines",
-                )
-            ],
-        )
-    if frame.crs is None:
-        raise SiteError(
-            "a layer has no CRS",
-            source=path,
-            problems=[
-                Problem(
-                    where,
-                    f"expected a CRS (projected, such as {crs}); found none; assign the CRS it "
-                    f"was drawn in, e.g. `ogr2ogr -a_srs {crs} fixed.gpkg {path.name}` "
-                    "or QGIS 'Assign projection'",
-                )
-            ],
-        )
-    layer_crs = CRS.from_user_input(frame.crs)
-    if layer_crs.is_geographic and len(frame):
-        minx, miny, maxx, maxy = frame.total_bounds
-        if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
-            raise SiteError(
-                "a layer's CRS does not match its coordinates",
-                source=path,
-                problems=[
-                    Problem(
-                        where,
-                        f"expected degrees, as its CRS {layer_crs.to_string()} is geographic; "
-                        f"found coordinates like ({minx:.0f}, {miny:.0f}), which are projected "
-                        "metres; assign the CRS it was really drawn in, e.g. "
-                        f"`ogr2ogr -a_srs {crs} fixed.gpkg {path.name}`",
-                    )
-                ],
-            )
-    degrees = _degrees_as_metres(frame, layer_crs, crs, path=path, where=where)
-    if degrees is not None:
-        raise SiteError(
-            "a layer's CRS does not match its coordinates", source=path, problems=[degrees]
-        )
-    target = CRS.from_user_input(crs)
-    if not layer_crs.equals(target):
-        frame = frame.to_crs(crs)
+    """Read ``[site] <key>`` into the scenario CRS; parks and parcels must lie where it is used."""
+    option = LayerOption(
+        file=f"site.{key}",
+        layer=f"site.{key}_layer",
+        set_layer=f"set {key}_layer to",
+        source=source,
+    )
+    read = read_layer(path, option=option, layer=layer, to_crs=crs)
     if key in ("parks", "parcels"):
-        outside = _extent_problem(frame, target, layer_crs, path=path, where=where)
+        outside = area_of_use_problem(
+            read.frame, CRS.from_user_input(crs), read.crs, path=path, where=f"layer {read.name}"
+        )
         if outside is not None:
             raise SiteError(
                 "a layer lies outside its CRS's area of use", source=path, problems=[outside]
             )
-    return frame
-
-
-def _present_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
-    """Return the bounds of the non-empty geometries, or None when there are none."""
-    geoms = frame.geometry.values
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    if not present.any():
-        return None
-    minx, miny, maxx, maxy = shapely.total_bounds(geoms[present])
-    return float(minx), float(miny), float(maxx), float(maxy)
-
-
-def _degrees_as_metres(
-    frame: gpd.GeoDataFrame, layer_crs: CRS, crs: str, *, path: Path, where: str
-) -> Problem | None:
-    """Say whether a layer whose CRS is projected holds longitude/latitude degrees."""
-    bounds = _present_bounds(frame)
-    if bounds is None or not layer_crs.is_projected:
-        return None
-    minx, miny, maxx, maxy = bounds
-    lonlat = max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90
-    if not (lonlat and maxx - minx < 2 and maxy - miny < 2):
-        return None
-    return Problem(
-        where,
-        f"expected metres, as its CRS {layer_crs.to_string()} is projected; found "
-        f"coordinates like ({minx:.4f}, {miny:.4f}) spanning {maxx - minx:.2g} × "
-        f"{maxy - miny:.2g} units, which are degrees of longitude and latitude (read as "
-        "metres, the whole layer would be under 2 m across); assign the geographic CRS it "
-        f"was drawn in, e.g. `ogr2ogr -a_srs EPSG:4490 fixed.gpkg {path.name}` (CGCS2000; "
-        f"EPSG:4326 for WGS 84), and parksim reprojects it to {crs}",
-    )
-
-
-def _extent_problem(
-    frame: gpd.GeoDataFrame, crs: CRS, layer_crs: CRS, *, path: Path, where: str
-) -> Problem | None:
-    """Say whether the layer (in ``crs``) lies off the earth or outside its area of use."""
-    bounds = _present_bounds(frame)
-    if bounds is None:
-        return None  # an empty layer: validate_site says so
-    minx, miny, maxx, maxy = bounds
-    xs = np.array([minx, maxx, minx, maxx, (minx + maxx) / 2])
-    ys = np.array([miny, miny, maxy, maxy, (miny + maxy) / 2])
-    lon = lat = np.full(xs.size, np.nan)
-    if np.isfinite(xs).all() and np.isfinite(ys).all():
-        geodetic = crs.geodetic_crs or CRS.from_epsg(4326)
-        try:
-            to_geo = Transformer.from_crs(crs, geodetic, always_xy=True)
-            lon, lat = (np.asarray(v, dtype=float) for v in to_geo.transform(xs, ys))
-            back_x, back_y = Transformer.from_crs(geodetic, crs, always_xy=True).transform(lon, lat)
-        except ProjError:
-            back_x = back_y = np.full(xs.size, np.nan)
-        slack = np.maximum(1.0, 1e-6 * np.maximum(np.abs(xs), np.abs(ys)))
-        with np.errstate(invalid="ignore"):
-            returns = (np.abs(np.asarray(back_x) - xs) <= slack) & (
-                np.abs(np.asarray(back_y) - ys) <= slack
-            )
-        if not returns.all():
-            lon = lat = np.full(xs.size, np.nan)
-    found = f"bounds x {minx:,.0f} to {maxx:,.0f}, y {miny:,.0f} to {maxy:,.0f}"
-    if not layer_crs.equals(crs):
-        found += f" in {crs.to_string()}, reprojected from {layer_crs.to_string()}"
-    wrong_crs = (
-        "assign the CRS it was really drawn in, e.g. `ogr2ogr -a_srs EPSG:<code> fixed.gpkg "
-        f"{path.name}`, or redraw it where it belongs"
-    )
-    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
-        return Problem(
-            where,
-            f"expected a site on the earth in {crs.to_string()}; found {found}, which that "
-            f"CRS cannot turn into longitude and latitude; its coordinates or CRS are wrong: "
-            + wrong_crs,
-        )
-    aou = crs.area_of_use
-    west, south, east, north = aou.bounds if aou is not None else (-180.0, -90.0, 180.0, 90.0)
-    tol = AREA_OF_USE_TOLERANCE_DEG
-    lon = (lon + 180.0) % 360.0 - 180.0
-    if west <= east:
-        lon_ok = (lon >= west - tol) & (lon <= east + tol)
-    else:  # the area of use crosses the antimeridian
-        lon_ok = (lon >= west - tol) | (lon <= east + tol)
-    lat_ok = (lat >= south - tol) & (lat <= north + tol)
-    if (lon_ok & lat_ok).all():
-        return None
-    c_lon, c_lat = float(lon[-1]), float(lat[-1])
-    zone = int((c_lon + 180.0) // 6.0) % 60 + 1
-    utm = (32600 if c_lat >= 0 else 32700) + zone
-    named = f" ({aou.name.rstrip('.')})" if aou is not None else ""
-    return Problem(
-        where,
-        f"expected a site within the area of use of the scenario CRS {crs.to_string()}: "
-        f"{_lon(west)}–{_lon(east)}, {_lat(south)}–{_lat(north)}{named}, give or take "
-        f"{tol:g}°; found it at {_lon(c_lon)}, {_lat(c_lat)} ({found}), where areas in that "
-        "CRS are distorted; if the site really lies there, set [scenario] crs to a projected "
-        f"CRS for that place, e.g. 'EPSG:{utm}' (UTM zone {zone}{'N' if c_lat >= 0 else 'S'}); "
-        "if not, its coordinates or CRS are wrong: " + wrong_crs,
-    )
-
-
-def _lon(value: float) -> str:
-    return f"{abs(value):.1f}°{'E' if value >= 0 else 'W'}"
-
-
-def _lat(value: float) -> str:
-    return f"{abs(value):.1f}°{'N' if value >= 0 else 'S'}"
+    return read.frame
 
 
 def validate_site(

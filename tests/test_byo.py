@@ -15,10 +15,12 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+import tomlkit
 from shapely.geometry import Polygon, box
 
-from sim.byo import projected_crs_for, read_parcels
+from sim.byo import projected_crs_for, read_parcels, write_scenario
 from sim.cli import main
+from sim.scenario import load_scenario
 from tests.conftest import tiny_layers
 
 if sys.version_info >= (3, 11):
@@ -223,3 +225,186 @@ def test_help_imports_no_heavy_library() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_gbk_detected_from_values_when_field_names_are_ascii(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame({"park": ["高新区", "软件园"]}, geometry=[cell(0), cell(5)], crs=4326)
+    frame.to_file(tmp_path / "plots.shp", encoding="GBK", engine="pyogrio")
+    (tmp_path / "plots.cpg").unlink()
+    imported = read_parcels(tmp_path / "plots.shp", park_field="park")
+    assert imported.encoding == "gbk"
+    assert sorted(imported.parcels["park_id"]) == ["软件园", "高新区"]
+
+
+# What `init` on the tiny layers (conftest) must load to, as plain TOML without comments:
+# the values `init` wrote before it used tomlkit. The admission thresholds are left to
+# the schema's defaults, as `init` leaves them to the planner.
+TINY_PLAN = """
+[scenario]
+name = "mine"
+base_year = 2012
+horizon = 2020
+crs = "EPSG:4549"
+seed = 1
+[site]
+parks = "plan_site.gpkg"
+parcels = "plan_site.gpkg"
+[defaults]
+plot_ratio = 1.5
+start_lag_years = 1
+duration_years = 3
+occupancy_ramp_years = 3
+occupancy_ceiling = "85 %"
+revenue_per_m2 = "17100 元/m2"
+revenue_growth = "8.6 %"
+land_price = "600 元/m2"
+construction_cost = "5600 元/m2"
+fitout_cost = "1000 元/m2"
+m2_per_worker = "38 m2"
+[parks.A]
+land_supply_per_year = "0.8 ha"
+demand_per_year = "1.2万 m2"
+max_floor_per_phase = "1.2万 m2"
+[parks.B]
+land_supply_per_year = "0.2 ha"
+demand_per_year = "0.3万 m2"
+max_floor_per_phase = "0.3万 m2"
+[rules]
+building_coefficient = "35 %"
+admin_share = "7 %"
+green_share = "20 %"
+"""
+
+
+def _tiny_plan(folder: Path) -> Path:
+    from tests.conftest import tiny_layers
+
+    _, parcels = tiny_layers()
+    parcels.to_file(folder / "mine.gpkg", layer="plots", engine="pyogrio")
+    imported = read_parcels(folder / "mine.gpkg", park_field="park_id", id_field="parcel_id")
+    return write_scenario(
+        imported, folder / "plan.toml", base_year=2012, horizon=2020, command="parksim init …"
+    )
+
+
+def _values(path: Path) -> dict[str, object]:
+    dumped = load_scenario(path).model_dump(warnings=False)
+    return {k: v for k, v in dumped.items() if k not in ("path", "sha256", "sources")}
+
+
+def test_written_scenario_loads_to_the_values_init_always_wrote(tmp_path: Path) -> None:
+    plan = _tiny_plan(tmp_path)
+    (tmp_path / "plain.toml").write_text(TINY_PLAN, encoding="utf-8")
+    assert _values(plan) == _values(tmp_path / "plain.toml")
+
+
+def test_written_scenario_keeps_its_comments_through_tomlkit(tmp_path: Path) -> None:
+    text = _tiny_plan(tmp_path).read_text(encoding="utf-8")
+    doc = tomlkit.parse(text)
+    assert tomlkit.dumps(doc) == text  # lossless: a planner's edits keep every comment
+    assert text.startswith("# Scenario made by `parksim init` from mine.gpkg on ")
+    assert "#   parksim init …\n" in text and "# The layer needed no changes.\n" in text
+
+    def comment(table: str, key: str) -> str:
+        item = doc[table][key]
+        assert isinstance(item, tomlkit.items.Item)
+        return str(item.trivia.comment)
+
+    defaults = doc["defaults"]
+    assert isinstance(defaults, tomlkit.items.Table)
+    for key in defaults:  # every default says where it comes from
+        assert comment("defaults", key).startswith("# REVIEW: "), key
+        assert len(comment("defaults", key)) > 40, key
+    assert "国土资发〔2008〕24号" in comment("rules", "building_coefficient_min")
+    assert comment("scenario", "crs") == "# CGCS2000 / 3-degree Gauss-Kruger CM 120E"
+    park = doc["parks"]["A"]  # type: ignore[index]
+    assert park.trivia.comment == "# 4.0 ha of parcels"
+    assert park["land_supply_per_year"].trivia.comment.startswith("# REVIEW: assumption")
+    # The layout: values and comments on one line, aligned as before, tables apart.
+    assert "horizon = 2020     # REVIEW: assumption — ten years on\n" in text
+    assert (
+        "\n\n# Assumptions every park shares unless its own table below overrides them.\n"
+        + ("[defaults]\n")
+        in text
+    )
+    assert "[rules]\n" in text and "\n\n[parks.A]   # 4.0 ha of parcels\n" in text
+    assert "\n# [[targets]]\n# metric = " in text
+
+
+def test_comments_with_line_breaks_stay_comments(tmp_path: Path) -> None:
+    from tests.conftest import tiny_layers
+
+    _, parcels = tiny_layers()
+    parcels.to_file(tmp_path / "mine.gpkg", layer="plots", engine="pyogrio")
+    imported = read_parcels(tmp_path / "mine.gpkg", park_field="park_id")
+    plan = write_scenario(imported, tmp_path / "plan.toml", name='a "b"\nc',
+                          command="parksim init 'x\ny'")  # fmt: skip
+    data = tomllib.loads(plan.read_text(encoding="utf-8"))
+    assert data["scenario"]["name"] == 'a "b"\nc'
+    assert "#   parksim init 'x y'\n" in plan.read_text(encoding="utf-8")
+
+
+def test_admission_thresholds_are_left_to_the_planner(tmp_path: Path) -> None:
+    text = _tiny_plan(tmp_path).read_text(encoding="utf-8")
+    rules = tomllib.loads(text)["rules"]
+    assert "investment_intensity_min" not in rules and "revenue_density_min" not in rules
+    assert '\n# investment_intensity_min = "4000 万元/ha"' in text  # an example, commented out
+    assert '\n# revenue_density_min = "2 亿元/ha"' in text
+    assert "your city's policy" in text and "自然资发〔2023〕72号" in text
+    # Qingdao is named only as that example, and in the REF comments citing built parks.
+    qingdao = [line for line in text.splitlines() if "Qingdao" in line or "青岛" in line]
+    assert all(line.startswith("#") or "青岛科技创新园" in line for line in qingdao), qingdao
+
+
+def _sliver_layer(folder: Path) -> Path:
+    x, y = 500_000.0, 4_000_000.0  # EPSG:4549 metres
+    frame = gpd.GeoDataFrame(
+        {"park": ["A", "A", "A", "A", "B"], "dkbh": ["A-1", "A-2", "A-3", "A-4", "B-1"]},
+        geometry=[
+            box(x, y, x + 100, y + 100),
+            box(x + 200, y, x + 205, y + 10),  # 50 m²: a sliver as drawn
+            box(x + 300, y, x + 301, y + 0.5),  # 0.5 m²: degenerate
+            box(x, y, x + 100.4, y + 100),  # 40 m² left once clipped by A-1
+            box(x + 500, y, x + 600, y + 100),
+        ],
+        crs="EPSG:4549",
+    )
+    frame.to_file(folder / "plots.gpkg", engine="pyogrio")
+    return folder / "plots.gpkg"
+
+
+def test_init_drops_slivers_that_check_would_refuse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layer = _sliver_layer(tmp_path)
+    imported = read_parcels(layer, park_field="park", id_field="dkbh")
+    assert list(imported.parcels["parcel_id"]) == ["A-1", "B-1"]
+    (note,) = [c for c in imported.changes if "slivers" in c]
+    assert note.startswith("parcels smaller than 100 m² dropped as slivers too small to build on")
+    assert note.endswith(": 3 — A-2 (50 m²), A-3 (0.5 m²), A-4 (40 m²)")
+    plan = tmp_path / "plan.toml"
+    argv = ["init", str(layer), "--park-field", "park", "--out", str(plan)]
+    assert main(argv) == 0
+    assert "feature 2 (50 m²), feature 3 (0.5 m²), feature 4 (40 m²)" in capsys.readouterr().out
+    assert "min_parcel_area" not in tomllib.loads(plan.read_text(encoding="utf-8"))["site"]
+    assert main(["check", str(plan)]) == 0
+
+
+def test_init_keeps_small_parcels_above_a_lowered_minimum(tmp_path: Path) -> None:
+    layer = _sliver_layer(tmp_path)
+    imported = read_parcels(layer, park_field="park", id_field="dkbh", min_parcel_area_m2=40)
+    assert list(imported.parcels["parcel_id"]) == ["A-1", "A-2", "A-4", "B-1"]
+    assert any(c.endswith(": 1 — A-3 (0.5 m²)") for c in imported.changes)
+    plan = write_scenario(imported, tmp_path / "plan.toml")
+    text = plan.read_text(encoding="utf-8")
+    assert 'min_parcel_area = "40 m2"   # REVIEW: the smallest parcel init kept' in text
+    assert main(["check", str(plan)]) == 0
+
+
+def test_a_layer_of_slivers_only_has_no_usable_parcel(tmp_path: Path) -> None:
+    from sim.errors import SiteError
+
+    layer = _sliver_layer(tmp_path)
+    with pytest.raises(SiteError, match="no usable parcel") as info:
+        read_parcels(layer, park_field="park", min_parcel_area_m2=20_000)
+    assert "at least 20,000 m²" in str(info.value)
