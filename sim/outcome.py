@@ -126,6 +126,7 @@ def compute(
     seed: int | None = None,
     chunk_size: int = 2048,
     progress: Callable[[int], None] | None = None,
+    inputs: Inputs | None = None,
 ) -> Outcome:
     """Simulate a scenario and evaluate everything about it, once.
 
@@ -141,6 +142,10 @@ def compute(
         Draws simulated together (memory bound; results do not depend on it).
     progress
         Called with the number of draws done after each chunk.
+    inputs
+        Engine inputs to simulate instead of ``prepare(scenario, site)``: a what-if
+        variant of them (``dataclasses.replace`` of park parameters, land supply or
+        demand), made from this scenario and site.
 
     Returns
     -------
@@ -158,7 +163,7 @@ def compute(
     from sim.states import parcel_states
     from sim.targets import evaluate_targets
 
-    inputs = prepare(scenario, site)
+    inputs = prepare(scenario, site) if inputs is None else inputs
     bound = bind_rules(scenario, site)
     result = run(inputs)
     ensemble = None
