@@ -208,9 +208,7 @@ def write_report_figures(
             jobs.append(
                 (
                     "target_probability_by_year.png",
-                    lambda: probability_chart(
-                        spread, scenario.targets, parks=site.parks, lang=lang
-                    )[0],
+                    lambda: probability_chart(outcome, lang=lang)[0],
                 )
             )
     written = []
