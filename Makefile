@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/parksim run scenarios/qingdao_2012.toml --out out/qingdao_2012
 
-test: $(STAMP) gdal-validator
+# Lint first: it takes seconds, the suite a minute or more.
+test: lint gdal-validator
 	$(BIN)/python -m pytest
 
 gdal-validator:
@@ -30,6 +31,7 @@ gdal-validator:
 	  echo "make test needs GDAL's validate_gpkg.py: install Debian's python3-gdal (as root)"; \
 	  exit 1; }
 
+# ruff (with the complexity limit, C901), ruff's format check and mypy strict.
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests bench maps
 	$(BIN)/ruff format --check sim tests bench maps

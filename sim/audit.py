@@ -33,9 +33,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sim.metrics import Metric
 from sim.result import TOTAL, park_year_frame, sum_by_park
 from sim.rules import CNY_PER_M2_PER_YI_PER_HA, RuleTables
-from sim.scenario import Metric
 
 if TYPE_CHECKING:
     from sim.result import Result
@@ -56,15 +56,6 @@ FloatArray = npt.NDArray[np.float64]
 
 _TOTAL = TOTAL
 _FLOOR_METRICS = (Metric.FLOOR_COMPLETED, Metric.FLOOR_UNDER_CONSTRUCTION)
-#: Display unit and scale (SI value ÷ scale) per metric of a target.
-_METRIC_UNITS: dict[Metric, tuple[str, float]] = {
-    Metric.FLOOR_COMPLETED: ("万m²", 1e4),
-    Metric.FLOOR_UNDER_CONSTRUCTION: ("万m²", 1e4),
-    Metric.FLOOR_STARTED: ("万m²", 1e4),
-    Metric.FLOOR_OCCUPIED: ("万m²", 1e4),
-    Metric.REVENUE: ("亿元", 1e8),
-    Metric.WORKERS: ("persons", 1.0),
-}
 
 
 @dataclass(frozen=True)
@@ -288,7 +279,7 @@ def _split_findings(scenario: Scenario, park_ids: Sequence[str] | None) -> list[
         parks = {k: v for k, v in scopes.items() if k != _TOTAL}
         if _TOTAL not in scopes or not parks:
             continue
-        unit, scale = _METRIC_UNITS[metric]
+        unit, scale = metric.info.unit, metric.info.scale
         total, summed = scopes[_TOTAL] / scale, sum(parks.values()) / scale
         gap = summed - total
         share = gap / total if total else math.nan

@@ -170,7 +170,7 @@ def comparison_frame(comparison: Comparison) -> pd.DataFrame:
         ``parcels_at_horizon`` (count per rule class) or ``floor_completed_total`` (m²
         by year).
     """
-    from sim.export import TARGET_UNITS
+    from sim.metrics import metric_info
 
     rows: list[dict[str, object]] = []
     for label, horizon in zip(comparison.labels, comparison.horizons, strict=True):
@@ -183,7 +183,8 @@ def comparison_frame(comparison: Comparison) -> pd.DataFrame:
             own = pd.DataFrame(comparison.targets[label]).dropna(subset=["projected"])
             for row in own.reset_index().to_dict("records"):
                 metric, park, year = str(row["metric"]), row["park_id"], row["year"]
-                unit = TARGET_UNITS.get(metric, "")
+                info = metric_info(metric)
+                unit = "" if info is None else info.si_unit
                 for section, value, row_unit in (
                     ("target_projected", row["projected"], unit),
                     ("target_met", float(bool(row["met"])), "1 = met"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "MAX_SHOWN",
     "OutputError",
     "Problem",
     "ScenarioError",
@@ -19,6 +20,9 @@ __all__ = [
     "SiteError",
     "UnitError",
 ]
+
+#: Most problems one error message lists (the rest are counted).
+MAX_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,13 @@ class SimError(Exception):
         head = self.summary if self.source is None else f"{self.source}: {self.summary}"
         if not self.problems:
             return head
-        lines = [head] + [f"  - {p}" for p in self.problems]
+        # A hostile file can hold a problem per line; the first screenful tells the fix.
+        lines = [head] + [f"  - {p}" for p in self.problems[:MAX_SHOWN]]
+        if len(self.problems) > MAX_SHOWN:
+            lines.append(
+                f"  - … and {len(self.problems) - MAX_SHOWN:,} more problem(s); fix these "
+                "and run again"
+            )
         return "\n".join(lines)
 
 

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
+from sim.metrics import METRICS
 from sim.outputs import atomic_folder, file_sha256
 from sim.result import Result
 from sim.scenario import Scenario
@@ -195,18 +196,6 @@ def write_outputs(
     return destination
 
 
-#: Columns of ``summary.csv`` renamed so that every name carries its unit.
-#: Unit of a target's ``target``, ``projected`` and ``gap`` per metric (``targets.csv``).
-TARGET_UNITS = {
-    "floor_completed_m2": "m2",
-    "floor_under_construction_m2": "m2",
-    "floor_started_m2": "m2",
-    "floor_occupied_m2": "m2",
-    "revenue_cny": "CNY/yr",
-    "workers_persons": "persons",
-}
-
-
 def targets_csv_frame(targets: pd.DataFrame) -> pd.DataFrame:
     """``targets.csv`` as written: a ``unit`` column after ``metric``.
 
@@ -214,7 +203,8 @@ def targets_csv_frame(targets: pd.DataFrame) -> pd.DataFrame:
     ``CNY/yr`` or ``persons``); ``share`` and ``probability_met`` are fractions 0–1.
     """
     out = targets.copy()
-    out.insert(1, "unit", out["metric"].map(TARGET_UNITS).fillna(""))
+    units = {info.column: info.si_unit for info in METRICS.values()}
+    out.insert(1, "unit", out["metric"].map(units).fillna(""))
     return out
 
 

@@ -13,8 +13,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sim.metrics import Metric, metric_info
 from sim.result import Ensemble, Result
-from sim.scenario import Metric, Target
+from sim.scenario import Target
+from sim.units import Dimension
 
 __all__ = ["evaluate_targets", "metric_display", "metric_series", "probability_by_year"]
 
@@ -128,16 +130,6 @@ def _year_index(result: Result | Ensemble, year: int) -> int:
     return int(hits[0])
 
 
-_DISPLAY: dict[str, tuple[str, float, str]] = {
-    "floor_completed_m2": ("completed", 1e4, "万m²"),
-    "floor_under_construction_m2": ("building", 1e4, "万m²"),
-    "floor_started_m2": ("started", 1e4, "万m²"),
-    "floor_occupied_m2": ("occupied", 1e4, "万m²"),
-    "revenue_cny": ("revenue", 1e8, "亿元"),
-    "workers_persons": ("workers", 1.0, ""),
-}
-
-
 def metric_display(column: str) -> tuple[str, float, str]:
     """How tables show a target metric: short name, divisor from SI, planner's unit.
 
@@ -156,4 +148,7 @@ def metric_display(column: str) -> tuple[str, float, str]:
     >>> metric_display("revenue_cny")
     ('revenue', 100000000.0, '亿元')
     """
-    return _DISPLAY.get(column, (column, 1.0, ""))
+    info = metric_info(column)
+    if info is None:
+        return column, 1.0, ""
+    return info.short, info.scale, "" if info.dimension is Dimension.RATIO else info.unit

@@ -33,13 +33,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from sim.units import Dimension, quantity_to_si
+from sim.units import Dimension, quantities_to_si, quantity_to_si
 
 if TYPE_CHECKING:
     from sim.engine import Inputs
     from sim.scenario import Scenario
 
-__all__ = ["Distribution", "Kind", "sample_inputs"]
+__all__ = ["MAX_CHOICES", "Distribution", "Kind", "sample_inputs"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -65,6 +65,14 @@ _PARAMS: dict[Kind, tuple[tuple[str, ...], tuple[str, ...]]] = {
     Kind.CHOICE: (("values",), ("weights",)),
 }
 _UNITLESS = {"lambda", "sigma", "weights"}
+
+#: Most values a ``choice`` may list (more is data, not an assumption).
+MAX_CHOICES = 10_000
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 @dataclass(frozen=True)
@@ -122,7 +130,9 @@ class Distribution:
         try:
             kind = Kind(table["dist"])
         except ValueError:
-            raise ValueError(f"dist: expected one of {kinds}; found {table['dist']!r}") from None
+            raise ValueError(
+                f"dist: expected one of {kinds}; found {_short(table['dist'])}"
+            ) from None
         required, optional = _PARAMS[kind]
         given = set(table) - {"dist"}
         missing = [name for name in required if name not in given]
@@ -153,35 +163,51 @@ class Distribution:
                 raise ValueError(f"{where}: {exc}") from None
         dist = cls(kind=kind, params=tuple(params.items()))
         dist._check()
+        if not math.isfinite(dist.point()):
+            # Finite parameters can still make an unusable distribution (a truncation so
+            # far in the tail that its median is lost to rounding).
+            raise ValueError(
+                f"{kind.value}: expected parameters whose central value is a finite number; "
+                f"found {dict(params)} (central value {dist.point()}); move min/max closer "
+                "to the centre or use a smaller spread"
+            )
         return dist
 
     @classmethod
     def _choice(cls, table: Mapping[str, Any], dimension: Dimension) -> Distribution:
         raw = table["values"]
         if not isinstance(raw, list) or not raw:
-            raise ValueError(f"choice.values: expected a non-empty list; found {raw!r}")
-        values = []
-        for i, item in enumerate(raw):
-            try:
-                values.append(quantity_to_si(item, dimension))
-            except ValueError as exc:
-                raise ValueError(f"choice.values[{i}]: {exc}") from None
+            raise ValueError(f"choice.values: expected a non-empty list; found {_short(raw)}")
+        if len(raw) > MAX_CHOICES:
+            raise ValueError(
+                f"choice.values: expected at most {MAX_CHOICES:,} values; found a list of "
+                f"{len(raw):,}; use a distribution (e.g. triangular or normal) that "
+                "summarises them, or keep a representative subset"
+            )
+        try:
+            values = quantities_to_si(raw, dimension)
+        except ValueError as exc:
+            raise ValueError(f"choice.values: {exc}") from None
         weights_raw = table.get("weights", [1.0] * len(values))
         if not isinstance(weights_raw, list) or len(weights_raw) != len(values):
             raise ValueError(
                 f"choice.weights: expected {len(values)} numbers, one per value; "
-                f"found {weights_raw!r}"
+                f"found {_short(weights_raw)}"
             )
-        weights = [float(w) for w in weights_raw]
-        if any(not math.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
+        try:
+            weights = quantities_to_si(weights_raw, Dimension.RATIO)
+        except ValueError as exc:
+            raise ValueError(f"choice.weights: {exc}") from None
+        total = float(weights.sum())
+        if (weights < 0).any() or not total > 0 or not math.isfinite(total):
             raise ValueError(
-                f"choice.weights: expected numbers ≥ 0 with a positive sum; found {weights_raw!r}"
+                "choice.weights: expected finite numbers ≥ 0 with a positive sum; "
+                f"found {_short(weights_raw)}"
             )
-        total = sum(weights)
         return cls(
             kind=Kind.CHOICE,
-            values=tuple(values),
-            weights=tuple(w / total for w in weights),
+            values=tuple(values.tolist()),
+            weights=tuple((weights / total).tolist()),
         )
 
     def _check(self) -> None:
@@ -341,7 +367,7 @@ def parse_uncertain(
         low, high = f"a lowest value of {lo:g}", f"a highest value of {hi:g}"
     else:
         what, fix = "a value", "; change it to a value within that bound"
-        low = high = f"{value!r}" + ("" if isinstance(value, int | float) else f" (= {lo:g})")
+        low = high = _short(value) + ("" if isinstance(value, int | float) else f" (= {lo:g})")
     if gt is not None and not lo > gt:
         raise ValueError(f"expected {what} > {gt:g}; found {low}{fix}")
     if ge is not None and not lo >= ge:

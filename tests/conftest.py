@@ -1,4 +1,5 @@
-"""Shared fixtures: a tiny hand-made site and scenario that tests can compute by hand.
+"""Shared fixtures and helpers: a tiny hand-made site and scenario that tests can compute
+by hand, loading and running scenarios, the CLI's error convention, folder snapshots.
 
 The tiny site is one park ``A`` (400 m × 100 m) holding four 1-ha square parcels in a
 row, ``P1``–``P4`` from west to east, phases 1, 1, 2, 2; and a park ``B`` (100 m ×
@@ -7,8 +8,12 @@ row, ``P1``–``P4`` from west to east, phases 1, 1, 2, 2; and a park ``B`` (100
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Callable
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,12 +21,36 @@ import matplotlib
 import pytest
 from shapely.geometry import box
 
+from sim.cli import main
+from sim.engine import simulate
+from sim.result import Result
+from sim.scenario import Scenario, load_scenario
+from sim.site import Site, load_site
+
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The shipped baseline scenario, and every shipped scenario.
+BASELINE = ROOT / "scenarios" / "qingdao_2012.toml"
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 CRS = "EPSG:4549"
 X0, Y0 = 500_000.0, 4_000_000.0
+
+Loaded = tuple[Scenario, Site, Result]
+
+#: The figures ``parksim run`` writes for the tiny scenario, in figures/.
+TINY_RUN_FIGURES = [
+    "annual_completions_by_park.png",
+    "completion_year_map.png",
+    "compliance_map_2019.png",
+    "compliance_scatter.png",
+    "floor_vs_target.png",
+    "overview_map_2016.png",  # the year of the first floor target
+    "revenue_vs_policy_path.png",
+    "status_map_2019.png",
+    "status_map_by_year.png",
+]
 
 
 def tiny_layers() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -108,18 +137,58 @@ revenue_density_min = "2 亿元/ha"
 """
 
 
+#: Growth 0 so yearly revenue equals occupied floor × 1万 元/m²; rules chosen so that
+#: P4 sits exactly on the investment threshold and revenue needs the ramp
+#: (tests/test_rules.py works the figures out).
+NO_GROWTH = """
+extends = "tiny.toml"
+[defaults]
+revenue_growth = "0 %"
+[rules]
+investment_intensity_min = "5500 万元/ha"
+revenue_density_min = "1 亿元/ha"
+"""
+
+
+def tiny_toml(*replacements: tuple[str, str], extra: str = "") -> str:
+    """TINY_TOML with each ``(old, new)`` replaced (``old`` must be in it) and ``extra`` added."""
+    text = TINY_TOML
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text + extra
+
+
+def write_tiny_site(path: Path) -> Path:
+    """Write the tiny site's ``parks`` and ``parcels`` layers to the GeoPackage ``path``."""
+    parks, parcels = tiny_layers()
+    parks.to_file(path, layer="parks", engine="pyogrio")
+    parcels.to_file(path, layer="parcels", engine="pyogrio")
+    return path
+
+
+def load_inputs(path: Path) -> tuple[Scenario, Site]:
+    """Load a scenario file and its site."""
+    scenario = load_scenario(path)
+    return scenario, load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
+
+
+def load_and_simulate(path: Path) -> Loaded:
+    """Load a scenario file and its site, and run the deterministic build-out."""
+    scenario, site = load_inputs(path)
+    return scenario, site, simulate(scenario, site)
+
+
 @pytest.fixture
 def tiny_dir(tmp_path: Path) -> Path:
     """A folder holding ``tiny.toml`` and its ``site.gpkg``."""
-    parks, parcels = tiny_layers()
-    parks.to_file(tmp_path / "site.gpkg", layer="parks", engine="pyogrio")
-    parcels.to_file(tmp_path / "site.gpkg", layer="parcels", engine="pyogrio")
+    write_tiny_site(tmp_path / "site.gpkg")
     (tmp_path / "tiny.toml").write_text(TINY_TOML, encoding="utf-8")
     return tmp_path
 
 
 @pytest.fixture
-def write_scenario(tiny_dir: Path) -> Callable[[str], Path]:
+def write_scenario(tiny_dir: Path) -> Callable[..., Path]:
     """Write a scenario text next to the tiny site and return its path."""
 
     def write(text: str, name: str = "case.toml") -> Path:
@@ -128,3 +197,76 @@ def write_scenario(tiny_dir: Path) -> Callable[[str], Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def load(write_scenario: Callable[..., Path]) -> Callable[[str], Loaded]:
+    """Write a scenario text next to the tiny site, load it and simulate it."""
+
+    def make(text: str) -> Loaded:
+        return load_and_simulate(write_scenario(text))
+
+    return make
+
+
+@pytest.fixture
+def agg() -> Iterator[None]:
+    """Draw with Agg and close every figure afterwards (``usefixtures`` in plot tests)."""
+    import matplotlib.pyplot as plt
+
+    plt.switch_backend("Agg")
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def cli_error(capsys: pytest.CaptureFixture[str]) -> Callable[[list[str]], str]:
+    """Run ``parksim argv`` expecting bad input: exit 2, one ``parksim: error:`` message,
+    no traceback; return the message (stderr)."""
+
+    def run(argv: list[str]) -> str:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("parksim: error: "), err
+        assert "Traceback" not in err and "internal error" not in err
+        return err
+
+    return run
+
+
+def tree_snapshot(root: Path) -> dict[str, str]:
+    """Every file, folder and link under ``root``: a hash of each file's bytes, each link's
+    target, ``dir`` for folders — equal snapshots mean an untouched tree."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        key = str(path.relative_to(root))
+        if path.is_symlink():
+            found[key] = "-> " + os.readlink(path)
+        elif path.is_file():
+            found[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            found[key] = "dir"
+    return found
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return int(done.stdout)
+
+
+def start_run_until_staged(argv: list[str], cwd: Path, staging: str) -> subprocess.Popen[str]:
+    """Start ``python -m sim argv`` and return once a staging folder matching the glob
+    ``staging`` (in ``cwd``) holds a ``summary.csv``: the run is writing its outputs."""
+    run = subprocess.Popen(
+        [sys.executable, "-m", "sim", *argv], cwd=cwd, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and run.poll() is None:
+        if [p for p in cwd.glob(staging) if (p / "summary.csv").exists()]:
+            return run
+        time.sleep(0.01)
+    run.kill()
+    run.wait()
+    raise AssertionError("the run finished before its staging folder was seen")

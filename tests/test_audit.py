@@ -17,14 +17,10 @@ import pytest
 
 from sim.audit import Finding, capacity, consistency, land_supply
 from sim.cli import main
-from sim.engine import simulate
 from sim.outcome import compute
 from sim.result import Result
-from sim.scenario import Scenario, load_scenario
-from sim.site import Site, load_site
-
-ROOT = Path(__file__).resolve().parents[1]
-Loaded = tuple[Scenario, Site, Result]
+from sim.scenario import Scenario
+from tests.conftest import BASELINE, Loaded
 
 PLAN = """
 extends = "tiny.toml"
@@ -97,16 +93,6 @@ source = "made up for the test"
 """
 
 
-@pytest.fixture
-def load(write_scenario: Callable[..., Path]) -> Callable[[str], Loaded]:
-    def make(text: str) -> Loaded:
-        scenario = load_scenario(write_scenario(text))
-        site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
-        return scenario, site, simulate(scenario, site)
-
-    return make
-
-
 def sr(loaded: Loaded) -> tuple[Scenario, Result]:
     scenario, _, result = loaded
     return scenario, result
@@ -157,6 +143,7 @@ def test_implied_ratios_against_benchmarks(load: Callable[[str], Loaded]) -> Non
     # 5万 m² / 1,000 workers = 50 m²; benchmark 40: +25 %; 40 m² each holds 1,250.
     m2 = find(findings, "m2_per_worker")
     assert m2.found == pytest.approx(50.0)
+    assert m2.relative == pytest.approx(0.25)
     assert "holds 1,250 workers" in m2.message
 
 
@@ -278,7 +265,7 @@ def test_audit_report(load: Callable[[str], Loaded]) -> None:
 
 
 def test_audit_command_on_the_baseline(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["audit", str(ROOT / "scenarios/qingdao_2012.toml")]) == 0
+    assert main(["audit", str(BASELINE)]) == 0
     out = capsys.readouterr().out
     # The policy's own gaps: six park revenue targets vs the city total, named parks'
     # floor targets vs the 1000万 m² total.
@@ -301,10 +288,7 @@ def test_audit_command_json(tiny_dir: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_audit_command_bad_input(
-    write_scenario: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+    write_scenario: Callable[..., Path], cli_error: Callable[[list[str]], str]
 ) -> None:
     path = write_scenario('extends = "tiny.toml"\n[rules.plot_ratio_min]\nindustrial = 1.0\n')
-    assert main(["audit", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("parksim: error: ") and "land use 'software_rd'" in err
-    assert "Traceback" not in err
+    assert "land use 'software_rd'" in cli_error(["audit", str(path)])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,6 +19,7 @@ from shapely.geometry import Polygon, box
 
 from sim.byo import projected_crs_for, read_parcels
 from sim.cli import main
+from tests.conftest import tiny_layers
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -136,8 +138,6 @@ def test_layer_without_crs_with_crs_option(tmp_path: Path) -> None:
 
 
 def test_geopackage_already_projected(tmp_path: Path) -> None:
-    from tests.conftest import tiny_layers
-
     _, parcels = tiny_layers()
     path = tmp_path / "mine.gpkg"
     parcels.to_file(path, layer="plots", engine="pyogrio")
@@ -181,31 +181,24 @@ def test_dxf_closed_polylines_become_parcels(tmp_path: Path) -> None:
     assert imported.parcels.geometry.area.round().tolist() == [10_000, 10_000, 10_000]
 
 
-def _bad(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    assert main(args) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("parksim: error: ") and "Traceback" not in err
-    return err
-
-
-def test_init_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_bad_input(tmp_path: Path, cli_error: Callable[[list[str]], str]) -> None:
     layer = gbk_shapefile(tmp_path)
     out = ["--out", str(tmp_path / "x.toml")]
-    err = _bad(["init", str(layer), "--park-field", "园", "--encoding", "GBK", *out], capsys)
+    err = cli_error(["init", str(layer), "--park-field", "园", "--encoding", "GBK", *out])
     assert "--park-field" in err and "园区" in err  # names the fields, suggests one
-    err = _bad(["init", str(layer), "--park-field", "园区", "--encoding", "KLINGON", *out], capsys)
+    err = cli_error(["init", str(layer), "--park-field", "园区", "--encoding", "KLINGON", *out])
     assert "--encoding" in err and "GBK" in err
     (tmp_path / "bare").mkdir()
     bare = gbk_shapefile(tmp_path / "bare", crs=None)
-    err = _bad(["init", str(bare), "--park-field", "园区", *out], capsys)
+    err = cli_error(["init", str(bare), "--park-field", "园区", *out])
     assert "no CRS" in err and "--crs EPSG:" in err
     junk = tmp_path / "junk.gpkg"
     junk.write_bytes(b"not a geopackage")
-    err = _bad(["init", str(junk), "--park-field", "园区", *out], capsys)
+    err = cli_error(["init", str(junk), "--park-field", "园区", *out])
     assert "junk.gpkg" in err and "cannot read" in err
-    err = _bad(["init", str(tmp_path / "missing.shp"), "--park-field", "园区", *out], capsys)
+    err = cli_error(["init", str(tmp_path / "missing.shp"), "--park-field", "园区", *out])
     assert "not found" in err
-    err = _bad(["init", str(layer), "--park-field", "园区", "--crs", "EPSG:99999", *out], capsys)
+    err = cli_error(["init", str(layer), "--park-field", "园区", "--crs", "EPSG:99999", *out])
     assert "--crs" in err
     assert not (tmp_path / "x.toml").exists()
 

@@ -17,24 +17,17 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
-from sim.cli import main
 from sim.outputs import atomic_folder
-from tests.conftest import TINY_TOML, X0, Y0, tiny_layers
+from tests.conftest import TINY_TOML, X0, Y0, tiny_layers, tree_snapshot
 
 Layers = tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
+CliError = Callable[[list[str]], str]
 
 
-def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
-
-
-def run_bad(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+def run_bad(path: Path, cli_error: CliError) -> str:
     """Run the CLI on a bad scenario; check exit code and outputs; return stderr."""
     fresh = path.parent / "out_fresh"
-    assert main(["run", str(path), "--out", str(fresh), "--no-figures"]) == 2
-    first = capsys.readouterr()
+    first = cli_error(["run", str(path), "--out", str(fresh), "--no-figures"])
     assert not fresh.exists()
 
     kept = path.parent / "out_kept"
@@ -42,17 +35,13 @@ def run_bad(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
         (staging / "figures").mkdir()
         (staging / "marker.txt").write_bytes(b"earlier run\n")
         (staging / "figures" / "old.png").write_bytes(b"\x89PNG old")
-    before = _snapshot(kept)
-    assert main(["run", str(path), "--out", str(kept), "--no-figures"]) == 2
-    second = capsys.readouterr()
-    assert _snapshot(kept) == before
+    before = tree_snapshot(kept)
+    second = cli_error(["run", str(path), "--out", str(kept), "--no-figures"])
+    assert tree_snapshot(kept) == before
     assert not [p.name for p in path.parent.iterdir() if re.match(r"\.out_\w+\.tmp-", p.name)]
 
-    assert first.err == second.err
-    assert "Traceback" not in first.err
-    assert "internal error" not in first.err
-    assert first.err.startswith("parksim: error: ")
-    return first.err
+    assert first == second
+    return first
 
 
 def set_geometry(frame: gpd.GeoDataFrame, i: int, geom: object) -> gpd.GeoDataFrame:
@@ -348,12 +337,12 @@ SCENARIO_CASES = [
 def test_bad_scenario(
     case: Case,
     write_scenario: Callable[..., Path],
-    capsys: pytest.CaptureFixture[str],
+    cli_error: CliError,
 ) -> None:
     for name, text in case.extra_files.items():
         write_scenario(text, name)
     path = write_scenario(case.edit(TINY_TOML))
-    err = run_bad(path, capsys)
+    err = run_bad(path, cli_error)
     assert path.name in err
     for needle in case.needles:
         assert needle in err
@@ -363,7 +352,7 @@ def test_bad_scenario(
 
 
 def test_several_scenario_problems_in_one_message(
-    write_scenario: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+    write_scenario: Callable[..., Path], cli_error: CliError
 ) -> None:
     text = (
         TINY_TOML.replace("plot_ratio = 1.5", "plot_ratoi = 1.5")
@@ -373,7 +362,7 @@ def test_several_scenario_problems_in_one_message(
         .replace('parks = "site.gpkg"', 'parks = "nowhere.gpkg"')
         .replace("phases = 2", "phases = 0")
     )
-    err = run_bad(write_scenario(text), capsys)
+    err = run_bad(write_scenario(text), cli_error)
     assert err.count("parksim: error:") == 1
     assert "6 problem(s)" in err
     for where in (
@@ -534,50 +523,48 @@ SITE_CASES = [
 @pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning")
 def test_bad_site(
     case: SiteCase,
+    tiny_dir: Path,
     write_scenario: Callable[..., Path],
-    capsys: pytest.CaptureFixture[str],
+    cli_error: CliError,
 ) -> None:
     parks, parcels = case.edit(*tiny_layers())
-    folder = write_scenario("", "placeholder.toml").parent
-    layers = folder / "bad_site.gpkg"
+    layers = tiny_dir / "bad_site.gpkg"
     parks.to_file(layers, layer="parks", engine="pyogrio")
     parcels.to_file(layers, layer="parcels", engine="pyogrio")
     path = write_scenario(TINY_TOML.replace('"site.gpkg"', '"bad_site.gpkg"'))
-    err = run_bad(path, capsys)
+    err = run_bad(path, cli_error)
     assert "bad_site.gpkg" in err
     for needle in case.needles:
         assert needle in err
 
 
 def test_unreadable_layer_file(
-    write_scenario: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+    tiny_dir: Path, write_scenario: Callable[..., Path], cli_error: CliError
 ) -> None:
-    folder = write_scenario("", "placeholder.toml").parent
-    (folder / "broken.gpkg").write_bytes(b"this is not a GeoPackage")
+    (tiny_dir / "broken.gpkg").write_bytes(b"this is not a GeoPackage")
     path = write_scenario(TINY_TOML.replace('parcels = "site.gpkg"', 'parcels = "broken.gpkg"'))
-    err = run_bad(path, capsys)
+    err = run_bad(path, cli_error)
     for needle in ("case.toml", "site.parcels", "broken.gpkg", "re-export the file"):
         assert needle in err
 
 
 def test_layer_without_geometry(
-    write_scenario: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+    tiny_dir: Path, write_scenario: Callable[..., Path], cli_error: CliError
 ) -> None:
     import pandas as pd
     import pyogrio
 
-    folder = write_scenario("", "placeholder.toml").parent
     table = pd.DataFrame({"parcel_id": ["P1"], "park_id": ["A"]})
-    pyogrio.write_dataframe(table, folder / "site.gpkg", layer="attributes")
+    pyogrio.write_dataframe(table, tiny_dir / "site.gpkg", layer="attributes")
     path = write_scenario(
         TINY_TOML.replace('parcels_layer = "parcels"', 'parcels_layer = "attributes"')
     )
-    err = run_bad(path, capsys)
+    err = run_bad(path, cli_error)
     for needle in ("site.gpkg", "layer attributes", "without geometry", "set parcels_layer"):
         assert needle in err
 
 
-def test_missing_scenario_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    err = run_bad(tmp_path / "nothing_here.toml", capsys)
+def test_missing_scenario_file(tmp_path: Path, cli_error: CliError) -> None:
+    err = run_bad(tmp_path / "nothing_here.toml", cli_error)
     assert "nothing_here.toml" in err
     assert "check the path" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -85,7 +86,7 @@ def test_compare_with_draws_reports_probabilities(
 
 
 def test_compare_bad_input(
-    pair: list[Path], tiny_dir: Path, capsys: pytest.CaptureFixture[str]
+    pair: list[Path], tiny_dir: Path, cli_error: Callable[[list[str]], str]
 ) -> None:
     out = tiny_dir / "cmp"
     cases = [
@@ -96,8 +97,5 @@ def test_compare_bad_input(
     broken.write_text('extends = "tiny.toml"\n[defaults]\nplot_ratio = "lots"\n', encoding="utf-8")
     cases.append(([str(pair[0]), str(broken)], "broken.toml"))
     for scenarios, expected in cases:
-        assert main(["compare", *scenarios, "--out", str(out), "-q"]) == 2
-        err = capsys.readouterr().err
-        assert err.startswith("parksim: error: ") and expected in err
-        assert "Traceback" not in err
+        assert expected in cli_error(["compare", *scenarios, "--out", str(out), "-q"])
         assert not out.exists()

@@ -25,24 +25,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shapely.geometry import box
 
-from sim.engine import PARK_FIELDS, Inputs, run, run_parks, simulate
+from sim.engine import PARK_FIELDS, Inputs, prepare, run, run_parks, simulate
 from sim.result import Status
-from sim.scenario import load_scenario
-from sim.site import load_site
+from tests.conftest import CRS, X0, Y0, load_and_simulate, load_inputs, tiny_layers, tiny_toml
+from tests.oracle import oracle
 
 YEARS = list(range(2012, 2020))
 
 
 @pytest.fixture
 def tiny_result(tiny_dir: Path):
-    scenario = load_scenario(tiny_dir / "tiny.toml")
-    site = load_site(scenario.site, scenario.scenario.crs)
-    return simulate(scenario, site)
+    return load_and_simulate(tiny_dir / "tiny.toml")[2]
 
 
 def park_series(result, name: str, park: str) -> list[float]:
@@ -121,11 +122,8 @@ def test_parts_add_up_to_total(tiny_result) -> None:
 
 
 def test_committed_start_before_base_year(write_scenario) -> None:
-    from tests.conftest import TINY_TOML
-
-    text = TINY_TOML.replace("start_year = 2013", "start_year = 2010")
-    scenario = load_scenario(write_scenario(text))
-    result = simulate(scenario, load_site(scenario.site, scenario.scenario.crs))
+    text = tiny_toml(("start_year = 2013", "start_year = 2010"))
+    _, _, result = load_and_simulate(write_scenario(text))
     # Phases started 2010 and 2011, two years each: complete 2011 and 2012.
     assert park_series(result, "floor_completed_m2", "B")[0] == pytest.approx(20000)
 
@@ -212,13 +210,16 @@ def test_invariants(inputs: Inputs) -> None:
     assert horizon.loc["total", "floor_completed_m2"] == pytest.approx(done[-1].sum(), abs=1e-3)
     per_park = horizon.drop(index="total")["floor_completed_m2"].sum()
     assert per_park == pytest.approx(horizon.loc["total", "floor_completed_m2"], abs=1e-3)
-    # Queued parcels never start before release + lag; statuses are valid codes.
+    # Queued parcels never start before release + lag (the lag in whole years, rounded
+    # up as the engine does); statuses are valid codes.
     assert set(np.unique(result.status)) <= {int(s) for s in Status}
     started = result.start_year[0]
     released = result.release_year[0]
+    lag = np.ceil(inputs.park["start_lag_years"][0] - 1e-9)[inputs.parcel_park]
     queued = ~np.isfinite(inputs.committed_start)
-    ok = ~np.isfinite(started) | (started >= released)
-    assert np.all(ok[queued])
+    assert np.all(np.isfinite(released[queued & np.isfinite(started)]))  # started ⇒ released
+    ok = ~np.isfinite(started) | (started >= released + lag)
+    assert np.all(ok[queued]), (started[queued], released[queued], lag[queued])
 
 
 @settings(max_examples=60, deadline=None)
@@ -229,27 +230,36 @@ def test_queued_starts_respect_demand(inputs: Inputs) -> None:
     started = result.series["floor_completed_m2"] + result.series["floor_under_construction_m2"]
     new = np.diff(started[0], axis=0, prepend=0.0)  # floor started each year, per parcel
     queued = ~np.isfinite(inputs.committed_start)
+    # Committed floor started per park and year: equal phases a year apart from its start.
+    committed = np.zeros((len(inputs.park_ids), inputs.years.size))
+    for j in np.flatnonzero(~queued):
+        for phase in range(inputs.committed_phases[j]):
+            t = int(inputs.committed_start[j]) + phase - int(inputs.years[0])
+            if 0 <= t < inputs.years.size:
+                committed[inputs.parcel_park[j], t] += (
+                    inputs.committed_floor[j] / inputs.committed_phases[j]
+                )
+    left = np.maximum(inputs.demand_m2[0] - committed, 0.0)  # (K, Y)
     for k in range(len(inputs.park_ids)):
         members = (inputs.parcel_park == k) & queued
         per_year = new[:, members].sum(axis=1)
-        assert np.all(per_year <= inputs.demand_m2[0, k] + 1e-6)
+        assert np.all(per_year <= left[k] + 1e-6 * np.maximum(left[k], 1.0)), k
 
 
 def test_same_inputs_same_output(tiny_dir: Path) -> None:
-    scenario = load_scenario(tiny_dir / "tiny.toml")
-    site = load_site(scenario.site, scenario.scenario.crs)
+    scenario, site = load_inputs(tiny_dir / "tiny.toml")
     first, second = simulate(scenario, site), simulate(scenario, site)
     for name in first.series:
         assert np.array_equal(first.series[name], second.series[name])
+    assert np.array_equal(first.status, second.status)
+    for name in ("release_year", "start_year", "completion_year", "capacity_m2"):
+        assert np.array_equal(getattr(first, name), getattr(second, name), equal_nan=True)
 
 
 def test_investment_before_base_year(write_scenario) -> None:
-    from tests.conftest import TINY_TOML
-
     # Q1 (1 ha, park B) committed from 2011: phase 1 builds 2011–2012, phase 2 2012–2013.
-    text = TINY_TOML.replace("start_year = 2013", "start_year = 2011")
-    scenario = load_scenario(write_scenario(text))
-    result = simulate(scenario, load_site(scenario.site, scenario.scenario.crs))
+    text = tiny_toml(("start_year = 2013", "start_year = 2011"))
+    _, _, result = load_and_simulate(write_scenario(text))
     q1 = list(result.parcel_ids).index("Q1")
     # before 2012: land 10,000 m² × 500; half of phase 1's construction 10,000 × 4,000 / 2
     assert result.investment_before_base_cny[0, q1] == pytest.approx(10_000 * 500 + 2e7)
@@ -275,11 +285,8 @@ def test_idle_land_reclaimed_and_released_again(write_scenario) -> None:
     cumulative supply (2 ha/yr: 8 ha by 2015, 10 ha by 2016) covers 4 + 1 ha in 2016, the
     first year after the reclaim, so it is out again in 2016, ready in 2017 (lag 1) and
     starts in 2017 as before. Its land is paid for twice."""
-    from tests.conftest import TINY_TOML
-
-    text = TINY_TOML.replace("[rules]\n", "[rules]\nreclaim_idle = true\n")
-    scenario = load_scenario(write_scenario(text))
-    result = simulate(scenario, load_site(scenario.site, scenario.scenario.crs))
+    text = tiny_toml(("[rules]\n", "[rules]\nreclaim_idle = true\n"))
+    _, _, result = load_and_simulate(write_scenario(text))
     p4 = list(result.parcel_ids).index("P4")
     assert result.reclaim_year is not None and result.first_release_year is not None
     assert result.reclaim_year[0, p4] == 2015
@@ -303,24 +310,87 @@ def test_idle_land_reclaimed_and_released_again(write_scenario) -> None:
 
 
 def test_reclaimed_land_behind_a_long_queue_waits(write_scenario) -> None:
-    """With 1 ha/yr, park A's queue of 4 ha is out only by 2015, so P1 and P2 (out 2012)
-    wait; demand is tiny so P3 and P4 are never started: P3 (out 2014) is taken back
-    in 2016 and needs 4 ha + 1 ha of cumulative supply — 2016 — so it is out again
-    in 2017."""
-    from tests.conftest import TINY_TOML
-
-    text = (
-        TINY_TOML.replace("[rules]\n", "[rules]\nreclaim_idle = true\n")
-        .replace('land_supply_per_year = "2 ha"', 'land_supply_per_year = "1 ha"')
-        .replace('demand_per_year = "1.5万 m2"', 'demand_per_year = "1万 m2"')
-        .replace('max_floor_per_phase = "1万 m2"', 'max_floor_per_phase = "0.8万 m2"')
+    """With 1 ha/yr park A's queue P1, P2, P3, P4 is out one parcel a year, 2012–2015.
+    Demand of 1万 m²/yr (phases of 7,500 m²; P4's two of 5,000) starts P1 in 2013 and
+    2014 and P2 in 2015 and 2016, first come first served, so P3 (out 2014, ready 2015)
+    waits behind P2: unstarted at the end of 2016, two years after its release, it is
+    taken back. Behind the original 4 ha it needs 5 ha of cumulative supply (reached in
+    2016) and is out again no earlier than the next year, 2017; ready in 2018 (lag 1), it
+    starts then. P4 (out 2015) starts in 2017, in time, so it is never taken back."""
+    text = tiny_toml(
+        ("[rules]\n", "[rules]\nreclaim_idle = true\n"),
+        ('land_supply_per_year = "2 ha"', 'land_supply_per_year = "1 ha"'),
+        ('demand_per_year = "1.5万 m2"', 'demand_per_year = "1万 m2"'),
+        ('max_floor_per_phase = "1万 m2"', 'max_floor_per_phase = "0.8万 m2"'),
     )
-    scenario = load_scenario(write_scenario(text))
-    result = simulate(scenario, load_site(scenario.site, scenario.scenario.crs))
-    from sim.engine import prepare
-    from tests.oracle import oracle
-
-    expected = oracle(prepare(scenario, load_site(scenario.site, scenario.scenario.crs)))
+    scenario, site, result = load_and_simulate(write_scenario(text))
+    assert result.first_release_year is not None and result.reclaim_year is not None
+    nan = np.nan
+    # P1, P2, P3, P4, Q1 (committed 2013)
+    np.testing.assert_array_equal(result.first_release_year[0], [2012, 2013, 2014, 2015, 2013])
+    np.testing.assert_array_equal(result.reclaim_year[0], [nan, nan, 2016, nan, nan])
+    np.testing.assert_array_equal(result.release_year[0], [2012, 2013, 2017, 2015, 2013])
+    np.testing.assert_array_equal(result.start_year[0], [2013, 2015, 2018, 2017, 2013])
+    expected = oracle(prepare(scenario, site))
     np.testing.assert_array_equal(result.reclaim_year, expected["reclaim"])
     np.testing.assert_array_equal(result.release_year, expected["release"])
-    assert np.isfinite(result.reclaim_year).any()
+
+
+# ---------------------------------------------------------------- queue order
+
+#: Park A, 1000 m × 200 m, holds 1-ha parcels at these (column, row) cells of 100 m, by id,
+#: with their phase. The start area is the centroid of the phase-1 parcels: columns 0, 3,
+#: 4, 5 and 8 of row 0 average to x = 450 m, y = 50 m.
+QUEUE_CELLS = {
+    # phase 1, at 0 m, 100 m (twice) and 400 m (twice) from the start area
+    "P1": (0, 0, 1),  # 400 m
+    "P2": (5, 0, 1),  # 100 m
+    "P3": (8, 0, 1),  # 400 m
+    "P4": (3, 0, 1),  # 100 m
+    "P5": (4, 0, 1),  # 0 m
+    # phase 2: after every phase-1 parcel, however close
+    "R0": (7, 0, 2),  # 300 m
+    "R1": (1, 0, 2),  # 300 m
+    "R2": (6, 0, 2),  # 200 m
+    "R9": (5, 1, 2),  # √(100² + 100²) = 141 m: straight-line distance
+}
+#: Release order: by phase, then distance, then id (ties at 100, 300 and 400 m).
+QUEUE_ORDER = ["P5", "P2", "P4", "P1", "P3", "R9", "R2", "R0", "R1"]
+
+
+def test_release_queue_is_ordered_by_phase_then_distance_to_the_start_area(
+    tiny_dir: Path, write_scenario
+) -> None:
+    ids = list(QUEUE_CELLS)[::-1]  # rows in neither id nor queue order
+    cells = [box(X0 + 100 * c, Y0 + 100 * r, X0 + 100 * (c + 1), Y0 + 100 * (r + 1))
+             for c, r, _ in (QUEUE_CELLS[i] for i in ids)]  # fmt: skip
+    parks, tiny_parcels = tiny_layers()
+    parks = parks.set_geometry([box(X0, Y0, X0 + 1000, Y0 + 200), box(X0 + 1100, Y0,
+                                X0 + 1200, Y0 + 100)], crs=CRS)  # fmt: skip
+    q1 = tiny_parcels[tiny_parcels.parcel_id == "Q1"].set_geometry(
+        [box(X0 + 1100, Y0, X0 + 1200, Y0 + 100)], crs=CRS
+    )
+    parcels = gpd.GeoDataFrame(
+        {
+            "parcel_id": ids,
+            "park_id": "A",
+            "zone": "rd",
+            "far_max": 2.0,
+            "phase": [QUEUE_CELLS[i][2] for i in ids],
+            "land_use": "software_rd",
+        },
+        geometry=cells,
+        crs=CRS,
+    )
+    parcels = pd.concat([parcels, q1], ignore_index=True)
+    parks.to_file(tiny_dir / "queue.gpkg", layer="parks", engine="pyogrio")
+    parcels.to_file(tiny_dir / "queue.gpkg", layer="parcels", engine="pyogrio")
+    # 1 ha a year releases one parcel a year, 2012–2020, in queue order.
+    text = tiny_toml(
+        ('"site.gpkg"', '"queue.gpkg"'),
+        ("horizon = 2019", "horizon = 2021"),
+        ('land_supply_per_year = "2 ha"', 'land_supply_per_year = "1 ha"'),
+    )
+    _, _, result = load_and_simulate(write_scenario(text))
+    released = dict(zip(result.parcel_ids, result.release_year[0], strict=True))
+    assert [released[i] for i in QUEUE_ORDER] == list(range(2012, 2021))

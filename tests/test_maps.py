@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 import shapely
 
-MAPS = Path(__file__).resolve().parents[1] / "maps"
+from tests.conftest import ROOT
+
+MAPS = ROOT / "maps"
 BASE = MAPS / "qingdao_base.gpkg"
 PARKS = MAPS / "qingdao_parks.gpkg"
 LAYERS = {"land": BASE, "bbox": BASE, "parks": PARKS, "parcels": PARKS}

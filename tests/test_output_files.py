@@ -13,29 +13,36 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
 
 from sim.cli import main
+from sim.outcome import compute
 from sim.outputs import file_sha256
 from sim.result import Status
+from sim.rules import compliance_by_year
+from sim.scenario import load_scenario
+from sim.targets import evaluate_targets
+from tests.conftest import (
+    BASELINE,
+    TINY_TOML,
+    load_and_simulate,
+    start_run_until_staged,
+    tree_snapshot,
+    write_tiny_site,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 CSVS = ("summary.csv", "targets.csv", "compliance.csv", "audit_parks.csv")
 
 
 @pytest.fixture(scope="module")
 def tiny_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import TINY_TOML, tiny_layers
-
     folder = tmp_path_factory.mktemp("tiny")
-    parks, parcels = tiny_layers()
-    parks.to_file(folder / "site.gpkg", layer="parks", engine="pyogrio")
-    parcels.to_file(folder / "site.gpkg", layer="parcels", engine="pyogrio")
+    write_tiny_site(folder / "site.gpkg")
     (folder / "tiny.toml").write_text(TINY_TOML, encoding="utf-8")
     out = folder / "out"
     assert main(["run", str(folder / "tiny.toml"), "--out", str(out), "-q", "--no-figures"]) == 0
@@ -138,21 +145,30 @@ def test_gdal_validate_gpkg_passes(tiny_out: Path) -> None:
 
 
 def test_every_csv_has_a_bom_and_round_trips(tiny_out: Path) -> None:
-    from sim.engine import simulate
-    from sim.scenario import load_scenario
-    from sim.site import load_site
-
     written = sorted(p.name for p in tiny_out.glob("*.csv"))
     assert written == sorted(CSVS)
     for name in CSVS:
         raw = (tiny_out / name).read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf"), name
         assert raw[3:].decode("utf-8")  # the rest is plain UTF-8
-    scenario = load_scenario(tiny_out.parent / "tiny.toml")
-    site = load_site(scenario.site, scenario.scenario.crs)
-    expected = simulate(scenario, site).summary_frame()
+    scenario, site, result = load_and_simulate(tiny_out.parent / "tiny.toml")
     read = pd.read_csv(tiny_out / "summary.csv", encoding="utf-8-sig")
-    pd.testing.assert_frame_equal(read, expected, check_dtype=False)  # full precision
+    pd.testing.assert_frame_equal(read, result.summary_frame(), check_dtype=False)  # full precision
+    # The others as their tables: a CSV has no types, so empty and missing read alike.
+    for name, expected in (
+        ("targets.csv", evaluate_targets(result, scenario.targets)),
+        ("compliance.csv", compliance_by_year(result, scenario.rules)),
+        ("audit_parks.csv", compute(scenario, site).audit.park_years),
+    ):
+        read = pd.read_csv(tiny_out / name, encoding="utf-8-sig")
+        read = read.drop(columns=["unit"]) if name == "targets.csv" else read  # added on writing
+        pd.testing.assert_frame_equal(_values(read), _values(expected), check_dtype=False, obj=name)
+
+
+def _values(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s values, with empty text and every kind of missing value as NaN."""
+    values = frame.reset_index(drop=True).astype(object)
+    return values.where(values.notna() & (values != ""), np.nan)
 
 
 #: A numeric column's name must end in its unit, or be one of these (fractions, years).
@@ -179,6 +195,10 @@ def test_csv_columns_carry_units(tiny_out: Path, name: str) -> None:
 def test_run_json_records_inputs_and_outputs(tiny_out: Path) -> None:
     record = json.loads((tiny_out / "run.json").read_text(encoding="utf-8"))
     assert {"scenario_sha256", "inputs", "seed", "version", "command"} <= set(record)
+    scenario = load_scenario(tiny_out.parent / "tiny.toml")
+    assert record["scenario_sha256"] == scenario.sha256
+    site = tiny_out.parent / "site.gpkg"  # parks and parcels
+    assert record["inputs"] == {str(site.resolve()): file_sha256(site)}
     assert record["outputs"]["summary.csv"] == file_sha256(tiny_out / "summary.csv")
     assert record["outputs"]["parcels.gpkg"] == file_sha256(tiny_out / "parcels.gpkg")
 
@@ -186,37 +206,22 @@ def test_run_json_records_inputs_and_outputs(tiny_out: Path) -> None:
 # --- all or nothing ---------------------------------------------------------------------
 
 
-def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
-
-
 def test_killed_run_leaves_previous_outputs(tmp_path: Path) -> None:
     """SIGKILL while the outputs are being written: the old folder survives intact."""
     out = tmp_path / "qd"
-    scenario = ROOT / "scenarios" / "qingdao_2012.toml"
-    command = [sys.executable, "-m", "sim", "run", str(scenario), "--out", str(out), "-q"]
-    subprocess.run([*command, "--no-figures"], check=True, cwd=tmp_path)
-    before = _snapshot(out)
+    argv = ["run", str(BASELINE), "--out", str(out), "-q"]
+    subprocess.run([sys.executable, "-m", "sim", *argv, "--no-figures"], check=True, cwd=tmp_path)
+    before = tree_snapshot(out)
 
-    run = subprocess.Popen(command, cwd=tmp_path)  # with figures: seconds of writing
+    run = start_run_until_staged(argv, tmp_path, ".qd.tmp-*")  # with figures: seconds of writing
     try:
-        deadline = time.monotonic() + 60
-        staged: list[Path] = []
-        while time.monotonic() < deadline and run.poll() is None:
-            staged = [p for p in tmp_path.glob(".qd.tmp-*") if (p / "summary.csv").exists()]
-            if staged:
-                break
-            time.sleep(0.01)
-        assert staged, "the run finished before its staging folder was seen"
         run.send_signal(signal.SIGKILL)
     finally:
-        run.wait()
+        run.communicate()
     assert run.returncode == -signal.SIGKILL
-    assert _snapshot(out) == before  # byte for byte
+    assert tree_snapshot(out) == before  # byte for byte
     assert not (out / "figures").exists()
 
     # The next run sweeps the dead run's staging folder and replaces the outputs.
-    subprocess.run([*command, "--no-figures"], check=True, cwd=tmp_path)
+    subprocess.run([sys.executable, "-m", "sim", *argv, "--no-figures"], check=True, cwd=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".qd")) == []

@@ -9,33 +9,24 @@ tree byte for byte as before, and no temporary folder left behind.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import signal
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from sim.cli import main
 from sim.outputs import atomic_folder
-from tests.conftest import TINY_TOML, tiny_layers
-
-
-def _tree(root: Path) -> dict[str, str]:
-    """Every file and link under ``root`` with a hash of its bytes (or link target)."""
-    found = {}
-    for path in sorted(root.rglob("*")):
-        key = str(path.relative_to(root))
-        if path.is_symlink():
-            found[key] = "-> " + os.readlink(path)
-        elif path.is_file():
-            found[key] = hashlib.sha256(path.read_bytes()).hexdigest()
-        else:
-            found[key] = "dir"
-    return found
+from tests.conftest import (
+    BASELINE,
+    TINY_TOML,
+    start_run_until_staged,
+    tiny_layers,
+    tree_snapshot,
+    write_tiny_site,
+)
 
 
 def _leftovers(root: Path) -> list[str]:
@@ -47,9 +38,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """``tmp_path/project`` with a variant scenario, its base in ``bases/`` and the site."""
     project = tmp_path / "project"
     (project / "bases").mkdir(parents=True)
-    parks, parcels = tiny_layers()
-    parks.to_file(project / "site.gpkg", layer="parks", engine="pyogrio")
-    parcels.to_file(project / "site.gpkg", layer="parcels", engine="pyogrio")
+    write_tiny_site(project / "site.gpkg")
     base = TINY_TOML.replace('"site.gpkg"', '"../site.gpkg"')
     (project / "bases" / "base.toml").write_text(base, encoding="utf-8")
     (project / "tiny.toml").write_text('extends = "bases/base.toml"\n', encoding="utf-8")
@@ -67,15 +56,21 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return project
 
 
-def _refused(root: Path, argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    before = _tree(root)
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("parksim: error: ")
-    assert "Traceback" not in err and "internal error" not in err
-    assert _tree(root) == before, "a file of the user's was changed or removed"
-    assert _leftovers(root) == []
-    return err
+Refused = Callable[[list[str]], str]
+
+
+@pytest.fixture
+def refused(tmp_path: Path, cli_error: Callable[[list[str]], str]) -> Refused:
+    """Run ``parksim argv`` expecting a refusal that leaves ``tmp_path`` as it was."""
+
+    def run(argv: list[str]) -> str:
+        before = tree_snapshot(tmp_path)
+        err = cli_error(argv)
+        assert tree_snapshot(tmp_path) == before, "a file of the user's was changed or removed"
+        assert _leftovers(tmp_path) == []
+        return err
+
+    return run
 
 
 #: --out of `parksim run`, relative to tmp_path (the current folder is tmp_path/cwd), and
@@ -103,41 +98,45 @@ RUN_CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(RUN_CASES))
-def test_run_refuses(
-    case: str, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_run_refuses(case: str, project: Path, tmp_path: Path, refused: Refused) -> None:
     out, reason = RUN_CASES[case]
     (tmp_path / "link_to_project").symlink_to(project)
     out = out.format(tmp=tmp_path)
     argv = ["run", str(project / "tiny.toml"), "--out", out, "--no-figures"]
-    err = _refused(tmp_path, argv, capsys)
+    err = refused(argv)
     assert reason in err
     assert "--out" in err
     for force in (["--force"],):  # no --force makes any of these acceptable
-        assert _refused(tmp_path, [*argv, *force], capsys) == err
+        assert refused([*argv, *force]) == err
+
+
+@pytest.fixture
+def ran_once(project: Path, tmp_path: Path) -> list[str]:
+    """The arguments of a ``parksim run`` into ``tmp_path/out``, run once already."""
+    argv = ["run", str(project / "tiny.toml"), "--out", str(tmp_path / "out"), "--no-figures"]
+    assert main([*argv, "-q"]) == 0
+    return [*argv, "-q"]
 
 
 def test_run_refuses_a_user_file_inside_its_own_outputs_even_with_force(
-    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ran_once: list[str], tmp_path: Path, refused: Refused
 ) -> None:
     out = tmp_path / "out"
-    argv = ["run", str(project / "tiny.toml"), "--out", str(out), "--no-figures", "-q"]
-    assert main(argv) == 0
+    argv = ran_once
     (out / "my_notes.md").write_text("notes on the run")
-    err = _refused(tmp_path, [*argv, "--force"], capsys)
+    err = refused([*argv, "--force"])
     assert "parksim did not write (my_notes.md)" in err
     assert "move them out" in err
 
 
 def test_run_replaces_its_own_outputs_and_needs_force_for_edited_ones(
-    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ran_once: list[str], tmp_path: Path, refused: Refused
 ) -> None:
     out = tmp_path / "out"
-    argv = ["run", str(project / "tiny.toml"), "--out", str(out), "--no-figures", "-q"]
-    assert main(argv) == 0
+    argv = ran_once
     assert main(argv) == 0  # its own folder: replaced
     (out / "summary.csv").write_text("edited in Excel")
-    err = _refused(tmp_path, argv, capsys)
+    err = refused(argv)
     assert "changed since parksim wrote them (summary.csv)" in err and "--force" in err
     assert main([*argv, "--force"]) == 0
     assert "edited in Excel" not in (out / "summary.csv").read_text(encoding="utf-8-sig")
@@ -161,11 +160,11 @@ def test_run_into_an_empty_folder(project: Path, tmp_path: Path) -> None:
     ],
 )
 def test_compare_refuses(
-    out: str, reason: str, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    out: str, reason: str, project: Path, tmp_path: Path, refused: Refused
 ) -> None:
     scenario = str(project / "tiny.toml")
     argv = ["compare", scenario, scenario, "--out", out.format(tmp=tmp_path), "--no-figures"]
-    assert reason in _refused(tmp_path, argv, capsys)
+    assert reason in refused(argv)
 
 
 @pytest.mark.parametrize(
@@ -177,18 +176,21 @@ def test_compare_refuses(
     ],
 )
 def test_map_refuses(
-    out: str, reason: str, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    out: str, reason: str, project: Path, tmp_path: Path, refused: Refused
 ) -> None:
     argv = ["map", str(project / "tiny.toml"), "--out", out.format(tmp=tmp_path)]
-    assert reason in _refused(tmp_path, argv, capsys)
+    assert reason in refused(argv)
 
 
 def test_map_replaces_its_own_figure_and_a_user_file_only_with_force(
-    project: Path, tmp_path: Path
+    project: Path, tmp_path: Path, refused: Refused
 ) -> None:
     argv = ["map", str(project / "tiny.toml"), "-q", "--out"]
     assert main([*argv, str(tmp_path / "mine.png")]) == 0
+    drawn = (tmp_path / "mine.png").stat().st_ino
     assert main([*argv, str(tmp_path / "mine.png")]) == 0  # drawn by parksim: replaced
+    assert (tmp_path / "mine.png").stat().st_ino != drawn  # a new file in its place
+    assert "parksim did not write it" in refused([*argv, str(tmp_path / "picture.png")])
     assert main([*argv, str(tmp_path / "picture.png"), "--force"]) == 0
     assert (tmp_path / "picture.png").read_bytes() != b"\x89PNG not parksim's"
 
@@ -203,17 +205,17 @@ def layer(tmp_path: Path) -> Path:
 
 
 def test_init_never_writes_its_input_even_with_force(
-    layer: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    layer: Path, tmp_path: Path, refused: Refused, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     argv = ["init", str(layer), "--park-field", "park_id", "--out", str(tmp_path / "my.toml")]
-    err = _refused(tmp_path, [*argv, "--force"], capsys)  # would write my_site.gpkg
+    err = refused([*argv, "--force"])  # would write my_site.gpkg
     assert "it is an input" in err and "my_site.gpkg" in err
     assert not (tmp_path / "my.toml").exists()
 
 
 def test_init_keeps_an_existing_site_layer_without_force(
-    layer: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    layer: Path, tmp_path: Path, refused: Refused, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     argv = ["init", str(layer), "--park-field", "park_id", "--out", "plan.toml", "-q"]
@@ -221,48 +223,37 @@ def test_init_keeps_an_existing_site_layer_without_force(
     (tmp_path / "plan.toml").unlink()  # the user keeps only the (edited) site layer
     with open(tmp_path / "plan_site.gpkg", "ab") as edited:
         edited.write(b"")
-    err = _refused(tmp_path, argv, capsys)
+    err = refused(argv)
     assert "plan_site.gpkg" in err and "--force" in err
     assert main([*argv, "--force"]) == 0
 
 
 def test_init_keeps_an_existing_scenario_without_force(
-    layer: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    layer: Path, tmp_path: Path, refused: Refused, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "plan.toml").write_text("# my own scenario")
     argv = ["init", str(layer), "--park-field", "park_id", "--out", "plan.toml"]
-    assert "the file exists" in _refused(tmp_path, argv, capsys)
+    assert "the file exists" in refused(argv)
     assert not (tmp_path / "plan_site.gpkg").exists()
 
 
 def test_too_many_draws_are_refused_before_allocating(
-    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    project: Path, tmp_path: Path, refused: Refused
 ) -> None:
     argv = ["run", str(project / "tiny.toml"), "--out", str(tmp_path / "o"), "--draws",
             str(10**12), "--no-figures"]  # fmt: skip
-    err = _refused(tmp_path, argv, capsys)
+    err = refused(argv)
     assert "--draws 1,000,000,000,000 needs about" in err and "use at most about" in err
 
 
 def test_sigterm_removes_the_staging_folder_and_keeps_earlier_outputs(tmp_path: Path) -> None:
-    from tests.conftest import ROOT
-
     out = tmp_path / "qd"
-    scenario = ROOT / "scenarios" / "qingdao_2012.toml"
-    command = [sys.executable, "-m", "sim", "run", str(scenario), "--out", str(out), "-q"]
-    subprocess.run([*command, "--no-figures"], check=True, cwd=tmp_path)
-    before = _tree(out)
-    run = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    argv = ["run", str(BASELINE), "--out", str(out), "-q"]
+    subprocess.run([sys.executable, "-m", "sim", *argv, "--no-figures"], check=True, cwd=tmp_path)
+    before = tree_snapshot(out)
+    run = start_run_until_staged(argv, tmp_path, ".qd.tmp-*")
     try:
-        deadline = time.monotonic() + 60
-        staged: list[Path] = []
-        while time.monotonic() < deadline and run.poll() is None:
-            staged = [p for p in tmp_path.glob(".qd.tmp-*") if (p / "summary.csv").exists()]
-            if staged:
-                break
-            time.sleep(0.01)
-        assert staged, "the run finished before its staging folder was seen"
         run.send_signal(signal.SIGTERM)
         _, err = run.communicate(timeout=60)
     finally:
@@ -271,7 +262,7 @@ def test_sigterm_removes_the_staging_folder_and_keeps_earlier_outputs(tmp_path: 
     assert run.returncode == 143
     assert "terminated; earlier outputs are untouched" in err
     assert "Traceback" not in err
-    assert _tree(out) == before
+    assert tree_snapshot(out) == before
     assert _leftovers(tmp_path) == []
 
 

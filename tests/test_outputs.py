@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,14 +16,10 @@ from sim.outputs import (
     check_output_file,
     check_output_folder,
     figure_made_by_parksim,
+    file_sha256,
     layer_files,
 )
-
-
-def _dead_pid() -> int:
-    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    return int(done.stdout)
+from tests.conftest import dead_pid
 
 
 def _outputs(folder: Path, files: dict[str, str]) -> Path:
@@ -52,6 +46,9 @@ def test_marker_lists_every_file_with_size_and_hash(tmp_path: Path) -> None:
     record = json.loads((out / MARKER).read_text())
     assert record["generator"] == "parksim"
     assert sorted(record["files"]) == ["a.csv", "figures/b.png"]
+    for name in ("a.csv", "figures/b.png"):
+        assert record["files"][name]["size"] == (out / name).stat().st_size
+        assert record["files"][name]["sha256"] == file_sha256(out / name)
     assert record["files"]["a.csv"]["size"] == 4
 
 
@@ -191,7 +188,7 @@ def test_a_parent_that_is_a_file_or_unwritable_is_refused(tmp_path: Path) -> Non
 
 def test_stale_staging_of_a_dead_process_is_swept(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    pid = _dead_pid()
+    pid = dead_pid()
     dead = tmp_path / f".out.tmp-{pid}-abc"
     dead.mkdir()
     (dead / ".parksim-staging").touch()
@@ -207,7 +204,7 @@ def test_stale_staging_of_a_dead_process_is_swept(tmp_path: Path) -> None:
 
 def test_old_folder_left_aside_by_a_kill_is_restored(tmp_path: Path) -> None:
     kept = _outputs(tmp_path / "kept", {"old.txt": "old"})
-    aside = tmp_path / f".out.old-{_dead_pid()}"
+    aside = tmp_path / f".out.old-{dead_pid()}"
     kept.rename(aside)
     out = tmp_path / "out"
     with pytest.raises(RuntimeError), atomic_folder(out):

@@ -14,10 +14,9 @@ and look at the new files in ``tests/baseline/`` before committing them.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.testing.compare import compare_images
@@ -68,11 +67,7 @@ CASES: dict[str, Callable[[], Figure]] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _agg() -> Iterator[None]:
-    plt.switch_backend("Agg")
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("agg")  # Agg; figures closed after each test
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,8 +18,8 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.engine import simulate, simulate_draws
-from sim.outcome import compute, load
+from sim.engine import simulate_draws
+from sim.outcome import compute
 from sim.plot import (
     STATUS_COLOURS,
     TARGET_COLOUR,
@@ -30,8 +30,7 @@ from sim.plot import (
     revenue_chart,
 )
 from sim.result import SERIES, Ensemble, Result, Status
-from sim.scenario import load_scenario
-from sim.site import load_site
+from tests.conftest import load_and_simulate, load_inputs
 
 YEARS = np.arange(2012, 2017)
 PARKS = ("north", "south")
@@ -94,11 +93,7 @@ def top_of(collection: Artist) -> float:
     return float(max(p.vertices[:, 1].max() for p in collection.get_paths()))
 
 
-@pytest.fixture(autouse=True)
-def _agg() -> Iterator[None]:
-    plt.switch_backend("Agg")
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("agg")  # Agg; figures closed after each test
 
 
 def test_one_panel_per_park_and_a_total() -> None:
@@ -302,9 +297,7 @@ source = "test"
 def test_revenue_against_the_policy_path(
     write_scenario: Callable[..., Path], lang: str, path_label: str
 ) -> None:
-    scenario = load_scenario(write_scenario(QINGDAO_LIKE))
-    site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
-    result = simulate(scenario, site)
+    scenario, _, result = load_and_simulate(write_scenario(QINGDAO_LIKE))
     _, ax = revenue_chart(result, scenario, lang=lang)
     (path,) = by_gid(ax, "policy-path")
     years, values = path.get_data()  # type: ignore[attr-defined]
@@ -321,9 +314,8 @@ def test_revenue_against_the_policy_path(
 
 
 def test_revenue_without_a_base_has_no_path(tiny_dir: Path) -> None:
-    scenario = load_scenario(tiny_dir / "tiny.toml")
-    site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
-    _, ax = revenue_chart(simulate(scenario, site), scenario)
+    scenario, _, result = load_and_simulate(tiny_dir / "tiny.toml")
+    _, ax = revenue_chart(result, scenario)
     assert not by_gid(ax, "policy-path")
 
 
@@ -331,9 +323,7 @@ def test_revenue_without_a_base_has_no_path(tiny_dir: Path) -> None:
 def test_every_chart_renders_without_missing_glyphs(
     write_scenario: Callable[..., Path], lang: str
 ) -> None:
-    scenario = load_scenario(write_scenario(QINGDAO_LIKE))
-    site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
-    result = simulate(scenario, site)
+    scenario, site, result = load_and_simulate(write_scenario(QINGDAO_LIKE))
     ensemble = simulate_draws(scenario, site, draws=20, seed=1)
     figures = [
         floor_chart(result, ensemble=ensemble, lang=lang)[0],
@@ -348,7 +338,7 @@ def test_every_chart_renders_without_missing_glyphs(
 
 
 def test_probability_chart_draws_what_the_outcome_computed(tiny_dir: Path) -> None:
-    outcome = compute(*load(tiny_dir / "tiny.toml"), draws=20, seed=1)
+    outcome = compute(*load_inputs(tiny_dir / "tiny.toml"), draws=20, seed=1)
     targets = outcome.scenario.targets
     chances = outcome.probability_by_year
     assert chances is not None and chances.shape == (len(targets), outcome.result.years.size)
@@ -370,4 +360,4 @@ def test_probability_chart_draws_what_the_outcome_computed(tiny_dir: Path) -> No
 
 def test_probability_chart_needs_a_monte_carlo_run(tiny_dir: Path) -> None:
     with pytest.raises(ValueError, match=r"needs a Monte Carlo run.*draws > 1"):
-        probability_chart(compute(*load(tiny_dir / "tiny.toml")))
+        probability_chart(compute(*load_inputs(tiny_dir / "tiny.toml")))

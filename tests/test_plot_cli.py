@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
 
 from sim.cli import main
-from sim.map_command import KINDS, LANGS, SUFFIXES
+from sim.cli.map import KINDS, LANGS, SUFFIXES
 from sim.plot.figure import FIGURE_FORMATS
 from sim.plot.render import MAP_KINDS
 from sim.plot.style import LANGS as STYLE_LANGS
+from sim.plot.style import page
+from tests.conftest import TINY_RUN_FIGURES
 
 
 def test_command_lists_match_the_plot_package() -> None:
@@ -35,52 +38,36 @@ def test_every_kind_writes_a_png(
 
 def test_pdf_embeds_the_cjk_font(tiny_dir: Path) -> None:
     out = tiny_dir / "status.pdf"
-    args = [
-        "map",
-        str(tiny_dir / "tiny.toml"),
-        "--kind",
-        "status",
-        "--year",
-        "2016",
-        "--lang",
-        "zh",
-        "--out",
-        str(out),
-        "-q",
-    ]
-    assert main(args) == 0
+    options = ["--kind", "status", "--year", "2016", "--lang", "zh", "-q"]
+    assert main(["map", str(tiny_dir / "tiny.toml"), *options, "--out", str(out)]) == 0
     data = out.read_bytes()
     fonts = set(re.findall(rb"/FontName\s*/([\w+-]+)", data))
     assert any(b"NotoSansCJKsc" in f for f in fonts), fonts
     assert b"/FontFile2" in data
 
 
-@pytest.mark.parametrize(
-    ("options", "suffix"),
-    [(["--park", "A", "--lang", "both"], "svg"), (["--size", "A3", "--lang", "en"], "pdf")],
-)
-def test_park_zoom_and_page_size(tiny_dir: Path, options: list[str], suffix: str) -> None:
-    out = tiny_dir / f"map.{suffix}"
-    assert main(["map", str(tiny_dir / "tiny.toml"), *options, "--out", str(out), "-q"]) == 0
-    assert out.stat().st_size > 1000
+def test_park_zooms_in_with_a_locator_inset(tiny_dir: Path) -> None:
+    out = tiny_dir / "map.svg"
+    options = ["--park", "A", "--lang", "both", "-q"]
+    assert main(["map", str(tiny_dir / "tiny.toml"), *options, "--out", str(out)]) == 0
+    svg = out.read_text(encoding="utf-8")
+    assert 'id="locator-inset"' in svg and 'id="locator-highlight"' in svg  # artists' gids
+    width = re.search(r'<svg[^>]* width="([\d.]+)pt"', svg)
+    assert width is not None and float(width[1]) == pytest.approx(page("A4").width * 72)
+
+
+def test_page_size_sets_the_width(tiny_dir: Path) -> None:
+    out = tiny_dir / "map.pdf"
+    options = ["--size", "A3", "--lang", "en", "-q"]
+    assert main(["map", str(tiny_dir / "tiny.toml"), *options, "--out", str(out)]) == 0
+    box = re.search(rb"/MediaBox \[ 0 0 ([\d.]+) ([\d.]+) \]", out.read_bytes())
+    assert box is not None and float(box[1]) == pytest.approx(page("A3").width * 72)
 
 
 def test_overview_with_draws(tiny_dir: Path) -> None:
     out = tiny_dir / "overview.png"
-    args = [
-        "map",
-        str(tiny_dir / "tiny.toml"),
-        "--kind",
-        "overview",
-        "--draws",
-        "20",
-        "--seed",
-        "1",
-        "--out",
-        str(out),
-        "-q",
-    ]
-    assert main(args) == 0
+    options = ["--kind", "overview", "--draws", "20", "--seed", "1", "-q"]
+    assert main(["map", str(tiny_dir / "tiny.toml"), *options, "--out", str(out)]) == 0
     assert out.is_file()
 
 
@@ -102,40 +89,28 @@ def test_overview_with_draws(tiny_dir: Path) -> None:
     ],
 )
 def test_bad_input_exits_2_with_one_message(
-    tiny_dir: Path, options: list[str], needles: list[str], capsys: pytest.CaptureFixture[str]
+    tiny_dir: Path, options: list[str], needles: list[str], cli_error: Callable[[list[str]], str]
 ) -> None:
     out = [o if not o.startswith("m.") else str(tiny_dir / o) for o in options]
-    assert main(["map", str(tiny_dir / "tiny.toml"), *out]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("parksim: error: ")
+    err = cli_error(["map", str(tiny_dir / "tiny.toml"), *out])
     assert err.count("\n") == 1, err  # one line
-    assert "Traceback" not in err
     for needle in needles:
         assert needle in err, (needle, err)
     assert not list(tiny_dir.glob("m.*")) and not list(tiny_dir.glob(".m.*"))
 
 
 def test_bad_scenario_is_reported_like_run(
-    tiny_dir: Path, capsys: pytest.CaptureFixture[str]
+    tiny_dir: Path, cli_error: Callable[[list[str]], str]
 ) -> None:
-    assert main(["map", str(tiny_dir / "missing.toml"), "--out", str(tiny_dir / "m.png")]) == 2
-    assert capsys.readouterr().err.startswith("parksim: error: ")
+    missing = str(tiny_dir / "missing.toml")
+    err = cli_error(["map", missing, "--out", str(tiny_dir / "m.png")])
+    assert err == cli_error(["run", missing, "--out", str(tiny_dir / "out")])
+    assert "missing.toml" in err
 
 
 def test_report_figures_say_what_they_show(tiny_dir: Path) -> None:
     out = tiny_dir / "run"
     assert main(["run", str(tiny_dir / "tiny.toml"), "--out", str(out), "-q"]) == 0
-    names = sorted(p.name for p in (out / "figures").iterdir())
-    assert names == [
-        "annual_completions_by_park.png",
-        "completion_year_map.png",
-        "compliance_map_2019.png",
-        "compliance_scatter.png",
-        "floor_vs_target.png",
-        "overview_map_2016.png",  # the year of the first floor target
-        "revenue_vs_policy_path.png",
-        "status_map_2019.png",
-        "status_map_by_year.png",
-    ]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == TINY_RUN_FIGURES
     for path in (out / "figures").iterdir():
         assert plt.imread(path).shape[1] >= 2000, path.name

@@ -3,39 +3,26 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgba, to_rgba_array
 
-from sim.outcome import Outcome, compute, load
+from sim.outcome import Outcome, compute
 from sim.plot import COMPLIANCE_COLOURS, MapOptions, compliance_map, park_colour, rule_scatter
 from sim.rules import Compliance
+from tests.conftest import NO_GROWTH, load_inputs
 
-#: As in tests/test_rules.py: P4 exactly at 5,500 万元/ha, revenue needs the ramp.
-NO_GROWTH = """
-extends = "tiny.toml"
-[defaults]
-revenue_growth = "0 %"
-[rules]
-investment_intensity_min = "5500 万元/ha"
-revenue_density_min = "1 亿元/ha"
-"""
-
-
-@pytest.fixture(autouse=True)
-def _close_figures() -> Iterator[None]:
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("agg")
 
 
 @pytest.fixture
 def outcome(write_scenario: Callable[..., Path]) -> Outcome:
-    return compute(*load(write_scenario(NO_GROWTH)))
+    """The tiny site with NO_GROWTH: P4 exactly at 5,500 万元/ha, revenue needs the ramp."""
+    return compute(*load_inputs(write_scenario(NO_GROWTH)))
 
 
 def parcel_colours(ax: object) -> np.ndarray:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -31,11 +30,7 @@ from sim.result import Status
 SC_TEST_TEXT = "青岛软件城 骨 直"
 
 
-@pytest.fixture(autouse=True)
-def _agg() -> Iterator[None]:
-    plt.switch_backend("Agg")
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("agg")  # Agg; figures closed after each test
 
 
 def _lightness(colour: str) -> float:
@@ -133,11 +128,12 @@ def test_a3_fonts_are_larger_than_a4() -> None:
 
 
 def test_style_context_restores_rcparams() -> None:
-    before = plt.rcParams["font.family"]
+    before = dict(plt.rcParams)
     with style_context("A3"):
         assert plt.rcParams["font.family"][0] == "Noto Sans CJK SC"
         assert plt.rcParams["pdf.fonttype"] == 42
-    assert plt.rcParams["font.family"] == before
+        assert dict(plt.rcParams) != before
+    assert dict(plt.rcParams) == before
 
 
 def test_style_rejects_unknown_size() -> None:

@@ -22,7 +22,6 @@ Revenue at maturity (base-year prices), 亿元/ha = CNY ÷ 10,000 m² ÷ 10,000:
 
 from __future__ import annotations
 
-import doctest
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,10 +30,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.audit
-import sim.rules
 from sim.cli import main
-from sim.engine import simulate
 from sim.errors import ScenarioError
 from sim.result import Result
 from sim.rules import (
@@ -49,31 +45,8 @@ from sim.rules import (
     investment_to_date,
     park_admission_by_year,
 )
-from sim.scenario import Rules, Scenario, load_scenario
-from sim.site import Site, load_site
-
-Loaded = tuple[Scenario, Site, Result]
-
-#: Growth 0 so yearly revenue equals occupied floor × 1万 元/m²; rules chosen so that
-#: P4 sits exactly on the investment threshold and revenue needs the ramp.
-NO_GROWTH = """
-extends = "tiny.toml"
-[defaults]
-revenue_growth = "0 %"
-[rules]
-investment_intensity_min = "5500 万元/ha"
-revenue_density_min = "1 亿元/ha"
-"""
-
-
-@pytest.fixture
-def load(write_scenario: Callable[..., Path]) -> Callable[[str], Loaded]:
-    def make(text: str) -> Loaded:
-        scenario = load_scenario(write_scenario(text))
-        site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
-        return scenario, site, simulate(scenario, site)
-
-    return make
+from sim.scenario import Rules
+from tests.conftest import NO_GROWTH, Loaded
 
 
 def rr(loaded: Loaded) -> tuple[Result, Rules]:
@@ -368,9 +341,3 @@ def test_written_densities_recompute_from_their_parts(tiny_dir: Path) -> None:
     np.testing.assert_array_equal(  # all built by 2019: to date = at completion
         last["investment_to_date_cny"], parcels.set_index("parcel_id")["investment_cny"]
     )
-
-
-def test_doctests() -> None:
-    for module in (sim.rules, sim.audit):
-        failed, _ = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-        assert failed == 0, module.__name__

@@ -9,9 +9,7 @@ import pytest
 
 from sim.errors import ScenarioError
 from sim.scenario import Metric, load_scenario, resolve_park
-from tests.conftest import ROOT, TINY_TOML
-
-BASELINE = ROOT / "scenarios" / "qingdao_2012.toml"
+from tests.conftest import BASELINE, ROOT, TINY_TOML
 
 
 def test_baseline_loads_in_si_units() -> None:

@@ -9,14 +9,13 @@ import pytest
 from shapely.geometry import box
 
 from sim.errors import SiteError
-from sim.scenario import SiteFiles, load_scenario
+from sim.scenario import SiteFiles
 from sim.site import load_site, validate_site
-from tests.conftest import ROOT, tiny_layers
+from tests.conftest import BASELINE, load_inputs, tiny_layers
 
 
 def test_baseline_site_loads() -> None:
-    scenario = load_scenario(ROOT / "scenarios" / "qingdao_2012.toml")
-    site = load_site(scenario.site, scenario.scenario.crs, source=scenario.path)
+    scenario, site = load_inputs(BASELINE)
     assert site.crs.to_epsg() == 4549
     assert set(site.parks["park_id"]) >= set(scenario.parks)
     parcels = site.parcels

@@ -6,15 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from sim.engine import simulate
-from sim.scenario import load_scenario
-from sim.site import load_site
 from sim.targets import evaluate_targets
+from tests.conftest import load_and_simulate, tiny_toml
 
 
 def test_targets_against_hand_values(tiny_dir: Path) -> None:
-    scenario = load_scenario(tiny_dir / "tiny.toml")
-    result = simulate(scenario, load_site(scenario.site, scenario.scenario.crs))
+    scenario, _, result = load_and_simulate(tiny_dir / "tiny.toml")
     table = evaluate_targets(result, scenario.targets).set_index(["park_id", "year"])
     # total completed by 2016: A 37,500 + B 20,000 = 57,500 ≥ 50,000
     total = table.loc[("total", 2016)]
@@ -30,20 +27,11 @@ def test_targets_against_hand_values(tiny_dir: Path) -> None:
 
 
 def test_unmet_target_and_floor_started(write_scenario) -> None:
-    from tests.conftest import TINY_TOML
-
-    text = (
-        TINY_TOML
-        + """
-[[targets]]
-metric = "floor_started"
-park = "A"
-year = 2014
-value = "3.5万 m2"
-"""
+    target = (
+        '\n[[targets]]\nmetric = "floor_started"\npark = "A"\nyear = 2014\nvalue = "3.5万 m2"\n'
     )
-    scenario = load_scenario(write_scenario(text))
-    result = simulate(scenario, load_site(scenario.site, scenario.scenario.crs))
+    text = tiny_toml(extra=target)
+    scenario, _, result = load_and_simulate(write_scenario(text))
     row = evaluate_targets(result, scenario.targets).iloc[-1]
     # started by 2014 in A: 15,000 completed + 15,000 under construction
     assert row["metric"] == "floor_started_m2"

@@ -12,23 +12,13 @@ from sim.engine import prepare, run_draws, simulate_draws
 from sim.errors import ScenarioError
 from sim.result import SERIES
 from sim.scenario import load_scenario
-from sim.site import load_site
 from sim.uncertainty import Distribution, Kind, sample_inputs
 from sim.units import Dimension
-from tests.conftest import TINY_TOML
+from tests.conftest import load_inputs, tiny_toml
 
 
 def tiny_with(write_scenario, *replacements: tuple[str, str], extra: str = "") -> Path:
-    text = TINY_TOML
-    for old, new in replacements:
-        assert old in text, old
-        text = text.replace(old, new)
-    return write_scenario(text + extra)
-
-
-def load(path: Path):
-    scenario = load_scenario(path)
-    return scenario, load_site(scenario.site, scenario.scenario.crs)
+    return write_scenario(tiny_toml(*replacements, extra=extra))
 
 
 # ------------------------------------------------------------- distributions
@@ -119,7 +109,7 @@ def test_mean_converges_to_hand_calculation(write_scenario) -> None:
         write_scenario,
         ("duration_years = 2", 'duration_years = { dist = "uniform", min = 0.001, max = 3 }'),
     )
-    scenario, site = load(path)
+    scenario, site = load_inputs(path)
     ensemble = simulate_draws(scenario, site, draws=20_000, seed=11)
     cdf = {1: 0.999 / 2.999, 2: 1.999 / 2.999}  # P(ceil(d) ≤ n)
     starts = {2013: 15_000, 2014: 15_000, 2015: 7_500, 2016: 7_500, 2017: 10_000}
@@ -141,7 +131,7 @@ def test_same_seed_same_draws_other_seed_differs(write_scenario) -> None:
         ("duration_years = 2", 'duration_years = { dist = "triangular", min = 1, mode = 2, max = 4 }'),  # noqa: E501
         extra="\n[market]\ndemand_sd = 0.3\ncorrelation = 0.5\n",
     )  # fmt: skip
-    scenario, site = load(path)
+    scenario, site = load_inputs(path)
     first = simulate_draws(scenario, site, draws=300, seed=5)
     second = simulate_draws(scenario, site, draws=300, seed=5)
     other = simulate_draws(scenario, site, draws=300, seed=6)
@@ -159,7 +149,7 @@ def test_chunk_size_does_not_change_results(write_scenario, chunk: int) -> None:
         ("start_lag_years = 1", 'start_lag_years = { dist = "choice", values = [0, 1, 2] }'),
         extra="\n[market]\ndemand_sd = 0.4\ncorrelation = 0.2\n",
     )
-    scenario, site = load(path)
+    scenario, site = load_inputs(path)
     sampled = sample_inputs(prepare(scenario, site), scenario, 150, np.random.default_rng(3))
     reference = run_draws(sampled, chunk_size=150)
     chunked = run_draws(sampled, chunk_size=chunk)
@@ -169,7 +159,7 @@ def test_chunk_size_does_not_change_results(write_scenario, chunk: int) -> None:
 
 def test_market_factor_is_mean_one_and_correlated(write_scenario) -> None:
     path = tiny_with(write_scenario, extra="\n[market]\ndemand_sd = 0.3\ncorrelation = 0.6\n")
-    scenario, site = load(path)
+    scenario, site = load_inputs(path)
     inputs = prepare(scenario, site)
     sampled = sample_inputs(inputs, scenario, 40_000, np.random.default_rng(9))
     factor = sampled.demand_m2 / inputs.demand_m2  # (D, K, Y)
@@ -188,7 +178,7 @@ def test_percentiles_ordered_and_probabilities_bounded(write_scenario) -> None:
         ("duration_years = 2", 'duration_years = { dist = "pert", min = 1, mode = 2, max = 4 }'),
         extra="\n[market]\ndemand_sd = 0.3\n",
     )
-    scenario, site = load(path)
+    scenario, site = load_inputs(path)
     ensemble = simulate_draws(scenario, site, draws=500)
     table = ensemble.percentile_frame()
     for name in SERIES:

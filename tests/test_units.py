@@ -91,7 +91,7 @@ def test_wrong_dimension_names_field_value_and_expectation(
         ("lots", A, "has no number"),
         ("ha", A, "has no number"),
         ("5 widgets", A, "not a number with a known unit"),
-        ("5 (ha", A, "not a number with a known unit"),
+        ("5 (ha", A, "not one number followed by one unit"),
         ("80", A, "has no unit"),
         (True, R, "boolean"),
         ([1, 2], A, "found a list"),

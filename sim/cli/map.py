@@ -1,6 +1,6 @@
-"""The ``parksim map`` command: one map figure of a scenario, to PNG, PDF or SVG.
+"""``parksim map``: one map figure of a scenario, to PNG, PDF or SVG.
 
-:mod:`sim.cli` registers it (:func:`add_map`) and calls :func:`run_map`. Every bad
+Every bad
 input — an unknown kind, park or file suffix, a year outside the simulated years —
 is one :class:`~sim.errors.SimError` (exit code 2) saying what was expected, what was
 found and how to fix it; the cheap checks run before the scenario is simulated, and
@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_map", "run_map"]
+from sim.cli._common import EXIT_OK, whole
 
-EXIT_OK = 0
+__all__ = ["KINDS", "LANGS", "SIZES", "SUFFIXES", "add", "run"]
 
 #: Kinds and file suffixes, repeated here so that ``--help`` needs no matplotlib;
 #: a test checks them against :data:`sim.plot.render.MAP_KINDS` and ``FIGURE_FORMATS``.
@@ -27,9 +27,9 @@ LANGS = ("zh", "en", "both")
 SIZES = ("A4", "A3")
 
 
-def add_map(commands: Any) -> None:
-    """Register ``parksim map`` on the CLI's subparsers."""
-    parser = commands.add_parser(
+def add(commands: Any) -> argparse.ArgumentParser:
+    """Register ``parksim map``."""
+    parser: argparse.ArgumentParser = commands.add_parser(
         "map",
         help="draw one map of a scenario (status, completion, compliance, overview, …)",
         description=(
@@ -61,7 +61,7 @@ def add_map(commands: Any) -> None:
     )
     parser.add_argument(
         "--year",
-        type=_whole,
+        type=whole,
         default=None,
         help="year shown (status-years: the last); default the horizon",
     )
@@ -70,11 +70,11 @@ def add_map(commands: Any) -> None:
     parser.add_argument("--size", default="A4", metavar="SIZE", help="A4 or A3 page (default A4)")
     parser.add_argument(
         "--draws",
-        type=_whole,
+        type=whole,
         default=1,
         help="Monte Carlo draws (overview: P10–P90 of floor completed); default 1",
     )
-    parser.add_argument("--seed", type=_whole, default=None, help="seed of the draws")
+    parser.add_argument("--seed", type=whole, default=None, help="seed of the draws")
     parser.add_argument(
         "--out",
         required=True,
@@ -85,13 +85,7 @@ def add_map(commands: Any) -> None:
         "--force", action="store_true", help="replace an existing file parksim did not draw"
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
-
-
-def _whole(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number; found {text}") from None
+    return parser
 
 
 def _choice(option: str, value: str, choices: tuple[str, ...], fix: str) -> None:
@@ -101,7 +95,7 @@ def _choice(option: str, value: str, choices: tuple[str, ...], fix: str) -> None
         raise SimError(f"{option}: expected one of {', '.join(choices)}; found {value!r}; {fix}")
 
 
-def run_map(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, argv: list[str]) -> int:
     """Carry out ``parksim map``."""
     from sim.errors import SimError
 
