@@ -51,9 +51,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from sim.engine import Inputs, prepare, run, run_draws  # noqa: E402
+from sim.montecarlo import sample_inputs  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 from sim.site import load_site  # noqa: E402
-from sim.uncertainty import sample_inputs  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "qingdao_2012.toml"
 UNCERTAIN = ROOT / "scenarios" / "qingdao_2012_uncertain.toml"

@@ -51,7 +51,7 @@ def synthetic_inputs(
         "plot_ratio": 2.0,
         "start_lag_years": lag,
         "duration_years": 3.0,
-        "max_floor_per_phase_m2": 1.5e5,
+        "max_floor_per_phase": 1.5e5,
         "occupancy_ramp_years": 3.0,
         "occupancy_ceiling": 0.85,
         "revenue_per_m2": 15_800.0,

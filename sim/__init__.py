@@ -7,8 +7,8 @@ Load a scenario, read its site, simulate, and look at the result::
     site = sim.load_site(scenario.site, scenario.scenario.crs)
     result = sim.simulate(scenario, site)
     result.summary_frame()
-    from sim.audit import audit
-    audit(scenario, site, result).to_markdown()   # capacity, consistency, rules
+    from sim.outcome import compute
+    compute(scenario, site).audit.to_markdown()   # capacity, consistency, rules
 
 Names are imported lazily so that the command line starts quickly.
 """

@@ -1,6 +1,9 @@
 """The build-out engine: land release, construction starts, phases, completion, occupancy.
 
 ``(Scenario, Site) ──prepare──▶ Inputs ──run──▶ Result``; :func:`simulate` does both.
+Monte Carlo: :func:`run_ensemble` samples the inputs once
+(:func:`sim.montecarlo.sample_inputs`) and runs the draws in chunks. :class:`Inputs`
+and :data:`PARK_FIELDS` live in :mod:`sim.inputs` (re-exported here).
 
 One step a year, base year → horizon; stocks are read at the end of each year and
 construction starts at the beginning of a year. Per park and year, in order:
@@ -48,11 +51,14 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.errors import Problem, ScenarioError
+from sim.inputs import PARK_FIELDS, Inputs
+from sim.montecarlo import sample_inputs
 from sim.result import Ensemble, Result, Status, sum_by_park
 from sim.scenario import ParkParams, Scenario, resolve_park
 from sim.site import Site
 
 __all__ = [
+    "PARK_FIELDS",
     "Inputs",
     "prepare",
     "run",
@@ -67,76 +73,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-#: Park parameters that become ``(D, K)`` arrays in :class:`Inputs`.
-PARK_FIELDS = (
-    "plot_ratio",
-    "start_lag_years",
-    "duration_years",
-    "max_floor_per_phase_m2",
-    "occupancy_ramp_years",
-    "occupancy_ceiling",
-    "revenue_per_m2",
-    "revenue_growth",
-    "land_price",
-    "construction_cost",
-    "fitout_cost",
-    "m2_per_worker",
-)
-#: Scenario field each engine parameter comes from, where the names differ.
-PARK_FIELD_SOURCES = {"max_floor_per_phase_m2": "max_floor_per_phase"}
 _EPS = 1e-6  # m²: cumulative sums of areas are compared with this slack
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """Everything the engine needs, as arrays.
-
-    Attributes
-    ----------
-    name
-        Scenario name.
-    years
-        Simulated years ``(Y,)``.
-    park_ids
-        Park ids, index ``k`` of every park axis.
-    parcel_ids, parcel_park, area_m2, far_max
-        Per parcel ``(P,)``; ``far_max`` is NaN where a parcel has no cap.
-    queue_rank
-        Position of each parcel in its park's release queue ``(P,)`` (0 first).
-    committed_start, committed_floor, committed_phases
-        Per parcel ``(P,)``: start year of a committed project (NaN = not committed),
-        its floor (m²) and number of phases.
-    park
-        Park parameters by name (see :data:`PARK_FIELDS`), each ``(D, K)``, or ``(1, K)``
-        where a parameter is the same in every draw.
-    land_supply_m2, demand_m2
-        Yearly park budgets ``(D, K, Y)`` (or ``(1, K, Y)``).
-    reclaim_after_years
-        When set, idle land is reclaimed this many years after release and rejoins the
-        back of its park's queue (``[rules] reclaim_idle``); None leaves it idle.
-    """
-
-    name: str
-    years: IntArray
-    park_ids: tuple[str, ...]
-    parcel_ids: npt.NDArray[np.str_]
-    parcel_park: IntArray
-    area_m2: FloatArray
-    far_max: FloatArray
-    queue_rank: IntArray
-    committed_start: FloatArray
-    committed_floor: FloatArray
-    committed_phases: IntArray
-    park: dict[str, FloatArray]
-    land_supply_m2: FloatArray
-    demand_m2: FloatArray
-    reclaim_after_years: int | None = None
-
-    @property
-    def draws(self) -> int:
-        """Number of draws: the longest leading axis (parameters that do not vary keep 1)."""
-        leading = [v.shape[0] for v in self.park.values()]
-        return int(max(self.land_supply_m2.shape[0], self.demand_m2.shape[0], *leading))
 
 
 def prepare(scenario: Scenario, site: Site) -> Inputs:
@@ -384,7 +321,6 @@ def run_ensemble(
     """
     from sim.memory import plan_draws
     from sim.result import SERIES
-    from sim.uncertainty import sample_inputs
 
     seed = scenario.scenario.seed if seed is None else seed
     plan = plan_draws(  # refuses what cannot fit before anything is allocated
@@ -474,7 +410,7 @@ def _build(
     capacity = of(inputs.area_m2) * far
     if committed.any():
         capacity = np.where(committed, of(inputs.committed_floor), capacity)
-    per_phase = inputs.park["max_floor_per_phase_m2"][:, park]
+    per_phase = inputs.park["max_floor_per_phase"][:, park]
     n_phases = np.ceil(capacity / per_phase - 1e-9).astype(np.int64)
     if committed.any():
         n_phases = np.where(committed, of(inputs.committed_phases), n_phases)

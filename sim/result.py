@@ -160,7 +160,7 @@ class Result:
     area_m2
         Land area of each parcel, ``(P,)``.
     parameters
-        The park parameters the run used (:data:`sim.engine.PARK_FIELDS`), each
+        The park parameters the run used (:data:`sim.inputs.PARK_FIELDS`), each
         ``(D, K)``, or ``(1, K)`` where the same in every draw.
     land_supply_m2
         Each park's yearly land-supply budget, ``(D, K, Y)`` (or ``(1, K, Y)``).

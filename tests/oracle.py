@@ -75,7 +75,7 @@ def _one_draw(  # noqa: C901
             cap = inputs.far_max[p]
             far = ratio if math.isnan(cap) else min(cap, ratio)
             capacity = float(inputs.area_m2[p]) * far
-            phases = math.ceil(capacity / _param(inputs, "max_floor_per_phase_m2", d, k) - 1e-9)
+            phases = math.ceil(capacity / _param(inputs, "max_floor_per_phase", d, k) - 1e-9)
         if capacity <= 0:
             phases = 0
         n_phases[p] = max(phases, 0)

@@ -15,11 +15,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import sim.audit
 from sim.audit import Finding, capacity, consistency, land_supply
+from sim.audit.findings import CNY_PER_WAN, FLOOR, M2_PER_HA, REVENUE
 from sim.cli import main
 from sim.outcome import compute
 from sim.result import Result
 from sim.scenario import Scenario
+from sim.units import convert
 from tests.conftest import BASELINE, Loaded
 
 PLAN = """
@@ -292,3 +295,30 @@ def test_audit_command_bad_input(
 ) -> None:
     path = write_scenario('extends = "tiny.toml"\n[rules.plot_ratio_min]\nindustrial = 1.0\n')
     assert "land use 'software_rd'" in cli_error(["audit", str(path)])
+
+
+# --- the package ----------------------------------------------------------------------
+
+
+def test_public_names() -> None:
+    # What outcome, export and the command line import; the split keeps them all here.
+    assert sorted(sim.audit.__all__) == [
+        "Audit",
+        "Finding",
+        "audit",
+        "capacity",
+        "consistency",
+        "land_supply",
+        "park_years",
+        "rule_findings",
+    ]
+    assert all(callable(getattr(sim.audit, name)) for name in sim.audit.__all__)
+
+
+def test_display_scales_are_those_of_the_unit_registry() -> None:
+    # Findings divide by these (dividing keeps the numbers of before the split to the
+    # bit; units.convert multiplies by the reciprocal); the registry must agree.
+    assert convert(1.0, FLOOR.unit, "m2") == FLOOR.scale
+    assert convert(1.0, REVENUE.unit, "yuan") == REVENUE.scale
+    assert convert(1.0, "ha", "m2") == M2_PER_HA
+    assert convert(1.0, "万元", "yuan") == CNY_PER_WAN

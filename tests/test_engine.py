@@ -153,7 +153,7 @@ def random_inputs(draw: st.DrawFn) -> Inputs:
         "plot_ratio": floats(0.5, 4),
         "start_lag_years": floats(0, 3),
         "duration_years": floats(0.5, 5),
-        "max_floor_per_phase_m2": floats(5e3, 2e5),
+        "max_floor_per_phase": floats(5e3, 2e5),
         "occupancy_ramp_years": floats(0, 4),
         "occupancy_ceiling": floats(0.1, 1),
         "revenue_per_m2": floats(0, 3e4),
@@ -169,7 +169,7 @@ def random_inputs(draw: st.DrawFn) -> Inputs:
     yearly = st.lists(floats(0, 3e5), min_size=n_years, max_size=n_years)
     supply = np.array([[draw(yearly) for _ in range(n_parks)]])
     demand = np.array([[draw(yearly) for _ in range(n_parks)]])
-    demand = np.maximum(demand, values["max_floor_per_phase_m2"][:, :, None] * 0.5)
+    demand = np.maximum(demand, values["max_floor_per_phase"][:, :, None] * 0.5)
     return Inputs(
         name="random",
         years=np.arange(2012, 2012 + n_years),

@@ -31,9 +31,9 @@ import pytest
 
 import sim.units
 from sim.cli import main
+from sim.distributions import MAX_CHOICES
 from sim.errors import MAX_SHOWN
 from sim.scenario import MAX_EXTENDS, MAX_NESTING, MAX_SCENARIO_BYTES, MAX_YEARS
-from sim.uncertainty import MAX_CHOICES
 from sim.units import Dimension, quantities_to_si
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -48,7 +48,7 @@ def test_baseline_every_park_resolves() -> None:
     for park_id in s.parks:
         params = resolve_park(s, park_id)
         assert len(params.land_supply_m2) == len(s.years)
-        assert params.max_floor_per_phase_m2 <= max(params.demand_m2)
+        assert params.max_floor_per_phase <= max(params.demand_m2)
 
 
 def test_scenario_is_frozen(tiny_dir: Path) -> None:
@@ -64,7 +64,7 @@ def test_resolve_park_fills_from_defaults_and_broadcasts(tiny_dir: Path) -> None
     assert a.land_supply_m2 == (20_000.0,) * 8  # "2 ha" every year 2012–2019
     assert a.demand_m2 == (15_000.0,) * 8  # "1.5万 m2"
     assert a.plot_ratio == 1.5
-    assert a.max_floor_per_phase_m2 == 10_000.0
+    assert a.max_floor_per_phase == 10_000.0
     assert a.occupancy_ceiling == pytest.approx(0.8)
     assert a.revenue_per_m2 == pytest.approx(1e4)
     assert a.revenue_growth == pytest.approx(0.1)
@@ -169,3 +169,17 @@ def test_load_collects_every_problem_with_its_path(write_scenario: Callable[...,
         "defaults.land_price",
     }
     assert str(error).startswith(f"{error.source}: 3 problem(s) in the scenario\n  - ")
+
+
+def test_package_exports_the_public_names() -> None:
+    """sim.scenario is a package (schema, loading, messages, parks); its names stay put."""
+    import sim.scenario
+
+    assert set(sim.scenario.__all__) == {
+        *("DEFAULT_MIN_PARCEL_AREA_M2", "MAX_EXTENDS", "MAX_NESTING", "MAX_SCENARIO_BYTES"),
+        *("MAX_YEARS", "AreaBenchmark", "Benchmarks", "Committed", "Market", "Metric"),
+        *("MoneyBenchmark", "MoneyPerAreaBenchmark", "ParkAssumptions", "ParkParams", "Rules"),
+        *("Scenario", "SiteFiles", "Target", "load_scenario", "park_assumption", "resolve_park"),
+    }
+    for name in sim.scenario.__all__:
+        assert getattr(sim.scenario, name) is not None

@@ -1,4 +1,4 @@
-"""Distributions in scenarios, sampling, and the Monte Carlo run."""
+"""Monte Carlo: sampling the scenario's distributions and market, and the ensemble run."""
 
 from __future__ import annotations
 
@@ -6,99 +6,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from sim.engine import prepare, run_draws, simulate_draws
-from sim.errors import ScenarioError
+from sim.inputs import PARK_FIELDS
+from sim.montecarlo import sample_inputs
 from sim.result import SERIES
-from sim.scenario import load_scenario
-from sim.uncertainty import Distribution, Kind, sample_inputs
-from sim.units import Dimension
-from tests.conftest import load_inputs, tiny_toml
+from tests.conftest import TINY_TOML, load_inputs, tiny_toml
 
 
 def tiny_with(write_scenario, *replacements: tuple[str, str], extra: str = "") -> Path:
     return write_scenario(tiny_toml(*replacements, extra=extra))
-
-
-# ------------------------------------------------------------- distributions
-
-
-@pytest.mark.parametrize(
-    ("table", "dimension", "point", "bounds"),
-    [
-        ({"dist": "triangular", "min": 2, "mode": 3, "max": 4}, Dimension.DURATION, 3, (2, 4)),
-        ({"dist": "pert", "min": "1 ha", "mode": "2 ha", "max": "5 ha"}, Dimension.AREA, 2e4,
-         (1e4, 5e4)),
-        ({"dist": "uniform", "min": "10 %", "max": "30 %"}, Dimension.RATIO, 0.2, (0.1, 0.3)),
-        ({"dist": "normal", "mean": 0.85, "sd": 0.05}, Dimension.RATIO, 0.85,
-         (-np.inf, np.inf)),
-        ({"dist": "lognormal", "median": "5000 元/m2", "sigma": 0.3}, Dimension.MONEY_PER_AREA,
-         5000, (0, np.inf)),
-        ({"dist": "choice", "values": [1, 2, 3], "weights": [1, 3, 1]}, Dimension.DURATION, 2,
-         (1, 3)),
-    ],
-)  # fmt: skip
-def test_distribution_point_and_bounds(table, dimension, point, bounds) -> None:
-    dist = Distribution.from_table(table, dimension)
-    assert dist.point() == pytest.approx(point)
-    assert dist.bounds() == pytest.approx(bounds)
-    sample = dist.sample(np.random.default_rng(0), 4000)
-    assert sample.min() >= bounds[0] and sample.max() <= bounds[1]
-
-
-def test_pert_and_triangular_means_match_scipy() -> None:
-    rng = np.random.default_rng(1)
-    tri = Distribution.from_table({"dist": "triangular", "min": 2, "mode": 3, "max": 5},
-                                  Dimension.DURATION).sample(rng, 200_000)  # fmt: skip
-    assert tri.mean() == pytest.approx((2 + 3 + 5) / 3, abs=0.01)
-    pert = Distribution.from_table({"dist": "pert", "min": 2, "mode": 3, "max": 5},
-                                   Dimension.DURATION).sample(rng, 200_000)  # fmt: skip
-    assert pert.mean() == pytest.approx((2 + 4 * 3 + 5) / 6, abs=0.01)
-
-
-def test_truncated_normal_respects_bounds() -> None:
-    dist = Distribution.from_table(
-        {"dist": "normal", "mean": "85 %", "sd": "10 %", "min": "70 %", "max": "95 %"},
-        Dimension.RATIO,
-    )
-    sample = dist.sample(np.random.default_rng(2), 50_000)
-    assert sample.min() >= 0.7 and sample.max() <= 0.95
-    expected = stats.truncnorm(-1.5, 1.0, loc=0.85, scale=0.1).mean()
-    assert sample.mean() == pytest.approx(expected, abs=0.002)
-
-
-@pytest.mark.parametrize(
-    ("table", "message"),
-    [
-        ({"dist": "triangular", "min": 4, "mode": 3, "max": 5}, "min ≤ mode ≤ max"),
-        ({"dist": "triangular", "min": 2, "max": 5}, "missing ['mode']"),
-        ({"dist": "uniform", "min": 2, "max": 5, "mode": 3}, "unknown ['mode']"),
-        ({"dist": "normal", "mean": 3, "sd": -1}, "positive scale"),
-        ({"dist": "lognormal", "median": 0, "sigma": 0.2}, "median: expected > 0"),
-        ({"dist": "gamma", "min": 1}, "expected one of"),
-        ({"min": 1, "max": 2}, "needs dist"),
-        ({"dist": "choice", "values": [1, 2], "weights": [1]}, "one per value"),
-        ({"dist": "choice", "values": [1, 2], "weights": [0, 0]}, "positive sum"),
-        ({"dist": "uniform", "min": "1 kg", "max": 2}, "uniform.min"),
-    ],
-)
-def test_bad_distribution_parameters(table, message) -> None:
-    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        Distribution.from_table(table, Dimension.DURATION)
-
-
-def test_distribution_outside_field_bounds_is_a_scenario_error(write_scenario) -> None:
-    path = tiny_with(
-        write_scenario,
-        ('occupancy_ceiling = "80 %"',
-         'occupancy_ceiling = { dist = "normal", mean = "80 %", sd = "10 %" }'),
-    )  # fmt: skip
-    with pytest.raises(ScenarioError, match=r"defaults\.occupancy_ceiling.*bound it with min/max"):
-        load_scenario(path)
-
-
-# --------------------------------------------------------------- Monte Carlo
 
 
 def test_mean_converges_to_hand_calculation(write_scenario) -> None:
@@ -189,8 +106,28 @@ def test_percentiles_ordered_and_probabilities_bounded(write_scenario) -> None:
     assert 0 < targets["probability_met"].iloc[0] < 1  # genuinely uncertain here
 
 
-def test_distribution_kinds_are_all_documented() -> None:
-    import sim.uncertainty
+def test_park_fields_have_one_name_from_scenario_to_result(write_scenario) -> None:
+    """The scenario's key, the resolved parameter, the engine's array and the result's
+    parameter are one name (no table translating between them)."""
+    from sim.engine import simulate
+    from sim.scenario import ParkAssumptions, ParkParams
 
-    for kind in Kind:
-        assert kind.value in (sim.uncertainty.__doc__ or "")
+    assert set(PARK_FIELDS) <= set(ParkAssumptions.model_fields)
+    assert set(PARK_FIELDS) <= set(ParkParams.model_fields)
+    scenario, site = load_inputs(write_scenario(TINY_TOML))
+    assert tuple(prepare(scenario, site).park) == PARK_FIELDS
+    assert tuple(simulate(scenario, site).parameters) == PARK_FIELDS
+
+
+@pytest.mark.parametrize("name", PARK_FIELDS)
+def test_every_park_field_is_sampled_when_a_distribution(write_scenario, name: str) -> None:
+    line = next(line for line in TINY_TOML.splitlines() if line.startswith(f"{name} = "))
+    value = line.split(" = ", 1)[1]
+    path = tiny_with(write_scenario, (line, f'{name} = {{ dist = "choice", values = [{value}] }}'))
+    scenario, site = load_inputs(path)
+    inputs = prepare(scenario, site)
+    sampled = sample_inputs(inputs, scenario, 5, np.random.default_rng(0))
+    assert sampled.park[name].shape == (5, len(inputs.park_ids))
+    assert np.array_equal(sampled.park[name], np.repeat(inputs.park[name], 5, axis=0))
+    others = [other for other in PARK_FIELDS if other != name]
+    assert all(sampled.park[other].shape[0] == 1 for other in others)

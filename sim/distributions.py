@@ -1,4 +1,4 @@
-"""Uncertain inputs: distributions in scenario files, and sampling them for Monte Carlo.
+"""Distributions: the value type of an uncertain scenario input, and reading it.
 
 Any numeric park assumption may be a distribution instead of a point, written as an
 inline TOML table::
@@ -17,9 +17,9 @@ A deterministic run uses each distribution's :meth:`Distribution.point`: the mod
 triangular and PERT, the mean of uniform and normal (the median if truncated), the
 median of lognormal, and the most likely value of a choice.
 
-``(Inputs, Scenario, draws, rng) ──sample_inputs──▶ Inputs`` with a leading draw axis.
-Sampling happens once, up front, in a fixed order (parks, then fields, then the market
-factor), so results do not depend on how the engine chunks the draws.
+``(value, Dimension) ──parse_uncertain──▶ float | Distribution``: the scenario schema
+(:mod:`sim.scenario`) reads its fields with it, and :mod:`sim.montecarlo` samples the
+distributions it returns. A leaf: it needs only :mod:`sim.units`, numpy and scipy.
 """
 
 from __future__ import annotations
@@ -27,19 +27,15 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.units import Dimension, quantities_to_si, quantity_to_si
 
-if TYPE_CHECKING:
-    from sim.engine import Inputs
-    from sim.scenario import Scenario
-
-__all__ = ["MAX_CHOICES", "Distribution", "Kind", "sample_inputs"]
+__all__ = ["MAX_CHOICES", "Distribution", "Kind", "parse_uncertain", "point_value"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -380,66 +376,3 @@ def parse_uncertain(
 def point_value(value: float | Distribution) -> float:
     """Return the deterministic value of a point or a distribution."""
     return value.point() if isinstance(value, Distribution) else float(value)
-
-
-def sample_inputs(
-    inputs: Inputs,
-    scenario: Scenario,
-    draws: int,
-    rng: np.random.Generator,
-) -> Inputs:
-    """Give deterministic inputs a leading draw axis of sampled park parameters.
-
-    Parameters
-    ----------
-    inputs
-        Point-valued inputs from :func:`sim.engine.prepare` (one draw).
-    scenario
-        The scenario, whose distributions and ``[market]`` table are sampled.
-    draws
-        Number of Monte Carlo draws.
-    rng
-        The run's generator (made once from the seed and passed down).
-
-    Returns
-    -------
-    Inputs
-        Park parameters ``(draws, K)``; yearly land supply and demand ``(draws, K, Y)``.
-        Demand is multiplied by the market factor when the scenario has ``[market]``.
-    """
-    from sim.engine import PARK_FIELD_SOURCES, PARK_FIELDS
-    from sim.scenario import park_assumption
-
-    n_parks, n_years = len(inputs.park_ids), inputs.years.size
-    # Parameters that do not vary keep a draw axis of 1 and broadcast.
-    park = dict(inputs.park)
-    supply = np.repeat(inputs.land_supply_m2, draws, axis=0)
-    demand = np.repeat(inputs.demand_m2, draws, axis=0)
-    yearly = {"land_supply_per_year": supply, "demand_per_year": demand}
-    for k, park_id in enumerate(inputs.park_ids):
-        for name in (*PARK_FIELDS, *yearly):
-            source = PARK_FIELD_SOURCES.get(name, name)
-            value = park_assumption(scenario, park_id, source)
-            if not isinstance(value, Distribution):
-                continue
-            sampled = value.sample(rng, draws)
-            if name in yearly:
-                # A distribution of a yearly budget scales every year by the same level.
-                base = yearly[name][:, k, :]
-                level = value.point()
-                yearly[name][:, k, :] = (
-                    base * (sampled / level)[:, None] if level else sampled[:, None]
-                )
-            else:
-                if park[name].shape[0] != draws:
-                    park[name] = np.repeat(park[name], draws, axis=0)
-                park[name][:, k] = sampled
-    market = scenario.market
-    if market is not None and market.demand_sd > 0:
-        common = rng.standard_normal((draws, 1, n_years))
-        own = rng.standard_normal((draws, n_parks, n_years))
-        rho = market.correlation
-        z = math.sqrt(rho) * common + math.sqrt(1.0 - rho) * own
-        sd = market.demand_sd
-        demand = demand * np.exp(sd * z - sd * sd / 2)  # mean-one lognormal factor
-    return replace(inputs, park=park, land_supply_m2=supply, demand_m2=demand)

@@ -1,0 +1,84 @@
+"""Monte Carlo sampling: deterministic engine inputs in, inputs with a draw axis out.
+
+``(Inputs, Scenario, draws, rng) ──sample_inputs──▶ Inputs`` with a leading draw axis:
+every park assumption the scenario gives as a distribution (:mod:`sim.distributions`)
+is sampled per park, and the ``[market]`` table multiplies yearly demand by a shared,
+correlated, mean-one lognormal factor. Sampling happens once, up front, in a fixed
+order (parks, then fields, then the market factor), so results do not depend on how
+the engine chunks the draws. :func:`sim.engine.run_ensemble` calls it.
+
+It reads the scenario and the inputs' layout (:mod:`sim.inputs`) and never imports
+the engine.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from sim.distributions import Distribution
+from sim.inputs import PARK_FIELDS, Inputs
+from sim.scenario import Scenario, park_assumption
+
+__all__ = ["sample_inputs"]
+
+
+def sample_inputs(
+    inputs: Inputs,
+    scenario: Scenario,
+    draws: int,
+    rng: np.random.Generator,
+) -> Inputs:
+    """Give deterministic inputs a leading draw axis of sampled park parameters.
+
+    Parameters
+    ----------
+    inputs
+        Point-valued inputs from :func:`sim.engine.prepare` (one draw).
+    scenario
+        The scenario, whose distributions and ``[market]`` table are sampled.
+    draws
+        Number of Monte Carlo draws.
+    rng
+        The run's generator (made once from the seed and passed down).
+
+    Returns
+    -------
+    Inputs
+        Park parameters ``(draws, K)``; yearly land supply and demand ``(draws, K, Y)``.
+        Demand is multiplied by the market factor when the scenario has ``[market]``.
+    """
+    n_parks, n_years = len(inputs.park_ids), inputs.years.size
+    # Parameters that do not vary keep a draw axis of 1 and broadcast.
+    park = dict(inputs.park)
+    supply = np.repeat(inputs.land_supply_m2, draws, axis=0)
+    demand = np.repeat(inputs.demand_m2, draws, axis=0)
+    yearly = {"land_supply_per_year": supply, "demand_per_year": demand}
+    for k, park_id in enumerate(inputs.park_ids):
+        for name in (*PARK_FIELDS, *yearly):
+            value = park_assumption(scenario, park_id, name)
+            if not isinstance(value, Distribution):
+                continue
+            sampled = value.sample(rng, draws)
+            if name in yearly:
+                # A distribution of a yearly budget scales every year by the same level.
+                base = yearly[name][:, k, :]
+                level = value.point()
+                yearly[name][:, k, :] = (
+                    base * (sampled / level)[:, None] if level else sampled[:, None]
+                )
+            else:
+                if park[name].shape[0] != draws:
+                    park[name] = np.repeat(park[name], draws, axis=0)
+                park[name][:, k] = sampled
+    market = scenario.market
+    if market is not None and market.demand_sd > 0:
+        common = rng.standard_normal((draws, 1, n_years))
+        own = rng.standard_normal((draws, n_parks, n_years))
+        rho = market.correlation
+        z = math.sqrt(rho) * common + math.sqrt(1.0 - rho) * own
+        sd = market.demand_sd
+        demand = demand * np.exp(sd * z - sd * sd / 2)  # mean-one lognormal factor
+    return replace(inputs, park=park, land_supply_m2=supply, demand_m2=demand)

@@ -1,0 +1,567 @@
+"""The scenario schema: pydantic models and value types, quantities in SI units.
+
+Raw TOML tables (units as strings, ``"1200 亩"``, ``"4000 万元/ha"``) flow in; validated,
+frozen models flow out: :class:`Scenario` and its tables (:class:`ScenarioMeta`,
+:class:`SiteFiles`, :class:`ParkAssumptions`, :class:`Committed`, :class:`Target`,
+:class:`Rules`, :class:`Market`, :class:`Benchmarks`). Every quantity is converted once,
+here, by :mod:`sim.units`; a park assumption may be a distribution
+(:mod:`sim.distributions`). Unknown keys are errors; a validator that finds several
+problems raises :class:`_ProblemsError` so that each is reported at its own field path
+(:mod:`sim.scenario.messages` turns them into :class:`~sim.errors.Problem` items).
+
+The schema knows nothing of files: :mod:`sim.scenario.loading` reads them, and
+:mod:`sim.scenario.parks` resolves a park's complete parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from sim.distributions import Distribution, parse_uncertain
+from sim.errors import Problem
+from sim.metrics import Metric
+from sim.units import Dimension, quantities_to_si, quantity_to_si
+
+__all__ = [
+    "DEFAULT_MIN_PARCEL_AREA_M2",
+    "MAX_YEARS",
+    "AreaBenchmark",
+    "Benchmarks",
+    "Committed",
+    "Market",
+    "MoneyBenchmark",
+    "MoneyPerAreaBenchmark",
+    "ParkAssumptions",
+    "Rules",
+    "Scenario",
+    "ScenarioMeta",
+    "SiteFiles",
+    "Target",
+]
+
+
+def _quantity(dimension: Dimension) -> BeforeValidator:
+    return BeforeValidator(lambda value: quantity_to_si(value, dimension))
+
+
+class _ProblemsError(ValueError):
+    """Problems a model validator found, each with a field path relative to its model.
+
+    Raised inside validators so that :func:`load_scenario` can report each problem at its
+    own field path (pydantic would otherwise attach all of them to the model itself).
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+_FIRST_YEAR, _LAST_YEAR = 1900, 2200
+#: Most values a yearly list may hold: one per year of the longest span a scenario allows.
+MAX_YEARS = _LAST_YEAR - _FIRST_YEAR + 1
+
+
+#: Whole numbers must be written as such: ``base_year = "2012"`` is an error, not 2012.
+Year = Annotated[int, Field(ge=_FIRST_YEAR, le=_LAST_YEAR, strict=True)]
+Area = Annotated[float, _quantity(Dimension.AREA), Field(ge=0)]
+PositiveArea = Annotated[float, _quantity(Dimension.AREA), Field(gt=0)]
+Money = Annotated[float, _quantity(Dimension.MONEY), Field(ge=0)]
+MoneyPerArea = Annotated[float, _quantity(Dimension.MONEY_PER_AREA), Field(ge=0)]
+Years = Annotated[float, _quantity(Dimension.DURATION), Field(ge=0)]
+PositiveYears = Annotated[float, _quantity(Dimension.DURATION), Field(gt=0)]
+Ratio = Annotated[float, _quantity(Dimension.RATIO)]
+Share = Annotated[float, _quantity(Dimension.RATIO), Field(gt=0, le=1)]
+PositiveRatio = Annotated[float, _quantity(Dimension.RATIO), Field(gt=0)]
+
+
+class _Model(BaseModel):
+    # Every float field is also parsed by sim.units, which refuses inf and nan with a
+    # message naming the value; allow_inf_nan=False keeps any field that is not so.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
+
+
+class ScenarioMeta(_Model):
+    """The ``[scenario]`` table: name, time span, CRS and seed."""
+
+    name: str = Field(min_length=1)
+    base_year: Year
+    horizon: Year
+    crs: str = "EPSG:4549"
+    seed: int = Field(default=0, ge=0, strict=True)
+    description: str = ""
+
+    @field_validator("horizon")
+    @classmethod
+    def _horizon_after_base(cls, value: int, info: ValidationInfo) -> int:
+        base_year = info.data.get("base_year")
+        if base_year is not None and value < base_year:
+            raise ValueError(
+                f"expected a year ≥ base_year {base_year}; found {value}, which is before it; "
+                "set horizon to the last year to simulate"
+            )
+        return value
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, value: str) -> str:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            crs = CRS.from_user_input(value)
+        except CRSError:
+            raise ValueError(
+                f"expected a projected CRS such as 'EPSG:4549'; found {value!r}, which is not "
+                "a CRS pyproj knows; use an EPSG code, e.g. 'EPSG:4549' (CGCS2000 3° GK CM 120°E)"
+            ) from None
+        if not crs.is_projected:
+            raise ValueError(
+                f"expected a projected CRS (areas need metres); found {value!r}, which is "
+                f"{'geographic (degrees)' if crs.is_geographic else 'not projected'}; use a "
+                "projected CRS such as 'EPSG:4549' (CGCS2000 3° GK CM 120°E)"
+            )
+        return value
+
+
+#: Smallest parcel accepted by default, m² (``[site] min_parcel_area``; see :mod:`sim.site`).
+DEFAULT_MIN_PARCEL_AREA_M2 = 100.0
+
+
+class SiteFiles(_Model):
+    """The ``[site]`` table: where the layers are (relative to the scenario file).
+
+    ``min_parcel_area`` (m², default 100 m²): a parcel smaller than this is an error
+    naming it (see :mod:`sim.site`).
+    """
+
+    parks: Path
+    parks_layer: str = "parks"
+    parcels: Path
+    parcels_layer: str = "parcels"
+    basemap: Path | None = None
+    basemap_layer: str = "land"
+    min_parcel_area: Area = DEFAULT_MIN_PARCEL_AREA_M2
+
+
+def _yearly_area(value: object) -> tuple[float, ...]:
+    values = value if isinstance(value, list | tuple) else [value]
+    if not values:
+        raise ValueError(
+            'expected one area or a list of areas (one per year); found []; write e.g. "20 ha"'
+        )
+    if len(values) > MAX_YEARS:
+        # Refused before any item is read: a scenario spans at most MAX_YEARS years.
+        raise ValueError(
+            f"expected one area or one per simulated year (base_year to horizon, at most "
+            f"{MAX_YEARS} years); found a list of {len(values):,}; give one value for every "
+            "year or a single value for all"
+        )
+    if len(values) == 1:
+        areas = np.array([quantity_to_si(values[0], Dimension.AREA)])
+    else:
+        areas = quantities_to_si(values, Dimension.AREA)
+    negative = np.flatnonzero(areas < 0)
+    if negative.size:
+        i = int(negative[0])
+        raise ValueError(
+            f"expected an area ≥ 0; found {_short(values[i])}; use 0 or a positive area"
+            + (f" (item {i})" if len(values) > 1 else "")
+        )
+    return tuple(areas.tolist())
+
+
+def _yearly_area_or_distribution(value: object) -> tuple[float, ...] | Distribution:
+    if isinstance(value, Mapping | Distribution):
+        return parse_uncertain(value, Dimension.AREA, ge=0)  # type: ignore[return-value]
+    return _yearly_area(value)
+
+
+def _uncertain(
+    dimension: Dimension,
+    *,
+    gt: float | None = None,
+    ge: float | None = None,
+    le: float | None = None,
+) -> PlainValidator:
+    return PlainValidator(lambda value: parse_uncertain(value, dimension, gt=gt, ge=ge, le=le))
+
+
+#: One area for every year, a list with one area per simulated year, or a distribution
+#: of the level (every year scaled alike).
+YearlyArea = Annotated[
+    tuple[float, ...] | Distribution, PlainValidator(_yearly_area_or_distribution)
+]
+#: Park assumptions that may be a point or a distribution (see :mod:`sim.distributions`).
+UPositiveRatio = Annotated[float | Distribution, _uncertain(Dimension.RATIO, gt=0)]
+UYears = Annotated[float | Distribution, _uncertain(Dimension.DURATION, ge=0)]
+UPositiveYears = Annotated[float | Distribution, _uncertain(Dimension.DURATION, gt=0)]
+UPositiveArea = Annotated[float | Distribution, _uncertain(Dimension.AREA, gt=0)]
+UShare = Annotated[float | Distribution, _uncertain(Dimension.RATIO, gt=0, le=1)]
+UMoneyPerArea = Annotated[float | Distribution, _uncertain(Dimension.MONEY_PER_AREA, ge=0)]
+UGrowth = Annotated[float | Distribution, _uncertain(Dimension.RATIO, gt=-1)]
+
+
+class ParkAssumptions(_Model):
+    """A park's assumptions as written: every field optional (``[defaults]`` or ``[parks.<id>]``).
+
+    Year-varying fields (land supply, demand) take one value, or a list with one value
+    per simulated year. Any field may instead be a distribution (:mod:`sim.distributions`).
+    """
+
+    name: str | None = None
+    land_supply_per_year: YearlyArea | None = None
+    demand_per_year: YearlyArea | None = None
+    plot_ratio: UPositiveRatio | None = None
+    start_lag_years: UYears | None = None
+    duration_years: UPositiveYears | None = None
+    max_floor_per_phase: UPositiveArea | None = None
+    occupancy_ramp_years: UYears | None = None
+    occupancy_ceiling: UShare | None = None
+    revenue_per_m2: UMoneyPerArea | None = None
+    revenue_growth: UGrowth | None = None
+    land_price: UMoneyPerArea | None = None
+    construction_cost: UMoneyPerArea | None = None
+    fitout_cost: UMoneyPerArea | None = None
+    m2_per_worker: UPositiveArea | None = None
+
+
+class Committed(_Model):
+    """A known development that bypasses the release queue (``[[committed]]``)."""
+
+    parcel: str = Field(min_length=1)
+    start_year: Year
+    floor: PositiveArea
+    phases: int = Field(default=1, ge=1, le=50, strict=True)
+    name: str = ""
+    source: str = ""
+
+
+class Target(_Model):
+    """A target the plan sets (``[[targets]]``): ``metric`` of ``park`` by ``year`` ≥ ``value``."""
+
+    metric: Metric
+    park: str = Field(min_length=1)
+    year: Year
+    value: float
+    source: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _value_in_metric_units(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "value" in data and "metric" in data:
+            try:
+                metric = Metric(data["metric"])
+            except ValueError:
+                # The enum's own error names the choices; the value cannot be judged
+                # without a metric, so keep it out of the report.
+                return {**data, "value": 0.0}
+            try:
+                value = quantity_to_si(data["value"], metric.dimension)
+            except ValueError as exc:
+                raise _ProblemsError([Problem("value", f"{exc} (metric {metric.value})")]) from None
+            if value < 0:
+                raise _ProblemsError(
+                    [
+                        Problem(
+                            "value",
+                            f"expected a target ≥ 0; found {data['value']!r}; "
+                            "write the target as a positive amount",
+                        )
+                    ]
+                )
+            return {**data, "value": value}
+        return data
+
+
+class Market(_Model):
+    """The shared market (``[market]``): yearly demand shocks common to all parks.
+
+    Each park's demand in a year is multiplied by ``exp(sd·z − sd²/2)`` (mean one),
+    where ``z = √ρ·Z_year + √(1−ρ)·ε_park,year`` with standard normal ``Z`` (one draw
+    per year, shared by every park) and ``ε`` (own to the park): parks' log-factors
+    correlate with ``ρ = correlation``. Applies to Monte Carlo runs only.
+    """
+
+    demand_sd: Annotated[float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))] = (
+        Field(ge=0, le=2)
+    )
+    correlation: Annotated[float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))] = (
+        Field(default=0.8, ge=0, le=1)
+    )
+    source: str = ""
+
+
+#: A share of a parcel's land, 0–1 (``"30 %"`` or 0.3).
+LandShare = Annotated[float, _quantity(Dimension.RATIO), Field(ge=0, le=1)]
+#: A plot ratio that may be zero (no minimum).
+PlotRatio = Annotated[float, _quantity(Dimension.RATIO), Field(ge=0)]
+
+
+class Rules(_Model):
+    """Admission rules, land-use control indicators and the idle-land rule (``[rules]``).
+
+    Attributes
+    ----------
+    investment_intensity_min, revenue_density_min
+        Admission thresholds in CNY/m² (1 CNY/m² = 1 万元/ha; 2 亿元/ha = 20,000 CNY/m²):
+        investment (land + construction + fit-out) per m² of land, and yearly business
+        revenue per m² of land.
+    plot_ratio_min
+        Minimum plot ratio per parcel ``land_use``; the key ``"*"`` covers every land
+        use not listed. Default ``{"*": 1.0}``: the 2008 national control indicators
+        (国土资发〔2008〕24号) give 1.0 for communications, computer and electronics.
+    building_coefficient_min, admin_share_max, green_share_max
+        National control indicators: building coefficient (footprint ÷ land) ≥ 30 %,
+        administrative and living facilities ≤ 7 % and greening ≤ 20 % of the land.
+    building_coefficient, admin_share, green_share
+        Values assumed for parcels whose layer lacks the attribute (``None``: not
+        assessed).
+    idle_after_years, reclaim_after_years
+        A released parcel not started ``idle_after_years`` after its release year is
+        idle (闲置); after ``reclaim_after_years`` it may be taken back (2012 national rule).
+    reclaim_idle
+        Whether reclaimable land is taken back and returned to the park's land pool.
+    source
+        Where the thresholds come from.
+    """
+
+    investment_intensity_min: MoneyPerArea = Field(default=4000.0)
+    revenue_density_min: MoneyPerArea = Field(default=20000.0)
+    plot_ratio_min: dict[str, PlotRatio] = Field(default_factory=lambda: {"*": 1.0})
+    building_coefficient_min: LandShare = 0.30
+    admin_share_max: LandShare = 0.07
+    green_share_max: LandShare = 0.20
+    building_coefficient: LandShare | None = None
+    admin_share: LandShare | None = None
+    green_share: LandShare | None = None
+    idle_after_years: int = Field(default=1, ge=1, le=50, strict=True)
+    reclaim_after_years: int = Field(default=2, ge=1, le=50, strict=True)
+    reclaim_idle: bool = Field(default=False, strict=True)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rules:
+        problems = []
+        if self.reclaim_after_years < self.idle_after_years:
+            problems.append(
+                Problem(
+                    "reclaim_after_years",
+                    f"expected at least idle_after_years ({self.idle_after_years}); found "
+                    f"{self.reclaim_after_years}; land is reclaimed only after it has been idle, "
+                    "so raise reclaim_after_years (the 2012 rule: idle 1, reclaim 2)",
+                )
+            )
+        if (
+            self.building_coefficient is not None
+            and self.green_share is not None
+            and self.building_coefficient + self.green_share > 1 + 1e-9
+        ):
+            problems.append(
+                Problem(
+                    "green_share",
+                    f"expected building_coefficient + green_share ≤ 100 % of the land; found "
+                    f"{self.building_coefficient:.0%} + {self.green_share:.0%} = "
+                    f"{self.building_coefficient + self.green_share:.0%}; buildings and green "
+                    "space cannot cover more than the parcel, lower one of them",
+                )
+            )
+        if problems:
+            raise _ProblemsError(problems)
+        return self
+
+
+class _Benchmark(_Model):
+    """A published figure the plan's numbers are compared with: value, year, growth, source."""
+
+    year: Year | None = None
+    growth: Annotated[Ratio, Field(gt=-1)] | None = None
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _growth_needs_year(self) -> _Benchmark:
+        if self.growth is not None and self.year is None:
+            raise _ProblemsError(
+                [
+                    Problem(
+                        "year",
+                        "required with growth: growth projects the value from its year to "
+                        "the target year; add the year the value was measured, e.g. year = 2013",
+                    )
+                ]
+            )
+        return self
+
+
+class MoneyBenchmark(_Benchmark):
+    """A benchmark amount of money (``value = "65 万元"``)."""
+
+    value: Money
+
+
+class AreaBenchmark(_Benchmark):
+    """A benchmark area (``value = "38 m2"``)."""
+
+    value: PositiveArea
+
+
+class MoneyPerAreaBenchmark(_Benchmark):
+    """A benchmark money per area (``value = "4812 万元/ha"``)."""
+
+    value: MoneyPerArea
+
+
+class Benchmarks(_Model):
+    """Published figures the plan's own numbers are checked against (``[benchmarks]``).
+
+    Each is a table ``[benchmarks.<name>]`` with ``value`` (with its unit), optional
+    ``year`` and ``growth`` (a yearly rate that projects the value to a target year)
+    and a required ``source``. All optional; a check whose benchmark is missing is
+    skipped.
+
+    Attributes
+    ----------
+    tolerance
+        Relative difference up to which a figure counts as consistent with its benchmark.
+    base_revenue
+        Revenue of the whole sector in ``year`` (e.g. 395 亿元 in 2011) and the growth
+        the plan states (``growth``, e.g. 40 %/yr).
+    revenue_per_worker
+        Yearly revenue per worker (CNY).
+    m2_per_worker
+        Floor per worker.
+    revenue_per_m2
+        Yearly revenue per m² of floor; derived from the two above when absent.
+    investment_intensity, output_density
+        Investment and output per m² of land of comparable zones, set against the
+        admission rules.
+    """
+
+    tolerance: Annotated[Ratio, Field(ge=0)] = 0.10
+    base_revenue: MoneyBenchmark | None = None
+    revenue_per_worker: MoneyBenchmark | None = None
+    m2_per_worker: AreaBenchmark | None = None
+    revenue_per_m2: MoneyPerAreaBenchmark | None = None
+    investment_intensity: MoneyPerAreaBenchmark | None = None
+    output_density: MoneyPerAreaBenchmark | None = None
+
+
+class Scenario(_Model):
+    """A validated scenario: everything in SI units, paths absolute.
+
+    Use :func:`load_scenario` to make one from a file.
+    """
+
+    path: Path
+    sha256: str
+    sources: tuple[Path, ...] = ()
+    scenario: ScenarioMeta
+    site: SiteFiles
+    defaults: ParkAssumptions = ParkAssumptions()
+    parks: dict[str, ParkAssumptions] = Field(default_factory=dict)
+    committed: tuple[Committed, ...] = ()
+    targets: tuple[Target, ...] = ()
+    rules: Rules = Rules()
+    market: Market | None = None
+    benchmarks: Benchmarks = Benchmarks()
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self.scenario.name
+
+    @property
+    def years(self) -> range:
+        """Simulated years, base year to horizon inclusive."""
+        return range(self.scenario.base_year, self.scenario.horizon + 1)
+
+    @property
+    def input_files(self) -> tuple[Path, ...]:
+        """Every file a run of this scenario reads.
+
+        The scenario, its ``extends`` parents and the site layers (a Shapefile with
+        its sidecar files).
+        """
+        from sim.outputs import layer_files
+
+        layers = [self.site.parks, self.site.parcels]
+        if self.site.basemap is not None:
+            layers.append(self.site.basemap)
+        files = [*(self.sources or (self.path,))]
+        for layer in layers:
+            files += layer_files(layer)
+        return tuple(dict.fromkeys(files))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        first, last = self.scenario.base_year, self.scenario.horizon
+        problems = []
+        seen: dict[str, int] = {}
+        for i, item in enumerate(self.committed):
+            if item.parcel in seen:
+                problems.append(
+                    Problem(
+                        f"committed[{i}].parcel",
+                        f"expected each parcel once; found parcel {item.parcel!r} again "
+                        f"(also committed[{seen[item.parcel]}]); merge the entries into one "
+                        "with several phases",
+                    )
+                )
+            seen.setdefault(item.parcel, i)
+            if item.start_year > last:
+                problems.append(
+                    Problem(
+                        f"committed[{i}].start_year",
+                        f"expected a year ≤ the horizon {last}; found {item.start_year}; "
+                        "drop the entry or extend the horizon",
+                    )
+                )
+        for i, target in enumerate(self.targets):
+            if not first <= target.year <= last:
+                problems.append(
+                    Problem(
+                        f"targets[{i}].year",
+                        f"expected a simulated year {first}–{last}; found {target.year}; "
+                        "move the target year or the horizon",
+                    )
+                )
+        n_years = last - first + 1
+        tables = [("defaults", self.defaults), *((f"parks.{k}", v) for k, v in self.parks.items())]
+        for table, assumptions in tables:
+            for key in _YEARLY:
+                values = getattr(assumptions, key)
+                if isinstance(values, tuple) and len(values) not in (1, n_years):
+                    problems.append(
+                        Problem(
+                            f"{table}.{key}",
+                            f"expected one value or {n_years} values (one per year "
+                            f"{first}–{last}); found a list of {len(values)}; give one value "
+                            f"for every year or a single value for all",
+                        )
+                    )
+        if problems:
+            raise _ProblemsError(problems)
+        return self
+
+
+_YEARLY = ("land_supply_per_year", "demand_per_year")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
