@@ -4,10 +4,11 @@ Run ``make bench`` (or ``.venv/bin/python bench/maps.py``). Prints the timings a
 writes ``out/bench/maps.json``. Both sides draw the same 10,000 parcels in the same
 colours on an A4-wide figure and save a 300-dpi PNG:
 
-- **parksim**: :func:`sim.plot.status_map` with everything a report map carries
-  (parcel states, idle hatching, 20 park outlines with non-overlapping labels, base
-  map, legend, north arrow, scale bar, detail insets, source line) and
-  :func:`sim.plot.save_figure`;
+- **parksim**: :func:`sim.plot.status_map` of an :class:`~sim.outcome.Outcome` (its
+  parcel states computed beforehand, as :func:`sim.outcome.compute` does) with
+  everything a report map carries (idle hatching, 20 park outlines with
+  non-overlapping labels, base map, legend, north arrow, scale bar, detail insets,
+  source line) and :func:`sim.plot.save_figure`;
 - **geopandas**: ``GeoDataFrame.plot(color=…)`` and ``Figure.savefig`` — no legend,
   no furniture.
 
@@ -43,10 +44,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import shapely  # noqa: E402
 
+from sim.outcome import Outcome  # noqa: E402
 from sim.plot import save_figure, status_map  # noqa: E402
 from sim.plot.style import page  # noqa: E402
 from sim.result import SERIES, Result  # noqa: E402
 from sim.site import Site  # noqa: E402
+from sim.states import parcel_states  # noqa: E402
 
 OUT = ROOT / "out" / "bench"
 PARCELS = 10_000
@@ -125,9 +128,31 @@ def synthetic_result(site: Site, seed: int = 0) -> Result:
     )
 
 
-def time_parksim(result: Result, site: Site, path: Path) -> tuple[float, float]:
+def synthetic_outcome(site: Site, result: Result) -> Outcome:
+    """Wrap ``result`` in the Outcome a status map reads: site, result, each year's states.
+
+    A hand-made result has no scenario, so the fields only rules, targets and the
+    audit fill are left empty; the states are computed as :func:`sim.outcome.compute`
+    computes them (idle after one year).
+    """
+    states = np.stack([parcel_states(result, year=int(y)) for y in result.years])
+    return Outcome(
+        scenario=None,  # type: ignore[arg-type]
+        site=site,
+        inputs=None,  # type: ignore[arg-type]
+        result=result,
+        ensemble=None,
+        bound=None,  # type: ignore[arg-type]
+        rules=None,  # type: ignore[arg-type]
+        targets=None,  # type: ignore[arg-type]
+        audit=None,  # type: ignore[arg-type]
+        states=states,
+    )
+
+
+def time_parksim(outcome: Outcome, path: Path) -> tuple[float, float]:
     start = time.perf_counter()
-    fig, _ = status_map(result, site)
+    fig, _ = status_map(outcome)
     drawn = time.perf_counter()
     save_figure(fig, path)
     saved = time.perf_counter()
@@ -147,9 +172,9 @@ def time_geopandas(parcels: gpd.GeoDataFrame, colours: list[str], path: Path) ->
 
 def main() -> dict[str, object]:
     site = synthetic_site()
-    result = synthetic_result(site)
+    outcome = synthetic_outcome(site, synthetic_result(site))
     # The same colours parksim draws, for geopandas.
-    fig, ax = status_map(result, site)
+    fig, ax = status_map(outcome)
     (collection,) = [c for c in ax.collections if c.get_gid() == "parcels"]
     colours = [matplotlib.colors.to_hex(c) for c in collection.get_facecolor()]
     plt.close(fig)
@@ -157,11 +182,11 @@ def main() -> dict[str, object]:
     with tempfile.TemporaryDirectory() as folder:
         ours = Path(folder) / "parksim.png"
         theirs = Path(folder) / "geopandas.png"
-        time_parksim(result, site, ours)  # warm-up: fonts, caches
+        time_parksim(outcome, ours)  # warm-up: fonts, caches
         time_geopandas(site.parcels, colours, theirs)
         draw, save, bare = [], [], []
         for _ in range(REPEATS):
-            d, s = time_parksim(result, site, ours)
+            d, s = time_parksim(outcome, ours)
             draw.append(d)
             save.append(s)
             bare.append(time_geopandas(site.parcels, colours, theirs))

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sim.audit import Audit
     from sim.engine import prepare, run, simulate, simulate_draws
     from sim.errors import ScenarioError, SimError, SiteError, UnitError
+    from sim.outcome import Outcome, compute
     from sim.result import Ensemble, Result, Status
     from sim.scenario import Scenario, load_scenario
     from sim.site import Site, load_site
@@ -35,6 +36,8 @@ _WHERE = {
     "simulate": "sim.engine",
     "simulate_draws": "sim.engine",
     "Ensemble": "sim.result",
+    "Outcome": "sim.outcome",
+    "compute": "sim.outcome",
     "ScenarioError": "sim.errors",
     "SimError": "sim.errors",
     "SiteError": "sim.errors",
@@ -53,6 +56,7 @@ _WHERE = {
 __all__ = [
     "Audit",
     "Ensemble",
+    "Outcome",
     "Result",
     "Scenario",
     "ScenarioError",
@@ -61,6 +65,7 @@ __all__ = [
     "SiteError",
     "Status",
     "UnitError",
+    "compute",
     "evaluate_targets",
     "format_quantity",
     "load_scenario",

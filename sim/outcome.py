@@ -58,6 +58,9 @@ class Outcome:
     states
         Each parcel's :class:`~sim.states.ParcelState` at the end of every year,
         ``(Y, P)`` int8 (the six map states).
+    probability_by_year
+        With an ensemble, P(target met) in every year for each of the scenario's
+        targets, ``(T, Y)`` (:func:`sim.targets.probability_by_year`); else None.
     """
 
     scenario: Scenario
@@ -70,6 +73,7 @@ class Outcome:
     targets: pd.DataFrame
     audit: Audit
     states: npt.NDArray[np.int8]
+    probability_by_year: npt.NDArray[np.float64] | None = None
 
     @property
     def draws(self) -> int:
@@ -126,6 +130,7 @@ def compute(
     seed: int | None = None,
     chunk_size: int = 2048,
     progress: Callable[[int], None] | None = None,
+    inputs: Inputs | None = None,
 ) -> Outcome:
     """Simulate a scenario and evaluate everything about it, once.
 
@@ -141,6 +146,10 @@ def compute(
         Draws simulated together (memory bound; results do not depend on it).
     progress
         Called with the number of draws done after each chunk.
+    inputs
+        Engine inputs to simulate instead of ``prepare(scenario, site)``: a what-if
+        variant of them (``dataclasses.replace`` of park parameters, land supply or
+        demand), made from this scenario and site.
 
     Returns
     -------
@@ -156,16 +165,19 @@ def compute(
     from sim.engine import prepare, run, run_ensemble
     from sim.rules import bind_rules, evaluate_rules
     from sim.states import parcel_states
-    from sim.targets import evaluate_targets
+    from sim.targets import evaluate_targets, probability_by_year
 
-    inputs = prepare(scenario, site)
+    inputs = prepare(scenario, site) if inputs is None else inputs
     bound = bind_rules(scenario, site)
     result = run(inputs)
-    ensemble = None
+    ensemble = chances = None
     if draws > 1:
         ensemble = run_ensemble(
             inputs, scenario, draws=draws, seed=seed, chunk_size=chunk_size, progress=progress
         )
+        chances = np.array(
+            [probability_by_year(ensemble, target) for target in scenario.targets], dtype=float
+        ).reshape(len(scenario.targets), ensemble.years.size)
     tables = evaluate_rules(result, scenario.rules, bound)
     ceiling = result.parcel_parameters()["occupancy_ceiling"]
     states = np.stack(
@@ -190,4 +202,5 @@ def compute(
         targets=evaluate_targets(result, scenario.targets, ensemble=ensemble),
         audit=audit(scenario, result, tables),
         states=states,
+        probability_by_year=chances,
     )

@@ -2,21 +2,28 @@
 
 ``make_result`` builds a :class:`~sim.result.Result` whose parcels reach given states
 in the last year, with event years and floor series consistent with them, so the
-tests can say exactly what each parcel must look like. ``make_site`` lays parcels
-out in parks on a grid in EPSG:4549 (metres, on the zone's central meridian).
+tests can say exactly what each parcel must look like. ``make_parcels`` and
+``scattered_site`` lay parcels out in EPSG:4549 (metres, on the zone's central
+meridian). ``outcome_of`` wraps a result and its site in the
+:class:`~sim.outcome.Outcome` the maps read, with the parcel states computed as
+:func:`sim.outcome.compute` computes them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
-from sim.result import SERIES, Result, Status
+from sim.outcome import Outcome
+from sim.result import SERIES, Ensemble, Result, Status
+from sim.scenario import Target
 from sim.site import Site
-from sim.states import ParcelState
+from sim.states import ParcelState, parcel_states
 
 YEARS = np.arange(2012, 2017)
 X0, Y0 = 500_000.0, 4_000_000.0
@@ -181,3 +188,49 @@ def result_for(site: Site, states: list[ParcelState] | None = None) -> Result:
     )
     result._cache.clear()
     return result
+
+
+@dataclass(frozen=True)
+class TargetsOnly:
+    """Stands in for a :class:`~sim.scenario.Scenario` where a map reads only its targets."""
+
+    targets: list[Target] = field(default_factory=list)
+
+
+def outcome_of(
+    result: Result,
+    site: Site | gpd.GeoDataFrame,
+    *,
+    parks: gpd.GeoDataFrame | None = None,
+    land: gpd.GeoDataFrame | None = None,
+    targets: Sequence[Target] = (),
+    ensemble: Ensemble | None = None,
+) -> Outcome:
+    """The :class:`~sim.outcome.Outcome` of a hand-made ``result`` on ``site``, for maps.
+
+    ``site`` may be bare parcels, with ``parks`` and ``land`` beside them (either may be
+    None). The states are those :func:`sim.outcome.compute` stores: each year's
+    :func:`~sim.states.parcel_states` (idle after one year; the occupancy ceilings of
+    ``result.parameters`` when it has them, else read from the ramp). The scenario
+    carries only ``targets``; the engine inputs, bound rules, rule tables, target
+    table and audit are None, so a map that read them — that computed anything but
+    the states — fails here.
+    """
+    if not isinstance(site, Site):
+        site = Site(parks=parks, parcels=site, land=land)  # type: ignore[arg-type]
+    ceiling = result.parcel_parameters().get("occupancy_ceiling")
+    states = np.stack(
+        [parcel_states(result, year=int(year), occupancy_ceiling=ceiling) for year in result.years]
+    )
+    return Outcome(
+        scenario=TargetsOnly(list(targets)),  # type: ignore[arg-type]
+        site=site,
+        inputs=None,  # type: ignore[arg-type]
+        result=result,
+        ensemble=ensemble,
+        bound=None,  # type: ignore[arg-type]
+        rules=None,  # type: ignore[arg-type]
+        targets=None,  # type: ignore[arg-type]
+        audit=None,  # type: ignore[arg-type]
+        states=states,
+    )

@@ -21,9 +21,17 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.testing.compare import compare_images
 
-from sim.plot import completions_chart, overview_map, status_map
+from sim.plot import MapOptions, completions_chart, overview_map, status_map
 from sim.states import ParcelState
-from tests.plot_cases import DATE, make_parcels, make_parks, make_result, result_for, scattered_site
+from tests.plot_cases import (
+    DATE,
+    make_parcels,
+    make_parks,
+    make_result,
+    outcome_of,
+    result_for,
+    scattered_site,
+)
 
 BASELINE = Path(__file__).parent / "baseline"
 DPI = 60
@@ -39,12 +47,13 @@ CROWDED = scattered_site(
 def _status_en() -> Figure:
     states = list(ParcelState) * 2
     parcels = make_parcels(len(states))
-    return status_map(make_result(states), parcels, parks=make_parks(parcels), lang="en",
-                      date=DATE)[0]  # fmt: skip
+    outcome = outcome_of(make_result(states), parcels, parks=make_parks(parcels))
+    return status_map(outcome, options=MapOptions(lang="en", date=DATE))[0]
 
 
 def _overview_zh() -> Figure:
-    return overview_map(result_for(CROWDED), CROWDED, lang="zh", date=DATE)[0]
+    outcome = outcome_of(result_for(CROWDED), CROWDED)
+    return overview_map(outcome, options=MapOptions(lang="zh", date=DATE))[0]
 
 
 def _completions_zh() -> Figure:

@@ -19,16 +19,18 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.engine import simulate_draws
+from sim.outcome import compute
 from sim.plot import (
     STATUS_COLOURS,
     TARGET_COLOUR,
     completions_chart,
     floor_chart,
     park_colour,
+    probability_chart,
     revenue_chart,
 )
 from sim.result import SERIES, Ensemble, Result, Status
-from tests.conftest import load_and_simulate
+from tests.conftest import load_and_simulate, load_inputs
 
 YEARS = np.arange(2012, 2017)
 PARKS = ("north", "south")
@@ -327,8 +329,35 @@ def test_every_chart_renders_without_missing_glyphs(
         floor_chart(result, ensemble=ensemble, lang=lang)[0],
         completions_chart(result, parks=site.parks, lang=lang)[0],
         revenue_chart(result, scenario, ensemble=ensemble, parks=site.parks, lang=lang)[0],
+        probability_chart(compute(scenario, site, draws=20, seed=1), lang=lang)[0],  # type: ignore[arg-type]
     ]
     for fig in figures:
         for fmt in ("png", "pdf", "svg"):
             fig.savefig(io.BytesIO(), format=fmt)
         assert fig.get_size_inches()[0] * 300 >= 2000  # A4 width at 300 dpi
+
+
+def test_probability_chart_draws_what_the_outcome_computed(tiny_dir: Path) -> None:
+    outcome = compute(*load_inputs(tiny_dir / "tiny.toml"), draws=20, seed=1)
+    targets = outcome.scenario.targets
+    chances = outcome.probability_by_year
+    assert chances is not None and chances.shape == (len(targets), outcome.result.years.size)
+    _, ax = probability_chart(outcome, lang="en")
+    lines = [line for line in ax.get_lines() if line.get_marker() == "None"]
+    dots = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert len(lines) == len(dots) == len(targets) == 2
+    for line, dot, target, chance in zip(lines, dots, targets, chances, strict=True):
+        np.testing.assert_array_equal(line.get_xdata(), outcome.ensemble.years)  # type: ignore[union-attr]
+        np.testing.assert_allclose(line.get_ydata(), chance)  # type: ignore[arg-type]
+        at = list(outcome.ensemble.years).index(target.year)  # type: ignore[union-attr]
+        assert dot.get_xdata()[0] == target.year  # type: ignore[index]
+        assert dot.get_ydata()[0] == pytest.approx(chance[at])  # type: ignore[index]
+    assert [str(line.get_label()) for line in lines] == [
+        "total · completed ≥ 5 × 10⁴ m²",
+        "Park A · completed ≥ 4 × 10⁴ m²",
+    ]
+
+
+def test_probability_chart_needs_a_monte_carlo_run(tiny_dir: Path) -> None:
+    with pytest.raises(ValueError, match=r"needs a Monte Carlo run.*draws > 1"):
+        probability_chart(compute(*load_inputs(tiny_dir / "tiny.toml")))

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgba, to_rgba_array
 
-from sim.plot import COMPLIANCE_COLOURS, compliance_map, park_colour, rule_scatter
-from sim.rules import Compliance, admission
-from tests.conftest import NO_GROWTH, Loaded
+from sim.outcome import Outcome, compute
+from sim.plot import COMPLIANCE_COLOURS, MapOptions, compliance_map, park_colour, rule_scatter
+from sim.rules import Compliance
+from tests.conftest import NO_GROWTH, load_inputs
 
 pytestmark = pytest.mark.usefixtures("agg")
 
 
 @pytest.fixture
-def loaded(load: Callable[[str], Loaded]) -> Loaded:
+def outcome(write_scenario: Callable[..., Path]) -> Outcome:
     """The tiny site with NO_GROWTH: P4 exactly at 5,500 万元/ha, revenue needs the ramp."""
-    return load(NO_GROWTH)
+    return compute(*load_inputs(write_scenario(NO_GROWTH)))
 
 
 def parcel_colours(ax: object) -> np.ndarray:
@@ -28,9 +30,9 @@ def parcel_colours(ax: object) -> np.ndarray:
     return collection.get_facecolors()
 
 
-def test_map_colours_parcels_by_compliance(loaded: Loaded) -> None:
+def test_map_colours_parcels_by_compliance(outcome: Outcome) -> None:
     # 2016 (see tests/test_rules.py): P1–P3 investment only, P4 not built, Q1 both.
-    _, ax = compliance_map(*loaded, year=2016)
+    _, ax = compliance_map(outcome, year=2016)
     expected = [COMPLIANCE_COLOURS[Compliance.INVESTMENT_ONLY]] * 3 + [
         COMPLIANCE_COLOURS[Compliance.NOT_BUILT],
         COMPLIANCE_COLOURS[Compliance.COMPLIES],
@@ -38,8 +40,8 @@ def test_map_colours_parcels_by_compliance(loaded: Loaded) -> None:
     np.testing.assert_allclose(parcel_colours(ax), to_rgba_array(expected))
 
 
-def test_map_legend_counts_and_title(loaded: Loaded) -> None:
-    _, ax = compliance_map(*loaded, year=2016, lang="en")
+def test_map_legend_counts_and_title(outcome: Outcome) -> None:
+    _, ax = compliance_map(outcome, year=2016, options=MapOptions(lang="en"))
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == [
         "meets both rules (1)",
@@ -54,19 +56,18 @@ def test_map_legend_counts_and_title(loaded: Loaded) -> None:
     assert "investment ≥ 5,500 × 10⁴ CNY/ha, revenue ≥ 1 × 10⁸ CNY/ha" in subtitle.get_text()
 
 
-def test_map_defaults_to_the_horizon(loaded: Loaded) -> None:
+def test_map_defaults_to_the_horizon(outcome: Outcome) -> None:
     # 2019: P1–P3 and Q1 comply; P4 (0.4 亿元/ha, half occupied) meets investment only.
-    _, ax = compliance_map(*loaded)
+    _, ax = compliance_map(outcome)
     assert "2019" in ax.get_title(loc="left")
     colours = parcel_colours(ax)
     np.testing.assert_allclose(colours[3], to_rgba(COMPLIANCE_COLOURS[Compliance.INVESTMENT_ONLY]))
     np.testing.assert_allclose(colours[0], to_rgba(COMPLIANCE_COLOURS[Compliance.COMPLIES]))
 
 
-def test_scatter_has_one_point_per_parcel(loaded: Loaded) -> None:
-    scenario, site, result = loaded
-    table = admission(result, scenario.rules)
-    _, ax = rule_scatter(table, scenario.rules, parks=site.parks)
+def test_scatter_has_one_point_per_parcel(outcome: Outcome) -> None:
+    rules = outcome.scenario.rules
+    _, ax = rule_scatter(outcome.rules.admission, rules, parks=outcome.site.parks)
     points = {c.get_gid(): c for c in ax.collections if str(c.get_gid()).startswith("parcels-")}
     assert set(points) == {"parcels-A", "parcels-B"}
     a = points["parcels-A"]
@@ -79,9 +80,8 @@ def test_scatter_has_one_point_per_parcel(loaded: Loaded) -> None:
     np.testing.assert_allclose(points["parcels-B"].get_edgecolors()[0], to_rgba(park_colour(1)))
 
 
-def test_scatter_threshold_lines_and_counts(loaded: Loaded) -> None:
-    scenario, _site, result = loaded
-    fig, ax = rule_scatter(admission(result, scenario.rules), scenario.rules, lang="en")
+def test_scatter_threshold_lines_and_counts(outcome: Outcome) -> None:
+    fig, ax = rule_scatter(outcome.rules.admission, outcome.scenario.rules, lang="en")
     lines = {line.get_gid(): line for line in ax.get_lines()}
     assert lines["investment-threshold"].get_xdata()[0] == 5500.0
     assert lines["revenue-threshold"].get_ydata()[0] == pytest.approx(1.0)
@@ -96,24 +96,22 @@ def test_scatter_threshold_lines_and_counts(loaded: Loaded) -> None:
     ]
 
 
-def test_scatter_rejects_a_table_without_densities(loaded: Loaded) -> None:
-    scenario, _, _ = loaded
+def test_scatter_rejects_a_table_without_densities(outcome: Outcome) -> None:
     with pytest.raises(ValueError, match=r"lacks columns.*sim.rules.admission"):
         rule_scatter(
-            admission(loaded[2], loaded[0].rules).drop(columns="revenue_density_yi_per_ha"),
-            scenario.rules,
+            outcome.rules.admission.drop(columns="revenue_density_yi_per_ha"),
+            outcome.scenario.rules,
         )
 
 
 @pytest.mark.parametrize("lang", ["zh", "both"])
-def test_figures_render_chinese_without_missing_glyphs(loaded: Loaded, lang: str) -> None:
-    scenario, site, result = loaded
+def test_figures_render_chinese_without_missing_glyphs(outcome: Outcome, lang: str) -> None:
     for fig in (
-        compliance_map(*loaded, lang=lang)[0],  # type: ignore[arg-type]
+        compliance_map(outcome, options=MapOptions(lang=lang))[0],  # type: ignore[arg-type]
         rule_scatter(
-            admission(result, scenario.rules),
-            scenario.rules,
-            parks=site.parks,
+            outcome.rules.admission,
+            outcome.scenario.rules,
+            parks=outcome.site.parks,
             lang=lang,  # type: ignore[arg-type]
         )[0],
     ):

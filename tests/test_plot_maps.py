@@ -1,4 +1,4 @@
-"""Tests of sim.plot.maps and sim.plot.cartography: what the maps draw, and where."""
+"""Tests of the map kinds, their frame and sim.plot.cartography: what the maps draw, and where."""
 
 from __future__ import annotations
 
@@ -21,7 +21,15 @@ from matplotlib.figure import Figure
 from matplotlib.path import Path
 from pyproj import CRS, Proj, Transformer
 
-from sim.plot import STATE_COLOURS, completion_map, overview_map, status_map, status_years_map
+from sim.outcome import Outcome
+from sim.plot import (
+    STATE_COLOURS,
+    MapOptions,
+    completion_map,
+    overview_map,
+    status_map,
+    status_years_map,
+)
 from sim.plot.cartography import (
     map_units_per_metre,
     nice_length,
@@ -39,11 +47,13 @@ from tests.plot_cases import (
     make_parcels,
     make_parks,
     make_result,
+    outcome_of,
     result_for,
     scattered_site,
 )
 
 ALL = list(ParcelState)
+DATED = MapOptions(date=DATE)
 
 
 def by_gid(ax: Axes, gid: str) -> list[Artist]:
@@ -77,13 +87,13 @@ def parcels() -> gpd.GeoDataFrame:
 
 
 def test_parcels_are_coloured_by_state(parcels: gpd.GeoDataFrame) -> None:
-    _, ax = status_map(make_result(ALL), parcels, date=DATE)
+    _, ax = status_map(outcome_of(make_result(ALL), parcels), options=DATED)
     faces = collection(ax).get_facecolor()
     np.testing.assert_allclose(faces, to_rgba_array([STATE_COLOURS[s] for s in ALL]))
 
 
 def test_idle_parcels_are_hatched(parcels: gpd.GeoDataFrame) -> None:
-    _, ax = status_map(make_result(ALL), parcels, date=DATE)
+    _, ax = status_map(outcome_of(make_result(ALL), parcels), options=DATED)
     hatch = collection(ax, "parcels-hatch")
     assert hatch.get_hatch() == IDLE_HATCH
     (path,) = hatch.get_paths()  # only the idle parcel
@@ -91,7 +101,7 @@ def test_idle_parcels_are_hatched(parcels: gpd.GeoDataFrame) -> None:
 
 
 def test_status_colours_in_the_chosen_year(parcels: gpd.GeoDataFrame) -> None:
-    _, ax = status_map(make_result(ALL), parcels, year=2013, date=DATE)
+    _, ax = status_map(outcome_of(make_result(ALL), parcels), year=2013, options=DATED)
     expected = [STATE_COLOURS[ParcelState.NOT_RELEASED]] * 3 + [
         STATE_COLOURS[ParcelState.NOT_RELEASED],
         STATE_COLOURS[ParcelState.RELEASED],
@@ -101,7 +111,7 @@ def test_status_colours_in_the_chosen_year(parcels: gpd.GeoDataFrame) -> None:
 
 
 def test_parcel_outlines_follow_the_geometry(parcels: gpd.GeoDataFrame) -> None:
-    _, ax = status_map(make_result(ALL), parcels, date=DATE)
+    _, ax = status_map(outcome_of(make_result(ALL), parcels), options=DATED)
     paths = collection(ax).get_paths()
     assert len(paths) == len(parcels)
     for path, geom in zip(paths, parcels.geometry, strict=True):
@@ -132,7 +142,10 @@ def test_parcel_outlines_follow_the_geometry(parcels: gpd.GeoDataFrame) -> None:
 def test_legend_and_title_per_language(
     parcels: gpd.GeoDataFrame, lang: str, title: str, legend_title: str, first: str, boundary: str
 ) -> None:
-    _, ax = status_map(make_result(ALL), parcels, parks=make_parks(parcels), lang=lang, date=DATE)
+    _, ax = status_map(
+        outcome_of(make_result(ALL), parcels, parks=make_parks(parcels)),
+        options=MapOptions(lang=lang, date=DATE),  # type: ignore[arg-type]
+    )
     assert ax.get_title(loc="left") == title
     assert texts(ax, "subtitle") == ["测试情景 test"]
     legend = ax.get_legend()
@@ -154,7 +167,8 @@ def test_schematic_note_and_source_line(parcels: gpd.GeoDataFrame) -> None:
         crs=parcels.crs,
     )
     _, ax = status_map(
-        make_result(ALL), parcels, parks=make_parks(parcels), land=land, lang="zh", date=DATE
+        outcome_of(make_result(ALL), parcels, parks=make_parks(parcels), land=land),
+        options=MapOptions(lang="zh", date=DATE),
     )
     assert texts(ax, "schematic-note") == ["示意图"]
     (source,) = texts(ax, "source-line")
@@ -164,7 +178,9 @@ def test_schematic_note_and_source_line(parcels: gpd.GeoDataFrame) -> None:
 
 def test_no_schematic_note_for_surveyed_outlines(parcels: gpd.GeoDataFrame) -> None:
     parks = make_parks(parcels, schematic=False)
-    _, ax = status_map(make_result(ALL), parcels, parks=parks, lang="en", date=DATE)
+    _, ax = status_map(
+        outcome_of(make_result(ALL), parcels, parks=parks), options=MapOptions(lang="en", date=DATE)
+    )
     assert texts(ax, "schematic-note") == []
     assert "schematic" not in texts(ax, "source-line")[0]
 
@@ -216,7 +232,7 @@ def test_scale_bar_is_true_on_the_ground(crs: str, x: float, y: float, side: flo
         geometry=shapely.box(xs, y, xs + side, y + side),
         crs=crs,
     )
-    _, ax = status_map(make_result(ALL[:4]), parcels, date=DATE)
+    _, ax = status_map(outcome_of(make_result(ALL[:4]), parcels), options=DATED)
     length, metres = _scale(ax)
     # The bar measured on the ellipsoid where the map is is what its label says.
     xmin, xmax = ax.get_xlim()
@@ -255,7 +271,7 @@ def test_north_arrow_points_to_true_north(crs: str, lon: float, lat: float) -> N
     parcels = parcels.set_geometry(parcels.translate(x - X0, y - Y0)).set_crs(
         crs, allow_override=True
     )
-    _, ax = status_map(make_result(ALL[:4]), parcels, date=DATE)
+    _, ax = status_map(outcome_of(make_result(ALL[:4]), parcels), options=DATED)
     (arrow,) = by_gid(ax, "north-arrow")
     head = arrow.xycoords.transform(arrow.xy)  # type: ignore[attr-defined]
     tail = arrow.anncoords.transform(arrow.xyann)  # type: ignore[attr-defined]
@@ -282,7 +298,10 @@ def _label_boxes(ax: Axes, gid: str = "park-label") -> list:
 
 
 def test_parks_are_outlined_and_named(parcels: gpd.GeoDataFrame) -> None:
-    _, ax = status_map(make_result(ALL), parcels, parks=make_parks(parcels), lang="en", date=DATE)
+    _, ax = status_map(
+        outcome_of(make_result(ALL), parcels, parks=make_parks(parcels)),
+        options=MapOptions(lang="en", date=DATE),
+    )
     outlines = collection(ax, "parks")
     assert len(outlines.get_paths()) == 2
     assert outlines.get_facecolor().size == 0 or outlines.get_facecolor()[:, 3].max() == 0
@@ -291,7 +310,7 @@ def test_parks_are_outlined_and_named(parcels: gpd.GeoDataFrame) -> None:
 
 def test_parks_in_another_crs_are_reprojected(parcels: gpd.GeoDataFrame) -> None:
     parks = make_parks(parcels).to_crs("EPSG:4490")  # CGCS2000 geographic
-    _, ax = status_map(make_result(ALL), parcels, parks=parks, date=DATE)
+    _, ax = status_map(outcome_of(make_result(ALL), parcels, parks=parks), options=DATED)
     vertices = np.concatenate([p.vertices for p in collection(ax, "parks").get_paths()])
     assert vertices[:, 0].min() == pytest.approx(X0 - 10, abs=1.0)
 
@@ -312,7 +331,10 @@ CROWDED = scattered_site(
 
 @pytest.mark.parametrize("lang", ["zh", "en", "both"])
 def test_labels_never_overlap_and_stay_in_the_frame(lang: str) -> None:
-    _, ax = overview_map(result_for(CROWDED), CROWDED, lang=lang, date=DATE)
+    _, ax = overview_map(
+        outcome_of(result_for(CROWDED), CROWDED),
+        options=MapOptions(lang=lang, date=DATE),  # type: ignore[arg-type]
+    )
     boxes = _label_boxes(ax)
     assert len(boxes) == 6
     frame = ax.get_window_extent()
@@ -324,7 +346,7 @@ def test_labels_never_overlap_and_stay_in_the_frame(lang: str) -> None:
 
 
 def test_small_parks_get_a_detail_inset_and_no_crowded_labels() -> None:
-    _, ax = status_map(result_for(CROWDED), CROWDED, lang="zh", date=DATE)
+    _, ax = status_map(outcome_of(result_for(CROWDED), CROWDED), options=DATED)
     insets = [a for a in ax.child_axes if a.get_gid() == "detail-inset"]
     assert len(insets) == 1
     inset = insets[0]
@@ -352,7 +374,9 @@ def _scale_from(ax: Axes, gid: str) -> tuple[float, float]:
 
 def test_one_park_zooms_in_with_a_locator_inset() -> None:
     result = result_for(CROWDED)
-    _, ax = status_map(result, CROWDED, park="k2", lang="en", date=DATE)
+    _, ax = status_map(
+        outcome_of(result, CROWDED), park="k2", options=MapOptions(lang="en", date=DATE)
+    )
     park = CROWDED.parks.geometry.iloc[2]
     xmin, xmax = ax.get_xlim()
     ymin, ymax = ax.get_ylim()
@@ -377,7 +401,7 @@ def test_one_park_zooms_in_with_a_locator_inset() -> None:
 
 def test_unknown_park_is_rejected() -> None:
     with pytest.raises(KeyError, match=r"park 'nope' is not in the site; expected one of \['k0'"):
-        status_map(result_for(CROWDED), CROWDED, park="nope")
+        status_map(outcome_of(result_for(CROWDED), CROWDED), park="nope")
 
 
 # --- other kinds --------------------------------------------------------------------------
@@ -386,7 +410,7 @@ def test_unknown_park_is_rejected() -> None:
 def test_completion_map_colours_by_year_and_greys_the_unbuilt() -> None:
     result = make_result(ALL)
     parcels = make_parcels(len(ALL))
-    _, ax = completion_map(result, parcels, lang="en", date=DATE)
+    _, ax = completion_map(outcome_of(result, parcels), options=MapOptions(lang="en", date=DATE))
     faces = collection(ax).get_facecolor()
     legend = ax.get_legend()
     swatch = {
@@ -407,7 +431,9 @@ def test_completion_map_colours_by_year_and_greys_the_unbuilt() -> None:
 def test_status_years_has_one_panel_per_year() -> None:
     result = make_result(ALL)
     parcels = make_parcels(len(ALL))
-    fig, axes = status_years_map(result, parcels, parks=make_parks(parcels), lang="zh", date=DATE)
+    fig, axes = status_years_map(
+        outcome_of(result, parcels, parks=make_parks(parcels)), options=DATED
+    )
     assert [a.get_gid() for a in axes] == [f"panel-{y}" for y in range(2012, 2017)]
     for ax, year in zip(axes, range(2012, 2017), strict=True):
         assert ax.get_title(loc="left") == str(year)
@@ -425,14 +451,16 @@ def test_status_years_has_one_panel_per_year() -> None:
 
 def test_status_years_rejects_a_year_outside_the_run() -> None:
     with pytest.raises(KeyError, match="2030 is outside"):
-        status_years_map(make_result(ALL), make_parcels(len(ALL)), years=[2015, 2030])
+        status_years_map(outcome_of(make_result(ALL), make_parcels(len(ALL))), years=[2015, 2030])
 
 
 def test_overview_fills_parks_and_labels_floor_against_target() -> None:
     site = CROWDED
     result = result_for(site)
     targets = [Target(metric=Metric.FLOOR_COMPLETED, park="k0", year=2016, value="4万 m2")]
-    _, ax = overview_map(result, site, targets=targets, lang="en", date=DATE)
+    _, ax = overview_map(
+        outcome_of(result, site, targets=targets), options=MapOptions(lang="en", date=DATE)
+    )
     fills = collection(ax, "parks-fill").get_facecolor()
     np.testing.assert_allclose(fills, to_rgba_array([park_colour(k) for k in range(6)]))
     boxes = by_gid(ax, "park-label")
@@ -459,25 +487,27 @@ def _box_texts(box: Artist) -> list[str]:
 
 def test_draws_on_given_axes(parcels: gpd.GeoDataFrame) -> None:
     fig, ax = plt.subplots()
-    fig2, ax2 = status_map(make_result(ALL), parcels, ax=ax, date=DATE)
+    fig2, ax2 = status_map(outcome_of(make_result(ALL), parcels), ax=ax, options=DATED)
     assert fig2 is fig and ax2 is ax
 
 
 # --- figure files --------------------------------------------------------------------------
 
 
+def _crowded() -> Outcome:
+    return outcome_of(result_for(CROWDED), CROWDED)
+
+
+def _options(lang: str) -> MapOptions:
+    return MapOptions(lang=lang, date=DATE)  # type: ignore[arg-type]
+
+
 KINDS = {
-    "status": lambda lang: status_map(result_for(CROWDED), CROWDED, lang=lang, date=DATE)[0],
-    "status-park": lambda lang: status_map(
-        result_for(CROWDED), CROWDED, park="k1", lang=lang, date=DATE
-    )[0],
-    "completion": lambda lang: completion_map(result_for(CROWDED), CROWDED, lang=lang, date=DATE)[
-        0
-    ],
-    "status-years": lambda lang: status_years_map(
-        result_for(CROWDED), CROWDED, lang=lang, date=DATE
-    )[0],
-    "overview": lambda lang: overview_map(result_for(CROWDED), CROWDED, lang=lang, date=DATE)[0],
+    "status": lambda lang: status_map(_crowded(), options=_options(lang))[0],
+    "status-park": lambda lang: status_map(_crowded(), park="k1", options=_options(lang))[0],
+    "completion": lambda lang: completion_map(_crowded(), options=_options(lang))[0],
+    "status-years": lambda lang: status_years_map(_crowded(), options=_options(lang))[0],
+    "overview": lambda lang: overview_map(_crowded(), options=_options(lang))[0],
 }
 
 
@@ -497,8 +527,9 @@ def test_a4_map_is_at_least_2000_px_wide_at_300_dpi() -> None:
 
 
 def test_a3_map_is_larger_with_larger_type() -> None:
-    a4, a4_ax = status_map(result_for(CROWDED), CROWDED, size="A4", date=DATE)
-    a3, a3_ax = status_map(result_for(CROWDED), CROWDED, size="A3", date=DATE)
+    crowded = outcome_of(result_for(CROWDED), CROWDED)
+    a4, a4_ax = status_map(crowded, options=MapOptions(size="A4", date=DATE))
+    a3, a3_ax = status_map(crowded, options=MapOptions(size="A3", date=DATE))
     assert a3.get_size_inches()[0] == pytest.approx(page("A3").width)
     assert a3.get_size_inches()[0] > a4.get_size_inches()[0]
     title = [ax.title.get_fontsize() for ax in (a4_ax, a3_ax)]
@@ -513,37 +544,37 @@ def test_a3_map_is_larger_with_larger_type() -> None:
 def test_rejects_parcels_in_another_order(parcels: gpd.GeoDataFrame) -> None:
     shuffled = parcels.iloc[[1, 0, 2, 3, 4, 5]]
     with pytest.raises(ValueError, match=r"row 0 is 'P1' where the result has 'P0'.*reorder"):
-        status_map(make_result(ALL), shuffled)
+        status_map(outcome_of(make_result(ALL), shuffled))
 
 
 def test_rejects_wrong_number_of_parcels(parcels: gpd.GeoDataFrame) -> None:
     with pytest.raises(ValueError, match="3 parcels but the result has 6"):
-        status_map(make_result(ALL), parcels.iloc[:3])
+        status_map(outcome_of(make_result(ALL), parcels.iloc[:3]))
 
 
 def test_rejects_missing_parcel_id(parcels: gpd.GeoDataFrame) -> None:
     with pytest.raises(ValueError, match="no 'parcel_id' column"):
-        status_map(make_result(ALL), parcels.rename(columns={"parcel_id": "id"}))
+        status_map(outcome_of(make_result(ALL), parcels.rename(columns={"parcel_id": "id"})))
 
 
 def test_rejects_geographic_crs(parcels: gpd.GeoDataFrame) -> None:
     with pytest.raises(ValueError, match=r"projected CRS.*to_crs"):
-        status_map(make_result(ALL), parcels.to_crs("EPSG:4490"))
+        status_map(outcome_of(make_result(ALL), parcels.to_crs("EPSG:4490")))
 
 
 def test_rejects_unknown_year(parcels: gpd.GeoDataFrame) -> None:
     with pytest.raises(KeyError, match="2030 is outside the simulated range"):
-        status_map(make_result(ALL), parcels, year=2030)
+        status_map(outcome_of(make_result(ALL), parcels), year=2030)
 
 
-def test_rejects_unknown_draw(parcels: gpd.GeoDataFrame) -> None:
-    with pytest.raises(ValueError, match="draw must be in 0…0; got 1"):
-        status_map(make_result(ALL), parcels, draw=1)
-
-
-def test_rejects_unknown_language(parcels: gpd.GeoDataFrame) -> None:
+def test_rejects_unknown_language() -> None:
     with pytest.raises(ValueError, match="lang must be one of 'zh', 'en', 'both'; got 'fr'"):
-        status_map(make_result(ALL), parcels, lang="fr")  # type: ignore[arg-type]
+        MapOptions(lang="fr")  # type: ignore[arg-type]
+
+
+def test_rejects_unknown_paper_size() -> None:
+    with pytest.raises(ValueError, match=r"size must be one of \['A3', 'A4'\]; got 'A5'"):
+        MapOptions(size="A5")  # type: ignore[arg-type]
 
 
 # --- geometry to paths --------------------------------------------------------------------
@@ -588,7 +619,7 @@ def test_large_map_is_one_collection() -> None:
     states = [ParcelState(i % len(ParcelState)) for i in range(n)]
     result = make_result(states)
     parcels = make_parcels(n, side=10.0)
-    _, ax = status_map(result, parcels, date=DATE)
+    _, ax = status_map(outcome_of(result, parcels), options=DATED)
     parcel_paths = collection(ax)
     assert len(parcel_paths.get_paths()) == n
     np.testing.assert_allclose(

@@ -1,12 +1,19 @@
-"""Figures of a Result for planning reports: maps, charts, the house style, figure files.
+"""Figures of a run for planning reports: maps, charts, the house style, figure files.
 
-Only this subpackage imports matplotlib; the core of parksim never imports it.
+Only this subpackage imports matplotlib; the core of parksim never imports it. Every
+figure reads what a run computed (an :class:`~sim.outcome.Outcome`, or the result,
+ensemble and tables in it) and computes nothing of its own.
 
-- maps (:mod:`sim.plot.maps`, :mod:`sim.plot.compliance`): :func:`status_map`,
-  :func:`completion_map`, :func:`compliance_map`, :func:`overview_map`,
-  :func:`status_years_map`, and :func:`parcel_map` underneath them all; the
-  furniture they share (scale bar, north arrow, labels, source line) is in
-  :mod:`sim.plot.cartography`, the parcel states in :mod:`sim.states`;
+- maps, one module per kind, each ``kind_map(outcome, *, year=…, park=…,
+  options=MapOptions(…), ax=None)``: :func:`status_map` and :func:`status_years_map`
+  (:mod:`sim.plot.status`), :func:`completion_map` (:mod:`sim.plot.completion`),
+  :func:`compliance_map` (:mod:`sim.plot.compliance`), :func:`overview_map`
+  (:mod:`sim.plot.overview`); :class:`MapOptions` (label language, paper size, date)
+  and :func:`parcel_map`, the frame underneath them all (:mod:`sim.plot.frame`), built
+  from the layers (:mod:`sim.plot.layers`), the page layout (:mod:`sim.plot.layout`),
+  the drawing primitives (:mod:`sim.plot.primitives`), the insets
+  (:mod:`sim.plot.insets`) and the furniture (scale bar, north arrow, labels, source
+  line: :mod:`sim.plot.cartography`); the parcel states are in :mod:`sim.states`;
 - charts (:mod:`sim.plot.charts`, :mod:`sim.plot.uncertainty`): :func:`floor_chart`,
   :func:`completions_chart`, :func:`revenue_chart`, :func:`rule_scatter`,
   :func:`fan_chart`, :func:`probability_chart`;
@@ -16,17 +23,13 @@ Only this subpackage imports matplotlib; the core of parksim never imports it.
 """
 
 from sim.plot.charts import completions_chart, floor_chart, revenue_chart
+from sim.plot.completion import completion_map
 from sim.plot.compliance import compliance_map, rule_scatter
 from sim.plot.figure import FIGURE_FORMATS, save_figure
-from sim.plot.maps import (
-    STATE_COLOURS,
-    completion_map,
-    overview_map,
-    parcel_map,
-    status_map,
-    status_years_map,
-)
+from sim.plot.frame import MapOptions, parcel_map
+from sim.plot.overview import overview_map
 from sim.plot.render import MAP_KINDS, map_figure, write_report_figures
+from sim.plot.status import STATE_COLOURS, status_map, status_years_map
 from sim.plot.style import (
     COMPLIANCE_COLOURS,
     PARK_COLOURS,
@@ -50,6 +53,7 @@ __all__ = [
     "STATE_COLOURS",
     "STATUS_COLOURS",
     "TARGET_COLOUR",
+    "MapOptions",
     "ParcelState",
     "completion_map",
     "completions_chart",

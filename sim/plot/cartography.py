@@ -493,7 +493,7 @@ def place_labels(
     line joins an outside label to its anchor.
 
     Placement uses the Axes' current position on the figure: lay the figure out
-    before calling (the map functions of :mod:`sim.plot.maps` fix their layout).
+    before calling (the map frame, :mod:`sim.plot.frame`, fixes its layout).
 
     Parameters
     ----------

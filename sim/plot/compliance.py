@@ -1,10 +1,11 @@
 """Figures of the admission rules: a compliance map and an intensity–density scatter.
 
-In: a scenario, its site and a :class:`~sim.result.Result` (for the map), or the
-per-parcel table of :func:`sim.rules.admission` (for the scatter). Out: matplotlib
-Figure and Axes in the house style (:mod:`sim.plot.style`); the map reuses the frame
-of :func:`sim.plot.maps.parcel_map` (base map, park outlines, legend, north arrow,
-scale bar).
+In: an :class:`~sim.outcome.Outcome` (for the map: its site, the compliance class of
+every parcel and year it computed, the scenario's thresholds), or the per-parcel
+table of :func:`sim.rules.admission` (``outcome.rules.admission``, for the scatter).
+Out: matplotlib Figure and Axes in the house style (:mod:`sim.plot.style`); the map is
+drawn in the house map frame (:func:`sim.plot.frame.parcel_map`: base map, park
+outlines, legend, north arrow, scale bar).
 """
 
 from __future__ import annotations
@@ -17,37 +18,27 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.plot.figure import root_figure
-from sim.plot.maps import (
-    _check_draw,
-    _check_parcels,
-    _check_park,
-    _in_park,
-    _layers,
-    _park_name,
-    parcel_map,
-)
+from sim.plot.frame import DEFAULT_OPTIONS, MapOptions, parcel_map
+from sim.plot.layers import in_park, layers_of, park_name
+from sim.plot.primitives import SWATCH_EDGE
 from sim.plot.style import (
     COMPLIANCE_COLOURS,
     TARGET_COLOUR,
     Lang,
     PaperSize,
-    check_lang,
     label,
     park_colour,
     style_context,
 )
-from sim.rules import CNY_PER_M2_PER_YI_PER_HA, Compliance, compliance_classes
+from sim.rules import CNY_PER_M2_PER_YI_PER_HA, Compliance
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from sim.result import Result
-    from sim.scenario import Rules, Scenario
-    from sim.site import Site
+    from sim.outcome import Outcome
+    from sim.scenario import Rules
 
 __all__ = ["compliance_map", "rule_scatter"]
 
@@ -56,40 +47,30 @@ _MARKERS = ("o", "s", "^", "D", "v", "p", "h")
 
 
 def compliance_map(
-    scenario: Scenario,
-    site: Site,
-    result: Result,
+    outcome: Outcome,
     *,
     year: int | None = None,
     park: str | None = None,
-    draw: int = 0,
-    lang: Lang = "zh",
-    size: PaperSize = "A4",
-    date: dt.date | None = None,
+    options: MapOptions = DEFAULT_OPTIONS,
     ax: Axes | None = None,
 ) -> tuple[Figure, Axes]:
     """Map every parcel by its standing against the admission rules in one year.
 
     A parcel with completed floor is coloured by whether its investment to date and
     that year's revenue meet the scenario's thresholds (both, one, neither); a parcel
-    with none yet is "not yet built" (see :func:`sim.rules.compliance_classes`).
+    with none yet is "not yet built" — the classes the outcome computed
+    (:meth:`~sim.outcome.Outcome.classes_in`, see :func:`sim.rules.compliance_classes`).
 
     Parameters
     ----------
-    scenario, site, result
-        What was simulated and what came out (parcels in the result's order).
+    outcome
+        The run (:func:`sim.outcome.compute`).
     year
         Year to show; default the horizon.
     park
         Show one park (zoomed, with a locator inset); default the whole site.
-    draw
-        Monte Carlo draw to show.
-    lang
-        Language of the labels: ``"zh"``, ``"en"`` or ``"both"``.
-    size
-        Paper size the figure is made for, ``"A4"`` or ``"A3"``.
-    date
-        Date printed in the source line; default today (or ``SOURCE_DATE_EPOCH``).
+    options
+        Label language, paper size and the date in the source line.
     ax
         Axes to draw on; a new figure is made if omitted.
 
@@ -102,24 +83,20 @@ def compliance_map(
     Raises
     ------
     ValueError
-        If the parcels do not match ``result.parcel_ids`` or ``draw`` is out of range.
+        If the site's parcels do not match ``outcome.result.parcel_ids``.
     KeyError
         If ``year`` is outside the simulated years or ``park`` is not in the site.
     """
-    lang = check_lang(lang)
-    _check_parcels(result, site.parcels)
-    _check_draw(result, draw)
-    layers = _layers(site, None, None)
+    result, rules, lang = outcome.result, outcome.scenario.rules, options.lang
+    layers = layers_of(outcome, park)
     shown_year = int(result.years[-1]) if year is None else year
-    codes = compliance_classes(result, scenario.rules, year=shown_year, draw=draw)
+    codes = outcome.classes_in(shown_year)
     lookup = np.array([COMPLIANCE_COLOURS[c] for c in Compliance], dtype=object)
-    _check_park(layers, park)
-    counts = np.bincount(codes[_in_park(layers, park)], minlength=len(Compliance))
-    rules = scenario.rules
+    counts = np.bincount(codes[in_park(layers, park)], minlength=len(Compliance))
     handles = [
         Patch(
             facecolor=COMPLIANCE_COLOURS[c],
-            edgecolor="#666666",
+            edgecolor=SWATCH_EDGE,
             linewidth=0.4,
             label=f"{label(c.label_zh, c.label_en, lang, sep=chr(10))} ({counts[c]})",
         )
@@ -127,9 +104,9 @@ def compliance_map(
     ]
     inv_min = f"{rules.investment_intensity_min:,.0f}"
     rev_min = f"{rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA:g}"
-    where = f"{_park_name(layers, park, lang)} · " if park is not None else ""
+    where = f"{park_name(layers, park, lang)} · " if park is not None else ""
     return parcel_map(
-        site,
+        outcome.site,
         list(lookup[codes]),
         title=where
         + label(
@@ -147,9 +124,7 @@ def compliance_map(
         legend_title=label("准入指标", "Admission rules", lang),
         handles=handles,
         park=park,
-        date=date,
-        lang=lang,
-        size=size,
+        options=options,
         ax=ax,
     )
 

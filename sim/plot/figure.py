@@ -1,6 +1,6 @@
 """Writing figures to files: PNG at 300 dpi, SVG or PDF, chosen by the file suffix.
 
-In: a matplotlib Figure made by :mod:`sim.plot.maps` or :mod:`sim.plot.charts`.
+In: a matplotlib Figure made by a map kind (:mod:`sim.plot.frame`) or a chart.
 Out: one file, written atomically (a temporary file in the same folder, then
 renamed) so a failed save never leaves a half-written figure behind. Output is
 reproducible: creation dates are left out of PDF and SVG metadata.

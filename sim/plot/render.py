@@ -1,7 +1,7 @@
 """Figures by name: the map kinds of ``parksim map`` and the figure set of ``parksim run``.
 
-``(Scenario, Site, Result[, Ensemble]) ──map_figure(kind)──▶ Figure`` and
-``──write_report_figures──▶ figures/*.png``. The names are the contract with the
+``Outcome ──map_figure(kind)──▶ Figure`` and ``Outcome ──write_report_figures──▶
+figures/*.png``. The names are the contract with the
 command line and with report writers: :data:`MAP_KINDS` lists the kinds, and every
 file name says what the figure shows (``status_map_2020.png``,
 ``revenue_vs_policy_path.png``).
@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.plot.charts import completions_chart, floor_chart, revenue_chart
+from sim.plot.completion import completion_map
 from sim.plot.compliance import compliance_map, rule_scatter
 from sim.plot.figure import save_figure
-from sim.plot.maps import completion_map, overview_map, status_map, status_years_map
+from sim.plot.frame import MapOptions
+from sim.plot.overview import overview_map
+from sim.plot.status import status_map, status_years_map
 from sim.plot.style import Lang, PaperSize
 
 if TYPE_CHECKING:
@@ -78,41 +81,22 @@ def map_figure(
     """
     if kind not in MAP_KINDS:
         raise ValueError(f"kind must be one of {list(MAP_KINDS)}; got {kind!r}")
-    scenario, site, result, ensemble = (
-        outcome.scenario,
-        outcome.site,
-        outcome.result,
-        outcome.ensemble,
-    )
+    options = MapOptions(lang=lang, size=size, date=date)
     if kind == "overview":
         if park is not None:
             raise ValueError("the overview shows every park; leave out park (or use --kind status)")
-        fig, _ = overview_map(
-            result,
-            site,
-            targets=scenario.targets,
-            year=year,
-            ensemble=ensemble,
-            lang=lang,
-            size=size,
-            date=date,
-        )
+        fig, _ = overview_map(outcome, year=year, options=options)
     elif kind == "status":
-        fig, _ = status_map(
-            result, site, scenario=scenario, year=year, park=park, lang=lang, size=size, date=date
-        )
+        fig, _ = status_map(outcome, year=year, park=park, options=options)
     elif kind == "completion":
-        fig, _ = completion_map(result, site, park=park, lang=lang, size=size, date=date)
+        fig, _ = completion_map(outcome, park=park, options=options)
     elif kind == "compliance":
-        fig, _ = compliance_map(
-            scenario, site, result, year=year, park=park, lang=lang, size=size, date=date
-        )
+        fig, _ = compliance_map(outcome, year=year, park=park, options=options)
     else:
+        result = outcome.result
         last = int(result.years[-1]) if year is None else year
         shown = [int(y) for y in result.years if y <= last]
-        fig, _ = status_years_map(
-            result, site, scenario=scenario, years=shown, park=park, lang=lang, size=size, date=date
-        )
+        fig, _ = status_years_map(outcome, years=shown, park=park, options=options)
     return fig
 
 
@@ -180,33 +164,18 @@ def write_report_figures(
 
     scenario, site, result = outcome.scenario, outcome.site, outcome.result
     targets, ensemble = outcome.targets, outcome.ensemble
+    options = MapOptions(lang=lang)
     folder.mkdir(parents=True, exist_ok=True)
     horizon = int(result.years[-1])
     overview_at = overview_year(scenario, result)
     jobs: list[tuple[str, Callable[[], Figure]]] = [
-        (
-            f"status_map_{horizon}.png",
-            lambda: status_map(result, site, scenario=scenario, lang=lang)[0],
-        ),
-        (
-            "status_map_by_year.png",
-            lambda: status_years_map(result, site, scenario=scenario, lang=lang)[0],
-        ),
-        ("completion_year_map.png", lambda: completion_map(result, site, lang=lang)[0]),
-        (
-            f"compliance_map_{horizon}.png",
-            lambda: compliance_map(scenario, site, result, lang=lang)[0],
-        ),
+        (f"status_map_{horizon}.png", lambda: status_map(outcome, options=options)[0]),
+        ("status_map_by_year.png", lambda: status_years_map(outcome, options=options)[0]),
+        ("completion_year_map.png", lambda: completion_map(outcome, options=options)[0]),
+        (f"compliance_map_{horizon}.png", lambda: compliance_map(outcome, options=options)[0]),
         (
             f"overview_map_{overview_at}.png",
-            lambda: overview_map(
-                result,
-                site,
-                targets=scenario.targets,
-                year=overview_at,
-                ensemble=ensemble,
-                lang=lang,
-            )[0],
+            lambda: overview_map(outcome, year=overview_at, options=options)[0],
         ),
         (
             "floor_vs_target.png",
@@ -239,9 +208,7 @@ def write_report_figures(
             jobs.append(
                 (
                     "target_probability_by_year.png",
-                    lambda: probability_chart(
-                        spread, scenario.targets, parks=site.parks, lang=lang
-                    )[0],
+                    lambda: probability_chart(outcome, lang=lang)[0],
                 )
             )
     written = []

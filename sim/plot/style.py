@@ -5,7 +5,7 @@ Everything a figure needs to look the same in every report flows out of here:
 to matplotlib (at run time, without touching the user's ``matplotlibrc``),
 :func:`style_context` turns it on together with font sizes for an A4 or A3 page
 and the settings that make PDF/SVG output portable, and the palettes give every
-status and park one fixed colour. Nothing here draws; :mod:`sim.plot.maps` and
+status and park one fixed colour. Nothing here draws; the maps (:mod:`sim.plot.frame`) and
 :mod:`sim.plot.charts` read these values.
 """
 

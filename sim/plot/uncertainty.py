@@ -1,7 +1,9 @@
 """Charts of a Monte Carlo run: fan charts of floor built, and P(target met) by year.
 
 In: an :class:`~sim.result.Ensemble` (per-park series for every draw) and the
-scenario's targets. Out: matplotlib figures in the house style (:mod:`sim.plot.style`).
+scenario's targets (fan chart), or the :class:`~sim.outcome.Outcome` of a Monte Carlo
+run, whose P(target met) by year it computed (probability chart). Out: matplotlib
+figures in the house style (:mod:`sim.plot.style`).
 """
 
 from __future__ import annotations
@@ -28,13 +30,14 @@ from sim.plot.style import (
 )
 from sim.result import Ensemble
 from sim.scenario import Metric, Target
-from sim.targets import probability_by_year
 
 if TYPE_CHECKING:
     import numpy.typing as npt
     import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from sim.outcome import Outcome
 
 __all__ = ["fan_chart", "probability_chart"]
 
@@ -148,10 +151,8 @@ def fan_chart(
 
 
 def probability_chart(
-    ensemble: Ensemble,
-    targets: Sequence[Target],
+    outcome: Outcome,
     *,
-    parks: pd.DataFrame | None = None,
     lang: Lang = "zh",
     size: PaperSize = "A4",
     ax: Axes | None = None,
@@ -160,12 +161,10 @@ def probability_chart(
 
     Parameters
     ----------
-    ensemble
-        A Monte Carlo run.
-    targets
-        The targets; each becomes one line, with a marker at its own year.
-    parks
-        Table with ``park_id, name_zh, name_en`` for the legend.
+    outcome
+        A Monte Carlo run (``draws > 1``): each of its scenario's targets becomes one
+        line of ``outcome.probability_by_year``, with a marker at the target's own
+        year; the site's parks name them in the legend.
     lang
         ``"zh"``, ``"en"`` or ``"both"``.
     size
@@ -176,8 +175,19 @@ def probability_chart(
     Returns
     -------
     (Figure, Axes)
+
+    Raises
+    ------
+    ValueError
+        If the outcome has no ensemble.
     """
-    names = _panel_titles(ensemble.park_ids, parks, lang)
+    ensemble, chances = outcome.ensemble, outcome.probability_by_year
+    if ensemble is None or chances is None:
+        raise ValueError(
+            "probability_chart needs a Monte Carlo run; compute the outcome with draws > 1"
+        )
+    targets = outcome.scenario.targets
+    names = _panel_titles(ensemble.park_ids, outcome.site.parks, lang)
     with style_context(size):
         if ax is None:
             # One legend row per target below the plot: the page grows with them.
@@ -190,8 +200,7 @@ def probability_chart(
         else:
             fig = ax.figure  # type: ignore[assignment]
             own = False
-        for target in targets:
-            chance = probability_by_year(ensemble, target)
+        for target, chance in zip(targets, chances, strict=True):
             where = (
                 label("合计", "total", lang)
                 if target.park == "total"
