@@ -1,7 +1,8 @@
-"""The layout keeps its promises: no import cycle in sim/, writers and figures compute nothing.
+"""The layout keeps its promises: writers and figures compute nothing.
 
-The import graph is read from the source with ``ast`` (imports inside functions count:
-a lazy import still ties two modules together), so the test needs nothing imported.
+Imports are read from the source with ``ast`` (imports inside functions count: a lazy
+import still ties two modules together), so the test needs nothing imported. The import
+graph itself (no cycle, the scenario below the site and engine) is tests/test_imports.py.
 """
 
 from __future__ import annotations
@@ -47,72 +48,6 @@ def _imports(path: Path, package: str) -> Iterator[tuple[str, tuple[str, ...]]]:
                 module = node.module or ""
             if module.startswith("sim"):
                 yield module, tuple(alias.name for alias in node.names)
-
-
-def _graph() -> dict[str, set[str]]:
-    modules = _modules()
-    graph: dict[str, set[str]] = {name: set() for name in modules}
-    for name, path in modules.items():
-        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for target, names in _imports(path, package):
-            # ``from sim.cli import run`` names a submodule: that is the edge.
-            subs = [f"{target}.{n}" for n in names if f"{target}.{n}" in modules]
-            for module in subs or [target]:
-                if module in modules and module != name:
-                    graph[name].add(module)
-    return graph
-
-
-def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components of more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for nxt in sorted(graph[node]):
-            if nxt not in index:
-                visit(nxt)
-                low[node] = min(low[node], low[nxt])
-            elif nxt in on_stack:
-                low[node] = min(low[node], index[nxt])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                top = stack.pop()
-                on_stack.discard(top)
-                component.append(top)
-                if top == node:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return found
-
-
-def _package_parent_edge(source: str, target: str) -> bool:
-    """A package importing its own submodules (``sim.cli`` → ``sim.cli.run``) is layout."""
-    return target.startswith(source + ".") or source.startswith(target + ".")
-
-
-def test_no_import_cycle_in_sim() -> None:
-    graph = {
-        name: {t for t in targets if not _package_parent_edge(name, t)}
-        for name, targets in _graph().items()
-    }
-    assert _cycles(graph) == []
-
-
-def test_the_cycle_finder_finds_a_cycle() -> None:
-    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
 @pytest.mark.parametrize(
