@@ -1,6 +1,6 @@
 """The quarterly build-out: supply-led construction, demand-led occupancy (docs/MODEL.md).
 
-``BuildoutInputs ──advance──▶ Quarters``: one step a quarter from the first quarter any committed
+``Inputs ──advance──▶ Quarters``: one step a quarter from the first quarter any committed
 project needs (before the base year, for projects already under way) to Q4 of the
 horizon. Each step, per park and in this order: land is serviced under the park's
 budget in queue order; developers buy serviced land at the take-up rate (slowed by
@@ -14,10 +14,6 @@ Every array has a leading draw axis; per-parcel state is ``(D, P)``, per-park st
 ``(D, K)``. The only Python loop is over quarters; nothing loops over parcels or draws.
 ``tests/oracle_quarterly.py`` is the same model written plainly, one parcel at a time,
 and the engine equals it on random cases (``tests/test_buildout.py``).
-
-This module is the model core of the quarterly engine; :func:`sim.engine.prepare` does
-not build :class:`BuildoutInputs` from a scenario yet (the annual engine still runs
-``parksim run``), so for now it is driven by the tests.
 """
 
 from __future__ import annotations
@@ -27,97 +23,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PARK_FIELDS", "BuildoutInputs", "Quarters", "advance", "q_build", "q_lag"]
+from sim.inputs import Inputs
+
+__all__ = ["Quarters", "advance", "q_build", "q_lag"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 _EPS = 1e-6  # m²: cumulative areas are compared with this slack
-
-#: Park parameters of :class:`BuildoutInputs`, each ``(D, K)`` (docs/MODEL.md).
-PARK_FIELDS = (
-    "plot_ratio",
-    "start_lag_years",
-    "contract_lag_years",
-    "topout_years",
-    "duration_years",
-    "max_floor_per_phase",
-    "occupancy_ramp_years",
-    "occupancy_ceiling",
-    "revenue_per_m2",
-    "revenue_growth",
-    "land_price",
-    "construction_cost",
-    "fitout_cost",
-    "m2_per_worker",
-    "base_floor_completed",
-    "base_floor_occupied",
-    "base_floor_under_construction",
-    "base_completion_years",
-    "other_revenue",
-    "other_revenue_growth",
-    "revenue_per_worker",
-    "vacancy_target",
-    "vacancy_elasticity",
-)
-
-
-@dataclass(frozen=True)
-class BuildoutInputs:
-    """Everything the quarterly model needs, as arrays (SI units; docs/MODEL.md).
-
-    A leading draw axis ``D`` may be 1 where a value does not vary.
-
-    Attributes
-    ----------
-    years
-        Base year … horizon ``(Y,)``.
-    park_ids
-        Park ids, index ``k`` of every park axis.
-    parcel_ids, parcel_park, area_m2, far_max, queue_rank
-        Per parcel ``(P,)``; ``far_max`` NaN where uncapped; ``queue_rank`` orders a
-        park's queue (phase, distance to the start area, id).
-    committed_start, committed_floor
-        ``(D, P)``: a committed project's start as a fractional year (NaN for queued
-        parcels) and this parcel's share of its floor.
-    committed_phases
-        ``(P,)``: the project's phases, 0 for queued parcels.
-    park
-        :data:`PARK_FIELDS` → ``(D, K)``.
-    land_supply_m2, take_up_m2, demand_m2
-        Yearly budgets ``(D, K, Y)``: land serviced, serviced land bought (``inf``: all
-        at once), net absorption of floor.
-    idle_after_years, reclaim_after_years
-        From the contracted start to idle and to reclaimable (``[rules]``).
-    reclaim_idle
-        Take reclaimable land back and queue it for sale again.
-    """
-
-    years: npt.NDArray[np.int64]
-    park_ids: tuple[str, ...]
-    parcel_ids: npt.NDArray[np.str_]
-    parcel_park: npt.NDArray[np.int64]
-    area_m2: FloatArray
-    far_max: FloatArray
-    queue_rank: npt.NDArray[np.int64]
-    committed_start: FloatArray
-    committed_floor: FloatArray
-    committed_phases: npt.NDArray[np.int64]
-    park: dict[str, FloatArray]
-    land_supply_m2: FloatArray
-    take_up_m2: FloatArray
-    demand_m2: FloatArray
-    idle_after_years: float = 1.0
-    reclaim_after_years: float = 2.0
-    reclaim_idle: bool = False
-
-    @property
-    def draws(self) -> int:
-        """Number of draws: the longest leading axis."""
-        arrays = [*self.park.values(), self.land_supply_m2, self.take_up_m2, self.demand_m2,
-                  self.committed_start, self.committed_floor]  # fmt: skip
-        return int(max(np.atleast_2d(a).shape[0] for a in arrays))
-
 
 def q_lag(years: npt.ArrayLike) -> FloatArray:
     """Whole quarters of a lag in years, half up (0 allowed).
@@ -173,7 +86,7 @@ class Quarters:
     capacity_m2: FloatArray
 
 
-def advance(inputs: BuildoutInputs, *, record: bool = True) -> Quarters:
+def advance(inputs: Inputs, *, record: bool = True) -> Quarters:
     """Run the quarterly model of docs/MODEL.md on prepared inputs.
 
     Parameters

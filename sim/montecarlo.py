@@ -55,7 +55,9 @@ def sample_inputs(
     park = dict(inputs.park)
     supply = np.repeat(inputs.land_supply_m2, draws, axis=0)
     demand = np.repeat(inputs.demand_m2, draws, axis=0)
-    yearly = {"land_supply_per_year": supply, "demand_per_year": demand}
+    take_up = np.repeat(inputs.take_up_m2, draws, axis=0)
+    yearly = {"land_supply_per_year": supply, "demand_per_year": demand,
+              "take_up_per_year": take_up}  # fmt: skip
     for k, park_id in enumerate(inputs.park_ids):
         for name in (*PARK_FIELDS, *yearly):
             value = park_assumption(scenario, park_id, name)
@@ -73,6 +75,14 @@ def sample_inputs(
                 if park[name].shape[0] != draws:
                     park[name] = np.repeat(park[name], draws, axis=0)
                 park[name][:, k] = sampled
+    # Where the scenario leaves them out, the contract lag is the start lag and top-out the
+    # build time: they follow that field's draws.
+    for name, like in (("contract_lag_years", "start_lag_years"), ("topout_years", "duration_years")):
+        for k, park_id in enumerate(inputs.park_ids):
+            if park_assumption(scenario, park_id, name) is None and park[like].shape[0] == draws:
+                if park[name].shape[0] != draws:
+                    park[name] = np.repeat(park[name], draws, axis=0)
+                park[name][:, k] = park[like][:, k]
     market = scenario.market
     if market is not None and market.demand_sd > 0:
         common = rng.standard_normal((draws, 1, n_years))
@@ -81,4 +91,4 @@ def sample_inputs(
         z = math.sqrt(rho) * common + math.sqrt(1.0 - rho) * own
         sd = market.demand_sd
         demand = demand * np.exp(sd * z - sd * sd / 2)  # mean-one lognormal factor
-    return replace(inputs, park=park, land_supply_m2=supply, demand_m2=demand)
+    return replace(inputs, park=park, land_supply_m2=supply, take_up_m2=take_up, demand_m2=demand)

@@ -1,7 +1,7 @@
 """The quarterly engine behind the oracle's interface, so one set of tests checks both.
 
 :func:`engine` turns the oracle's :class:`~tests.oracle_quarterly.OracleInputs` into
-:class:`sim.buildout.BuildoutInputs`, runs :func:`sim.buildout.advance` and returns
+:class:`sim.inputs.Inputs`, runs :func:`sim.buildout.advance` and returns
 :class:`~tests.oracle_quarterly.OracleOutputs`.
 """
 
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.buildout import PARK_FIELDS, BuildoutInputs, advance
+from sim.buildout import advance
+from sim.inputs import PARK_FIELDS, Inputs
 from tests.oracle_quarterly import OracleInputs, OracleOutputs
 
 
-def to_inputs(inputs: OracleInputs) -> BuildoutInputs:
+def to_inputs(inputs: OracleInputs) -> Inputs:
     """The engine's inputs for an oracle case (NaN defaults filled as the oracle does)."""
     park = {name: np.asarray(v, dtype=float) for name, v in inputs.park.items()}
     draws = max(v.shape[0] for v in park.values())
@@ -26,7 +27,8 @@ def to_inputs(inputs: OracleInputs) -> BuildoutInputs:
         park[name] = np.where(np.isnan(value), base, value)
     park["vacancy_elasticity"] = np.nan_to_num(park["vacancy_elasticity"])
     engine_park = {name: park[name] for name in PARK_FIELDS}
-    return BuildoutInputs(
+    return Inputs(
+        name="oracle case",
         years=np.asarray(inputs.years, dtype=np.int64),
         park_ids=tuple(inputs.park_ids),
         parcel_ids=np.asarray(inputs.parcel_ids, dtype=str),

@@ -43,6 +43,8 @@ __all__ = [
     "Benchmarks",
     "Committed",
     "Market",
+    "OPTIONAL_DEFAULTS",
+    "RestOfCity",
     "MoneyBenchmark",
     "MoneyPerAreaBenchmark",
     "ParkAssumptions",
@@ -215,13 +217,19 @@ UPositiveArea = Annotated[float | Distribution, _uncertain(Dimension.AREA, gt=0)
 UShare = Annotated[float | Distribution, _uncertain(Dimension.RATIO, gt=0, le=1)]
 UMoneyPerArea = Annotated[float | Distribution, _uncertain(Dimension.MONEY_PER_AREA, ge=0)]
 UGrowth = Annotated[float | Distribution, _uncertain(Dimension.RATIO, gt=-1)]
+UArea = Annotated[float | Distribution, _uncertain(Dimension.AREA, ge=0)]
+UMoney = Annotated[float | Distribution, _uncertain(Dimension.MONEY, ge=0)]
+UNonNegative = Annotated[float | Distribution, _uncertain(Dimension.RATIO, ge=0)]
+UShareOrZero = Annotated[float | Distribution, _uncertain(Dimension.RATIO, ge=0, le=1)]
 
 
 class ParkAssumptions(_Model):
     """A park's assumptions as written: every field optional (``[defaults]`` or ``[parks.<id>]``).
 
-    Year-varying fields (land supply, demand) take one value, or a list with one value
-    per simulated year. Any field may instead be a distribution (:mod:`sim.distributions`).
+    Year-varying fields (land supply, take-up, demand) take one value, or a list with one
+    value per simulated year. Any field may instead be a distribution
+    (:mod:`sim.distributions`). The fields after ``m2_per_worker`` may be left out:
+    :data:`OPTIONAL_DEFAULTS` gives their values (docs/MODEL.md explains each).
     """
 
     name: str | None = None
@@ -239,6 +247,50 @@ class ParkAssumptions(_Model):
     construction_cost: UMoneyPerArea | None = None
     fitout_cost: UMoneyPerArea | None = None
     m2_per_worker: UPositiveArea | None = None
+    take_up_per_year: YearlyArea | None = None
+    contract_lag_years: UYears | None = None
+    topout_years: UPositiveYears | None = None
+    base_floor_completed: UArea | None = None
+    base_floor_occupied: UArea | None = None
+    base_floor_under_construction: UArea | None = None
+    base_completion_years: UPositiveYears | None = None
+    other_revenue: UMoney | None = None
+    other_revenue_growth: UGrowth | None = None
+    revenue_per_worker: UMoney | None = None
+    vacancy_target: UShareOrZero | None = None
+    vacancy_elasticity: UNonNegative | None = None
+
+
+#: Park assumptions a scenario may leave out, and their values then; ``None`` means
+#: "as another field" (the contract lag as the start lag, top-out as the build time,
+#: take-up unlimited: serviced land sells at once).
+OPTIONAL_DEFAULTS: dict[str, float | None] = {
+    "take_up_per_year": None,
+    "contract_lag_years": None,
+    "topout_years": None,
+    "base_floor_completed": 0.0,
+    "base_floor_occupied": 0.0,
+    "base_floor_under_construction": 0.0,
+    "base_completion_years": 1.0,
+    "other_revenue": 0.0,
+    "other_revenue_growth": 0.0,
+    "revenue_per_worker": 0.0,  # 0: other revenue brings no workers
+    "vacancy_target": 0.0,
+    "vacancy_elasticity": 0.0,  # 0: no feedback, construction purely supply-led
+}
+
+
+class RestOfCity(_Model):
+    """The city outside the parks (``[rest_of_city]``), so city-wide targets compare parks
+    plus the rest: its revenue in the base year, growing, and the revenue per worker that
+    gives its workers."""
+
+    revenue: Money
+    revenue_growth: Annotated[float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))] = (
+        Field(default=0.0, gt=-1)
+    )
+    revenue_per_worker: Money = 0.0
+    source: str = ""
 
 
 class Committed(_Model):
@@ -478,6 +530,7 @@ class Scenario(_Model):
     targets: tuple[Target, ...] = ()
     rules: Rules = Rules()
     market: Market | None = None
+    rest_of_city: RestOfCity | None = None
     benchmarks: Benchmarks = Benchmarks()
 
     @property
@@ -559,7 +612,7 @@ class Scenario(_Model):
         return self
 
 
-_YEARLY = ("land_supply_per_year", "demand_per_year")
+_YEARLY = ("land_supply_per_year", "demand_per_year", "take_up_per_year")
 
 
 def _short(value: Any) -> str:
