@@ -26,15 +26,14 @@ and parks, never over parcels or draws.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
 
+from sim.buildout import advance
 from sim.errors import Problem, ScenarioError
 from sim.inputs import PARK_FIELDS, Inputs
-from sim.buildout import advance
 from sim.montecarlo import sample_inputs
 from sim.result import Ensemble, Result, Status
 from sim.scenario import ParkParams, Scenario, resolve_park
@@ -330,7 +329,9 @@ def run_ensemble(
     )
     sampled = sample_inputs(inputs, scenario, draws, np.random.default_rng(seed))
     series = run_draws(sampled, chunk_size=plan.chunk_size, progress=progress)
-    rest = {k.split("/", 1)[1]: series.pop(k) for k in list(series) if k.startswith("rest_of_city/")}
+    rest = {
+        k.split("/", 1)[1]: series.pop(k) for k in list(series) if k.startswith("rest_of_city/")
+    }
     return Ensemble(
         scenario_name=scenario.name,
         years=inputs.years,
@@ -407,7 +408,7 @@ FLOWS = ("revenue_cny", "investment_cny", "revenue_other_cny")
 
 
 def _park_series(park: dict[str, FloatArray]) -> dict[str, FloatArray]:
-    """The :data:`~sim.result.PARK_SERIES` per park and quarter from ``advance``."""
+    """Name the per-park quarterly arrays of ``advance`` as :data:`~sim.result.PARK_SERIES`."""
     return {
         "floor_completed_m2": park["floor_completed_m2"],
         "floor_under_construction_m2": park["floor_started_m2"] - park["floor_completed_m2"],
@@ -427,8 +428,11 @@ def _park_series(park: dict[str, FloatArray]) -> dict[str, FloatArray]:
 
 
 def _rest_series(inputs: Inputs) -> dict[str, FloatArray] | None:
-    """``rest_of_city`` by quarter ``(D, 4Y)``: revenue (a quarter of the yearly rate) and
-    workers (the yearly rate ÷ revenue per worker)."""
+    """Compute ``rest_of_city`` by quarter, ``(D, 4Y)``.
+
+    Revenue is a quarter of the yearly rate; workers are the yearly rate ÷ revenue per
+    worker.
+    """
     rest = inputs.rest_of_city
     if rest is None:
         return None
@@ -490,6 +494,7 @@ def run(inputs: Inputs) -> Result:
     completion = year_of(events["completion"])
     quarterly = _park_series(q.park)
     rest = _rest_series(inputs)
+    rest_q = None if rest is None else {k: v[:, :, None] for k, v in rest.items()}
     return Result(
         scenario_name=inputs.name,
         years=inputs.years,
@@ -513,8 +518,8 @@ def run(inputs: Inputs) -> Result:
         idle=year_end(q.parcel["idle"]),
         reclaimable=year_end(q.parcel["reclaimable"]),
         events_q=events,
-        rest_of_city=None if rest is None else _by_year({k: v[:, :, None] for k, v in rest.items()}),
-        rest_of_city_quarterly=None if rest is None else {k: v[:, :, None] for k, v in rest.items()},
+        rest_of_city=None if rest_q is None else _by_year(rest_q),
+        rest_of_city_quarterly=rest_q,
     )
 
 

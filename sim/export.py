@@ -160,6 +160,8 @@ def write_outputs(
             spread = ensemble.percentile_frame()
             summary = pd.concat([summary, spread.drop(columns=["year", "park_id"])], axis=1)
         write_csv(summary, staging / "summary.csv")
+        if outcome.result.quarterly is not None:
+            write_csv(outcome.result.quarterly_frame(), staging / "summary_quarterly.csv")
         write_csv(targets_csv_frame(outcome.targets), staging / "targets.csv")
         write_csv(outcome.rules.compliance, staging / "compliance.csv")
         report = outcome.audit

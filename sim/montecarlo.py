@@ -77,7 +77,10 @@ def sample_inputs(
                 park[name][:, k] = sampled
     # Where the scenario leaves them out, the contract lag is the start lag and top-out the
     # build time: they follow that field's draws.
-    for name, like in (("contract_lag_years", "start_lag_years"), ("topout_years", "duration_years")):
+    for name, like in (
+        ("contract_lag_years", "start_lag_years"),
+        ("topout_years", "duration_years"),
+    ):
         for k, park_id in enumerate(inputs.park_ids):
             if park_assumption(scenario, park_id, name) is None and park[like].shape[0] == draws:
                 if park[name].shape[0] != draws:

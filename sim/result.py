@@ -282,7 +282,7 @@ class Result:
         }
 
     def by_park(self, name: str) -> FloatArray:
-        """A series per park: its parcels, base stock and other revenue.
+        """Return a series per park: its parcels, base stock and other revenue.
 
         Parameters
         ----------
@@ -322,7 +322,7 @@ class Result:
         return np.asarray(((first <= years) & ~(reclaim <= years)) | (again <= years))
 
     def total(self, name: str) -> FloatArray:
-        """A series over every park and the rest of the city, shape ``(D, Y)``."""
+        """Return a series over every park and the rest of the city, shape ``(D, Y)``."""
         total = self.by_park(name).sum(axis=2)
         if self.rest_of_city is not None and name in self.rest_of_city:
             total = total + self.rest_of_city[name][:, :, 0]
@@ -357,9 +357,7 @@ class Result:
         if self.quarterly is None:
             raise ValueError("this result has no quarterly series")
         quarterly = self.quarterly
-        periods = np.array(
-            [f"{int(y)}Q{q}" for y in self.years for q in range(1, 5)], dtype=object
-        )
+        periods = np.array([f"{int(y)}Q{q}" for y in self.years for q in range(1, 5)], dtype=object)
         frame = _summary(
             np.arange(periods.size),
             self.park_ids,
@@ -406,14 +404,16 @@ def _summary(
     *,
     draw: int | Literal["mean"],
 ) -> pd.DataFrame:
-    """A tidy table of per-park series ``(D, Y, K)``, the rest of the city and the total."""
+    """Tabulate per-park series ``(D, Y, K)``, the rest of the city and the total."""
     ids = park_ids if rest is None else (*park_ids, REST_OF_CITY)
     columns = {}
     for name in names:
         values = per_park(name)
         if rest is not None:
-            extra = rest.get(name, np.zeros(values.shape[:2] + (1,)))
-            values = np.concatenate([values, np.broadcast_to(extra, values.shape[:2] + (1,))], axis=2)
+            extra = rest.get(name, np.zeros((*values.shape[:2], 1)))
+            values = np.concatenate(
+                [values, np.broadcast_to(extra, (*values.shape[:2], 1))], axis=2
+            )
         values = values.mean(axis=0) if draw == "mean" else values[draw]
         columns[name] = np.concatenate([values, values.sum(axis=1, keepdims=True)], axis=1)
     return park_year_frame(years, ids, columns)
@@ -466,7 +466,7 @@ class Ensemble:
         return self.series[name]
 
     def total(self, name: str) -> FloatArray:
-        """A series over every park and the rest of the city, ``(D, Y)``."""
+        """Return a series over every park and the rest of the city, ``(D, Y)``."""
         total = self.series[name].sum(axis=2)
         if self.rest_of_city is not None and name in self.rest_of_city:
             total = total + self.rest_of_city[name][:, :, 0]
@@ -492,7 +492,7 @@ class Ensemble:
         for name in self.series:
             values = self.series[name]
             if rest is not None:
-                extra = rest.get(name, np.zeros(values.shape[:2] + (1,)))
+                extra = rest.get(name, np.zeros((*values.shape[:2], 1)))
                 values = np.concatenate([values, extra], axis=2)
             with_total = np.concatenate([values, values.sum(axis=2, keepdims=True)], axis=2)
             levels = np.percentile(with_total, percentiles, axis=0)  # (q, Y, K+1)

@@ -756,6 +756,10 @@ def result_idle_masks(
 
 
 def _result_idle_masks(result: Result, rules: Rules, draw: int) -> tuple[BoolArray, BoolArray]:
+    if result.idle is not None and result.reclaimable is not None:
+        # The quarterly engine flags idle land itself, from the contracted start (with
+        # the scenario's ages, which are the rules passed here).
+        return result.idle[draw], result.reclaimable[draw]
     ages = {
         "idle_after_years": rules.idle_after_years,
         "reclaim_after_years": rules.reclaim_after_years,

@@ -137,7 +137,10 @@ def parcel_states(
     states[building] = ParcelState.UNDER_CONSTRUCTION
 
     released = status == Status.RELEASED
-    if released.any():
+    if released.any() and result.idle is not None:
+        # The quarterly engine flags idle land from the contracted start.
+        states[released & result.idle[draw, t]] = ParcelState.IDLE
+    elif released.any():
         # With idle land reclaimed and released again, the spell running in year t
         # began at the first release until the parcel was taken back.
         release = result.release_year[draw]

@@ -100,7 +100,9 @@ class ParkParams(_Model):
 
 
 _REQUIRED = [
-    name for name in ParkAssumptions.model_fields if name != "name" and name not in OPTIONAL_DEFAULTS
+    name
+    for name in ParkAssumptions.model_fields
+    if name != "name" and name not in OPTIONAL_DEFAULTS
 ]
 
 

@@ -39,15 +39,15 @@ from sim.units import Dimension, quantities_to_si, quantity_to_si
 __all__ = [
     "DEFAULT_MIN_PARCEL_AREA_M2",
     "MAX_YEARS",
+    "OPTIONAL_DEFAULTS",
     "AreaBenchmark",
     "Benchmarks",
     "Committed",
     "Market",
-    "OPTIONAL_DEFAULTS",
-    "RestOfCity",
     "MoneyBenchmark",
     "MoneyPerAreaBenchmark",
     "ParkAssumptions",
+    "RestOfCity",
     "Rules",
     "Scenario",
     "ScenarioMeta",
@@ -281,14 +281,16 @@ OPTIONAL_DEFAULTS: dict[str, float | None] = {
 
 
 class RestOfCity(_Model):
-    """The city outside the parks (``[rest_of_city]``), so city-wide targets compare parks
-    plus the rest: its revenue in the base year, growing, and the revenue per worker that
-    gives its workers."""
+    """The city outside the parks (``[rest_of_city]``).
+
+    City-wide targets (``park = "total"``) compare parks plus the rest: its revenue in
+    the base year, growing, and the revenue per worker that gives its workers.
+    """
 
     revenue: Money
-    revenue_growth: Annotated[float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))] = (
-        Field(default=0.0, gt=-1)
-    )
+    revenue_growth: Annotated[
+        float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))
+    ] = Field(default=0.0, gt=-1)
     revenue_per_worker: Money = 0.0
     source: str = ""
 
