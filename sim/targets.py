@@ -93,8 +93,9 @@ def evaluate_targets(
 
 
 def _values(result: Result | Ensemble, target: Target) -> npt.NDArray[np.float64]:
-    """Return the target's quantity in every draw, ``(D,)``; ``total`` is every park and
-    the rest of the city.
+    """Return the target's quantity in every draw, ``(D,)``.
+
+    ``total`` is every park and the rest of the city.
     """
     t = _year_index(result, target.year)
     if target.park == "total":
