@@ -94,4 +94,18 @@ def sample_inputs(
         z = math.sqrt(rho) * common + math.sqrt(1.0 - rho) * own
         sd = market.demand_sd
         demand = demand * np.exp(sd * z - sd * sd / 2)  # mean-one lognormal factor
+    if market is not None and market.demand_level_sd > 0:
+        common = rng.standard_normal((draws, 1, 1))
+        own = rng.standard_normal((draws, n_parks, 1))
+        rho = market.correlation
+        z = math.sqrt(rho) * common + math.sqrt(1.0 - rho) * own
+        sd = market.demand_level_sd
+        demand = demand * np.exp(sd * z - sd * sd / 2)  # one level for the whole horizon
+    if market is not None and market.build_speed_sd > 0:
+        sd = market.build_speed_sd
+        speed = np.exp(sd * rng.standard_normal((draws, 1)) - sd * sd / 2)  # shared, mean one
+        # Builders are faster or slower; the contract (its lag, the idle-land clock) is
+        # signed as written, so slow builders leave land idle.
+        for name in ("start_lag_years", "topout_years", "duration_years"):
+            park[name] = np.broadcast_to(park[name], (draws, n_parks)) / speed
     return replace(inputs, park=park, land_supply_m2=supply, take_up_m2=take_up, demand_m2=demand)

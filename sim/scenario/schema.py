@@ -344,17 +344,28 @@ class Target(_Model):
 
 
 class Market(_Model):
-    """The shared market (``[market]``): yearly demand shocks common to all parks.
+    """The shared market (``[market]``): uncertainty common to all parks (Monte Carlo only).
 
-    Each park's demand in a year is multiplied by ``exp(sd·z − sd²/2)`` (mean one),
-    where ``z = √ρ·Z_year + √(1−ρ)·ε_park,year`` with standard normal ``Z`` (one draw
-    per year, shared by every park) and ``ε`` (own to the park): parks' log-factors
-    correlate with ``ρ = correlation``. Applies to Monte Carlo runs only.
+    - ``demand_sd``: yearly demand shocks. Each park's demand in a year is multiplied
+      by ``exp(sd·z − sd²/2)`` (mean one), where ``z = √ρ·Z_year + √(1−ρ)·ε_park,year``
+      with standard normal ``Z`` (one per year, shared by every park) and ``ε`` (own to
+      the park): parks' log-factors correlate with ``ρ = correlation``.
+    - ``demand_level_sd``: a city-wide demand level, one factor per draw for the whole
+      horizon (``z = √ρ·Z + √(1−ρ)·ε_park``, same form): a boom or a bust lasts.
+    - ``build_speed_sd``: a city-wide construction speed, one factor ``f`` per draw
+      (mean one, log-normal) shared by every park: every start lag, top-out time and
+      build time is divided by ``f`` before it is rounded to quarters.
     """
 
     demand_sd: Annotated[float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))] = (
-        Field(ge=0, le=2)
+        Field(default=0.0, ge=0, le=2)
     )
+    demand_level_sd: Annotated[
+        float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))
+    ] = Field(default=0.0, ge=0, le=2)
+    build_speed_sd: Annotated[
+        float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))
+    ] = Field(default=0.0, ge=0, le=2)
     correlation: Annotated[float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))] = (
         Field(default=0.8, ge=0, le=1)
     )
