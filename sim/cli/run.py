@@ -155,12 +155,12 @@ def _print_report(outcome: Outcome, out: Path, *, width: int | None = None) -> N
     table.add_column("vacancy", justify="right")
     values = {column: result.by_park(column)[0, -1] for _, column in stages}
     for k, park in enumerate([*result.park_ids, "total"]):
-        row = [float(v[k]) if park != "total" else float(v.sum()) for v in values.values()]
-        completed, occupied = row[2], row[3]
+        floors = [float(v[k]) if park != "total" else float(v.sum()) for v in values.values()]
+        completed, occupied = floors[2], floors[3]
         vacancy = f"{1 - occupied / completed:.0%}" if completed > 0 else "–"
         table.add_row(
             name(park),
-            *(f"{v / 1e4:,.1f}" for v in row),
+            *(f"{v / 1e4:,.1f}" for v in floors),
             vacancy,
             style="bold" if park == "total" else None,
         )
