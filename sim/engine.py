@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.buildout import advance
+from sim.distributions import point_value
 from sim.errors import Problem, ScenarioError
 from sim.inputs import PARK_FIELDS, Inputs
 from sim.montecarlo import sample_inputs
@@ -135,29 +136,31 @@ def prepare(scenario: Scenario, site: Site) -> Inputs:
     committed_floor = np.zeros(n_parcels)
     committed_phases = np.zeros(n_parcels, dtype=np.int64)
     for i, item in enumerate(scenario.committed):
-        j = index.get(item.parcel)
-        if j is None:
+        unknown = [p for p in item.parcels if p not in index]
+        if unknown:
             problems.append(
                 Problem(
                     f"committed[{i}].parcel",
-                    f"unknown parcel {item.parcel!r}; use a parcel_id from "
+                    f"unknown parcel {unknown[0]!r}; use a parcel_id from "
                     f"{scenario.site.parcels.name} or drop the entry",
                 )
             )
             continue
-        cap = area[j] * far_max[j]
-        if np.isfinite(cap) and item.floor > cap * (1 + 1e-9):
+        rows = np.array([index[p] for p in item.parcels])
+        floor = point_value(item.floor)
+        cap = float((area[rows] * far_max[rows]).sum())
+        if np.isfinite(cap) and floor > cap * (1 + 1e-9):
+            shown = ", ".join(item.parcels)
             problems.append(
                 Problem(
                     f"committed[{i}].floor",
-                    f"{item.floor:,.0f} m² exceeds parcel {item.parcel}'s capacity "
-                    f"{cap:,.0f} m² (area {area[j]:,.0f} m² × far_max {far_max[j]:g}); "
-                    "lower the floor or raise the parcel's far_max",
+                    f"{floor:,.0f} m² exceeds the capacity of parcel(s) {shown}, "
+                    f"{cap:,.0f} m² (area × far_max); lower the floor or raise far_max",
                 )
             )
-        committed_start[j] = item.start_year
-        committed_floor[j] = item.floor
-        committed_phases[j] = item.phases
+        committed_start[rows] = point_value(item.start_year)
+        committed_floor[rows] = floor * area[rows] / area[rows].sum()  # split by area
+        committed_phases[rows] = item.phases
     problems = list(dict.fromkeys(problems))  # a [defaults] gap is found once per park
     if problems:
         raise ScenarioError(

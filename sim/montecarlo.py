@@ -17,6 +17,7 @@ import math
 from dataclasses import replace
 
 import numpy as np
+import numpy.typing as npt
 
 from sim.distributions import Distribution
 from sim.inputs import PARK_FIELDS, Inputs
@@ -86,6 +87,7 @@ def sample_inputs(
                 if park[name].shape[0] != draws:
                     park[name] = np.repeat(park[name], draws, axis=0)
                 park[name][:, k] = park[like][:, k]
+    committed_start, committed_floor = _sample_committed(inputs, scenario, draws, rng)
     market = scenario.market
     if market is not None and market.demand_sd > 0:
         common = rng.standard_normal((draws, 1, n_years))
@@ -108,4 +110,32 @@ def sample_inputs(
         # signed as written, so slow builders leave land idle.
         for name in ("start_lag_years", "topout_years", "duration_years"):
             park[name] = np.broadcast_to(park[name], (draws, n_parks)) / speed
-    return replace(inputs, park=park, land_supply_m2=supply, take_up_m2=take_up, demand_m2=demand)
+    return replace(
+        inputs,
+        park=park,
+        land_supply_m2=supply,
+        take_up_m2=take_up,
+        demand_m2=demand,
+        committed_start=committed_start,
+        committed_floor=committed_floor,
+    )
+
+
+def _sample_committed(
+    inputs: Inputs, scenario: Scenario, draws: int, rng: np.random.Generator
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Sample committed projects' start and floor per draw ``(D, P)`` where uncertain."""
+    start, floor = inputs.committed_start, inputs.committed_floor
+    index = {str(p): i for i, p in enumerate(inputs.parcel_ids)}
+    for item in scenario.committed:
+        rows = np.array([index[p] for p in item.parcels])
+        if isinstance(item.start_year, Distribution):
+            if start.shape[0] != draws:
+                start = np.repeat(start, draws, axis=0)
+            start[:, rows] = item.start_year.sample(rng, draws)[:, None]
+        if isinstance(item.floor, Distribution):
+            if floor.shape[0] != draws:
+                floor = np.repeat(floor, draws, axis=0)
+            share = inputs.area_m2[rows] / inputs.area_m2[rows].sum()
+            floor[:, rows] = item.floor.sample(rng, draws)[:, None] * share[None, :]
+    return start, floor

@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.distributions import Distribution, parse_uncertain
+from sim.distributions import Distribution, parse_uncertain, point_value
 from sim.errors import Problem
 from sim.metrics import Metric
 from sim.units import Dimension, quantities_to_si, quantity_to_si
@@ -295,15 +295,31 @@ class RestOfCity(_Model):
     source: str = ""
 
 
-class Committed(_Model):
-    """A known development that bypasses the release queue (``[[committed]]``)."""
+#: A start as a (fractional) calendar year, or a distribution of it: 2013.25 is Q2 2013.
+UStartYear = Annotated[
+    float | Distribution, _uncertain(Dimension.RATIO, ge=_FIRST_YEAR, le=_LAST_YEAR)
+]
 
-    parcel: str = Field(min_length=1)
-    start_year: Year
-    floor: PositiveArea
+
+class Committed(_Model):
+    """A known development that bypasses the queue (``[[committed]]``).
+
+    ``parcel`` names one parcel or a list of them; the project's ``floor`` is split over
+    them in proportion to their area. ``start_year`` (a fractional year gives the
+    quarter) and ``floor`` may be distributions.
+    """
+
+    parcel: str | tuple[str, ...] = Field(min_length=1)
+    start_year: UStartYear
+    floor: UPositiveArea
     phases: int = Field(default=1, ge=1, le=50, strict=True)
     name: str = ""
     source: str = ""
+
+    @property
+    def parcels(self) -> tuple[str, ...]:
+        """The project's parcels, in the order given."""
+        return (self.parcel,) if isinstance(self.parcel, str) else tuple(self.parcel)
 
 
 class Target(_Model):
@@ -579,21 +595,23 @@ class Scenario(_Model):
         problems = []
         seen: dict[str, int] = {}
         for i, item in enumerate(self.committed):
-            if item.parcel in seen:
-                problems.append(
-                    Problem(
-                        f"committed[{i}].parcel",
-                        f"expected each parcel once; found parcel {item.parcel!r} again "
-                        f"(also committed[{seen[item.parcel]}]); merge the entries into one "
-                        "with several phases",
+            for parcel in item.parcels:
+                if parcel in seen:
+                    problems.append(
+                        Problem(
+                            f"committed[{i}].parcel",
+                            f"expected each parcel once; found parcel {parcel!r} again "
+                            f"(also committed[{seen[parcel]}]); merge the entries into one "
+                            "with several phases",
+                        )
                     )
-                )
-            seen.setdefault(item.parcel, i)
-            if item.start_year > last:
+                seen.setdefault(parcel, i)
+            if point_value(item.start_year) > last + 1:
                 problems.append(
                     Problem(
                         f"committed[{i}].start_year",
-                        f"expected a year ≤ the horizon {last}; found {item.start_year}; "
+                        f"expected a year ≤ the horizon {last}; found "
+                        f"{point_value(item.start_year):g}; "
                         "drop the entry or extend the horizon",
                     )
                 )
