@@ -40,7 +40,7 @@ def test_uncertain_start_and_floor_are_sampled_per_draw(write_scenario) -> None:
     p1, p2 = ids.index("P1"), ids.index("P2")
     start, floor = sampled.committed_start, sampled.committed_floor
     assert np.all(start[:, p1] == start[:, p2])  # one project, one start
-    assert 2013 <= start[:, p1].min() and start[:, p1].max() <= 2015
+    assert start[:, p1].min() >= 2013 and start[:, p1].max() <= 2015
     assert abs(start[:, p1].mean() - 2014) < 0.05
     np.testing.assert_allclose(floor[:, p1], floor[:, p2])  # equal areas, equal shares
     assert abs((floor[:, p1] + floor[:, p2]).mean() - 30_000) < 400
