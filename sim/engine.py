@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.buildout import advance
+from sim.demand import chain_demand
 from sim.distributions import point_value
 from sim.errors import Problem, ScenarioError
 from sim.inputs import PARK_FIELDS, Inputs
@@ -99,6 +100,16 @@ def prepare(scenario: Scenario, site: Site) -> Inputs:
             params.append(resolve_park(scenario, pid, park_name=str(names[pid])))
         except ScenarioError as exc:
             problems.extend(exc.problems)
+    if scenario.demand is not None:
+        problems += [
+            Problem(
+                f"demand.shares.{pid}",
+                f"unknown park {pid!r}; the parks layer has {list(park_ids)} — name one "
+                "of these or drop the share",
+            )
+            for pid in scenario.demand.shares
+            if pid not in park_ids
+        ]
     for i, target in enumerate(scenario.targets):
         if target.park != "total" and target.park not in park_ids:
             problems.append(
@@ -196,7 +207,11 @@ def prepare(scenario: Scenario, site: Site) -> Inputs:
         park=park,
         land_supply_m2=np.array([[p.land_supply_m2 for p in params]], dtype=float),
         take_up_m2=np.array([[p.take_up_m2 for p in params]], dtype=float),
-        demand_m2=np.array([[p.demand_m2 for p in params]], dtype=float),
+        demand_m2=(
+            np.array([[p.demand_m2 for p in params]], dtype=float)
+            if scenario.demand is None
+            else chain_demand(scenario.demand, park_ids, len(scenario.years))
+        ),
         idle_after_years=float(scenario.rules.idle_after_years),
         reclaim_after_years=float(scenario.rules.reclaim_after_years),
         reclaim_idle=scenario.rules.reclaim_idle,

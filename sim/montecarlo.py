@@ -19,6 +19,7 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
+from sim.demand import chain_demand
 from sim.distributions import Distribution
 from sim.inputs import PARK_FIELDS, Inputs
 from sim.scenario import Scenario, park_assumption
@@ -88,6 +89,11 @@ def sample_inputs(
                     park[name] = np.repeat(park[name], draws, axis=0)
                 park[name][:, k] = park[like][:, k]
     committed_start, committed_floor = _sample_committed(inputs, scenario, draws, rng)
+    chain = scenario.demand
+    if chain is not None and isinstance(chain.city_revenue_growth, Distribution):
+        # The economy's growth drawn once per draw; the parks' demand follows from it.
+        growth = chain.city_revenue_growth.sample(rng, draws)
+        demand = chain_demand(chain, inputs.park_ids, n_years, growth=growth)
     market = scenario.market
     if market is not None and market.demand_sd > 0:
         common = rng.standard_normal((draws, 1, n_years))

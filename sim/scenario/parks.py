@@ -104,6 +104,8 @@ _REQUIRED = [
     for name in ParkAssumptions.model_fields
     if name != "name" and name not in OPTIONAL_DEFAULTS
 ]
+#: With ``[demand]`` the parks' demand comes from the economy, not from the parks.
+_FROM_CHAIN = ("demand_per_year",)
 
 
 def resolve_park(scenario: Scenario, park_id: str, *, park_name: str = "") -> ParkParams:
@@ -145,7 +147,7 @@ def resolve_park(scenario: Scenario, park_id: str, *, park_name: str = "") -> Pa
             f"'{key} = {EXAMPLES[key]}' to [parks.{park_id}] or [defaults]",
         )
         for key in _REQUIRED
-        if key not in merged
+        if key not in merged and not (scenario.demand is not None and key in _FROM_CHAIN)
     ]
     n_years = len(scenario.years)
     yearly: dict[str, tuple[float, ...]] = {}
@@ -172,7 +174,7 @@ def resolve_park(scenario: Scenario, park_id: str, *, park_name: str = "") -> Pa
         park_id=park_id,
         name=merged.get("name") or park_name or park_id,
         land_supply_m2=yearly["land_supply_per_year"],
-        demand_m2=yearly["demand_per_year"],
+        demand_m2=yearly.get("demand_per_year", (0.0,) * n_years),
         plot_ratio=merged["plot_ratio"],
         start_lag_years=merged["start_lag_years"],
         duration_years=merged["duration_years"],

@@ -43,6 +43,7 @@ __all__ = [
     "AreaBenchmark",
     "Benchmarks",
     "Committed",
+    "DemandChain",
     "Market",
     "MoneyBenchmark",
     "MoneyPerAreaBenchmark",
@@ -293,6 +294,50 @@ class RestOfCity(_Model):
     ] = Field(default=0.0, gt=-1)
     revenue_per_worker: Money = 0.0
     source: str = ""
+
+
+class DemandChain(_Model):
+    """Demand derived from the economy (``[demand]``), instead of ``demand_per_year``.
+
+    The city's revenue (``city_revenue`` in the base year, growing at
+    ``city_revenue_growth``) less the share no floor drives (``non_floor_share``:
+    embedded software of manufacturers) gives floor-driven revenue; ÷ revenue per
+    worker (growing) gives workers; × ``m2_per_worker`` the occupied floor the city's
+    floor-driven firms need; × ``parks_share`` the part in the parks (the rest of the
+    city holds the rest), split between parks by ``shares``. A park's net absorption in
+    a year is the growth of its part over the year (never below zero).
+    ``city_revenue_growth`` may be a distribution (Monte Carlo draws the level of
+    growth once per draw).
+    """
+
+    city_revenue: Money
+    city_revenue_growth: UGrowth
+    non_floor_share: Annotated[
+        float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))
+    ] = Field(default=0.0, ge=0, lt=1)
+    revenue_per_worker: Money
+    revenue_per_worker_growth: Annotated[
+        float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))
+    ] = Field(default=0.0, gt=-1)
+    m2_per_worker: PositiveArea
+    parks_share: Share
+    shares: dict[str, Ratio]
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _shares(self) -> DemandChain:
+        total = sum(self.shares.values())
+        if not self.shares or abs(total - 1.0) > 1e-6 or min(self.shares.values()) < 0:
+            raise _ProblemsError(
+                [
+                    Problem(
+                        "demand.shares",
+                        f"expected each park's share of the parks' demand, ≥ 0 and summing "
+                        f"to 1; found {dict(self.shares)} (sum {total:g}); fix the shares",
+                    )
+                ]
+            )
+        return self
 
 
 #: A start as a (fractional) calendar year, or a distribution of it: 2013.25 is Q2 2013.
@@ -560,6 +605,7 @@ class Scenario(_Model):
     rules: Rules = Rules()
     market: Market | None = None
     rest_of_city: RestOfCity | None = None
+    demand: DemandChain | None = None
     benchmarks: Benchmarks = Benchmarks()
 
     @property
