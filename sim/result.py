@@ -416,6 +416,12 @@ def _summary(
             )
         values = values.mean(axis=0) if draw == "mean" else values[draw]
         columns[name] = np.concatenate([values, values.sum(axis=1, keepdims=True)], axis=1)
+    if "floor_vacant_m2" in columns:
+        completed = columns["floor_completed_m2"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            columns["vacancy_rate"] = np.where(
+                completed > 0, columns["floor_vacant_m2"] / completed, np.nan
+            )
     return park_year_frame(years, ids, columns)
 
 
