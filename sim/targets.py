@@ -83,11 +83,13 @@ def evaluate_targets(
                 "projected_p50": float(p50),
                 "projected_p90": float(p90),
                 "source": target.source,
+                "basis": target.counted.value,
             }
         )
     columns = [
         "metric", "park_id", "year", "target", "projected", "gap", "share", "met",
         "probability_met", "projected_p10", "projected_p50", "projected_p90", "source",
+        "basis",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 

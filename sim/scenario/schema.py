@@ -15,6 +15,7 @@ The schema knows nothing of files: :mod:`sim.scenario.loading` reads them, and
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,6 +42,7 @@ __all__ = [
     "MAX_YEARS",
     "OPTIONAL_DEFAULTS",
     "AreaBenchmark",
+    "Basis",
     "Benchmarks",
     "Committed",
     "DemandChain",
@@ -367,14 +369,34 @@ class Committed(_Model):
         return (self.parcel,) if isinstance(self.parcel, str) else tuple(self.parcel)
 
 
+class Basis(str, enum.Enum):
+    """What a target counts: the parks' floor, a group's revenue, or the whole city."""
+
+    FLOOR = "floor"  # driven by the floor of the park(s): capacity can be checked
+    ENTERPRISE = "enterprise"  # a group's revenue (embedded software), not floor-driven
+    CITY = "city"  # city-wide: every park plus the rest of the city
+
+
 class Target(_Model):
-    """A target the plan sets (``[[targets]]``): ``metric`` of ``park`` by ``year`` ≥ ``value``."""
+    """A target the plan sets (``[[targets]]``): ``metric`` of ``park`` by ``year`` ≥ ``value``.
+
+    ``basis`` says what it counts (:class:`Basis`); by default ``city`` for ``park =
+    "total"`` and ``floor`` for a park.
+    """
 
     metric: Metric
     park: str = Field(min_length=1)
     year: Year
     value: float
     source: str = ""
+    basis: Basis | None = None
+
+    @property
+    def counted(self) -> Basis:
+        """The target's basis, its default filled in."""
+        if self.basis is not None:
+            return self.basis
+        return Basis.CITY if self.park == "total" else Basis.FLOOR
 
     @model_validator(mode="before")
     @classmethod
