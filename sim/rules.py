@@ -218,13 +218,25 @@ def investment_to_date(result: Result) -> FloatArray:
     """Cumulative investment in each parcel at the end of each year, ``(D, Y, P)`` CNY.
 
     Spending before the base year (``result.investment_before_base_cny``) plus the
-    running sum of the ``investment_cny`` series. Computed once per result.
+    running sum of the ``investment_cny`` series. Land taken back as idle (``[rules]
+    reclaim_idle``) and sold again is a new project: from the year of its latest sale
+    the sum restarts, so an earlier holder's land payment (the series counts every
+    sale) does not count towards the new one's intensity. Computed once per result.
     """
     return result.derived("investment_to_date_cny", lambda: _investment_to_date(result))
 
 
 def _investment_to_date(result: Result) -> FloatArray:
     spent = np.cumsum(result.series["investment_cny"], axis=1)
+    if result.reclaim_year is not None:
+        # An unstarted parcel spends nothing but its land price, and a contract cycle
+        # lasts over a year, so everything before the latest sale's year is earlier
+        # holders' land.
+        years = result.years.astype(float)[None, :, None]
+        latest = result.release_year[:, None, :]
+        resold = np.isfinite(result.reclaim_year)[:, None, :] & (years >= latest)
+        before = np.where(years < latest, result.series["investment_cny"], 0.0).sum(axis=1)
+        spent = np.where(resold, spent - before[:, None, :], spent)
     return np.asarray(spent + result.investment_before_base_cny[:, None, :], dtype=np.float64)
 
 

@@ -422,6 +422,13 @@ def test_reclaim_idle_reports_reclaimed_land(
     # reclaimable year is the year they were taken back.
     assert idle["reclaimable_year"].to_list()[:4] == [2015, 2015, 2016, 2016]
     np.testing.assert_array_equal(result.reclaim_year[0], [2015, 2015, 2016, 2016, np.nan])
+    # P1's land is paid twice (5e6 in 2012Q2, again in 2015Q3), but investment to date is
+    # the holder's own: 500 万元/ha throughout, not 1,000 from 2015 — the first
+    # developer's land price is no part of the second's project.
+    assert result.series["investment_cny"][0, :, 0].tolist() == [5e6, 0, 0, 5e6, 0, 0]
+    yearly = compliance_by_year(result, scenario.rules)
+    p1 = yearly[yearly["parcel_id"] == "P1"]
+    assert p1["investment_intensity_wan_per_ha"].to_list() == [500.0] * 6
 
 
 @pytest.mark.xfail(
