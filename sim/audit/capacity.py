@@ -106,10 +106,8 @@ def capacity(scenario: Scenario, result: Result, *, draw: int = 0) -> pd.DataFra
             continue  # an unknown park: prepare() reports it
         k = order[scope]
         t = _year_index(result, year)
-        if t is not None:
-            sold = member[:, k] & held[t]
-        else:  # outside the simulated years (a Result made in code): the sale year
-            sold = member[:, k] & (release <= year)
+        # Land held at the end of the year; outside the simulated years, the sale year.
+        sold = member[:, k] & (held[t] if t is not None else release <= year)
         released = float(result.capacity_m2[sold].sum()) + base[k] if year >= 0 else math.nan
         other_cny = math.nan
         if basis == "revenue target":
