@@ -12,10 +12,11 @@ finished floor in use — so the map states refine it:
 ====================  ===========================================================
 state                 a parcel at the end of the year …
 ====================  ===========================================================
-not released          … has not been released (``Status.NOT_RELEASED``)
-released              … is released, not started, and not (yet) idle
-idle (闲置)           … is released and still not started ``idle_after_years``
-                      after its release year (:func:`sim.rules.idle_masks`)
+not released          … has not been sold (``Status.NOT_RELEASED``)
+released              … is sold (出让), not started, and not (yet) idle
+idle (闲置)           … is sold and still not started ``idle_after_years`` after its
+                      contracted start (the engine's ``Result.idle``; for a Result
+                      without it, after its release year: :func:`sim.rules.idle_masks`)
 under construction    … has a phase under construction (``UNDER_CONSTRUCTION``, and
                       ``PARTLY_COMPLETED``: some phases done, the rest building)
 completed             … has every phase completed and its floor still filling
@@ -91,7 +92,9 @@ def parcel_states(
         Monte Carlo draw.
     idle_after_years
         Years after its release year from which an unstarted parcel is idle (the
-        scenario's ``[rules] idle_after_years``; 1 under the 2012 national rule).
+        scenario's ``[rules] idle_after_years``; 1 under the 2012 national rule), for a
+        Result without the engine's idle flags (the quarterly engine's ``Result.idle``
+        counts from the contracted start with the scenario's own ages).
     occupancy_ceiling
         Each parcel's occupancy ceiling (a share, scalar or ``(P,)``). A completed
         parcel is *occupied* once its occupied floor reaches ceiling × completed
