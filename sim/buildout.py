@@ -65,7 +65,8 @@ class Quarters:
         Per-parcel series ``(D, T, P)`` (only when recorded): ``floor_sold_m2,
         floor_started_m2, floor_topped_out_m2, floor_completed_m2, floor_occupied_m2``
         (stocks at the end of the quarter), ``revenue_cny, investment_cny`` (flows of
-        the quarter), ``idle, reclaimable`` (bool).
+        the quarter), ``idle, reclaimable`` (bool at the end of the quarter) and
+        ``reclaimed`` (taken back in the quarter).
     park
         Per-park series ``(D, T, K)`` of the same stocks and flows over the park's
         parcels and its base stock, plus ``base_completed_m2, base_occupied_m2,
@@ -240,6 +241,7 @@ def advance(inputs: Inputs, *, record: bool = True) -> Quarters:
         parcel_out = {name: np.zeros((n_draws, n_quarters, n_parcels)) for name in parcel_names}
         parcel_out["idle"] = np.zeros((n_draws, n_quarters, n_parcels), dtype=bool)
         parcel_out["reclaimable"] = np.zeros((n_draws, n_quarters, n_parcels), dtype=bool)
+        parcel_out["reclaimed"] = np.zeros((n_draws, n_quarters, n_parcels), dtype=bool)
 
     for u in range(n_steps):
         t = u - offset  # quarter index from the base year's Q1
@@ -291,6 +293,7 @@ def advance(inputs: Inputs, *, record: bool = True) -> Quarters:
         age = here - ev["contract"]
         idle = waiting & (age >= idle_after)
         reclaimable = waiting & (age >= reclaimable_after)
+        taken = np.zeros_like(reclaimable)
         if inputs.reclaim_idle and reclaimable.any():
             taken = reclaimable
             sold &= ~taken
@@ -374,6 +377,7 @@ def advance(inputs: Inputs, *, record: bool = True) -> Quarters:
         if record:
             parcel_out["idle"][:, t] = idle
             parcel_out["reclaimable"][:, t] = reclaimable
+            parcel_out["reclaimed"][:, t] = taken
 
     def relative(values: FloatArray) -> FloatArray:
         # Quarter indices from the base year's Q1; NaN where not reached by the horizon

@@ -535,6 +535,9 @@ def run(inputs: Inputs) -> Result:
         quarterly=quarterly,
         idle=year_end(q.parcel["idle"]),
         reclaimable=year_end(q.parcel["reclaimable"]),
+        reclaimed=np.asarray(q.parcel["reclaimed"], dtype=np.int64)
+        .reshape(n_draws, inputs.years.size, 4, inputs.parcel_ids.size)
+        .sum(axis=2),
         events_q=events,
         rest_of_city=None if rest_q is None else _by_year(rest_q),
         rest_of_city_quarterly=rest_q,

@@ -204,6 +204,9 @@ class Result:
     idle, reclaimable
         Unstarted sold land idle / reclaimable at each year end ``(D, Y, P)``, counted
         from the contracted start.
+    reclaimed
+        How often each parcel was taken back in each year ``(D, Y, P)`` (every time, not
+        only the latest).
     events_q
         Event quarters per parcel ``(D, P)`` from the base year's Q1 (NaN where not
         reached): ``serviced, sold, first_sold, contract, start, completion, reclaim``.
@@ -233,6 +236,7 @@ class Result:
     quarterly: dict[str, FloatArray] | None = None
     idle: npt.NDArray[np.bool_] | None = None
     reclaimable: npt.NDArray[np.bool_] | None = None
+    reclaimed: npt.NDArray[np.int64] | None = None
     events_q: dict[str, FloatArray] | None = None
     rest_of_city: dict[str, FloatArray] | None = None
     rest_of_city_quarterly: dict[str, FloatArray] | None = None

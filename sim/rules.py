@@ -723,7 +723,9 @@ def idle_land(result: Result, rules: Rules, *, draw: int = 0) -> pd.DataFrame:
     """
     area = result.area_m2
     idle, reclaimable = result_idle_masks(result, rules, draw=draw)  # (Y, P)
-    if result.reclaim_year is None:
+    if result.reclaimed is not None:  # every taking-back, counted by the engine
+        newly = result.reclaimed[draw].astype(bool)
+    elif result.reclaim_year is None:
         newly = np.zeros_like(reclaimable)
     else:  # taken back by the engine at the end of the year
         newly = result.reclaim_year[draw][None, :] == result.years[:, None]

@@ -431,12 +431,6 @@ def test_reclaim_idle_reports_reclaimed_land(
     assert p1["investment_intensity_wan_per_ha"].to_list() == [500.0] * 6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Result keeps only each parcel's latest reclaim (reclaim_year, events_q"
-    "['reclaim']), so idle_land misses the earlier ones; the engine would have to expose "
-    "every reclaim (e.g. a per-year reclaimed flag) for rules to count them",
-)
 def test_land_reclaimed_twice_counts_twice(load: Callable[[str], Loaded]) -> None:
     table = idle_land(*rr(load(IDLE_LAG + "reclaim_idle = true\n")))
     reclaimed = table[table["park_id"] == "A"].set_index("year")["reclaimed_parcels"]
