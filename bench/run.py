@@ -3,7 +3,7 @@
 Run ``make bench`` (or ``.venv/bin/python bench/run.py``). Prints a table and writes
 ``out/bench/results.json``. Every ratio compares two timings taken in the same run,
 so it holds on a noisy machine; absolute seconds are for this machine only. Memory is
-the peak resident set of a fresh child process doing just that one job. Goals are
+the peak resident set (``VmHWM``) of a fresh child process doing just that one job. Goals are
 the project's, for the benchmark only — tests never assert wall-clock times.
 
 The engine is the quarterly model (``sim.buildout.advance``, docs/MODEL.md): it does
@@ -96,6 +96,14 @@ def load_inputs(path: Path) -> tuple[Any, Inputs]:
 
 
 def peak_rss_mb() -> float:
+    """Peak resident set of this process, in MiB.
+
+    ``VmHWM`` of /proc, not ``ru_maxrss``: Linux carries ``ru_maxrss`` over from the
+    parent at fork, so a child of this (large) process would report the parent's size.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # KiB
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
