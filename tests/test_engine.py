@@ -33,8 +33,6 @@ backlog, which by t = 13 (52,500 m²) exceeds all the room A will ever have (0.8
 from __future__ import annotations
 
 import math
-import tempfile
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -60,7 +58,6 @@ from tests.conftest import (
     load_inputs,
     tiny_layers,
     tiny_toml,
-    write_tiny_site,
 )
 from tests.test_model_invariants import random_inputs as random_oracle_inputs
 
@@ -386,17 +383,6 @@ STOCKS = ("floor_sold_m2", "floor_started_m2", "floor_topped_out_m2", "floor_com
 FLOWS = ("revenue_cny", "investment_cny", "revenue_other_cny")
 
 
-@pytest.fixture(scope="module")
-def site_dir() -> Iterator[tuple[Path, Site]]:
-    """The tiny site, written and loaded once for the random scenarios next to it."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder)
-        write_tiny_site(path / "site.gpkg")
-        (path / "tiny.toml").write_text(tiny_toml(), encoding="utf-8")
-        _, site = load_inputs(path / "tiny.toml")
-        yield path, site
-
-
 def _area(value: float) -> str:
     return f'"{value:.1f} m2"'
 
@@ -489,13 +475,15 @@ def random_scenarios(draw: st.DrawFn) -> str:
     return text
 
 
-def _scenario_inputs(text: str, folder: Path, site: Site, draws: int = 3) -> Inputs:
+def scenario_inputs(text: str, folder: Path, site: Site, draws: int = 3) -> Inputs:
     path = folder / "random.toml"
     path.write_text(text, encoding="utf-8")
     scenario = load_scenario(path)
     inputs = prepare(scenario, site)
     if "dist" in text:
-        inputs = sample_inputs(inputs, scenario, draws, np.random.default_rng(scenario.scenario.seed))
+        inputs = sample_inputs(
+            inputs, scenario, draws, np.random.default_rng(scenario.scenario.seed)
+        )
     return inputs
 
 
@@ -589,7 +577,7 @@ def test_invariants_of_random_scenarios(site_dir: tuple[Path, Site], text: str) 
     """prepare → run on random scenarios of the tiny site: every invariant, and the park
     accounting of Monte Carlo equals the per-parcel one."""
     folder, site = site_dir
-    inputs = _scenario_inputs(text, folder, site)
+    inputs = scenario_inputs(text, folder, site)
     result = run(inputs)
     check_result(result, inputs)
     check_accounts(inputs, result)
@@ -600,8 +588,8 @@ def test_invariants_of_random_scenarios(site_dir: tuple[Path, Site], text: str) 
 def test_same_seed_same_output(site_dir: tuple[Path, Site], text: str) -> None:
     folder, site = site_dir
     first, again = (
-        run(_scenario_inputs(text, folder, site)),
-        run(_scenario_inputs(text, folder, site)),
+        run(scenario_inputs(text, folder, site)),
+        run(scenario_inputs(text, folder, site)),
     )
     for name in first.series:
         np.testing.assert_array_equal(first.series[name], again.series[name], err_msg=name)
