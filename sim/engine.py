@@ -456,6 +456,9 @@ def _rest_series(inputs: Inputs) -> dict[str, FloatArray] | None:
         return None
     t = np.arange(4 * inputs.years.size, dtype=float)[None, :]
     rate = rest["revenue"][:, None] * (1.0 + rest["revenue_growth"][:, None]) ** (t / 4.0)
+    # Every draw gets a row, as the parks' series do, even where nothing of the rest
+    # varies: chunks of draws are joined along this axis (run_draws).
+    rate = np.broadcast_to(rate, (inputs.draws, t.size))
     per_worker = rest["revenue_per_worker"][:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         workers = np.where(per_worker > 0, rate / per_worker, 0.0)

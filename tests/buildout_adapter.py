@@ -1,8 +1,9 @@
 """The quarterly engine behind the oracle's interface, so one set of tests checks both.
 
 :func:`engine` turns the oracle's :class:`~tests.oracle_quarterly.OracleInputs` into
-:class:`sim.inputs.Inputs`, runs :func:`sim.buildout.advance` and returns
-:class:`~tests.oracle_quarterly.OracleOutputs`.
+:class:`sim.inputs.Inputs` (:func:`to_inputs`), runs :func:`sim.buildout.advance` and
+returns :class:`~tests.oracle_quarterly.OracleOutputs`; :func:`from_inputs` goes the
+other way, so that the oracle can run what ``sim.engine.prepare`` made of a scenario.
 """
 
 from __future__ import annotations
@@ -48,6 +49,37 @@ def to_inputs(inputs: OracleInputs) -> Inputs:
             2.0 if inputs.reclaim_after_years is None else float(inputs.reclaim_after_years)
         ),
         reclaim_idle=inputs.reclaim_after_years is not None,
+    )
+
+
+def from_inputs(inputs: Inputs) -> OracleInputs:
+    """The oracle's inputs for the engine's (``prepare`` or ``sample_inputs``), rest of city aside.
+
+    The engine's inputs have every default filled, so each park field passes as it is,
+    but for a revenue per worker of 0 (the scenario's "other revenue brings no workers"),
+    which the oracle writes as ∞; reclaiming off is the oracle's
+    ``reclaim_after_years = None``.
+    """
+    park = {name: np.atleast_2d(np.asarray(v, dtype=float)) for name, v in inputs.park.items()}
+    per_worker = park["revenue_per_worker"]
+    park["revenue_per_worker"] = np.where(per_worker > 0, per_worker, np.inf)
+    return OracleInputs(
+        years=np.asarray(inputs.years, dtype=np.int64),
+        park_ids=tuple(inputs.park_ids),
+        parcel_ids=tuple(str(p) for p in inputs.parcel_ids),
+        parcel_park=np.asarray(inputs.parcel_park, dtype=np.int64),
+        area_m2=np.asarray(inputs.area_m2, dtype=float),
+        far_max=np.asarray(inputs.far_max, dtype=float),
+        queue_rank=np.asarray(inputs.queue_rank, dtype=np.int64),
+        committed_start=np.atleast_2d(np.asarray(inputs.committed_start, dtype=float)),
+        committed_floor=np.atleast_2d(np.asarray(inputs.committed_floor, dtype=float)),
+        committed_phases=np.asarray(inputs.committed_phases, dtype=np.int64),
+        park=park,
+        land_supply_m2=np.asarray(inputs.land_supply_m2, dtype=float),
+        take_up_m2=np.asarray(inputs.take_up_m2, dtype=float),
+        demand_m2=np.asarray(inputs.demand_m2, dtype=float),
+        reclaim_after_years=float(inputs.reclaim_after_years) if inputs.reclaim_idle else None,
+        idle_after_years=float(inputs.idle_after_years),
     )
 
 
