@@ -502,7 +502,10 @@ class Ensemble:
         for name in self.series:
             values = self.series[name]
             if rest is not None:
-                extra = rest.get(name, np.zeros((*values.shape[:2], 1)))
+                # The rest of the city may not vary (a draw axis of 1): broadcast it.
+                extra = np.broadcast_to(
+                    rest.get(name, np.zeros((1, values.shape[1], 1))), (*values.shape[:2], 1)
+                )
                 values = np.concatenate([values, extra], axis=2)
             with_total = np.concatenate([values, values.sum(axis=2, keepdims=True)], axis=2)
             levels = np.percentile(with_total, percentiles, axis=0)  # (q, Y, K+1)
