@@ -19,7 +19,7 @@ SUMMARY_COLUMNS = [
     "floor_occupied_m2", "revenue_cny", "investment_cny", "workers_persons",
     "floor_sold_m2", "floor_started_m2", "floor_topped_out_m2", "floor_vacant_m2",
     "revenue_other_cny", "workers_other_persons", "base_floor_completed_m2",
-    "base_floor_occupied_m2",
+    "base_floor_occupied_m2", "vacancy_rate",
 ]  # fmt: skip
 PARCEL_COLUMNS = [
     "parcel_id", "park_id", "area_ha", "far", "capacity_m2", "release_year",

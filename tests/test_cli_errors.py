@@ -208,7 +208,7 @@ SCENARIO_CASES = [
     Case(
         "committed-floor-over-capacity",
         sub('floor = "2万 m2"', 'floor = "5万 m2"'),
-        ("committed[0].floor", "30,000 m²", "lower the floor or raise the parcel's far_max"),
+        ("committed[0].floor", "30,000 m²", "lower the floor or raise far_max"),
     ),
     Case(
         "committed-parcel-twice",

@@ -210,7 +210,7 @@ def _values(frame: pd.DataFrame) -> pd.DataFrame:
 UNIT_SUFFIX = re.compile(
     r"(_m2|_cny|_ha|_persons|_wan_per_ha|_yi_per_ha|_per_year|_parcels|_years|_left)(_p\d+)?$"
 )
-DIMENSIONLESS = {"year", "share", "probability_met"}
+DIMENSIONLESS = {"year", "share", "probability_met", "vacancy_rate"}  # fractions 0–1
 
 
 @pytest.mark.parametrize("name", CSVS)

@@ -22,13 +22,14 @@ def test_baseline_loads_in_si_units() -> None:
     assert s.years == range(2012, 2021)
     # Hand conversions: 万 = 1e4, ha = 1e4 m², 亿 = 1e8.
     assert s.defaults.max_floor_per_phase == pytest.approx(15 * 1e4)  # "15万 m2"
-    assert s.defaults.revenue_per_m2 == pytest.approx(15_800)  # "15800 元/m2"
+    assert s.defaults.revenue_per_m2 == pytest.approx(15_750)  # "15750 元/m2"
     assert s.defaults.occupancy_ceiling == pytest.approx(0.85)  # "85 %"
-    assert s.defaults.revenue_growth == pytest.approx(0.085)  # "8.5 %"
+    assert s.defaults.revenue_growth == pytest.approx(0.086)  # "8.6 %"
     assert s.defaults.m2_per_worker == pytest.approx(38)
-    assert s.parks["comm_park"].land_supply_per_year == pytest.approx((15 * 1e4,))  # "15 ha"
-    assert s.parks["software_city"].demand_per_year == pytest.approx((100 * 1e4,))
-    assert s.parks["anim_park"].max_floor_per_phase == pytest.approx(3 * 1e4)
+    assert s.parks["comm_park"].land_supply_per_year == pytest.approx((2.5 * 1e4,))  # "2.5 ha"
+    demand = s.parks["comm_park"].demand_per_year  # one value a year, "5.5万 m2" in 2013
+    assert len(demand) == 9 and demand[1] == pytest.approx(5.5 * 1e4)
+    assert s.parks["anim_park"].max_floor_per_phase is None  # the default 15万 m²
     total = s.targets[0]
     assert (total.metric, total.park, total.year) == (Metric.FLOOR_COMPLETED, "total", 2016)
     assert total.value == pytest.approx(1e7)  # "1000万 m2"
@@ -182,7 +183,7 @@ def test_package_exports_the_public_names() -> None:
         *("MAX_YEARS", "AreaBenchmark", "Benchmarks", "Committed", "Market", "Metric"),
         *("MoneyBenchmark", "MoneyPerAreaBenchmark", "ParkAssumptions", "ParkParams", "Rules"),
         *("RestOfCity", "Scenario", "SiteFiles", "Target", "load_scenario", "park_assumption"),
-        "resolve_park",
+        *("resolve_park", "Basis", "DemandChain"),
     }
     for name in sim.scenario.__all__:
         assert getattr(sim.scenario, name) is not None
