@@ -40,8 +40,8 @@ def test_baseline_loads_in_si_units() -> None:
     assert s.rules.investment_intensity_min == pytest.approx(4000)  # "4000 万元/ha" in CNY/m²
     assert s.rules.revenue_density_min == pytest.approx(20_000)  # "2 亿元/ha" in CNY/m²
     committed = {c.parcel: c for c in s.committed}
-    assert committed["IV-0133"].floor == pytest.approx(1.5e4)
-    assert committed["IV-0133"].start_year == 2010
+    assert committed["SC-0103"].floor == pytest.approx(6e4)  # "6万 m2"
+    assert committed["SC-0103"].start_year == 2012
     assert s.site.parks == (ROOT / "maps" / "qingdao_parks.gpkg").resolve()
     assert s.site.basemap == (ROOT / "maps" / "qingdao_base.gpkg").resolve()
 
