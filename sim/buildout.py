@@ -1,6 +1,6 @@
 """The quarterly build-out: supply-led construction, demand-led occupancy (docs/MODEL.md).
 
-``BuildoutInputs ──advance──▶ Quarters``: one step a quarter from the first quarter any committed
+``Inputs ──advance──▶ Quarters``: one step a quarter from the first quarter any committed
 project needs (before the base year, for projects already under way) to Q4 of the
 horizon. Each step, per park and in this order: land is serviced under the park's
 budget in queue order; developers buy serviced land at the take-up rate (slowed by
@@ -14,109 +14,24 @@ Every array has a leading draw axis; per-parcel state is ``(D, P)``, per-park st
 ``(D, K)``. The only Python loop is over quarters; nothing loops over parcels or draws.
 ``tests/oracle_quarterly.py`` is the same model written plainly, one parcel at a time,
 and the engine equals it on random cases (``tests/test_buildout.py``).
-
-This module is the model core of the quarterly engine; :func:`sim.engine.prepare` does
-not build :class:`BuildoutInputs` from a scenario yet (the annual engine still runs
-``parksim run``), so for now it is driven by the tests.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PARK_FIELDS", "BuildoutInputs", "Quarters", "advance", "q_build", "q_lag"]
+from sim.inputs import Inputs
+
+__all__ = ["Quarters", "advance", "q_build", "q_lag"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 _EPS = 1e-6  # m²: cumulative areas are compared with this slack
-
-#: Park parameters of :class:`BuildoutInputs`, each ``(D, K)`` (docs/MODEL.md).
-PARK_FIELDS = (
-    "plot_ratio",
-    "start_lag_years",
-    "contract_lag_years",
-    "topout_years",
-    "duration_years",
-    "max_floor_per_phase",
-    "occupancy_ramp_years",
-    "occupancy_ceiling",
-    "revenue_per_m2",
-    "revenue_growth",
-    "land_price",
-    "construction_cost",
-    "fitout_cost",
-    "m2_per_worker",
-    "base_floor_completed",
-    "base_floor_occupied",
-    "base_floor_under_construction",
-    "base_completion_years",
-    "other_revenue",
-    "other_revenue_growth",
-    "revenue_per_worker",
-    "vacancy_target",
-    "vacancy_elasticity",
-)
-
-
-@dataclass(frozen=True)
-class BuildoutInputs:
-    """Everything the quarterly model needs, as arrays (SI units; docs/MODEL.md).
-
-    A leading draw axis ``D`` may be 1 where a value does not vary.
-
-    Attributes
-    ----------
-    years
-        Base year … horizon ``(Y,)``.
-    park_ids
-        Park ids, index ``k`` of every park axis.
-    parcel_ids, parcel_park, area_m2, far_max, queue_rank
-        Per parcel ``(P,)``; ``far_max`` NaN where uncapped; ``queue_rank`` orders a
-        park's queue (phase, distance to the start area, id).
-    committed_start, committed_floor
-        ``(D, P)``: a committed project's start as a fractional year (NaN for queued
-        parcels) and this parcel's share of its floor.
-    committed_phases
-        ``(P,)``: the project's phases, 0 for queued parcels.
-    park
-        :data:`PARK_FIELDS` → ``(D, K)``.
-    land_supply_m2, take_up_m2, demand_m2
-        Yearly budgets ``(D, K, Y)``: land serviced, serviced land bought (``inf``: all
-        at once), net absorption of floor.
-    idle_after_years, reclaim_after_years
-        From the contracted start to idle and to reclaimable (``[rules]``).
-    reclaim_idle
-        Take reclaimable land back and queue it for sale again.
-    """
-
-    years: npt.NDArray[np.int64]
-    park_ids: tuple[str, ...]
-    parcel_ids: npt.NDArray[np.str_]
-    parcel_park: npt.NDArray[np.int64]
-    area_m2: FloatArray
-    far_max: FloatArray
-    queue_rank: npt.NDArray[np.int64]
-    committed_start: FloatArray
-    committed_floor: FloatArray
-    committed_phases: npt.NDArray[np.int64]
-    park: dict[str, FloatArray]
-    land_supply_m2: FloatArray
-    take_up_m2: FloatArray
-    demand_m2: FloatArray
-    idle_after_years: float = 1.0
-    reclaim_after_years: float = 2.0
-    reclaim_idle: bool = False
-
-    @property
-    def draws(self) -> int:
-        """Number of draws: the longest leading axis."""
-        arrays = [*self.park.values(), self.land_supply_m2, self.take_up_m2, self.demand_m2,
-                  self.committed_start, self.committed_floor]  # fmt: skip
-        return int(max(np.atleast_2d(a).shape[0] for a in arrays))
 
 
 def q_lag(years: npt.ArrayLike) -> FloatArray:
@@ -141,6 +56,134 @@ def q_build(years: npt.ArrayLike) -> FloatArray:
     return np.maximum(1.0, q_lag(years))
 
 
+def _to_parcels(values: FloatArray, pk: npt.NDArray[np.int64]) -> FloatArray:
+    """Spread per-park values ``(D, K)`` to parcels ``(D, P)``."""
+    if values.shape[0] == 1:  # ``take`` of one row is ~8× faster than fancy indexing
+        return np.asarray(values[0].take(pk)[None, :], dtype=np.float64)
+    return np.asarray(values[:, pk], dtype=np.float64)
+
+
+def _park_summer(
+    pk: npt.NDArray[np.int64], n_draws: int, n_parks: int
+) -> Callable[[npt.ArrayLike], FloatArray]:
+    """Make a function summing per-parcel values ``(D, P)`` per park ``(D, K)``."""
+    n_parcels = pk.size
+    starts = np.searchsorted(pk, np.arange(n_parks))
+    if n_parcels and np.all(pk[1:] >= pk[:-1]) and np.all(np.diff([*starts, n_parcels]) > 0):
+        # Parcels sorted by park, no park empty: contiguous sums, ~10× faster than bincount.
+        def by_runs(values: npt.ArrayLike) -> FloatArray:
+            array = np.broadcast_to(np.asarray(values, dtype=float), (n_draws, n_parcels))
+            return np.asarray(np.add.reduceat(array, starts, axis=1), dtype=np.float64)
+
+        return by_runs
+    group = (np.arange(n_draws)[:, None] * n_parks + pk[None, :]).reshape(-1)
+
+    def by_count(values: npt.ArrayLike) -> FloatArray:
+        flat = np.broadcast_to(np.asarray(values, dtype=float), (n_draws, n_parcels)).reshape(-1)
+        sums = np.bincount(group, weights=flat, minlength=n_draws * n_parks)
+        return np.asarray(sums, dtype=np.float64).reshape(n_draws, n_parks)
+
+    return by_count
+
+
+def _sell(
+    buy: BoolArray,
+    sold: BoolArray,
+    ev: dict[str, FloatArray],
+    here: float,
+    *,
+    committed: BoolArray,
+    c_sold: FloatArray,
+    lag: FloatArray,
+    contract_lag: FloatArray,
+    land_cost: FloatArray,
+) -> FloatArray | float:
+    """Book this quarter's sales in place (committed projects too); return land paid."""
+    any_committed = bool(committed.any())
+    if any_committed:
+        buy |= committed & ~sold & (c_sold <= here)
+    if not buy.any():
+        return 0.0
+    sold |= buy
+    ev["sold"][buy] = here
+    queue_buy = buy
+    if any_committed:
+        ev["serviced"][buy & committed] = here
+        queue_buy = buy & ~committed
+    ev["first_sold"][buy & np.isnan(ev["first_sold"])] = here
+    np.copyto(ev["start"], here + lag, where=queue_buy)
+    np.copyto(ev["contract"], here + contract_lag, where=queue_buy)
+    return np.where(buy, land_cost, 0.0)
+
+
+def _phase_counts(
+    since: FloatArray,
+    tau: FloatArray,
+    delta: FloatArray,
+    n_phases: FloatArray,
+    *,
+    previous: FloatArray | None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Phases started, topped out, completed now and completed a quarter ago.
+
+    ``since`` is quarters since the start (NaN: not started; overwritten). Starts and
+    quarters are whole numbers, so topped(t) = started(t − τ) is one count less. A
+    quarter ago's count is ``previous`` (the last call's) when given: a start set since
+    lies in the future, so it counts 0 at both.
+    """
+    step = np.floor(since / tau)
+    started = _clip_count(step + 1.0, n_phases)
+    topped = _clip_count(step, n_phases)
+    del step
+    since -= delta
+    if previous is None:
+        previous = _phases_by(since - 1.0, tau, n_phases)
+    return started, topped, _phases_by(since, tau, n_phases), previous
+
+
+def _complete(
+    done: FloatArray, n_phases: FloatArray, pending: BoolArray, completion: FloatArray, here: float
+) -> None:
+    """Date parcels whose last phase completed this quarter (in place)."""
+    finished = done >= n_phases  # (n_phases ≥ 1)
+    finished &= pending
+    if finished.any():
+        completion[finished] = here
+        pending &= ~finished
+
+
+def _idle_flags(
+    sold: BoolArray,
+    ev: dict[str, FloatArray],
+    here: float,
+    committed: BoolArray,
+    idle_after: float,
+    reclaimable_after: float,
+) -> tuple[BoolArray, BoolArray]:
+    """Sold, unstarted queued parcels idle and reclaimable, from the contracted start."""
+    waiting = sold & ~(ev["start"] <= here)
+    waiting &= ~committed
+    age = here - ev["contract"]
+    return waiting & (age >= idle_after), waiting & (age >= reclaimable_after)
+
+
+def _clip_count(count: FloatArray, n_phases: FloatArray) -> FloatArray:
+    """Clip phase counts to ``0 … n`` in place; NaN (not started) becomes 0."""
+    np.fmax(count, 0.0, out=count)
+    return np.fmin(count, n_phases, out=count)
+
+
+def _phases_by(since: FloatArray, tau: FloatArray, n_phases: FloatArray) -> FloatArray:
+    """``n_started`` of docs/MODEL.md from quarters since the start (NaN: not started).
+
+    ``since`` is overwritten (it is a temporary of the caller's).
+    """
+    np.divide(since, tau, out=since)
+    np.floor(since, out=since)
+    since += 1.0
+    return _clip_count(since, n_phases)
+
+
 @dataclass(frozen=True)
 class Quarters:
     """What :func:`advance` found, quarter by quarter from the base year's Q1.
@@ -151,7 +194,8 @@ class Quarters:
         Per-parcel series ``(D, T, P)`` (only when recorded): ``floor_sold_m2,
         floor_started_m2, floor_topped_out_m2, floor_completed_m2, floor_occupied_m2``
         (stocks at the end of the quarter), ``revenue_cny, investment_cny`` (flows of
-        the quarter), ``idle, reclaimable`` (bool).
+        the quarter), ``idle, reclaimable`` (bool at the end of the quarter) and
+        ``reclaimed`` (taken back in the quarter).
     park
         Per-park series ``(D, T, K)`` of the same stocks and flows over the park's
         parcels and its base stock, plus ``base_completed_m2, base_occupied_m2,
@@ -173,7 +217,7 @@ class Quarters:
     capacity_m2: FloatArray
 
 
-def advance(inputs: BuildoutInputs, *, record: bool = True) -> Quarters:
+def advance(inputs: Inputs, *, record: bool = True) -> Quarters:  # noqa: C901 - the model step, stage by stage
     """Run the quarterly model of docs/MODEL.md on prepared inputs.
 
     Parameters
@@ -199,41 +243,39 @@ def advance(inputs: BuildoutInputs, *, record: bool = True) -> Quarters:
         return np.broadcast_to(inputs.park[name], (n_draws, n_parks)).astype(float)
 
     def parcel_param(name: str) -> FloatArray:
-        return park_param(name)[:, pk]
+        return _to_parcels(park_param(name), pk)
+
+    def to_parcels(values: FloatArray) -> FloatArray:  # (D, K) → (D, P)
+        return _to_parcels(values, pk)
 
     def yearly(values: FloatArray) -> FloatArray:  # (D?, K, Y) → (D, K, Y)
         return np.broadcast_to(values, (n_draws, n_parks, n_years)).astype(float)
 
-    def psum(values: npt.ArrayLike) -> FloatArray:  # (D, P) → (D, K)
-        flat = np.asarray(values, dtype=float).reshape(-1)
-        sums = np.bincount(group, weights=flat, minlength=n_draws * n_parks)
-        return np.asarray(sums, dtype=np.float64).reshape(n_draws, n_parks)
-
-    group = (np.arange(n_draws)[:, None] * n_parks + pk[None, :]).reshape(-1)
+    psum = _park_summer(pk, n_draws, n_parks)  # (D, P) → (D, K)
 
     # --- parcels: capacity, phases, timing --------------------------------------------
     committed = inputs.committed_phases > 0  # (P,)
     queued = ~committed
-    far = np.where(
-        np.isnan(inputs.far_max),
-        parcel_param("plot_ratio"),
-        np.minimum(parcel_param("plot_ratio"), inputs.far_max),
-    )
-    c_floor = np.broadcast_to(inputs.committed_floor, (n_draws, n_parcels))
-    capacity = np.where(committed, c_floor, inputs.area_m2 * far)
-    max_phase = parcel_param("max_floor_per_phase")
-    n_phases = np.where(
-        committed,
-        np.maximum(inputs.committed_phases, 1).astype(float),
-        np.maximum(1.0, np.ceil(capacity / max_phase)),
-    )
+    any_committed = bool(committed.any())
+    # fmin skips NaN: a parcel without a cap takes the park's plot ratio.
+    capacity = inputs.area_m2 * np.fmin(parcel_param("plot_ratio"), inputs.far_max)
+    n_phases = np.ceil(capacity / parcel_param("max_floor_per_phase"))
+    np.maximum(n_phases, 1.0, out=n_phases)
+    c_start = np.full((n_draws, n_parcels), np.nan)
+    if any_committed:
+        c_floor = np.broadcast_to(inputs.committed_floor, (n_draws, n_parcels))
+        capacity = np.where(committed, c_floor, capacity)
+        c_phases = np.maximum(inputs.committed_phases, 1).astype(float)
+        n_phases = np.where(committed, c_phases, n_phases)
+        c_start_year = np.broadcast_to(inputs.committed_start, (n_draws, n_parcels))
+        c_start = np.where(committed, q_lag(c_start_year - base_year), np.nan)
     phase_floor = capacity / n_phases
-    lag = q_lag(parcel_param("start_lag_years"))
-    contract_lag = q_lag(parcel_param("contract_lag_years"))
-    tau = q_build(parcel_param("topout_years"))
-    delta = np.maximum(tau, q_build(parcel_param("duration_years")))
-    c_start_year = np.broadcast_to(inputs.committed_start, (n_draws, n_parcels))
-    c_start = np.where(committed, q_lag(c_start_year - base_year), np.nan)
+    # Quarters are found per park, then spread to parcels.
+    lag = to_parcels(q_lag(park_param("start_lag_years")))
+    contract_lag = to_parcels(q_lag(park_param("contract_lag_years")))
+    tau_k = q_build(park_param("topout_years"))
+    tau = to_parcels(tau_k)
+    delta = to_parcels(np.maximum(tau_k, q_build(park_param("duration_years"))))
     first = min(0.0, float(np.nanmin(c_start, initial=0.0)))
     offset = int(-first)  # quarters simulated before the base year (projects under way)
     n_steps = offset + n_quarters
@@ -241,8 +283,8 @@ def advance(inputs: BuildoutInputs, *, record: bool = True) -> Quarters:
     c_sold = np.maximum(c_start - lag, float(offset))  # sold no earlier than the base year
 
     # --- the queue: cumulative area in order within each park -------------------------
-    order = np.lexsort((inputs.queue_rank, pk))
-    order = order[queued[order]]
+    all_order = np.lexsort((inputs.queue_rank, pk))
+    order = all_order[queued[all_order]]
     area_sorted = inputs.area_m2[order]
     park_sorted = pk[order]
     cum_sorted = np.cumsum(area_sorted)
@@ -252,7 +294,6 @@ def advance(inputs: BuildoutInputs, *, record: bool = True) -> Quarters:
     position[order] = cum_sorted - park_start[park_sorted]  # cumulative within the park
     position_d = np.broadcast_to(position, (n_draws, n_parcels)).copy()
     # Sorted layout for reclaimed parcels' new positions (park, then queue rank).
-    all_order = np.lexsort((inputs.queue_rank, pk))
     all_park = pk[all_order]
     group_first = np.searchsorted(all_park, np.arange(n_parks))
 
@@ -261,14 +302,19 @@ def advance(inputs: BuildoutInputs, *, record: bool = True) -> Quarters:
     take_up = yearly(inputs.take_up_m2) / 4.0
     demand = yearly(inputs.demand_m2) / 4.0
     ceiling_k = park_param("occupancy_ceiling")
-    ceiling = ceiling_k[:, pk]
-    ramp_years = parcel_param("occupancy_ramp_years")
+    ceiling = to_parcels(ceiling_k)
+    ramp_years = park_param("occupancy_ramp_years")
+    with np.errstate(divide="ignore"):
+        # The most a building fills in a quarter, per m² of occupiable floor (inf: no limit).
+        ramp_per_q = to_parcels(np.where(ramp_years > 0, 1.0 / (4.0 * ramp_years), np.inf))
+    has_ramp = bool(np.any(ramp_years > 0))
     rpm_k = park_param("revenue_per_m2")
     growth_k = park_param("revenue_growth")
     m2pw_k = park_param("m2_per_worker")
-    land_price = parcel_param("land_price")
-    construction_cost = parcel_param("construction_cost")
-    fitout_cost = parcel_param("fitout_cost")
+    land_cost = inputs.area_m2 * parcel_param("land_price")
+    # Construction is spread evenly over a phase's δ quarters; fit-out falls at completion.
+    build_per_q = phase_floor * parcel_param("construction_cost") / delta
+    fitout_per_phase = phase_floor * parcel_param("fitout_cost")
     base_completed = park_param("base_floor_completed")
     base_building = park_param("base_floor_under_construction")
     # The base floor under construction completes like a phase started in the base
@@ -306,14 +352,6 @@ def advance(inputs: BuildoutInputs, *, record: bool = True) -> Quarters:
         vacancy0 = np.where(base_completed > 0, 1.0 - base_occupied / base_completed, 0.0)
     feedback = np.clip(1.0 - v_elastic * (vacancy0 - v_target), 0.0, 1.0)
 
-    def n_started(at: FloatArray | float) -> FloatArray:
-        start = ev["start"]
-        since = np.asarray(at) - start
-        ok = np.isfinite(start) & (since >= 0)
-        with np.errstate(invalid="ignore"):
-            count = np.floor(np.where(ok, since, 0.0) / tau) + 1.0
-        return np.where(ok, np.minimum(count, n_phases), 0.0)
-
     park_names = ("floor_sold_m2", "floor_started_m2", "floor_topped_out_m2",
                   "floor_completed_m2", "floor_occupied_m2", "revenue_cny", "investment_cny",
                   "base_completed_m2", "base_occupied_m2", "revenue_other_cny",
@@ -326,6 +364,14 @@ def advance(inputs: BuildoutInputs, *, record: bool = True) -> Quarters:
         parcel_out = {name: np.zeros((n_draws, n_quarters, n_parcels)) for name in parcel_names}
         parcel_out["idle"] = np.zeros((n_draws, n_quarters, n_parcels), dtype=bool)
         parcel_out["reclaimable"] = np.zeros((n_draws, n_quarters, n_parcels), dtype=bool)
+        parcel_out["reclaimed"] = np.zeros((n_draws, n_quarters, n_parcels), dtype=bool)
+
+    pending_service = np.broadcast_to(queued, (n_draws, n_parcels)).copy()  # never serviced
+    pending_completion = np.ones((n_draws, n_parcels), dtype=bool)
+    prefix = np.zeros((n_draws, n_parks))
+    track_idle = record or inputs.reclaim_idle
+    idle = reclaimable = np.zeros((n_draws, n_parcels), dtype=bool)
+    done_before: FloatArray | None = None  # phases completed by the previous quarter
 
     for u in range(n_steps):
         t = u - offset  # quarter index from the base year's Q1
@@ -337,13 +383,16 @@ def advance(inputs: BuildoutInputs, *, record: bool = True) -> Quarters:
             serviced_budget += supply[:, :, y]
         # (A reclaimed parcel stays serviced; only never-serviced parcels are tested,
         # and their queue position is still the original one.)
-        newly = ~serviced & queued & (position_d <= serviced_budget[:, pk] + _EPS)
-        serviced |= newly
-        ev["serviced"][newly] = here
+        newly = position_d <= to_parcels(serviced_budget + _EPS)
+        newly &= pending_service
+        if newly.any():
+            serviced |= newly
+            pending_service &= ~newly
+            ev["serviced"][newly] = here
+            # Servicing goes in queue order, so the serviced land is a prefix of the queue.
+            prefix = psum(np.where(serviced, inputs.area_m2, 0.0))
 
         # 2. Sale at the take-up rate, never beyond the serviced prefix of the queue.
-        # Servicing goes in queue order, so the serviced land is a prefix of the queue.
-        prefix = psum(np.where(serviced & queued, inputs.area_m2, 0.0))
         whole = prefix >= park_total[None, :] - _EPS
         reachable = np.where(whole, park_total[None, :] + rejoined, prefix)
         if y >= 0:
@@ -353,30 +402,25 @@ def advance(inputs: BuildoutInputs, *, record: bool = True) -> Quarters:
         else:
             rate = np.zeros((n_draws, n_parks))
         pointer = np.minimum(pointer + rate, reachable)
-        buy = ~sold & queued & serviced & (position_d <= pointer[:, pk] + _EPS)
-        buy |= committed & ~sold & (c_sold <= here)
-        sold |= buy
-        ev["sold"][buy] = here
-        ev["serviced"] = np.where(buy & committed, here, ev["serviced"])
-        ev["first_sold"] = np.where(buy & np.isnan(ev["first_sold"]), here, ev["first_sold"])
-        queue_buy = buy & ~committed
-        ev["start"] = np.where(queue_buy, here + lag, ev["start"])
-        ev["contract"] = np.where(queue_buy, here + contract_lag, ev["contract"])
-        land = np.where(buy, inputs.area_m2 * land_price, 0.0)
+        buy = position_d <= to_parcels(pointer + _EPS)
+        buy &= serviced  # (serviced parcels are queued ones)
+        buy &= ~sold
+        land = _sell(buy, sold, ev, here, committed=committed, c_sold=c_sold,
+                     lag=lag, contract_lag=contract_lag, land_cost=land_cost)  # fmt: skip
 
         # 3. Phases: started, topped out, completed (counts × phase floor).
-        started_n = n_started(here)
-        topped_n = n_started(here - tau)
-        done_n = n_started(here - delta)
+        started_n, topped_n, done_n, done_before = _phase_counts(
+            here - ev["start"], tau, delta, n_phases, previous=done_before
+        )
         completed = done_n * phase_floor
-        finished = (done_n >= n_phases) & np.isnan(ev["completion"]) & (done_n > 0)
-        ev["completion"][finished] = here
+        _complete(done_n, n_phases, pending_completion, ev["completion"], here)
 
         # 4. Idle land, from the contracted start; reclaim at the end of the quarter.
-        waiting = sold & ~(ev["start"] <= here) & ~committed
-        age = here - ev["contract"]
-        idle = waiting & (age >= idle_after)
-        reclaimable = waiting & (age >= reclaimable_after)
+        taken: BoolArray | None = None  # taken back this quarter
+        if track_idle:
+            idle, reclaimable = _idle_flags(
+                sold, ev, here, committed, idle_after, reclaimable_after
+            )
         if inputs.reclaim_idle and reclaimable.any():
             taken = reclaimable
             sold &= ~taken
@@ -394,9 +438,13 @@ def advance(inputs: BuildoutInputs, *, record: bool = True) -> Quarters:
         rejoined = appended.copy()  # from the next quarter these may be sold
 
         # 5. Occupancy from demand, in proportion to each building's room.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ramp = np.where(ramp_years > 0, ceiling * completed / (4.0 * ramp_years), np.inf)
-        room = np.maximum(0.0, np.minimum(ceiling * completed - occupied, ramp))
+        ready = ceiling * completed
+        room = ready - occupied
+        if has_ramp:
+            with np.errstate(invalid="ignore"):  # 0 × inf where nothing is complete
+                np.fmin(room, ready * ramp_per_q, out=room)
+        del ready
+        np.maximum(room, 0.0, out=room)
         base_floor = base_completed + np.where(t >= base_done, base_building, 0.0)
         base_room = np.maximum(0.0, ceiling_k * base_floor - base_occupied)
         waiting_demand = backlog + (demand[:, :, y] if y >= 0 else 0.0)
@@ -404,21 +452,28 @@ def advance(inputs: BuildoutInputs, *, record: bool = True) -> Quarters:
         with np.errstate(divide="ignore", invalid="ignore"):
             # Negative net absorption places nothing and waits in the backlog.
             share = np.where(total_room > 0, np.clip(waiting_demand / total_room, 0.0, 1.0), 0.0)
-        occupied = occupied + share[:, pk] * room
+        room *= to_parcels(share)
+        occupied += room
+        del room
         base_occupied = base_occupied + share * base_room
         backlog = waiting_demand - share * total_room
 
         # 6. Money: revenue (floor-driven and other), investment.
         grow = (1.0 + growth_k) ** (t / 4.0)
-        revenue = occupied * (rpm_k * grow)[:, pk] / 4.0
-        building = started_n - done_n  # phases begun in the δ quarters up to this one
-        construction = building * phase_floor * construction_cost / delta
-        fitout = (done_n - n_started(here - 1.0 - delta)) * phase_floor * fitout_cost
-        investment = land + construction + fitout
+        investment = started_n - done_n  # phases begun in the δ quarters up to this one
+        investment *= build_per_q
+        fitout = done_n - done_before
+        fitout *= fitout_per_phase
+        investment += fitout
+        investment += land
+        del fitout, land
+        done_before = done_n
 
         # 7. Vacancy feedback for the next quarter's take-up.
-        park_completed = psum(completed) + base_floor
-        park_occupied = psum(occupied) + base_occupied
+        parcels_completed = psum(completed)
+        parcels_occupied = psum(occupied)
+        park_completed = parcels_completed + base_floor
+        park_occupied = parcels_occupied + base_occupied
         with np.errstate(divide="ignore", invalid="ignore"):
             vacancy = np.where(park_completed > 0, 1.0 - park_occupied / park_completed, 0.0)
         feedback = np.clip(1.0 - v_elastic * (vacancy - v_target), 0.0, 1.0)
@@ -429,21 +484,32 @@ def advance(inputs: BuildoutInputs, *, record: bool = True) -> Quarters:
         other = other_revenue * (1.0 + other_growth) ** (t / 4.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             other_workers = np.where(per_worker > 0, other / per_worker, 0.0)
-        sold_floor = np.where(sold | (committed & (c_sold <= here)), capacity, 0.0)
-        stocks = {
-            "floor_sold_m2": sold_floor,
-            "floor_started_m2": started_n * phase_floor,
-            "floor_topped_out_m2": topped_n * phase_floor,
-            "floor_completed_m2": completed,
-            "floor_occupied_m2": occupied,
-            "revenue_cny": revenue,
-            "investment_cny": investment,
-        }
-        for name, values in stocks.items():
-            park_out[name][:, t] = psum(values)
-            if record:
-                parcel_out[name][:, t] = values
-        base_revenue = base_occupied * rpm_k * grow / 4.0
+        on_sold = sold | (committed & (c_sold <= here)) if any_committed else sold
+        sold_floor = np.where(on_sold, capacity, 0.0)
+        rate_now = rpm_k * grow / 4.0
+        started_floor = started_n * phase_floor
+        topped_floor = topped_n * phase_floor
+        park_out["floor_sold_m2"][:, t] = psum(sold_floor)
+        park_out["floor_started_m2"][:, t] = psum(started_floor)
+        park_out["floor_topped_out_m2"][:, t] = psum(topped_floor)
+        park_out["floor_completed_m2"][:, t] = parcels_completed
+        park_out["floor_occupied_m2"][:, t] = parcels_occupied
+        park_out["revenue_cny"][:, t] = parcels_occupied * rate_now
+        park_out["investment_cny"][:, t] = psum(investment)
+        if record:
+            parcel_out["floor_sold_m2"][:, t] = sold_floor
+            parcel_out["floor_started_m2"][:, t] = started_floor
+            parcel_out["floor_topped_out_m2"][:, t] = topped_floor
+            parcel_out["floor_completed_m2"][:, t] = completed
+            parcel_out["floor_occupied_m2"][:, t] = occupied
+            parcel_out["revenue_cny"][:, t] = occupied * to_parcels(rate_now)
+            parcel_out["investment_cny"][:, t] = investment
+            parcel_out["idle"][:, t] = idle
+            parcel_out["reclaimable"][:, t] = reclaimable
+            if taken is not None:
+                parcel_out["reclaimed"][:, t] = taken
+        del sold_floor, started_floor, topped_floor, started_n, topped_n, completed
+        base_revenue = base_occupied * rate_now
         park_out["floor_completed_m2"][:, t] += base_floor
         park_out["floor_occupied_m2"][:, t] += base_occupied
         park_out["floor_started_m2"][:, t] += base_completed + base_building
@@ -457,9 +523,6 @@ def advance(inputs: BuildoutInputs, *, record: bool = True) -> Quarters:
         park_out["workers_other_persons"][:, t] = other_workers
         park_out["backlog_m2"][:, t] = backlog
         park_out["base_revenue_cny"][:, t] = base_revenue
-        if record:
-            parcel_out["idle"][:, t] = idle
-            parcel_out["reclaimable"][:, t] = reclaimable
 
     def relative(values: FloatArray) -> FloatArray:
         # Quarter indices from the base year's Q1; NaN where not reached by the horizon

@@ -4,6 +4,10 @@
 comes from the :class:`~sim.outcome.Outcome`)::
 
     summary.csv      one row per (year, park_id) plus park_id = total
+    summary_quarterly.csv
+                     one row per (quarter, park_id): ``period`` (2016Q3), stocks at the
+                     quarter's end (Q4 = summary.csv), flows over the quarter (the
+                     deterministic run)
     targets.csv      one row per target
     compliance.csv   one row per (parcel, year): admission-rule densities and flags
     audit_parks.csv  one row per (year, park_id): admission averages, idle land, land supply
@@ -160,6 +164,8 @@ def write_outputs(
             spread = ensemble.percentile_frame()
             summary = pd.concat([summary, spread.drop(columns=["year", "park_id"])], axis=1)
         write_csv(summary, staging / "summary.csv")
+        if outcome.result.quarterly is not None:
+            write_csv(outcome.result.quarterly_frame(), staging / "summary_quarterly.csv")
         write_csv(targets_csv_frame(outcome.targets), staging / "targets.csv")
         write_csv(outcome.rules.compliance, staging / "compliance.csv")
         report = outcome.audit

@@ -2,8 +2,9 @@
 
 ``sim.engine.prepare`` makes an :class:`Inputs` of one draw from a scenario and its
 site; ``sim.montecarlo.sample_inputs`` gives it a leading draw axis of sampled park
-parameters; ``sim.engine.run`` and ``run_parks`` turn it into results. It lives apart
-from the engine so that sampling can use it without importing the engine.
+parameters; :func:`sim.buildout.advance` (through ``sim.engine.run`` and ``run_parks``)
+turns it into results. It lives apart from the engine so that sampling can use it
+without importing the engine. docs/MODEL.md describes every field.
 
 Park parameters are named as in the scenario (:data:`PARK_FIELDS`, the fields of
 ``[defaults]`` and ``[parks.<id>]`` that become ``(D, K)`` arrays).
@@ -26,6 +27,8 @@ IntArray = npt.NDArray[np.int64]
 PARK_FIELDS = (
     "plot_ratio",
     "start_lag_years",
+    "contract_lag_years",
+    "topout_years",
     "duration_years",
     "max_floor_per_phase",
     "occupancy_ramp_years",
@@ -36,12 +39,23 @@ PARK_FIELDS = (
     "construction_cost",
     "fitout_cost",
     "m2_per_worker",
+    "base_floor_completed",
+    "base_floor_occupied",
+    "base_floor_under_construction",
+    "base_completion_years",
+    "other_revenue",
+    "other_revenue_growth",
+    "revenue_per_worker",
+    "vacancy_target",
+    "vacancy_elasticity",
 )
 
 
 @dataclass(frozen=True)
 class Inputs:
-    """Everything the engine needs, as arrays.
+    """Everything the quarterly model needs, as arrays (SI units; docs/MODEL.md).
+
+    A leading draw axis ``D`` may be 1 where a value does not vary.
 
     Attributes
     ----------
@@ -54,18 +68,27 @@ class Inputs:
     parcel_ids, parcel_park, area_m2, far_max
         Per parcel ``(P,)``; ``far_max`` is NaN where a parcel has no cap.
     queue_rank
-        Position of each parcel in its park's release queue ``(P,)`` (0 first).
-    committed_start, committed_floor, committed_phases
-        Per parcel ``(P,)``: start year of a committed project (NaN = not committed),
-        its floor (m²) and number of phases.
+        Position of each parcel in its park's queue ``(P,)`` (0 first): phase, then
+        distance to the park's start area, then id.
+    committed_start, committed_floor
+        ``(D, P)`` (or ``(1, P)``): a committed project's start as a fractional year
+        (NaN for queued parcels) and this parcel's share of its floor.
+    committed_phases
+        ``(P,)``: the project's phases, 0 for queued parcels.
     park
         Park parameters by name (:data:`PARK_FIELDS`), each ``(D, K)``, or ``(1, K)``
         where a parameter is the same in every draw.
-    land_supply_m2, demand_m2
-        Yearly park budgets ``(D, K, Y)`` (or ``(1, K, Y)``).
-    reclaim_after_years
-        When set, idle land is reclaimed this many years after release and rejoins the
-        back of its park's queue (``[rules] reclaim_idle``); None leaves it idle.
+    land_supply_m2, take_up_m2, demand_m2
+        Yearly park budgets ``(D, K, Y)`` (or ``(1, K, Y)``): land serviced, serviced
+        land developers buy (``inf``: all of it at once), net absorption of floor.
+    idle_after_years, reclaim_after_years
+        Years from the contracted start to idle and to reclaimable land (``[rules]``).
+    reclaim_idle
+        Take reclaimable land back and queue it for sale again (``[rules]``).
+    rest_of_city
+        The city outside the parks (``[rest_of_city]``): ``revenue`` (CNY/yr in the base
+        year), ``revenue_growth`` and ``revenue_per_worker``, each ``(D,)``; empty when
+        the scenario has none.
     """
 
     name: str
@@ -81,11 +104,18 @@ class Inputs:
     committed_phases: IntArray
     park: dict[str, FloatArray]
     land_supply_m2: FloatArray
+    take_up_m2: FloatArray
     demand_m2: FloatArray
-    reclaim_after_years: int | None = None
+    idle_after_years: float = 1.0
+    reclaim_after_years: float = 2.0
+    reclaim_idle: bool = False
+    rest_of_city: dict[str, FloatArray] | None = None
 
     @property
     def draws(self) -> int:
         """Number of draws: the longest leading axis (parameters that do not vary keep 1)."""
-        leading = [v.shape[0] for v in self.park.values()]
-        return int(max(self.land_supply_m2.shape[0], self.demand_m2.shape[0], *leading))
+        arrays = [*self.park.values(), self.land_supply_m2, self.take_up_m2, self.demand_m2,
+                  self.committed_start, self.committed_floor]  # fmt: skip
+        if self.rest_of_city:
+            arrays += list(self.rest_of_city.values())
+        return int(max(np.atleast_2d(a).shape[0] for a in arrays))

@@ -19,9 +19,9 @@ __all__ = ["DrawsPlan", "available_bytes", "plan_draws"]
 
 #: Bytes per float.
 _FLOAT = 8
-#: Working bytes per parcel and draw in a chunk: the engine's per-parcel arrays
-#: (release, start, reclaim, queue state; measured ≈ 6–22 B, allowed for generously).
-_WORK_PER_PARCEL_DRAW = 64
+#: Working bytes per parcel and draw in a chunk: the quarterly engine's per-parcel state
+#: (≈ 30 arrays: events, phases, occupancy, queue positions; measured ≈ 300 B, bench/).
+_WORK_PER_PARCEL_DRAW = 320
 #: Share of the available memory a run may plan to use.
 _SHARE = 0.8
 

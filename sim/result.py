@@ -19,7 +19,9 @@ import numpy.typing as npt
 import pandas as pd
 
 __all__ = [
+    "PARK_SERIES",
     "PERCENTILES",
+    "REST_OF_CITY",
     "SERIES",
     "TOTAL",
     "Ensemble",
@@ -44,7 +46,24 @@ SERIES: dict[str, str] = {
     "revenue_cny": "CNY/yr",
     "investment_cny": "CNY/yr",
     "workers_persons": "persons",
+    "floor_sold_m2": "m²",
+    "floor_started_m2": "m²",
+    "floor_topped_out_m2": "m²",
+    "floor_vacant_m2": "m²",
 }
+#: The per-park series: every :data:`SERIES` key over the park's parcels *and* its
+#: base-year stock and other revenue, and those that no parcel has.
+PARK_SERIES: dict[str, str] = {
+    **SERIES,
+    "revenue_other_cny": "CNY/yr",
+    "workers_other_persons": "persons",
+    "base_floor_completed_m2": "m²",
+    "base_floor_occupied_m2": "m²",
+}
+#: The series of the ``rest_of_city`` unit (the city outside the parks).
+REST_SERIES = ("revenue_cny", "revenue_other_cny", "workers_persons", "workers_other_persons")
+#: The ``park_id`` of the city outside the parks in per-park tables.
+REST_OF_CITY = "rest_of_city"
 
 
 def sum_by_park(
@@ -178,7 +197,22 @@ class Result:
         When idle land is reclaimed (``[rules] reclaim_idle``): the first release year
         and the year the parcel was taken back, ``(D, P)``, NaN where not;
         ``release_year`` is then the latest release (the re-release). None when the
-        engine did not record them.
+        engine did not record them. (In the quarterly model "released" is *sold*.)
+    park_series, quarterly
+        Per park, by year ``(D, Y, K)`` and by quarter ``(D, 4Y, K)``: the
+        :data:`PARK_SERIES`, parcels plus the park's base stock and other revenue.
+    idle, reclaimable
+        Unstarted sold land idle / reclaimable at each year end ``(D, Y, P)``, counted
+        from the contracted start.
+    reclaimed
+        How often each parcel was taken back in each year ``(D, Y, P)`` (every time, not
+        only the latest).
+    events_q
+        Event quarters per parcel ``(D, P)`` from the base year's Q1 (NaN where not
+        reached): ``serviced, sold, first_sold, contract, start, completion, reclaim``.
+    rest_of_city, rest_of_city_quarterly
+        The city outside the parks (``[rest_of_city]``): :data:`REST_SERIES` by year
+        ``(D, Y, 1)`` and quarter ``(D, 4Y, 1)``; None without one.
     """
 
     scenario_name: str
@@ -198,6 +232,14 @@ class Result:
     investment_before_base_cny: FloatArray
     first_release_year: FloatArray | None = None
     reclaim_year: FloatArray | None = None
+    park_series: dict[str, FloatArray] | None = None
+    quarterly: dict[str, FloatArray] | None = None
+    idle: npt.NDArray[np.bool_] | None = None
+    reclaimable: npt.NDArray[np.bool_] | None = None
+    reclaimed: npt.NDArray[np.int64] | None = None
+    events_q: dict[str, FloatArray] | None = None
+    rest_of_city: dict[str, FloatArray] | None = None
+    rest_of_city_quarterly: dict[str, FloatArray] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def derived(self, key: str, compute: Callable[[], _T]) -> _T:
@@ -244,18 +286,21 @@ class Result:
         }
 
     def by_park(self, name: str) -> FloatArray:
-        """Sum a series over the parcels of each park.
+        """Return a series per park: its parcels, base stock and other revenue.
 
         Parameters
         ----------
         name
-            A key of :data:`SERIES`.
+            A key of :data:`PARK_SERIES` (of :data:`SERIES` for a result without
+            per-park series, which then sums the parcels).
 
         Returns
         -------
         numpy.ndarray
             Shape ``(D, Y, K)`` with ``K = len(park_ids)``.
         """
+        if self.park_series is not None and name in self.park_series:
+            return self.park_series[name]
         return self.derived(
             f"by_park/{name}",
             lambda: sum_by_park(self.series[name], self.parcel_park, len(self.park_ids)),
@@ -269,6 +314,8 @@ class Result:
         draw
             Which draw.
         """
+        if "floor_sold_m2" in self.series:  # land held at the end of each year
+            return np.asarray(self.series["floor_sold_m2"][draw] > 0)
         years = self.years.astype(float)[:, None]
         latest = self.release_year[draw][None, :]
         if self.reclaim_year is None or self.first_release_year is None:
@@ -279,8 +326,11 @@ class Result:
         return np.asarray(((first <= years) & ~(reclaim <= years)) | (again <= years))
 
     def total(self, name: str) -> FloatArray:
-        """Sum a series over all parcels, shape ``(D, Y)``."""
-        return np.asarray(self.by_park(name).sum(axis=2), dtype=np.float64)
+        """Return a series over every park and the rest of the city, shape ``(D, Y)``."""
+        total = self.by_park(name).sum(axis=2)
+        if self.rest_of_city is not None and name in self.rest_of_city:
+            total = total + self.rest_of_city[name][:, :, 0]
+        return np.asarray(total, dtype=np.float64)
 
     def summary_frame(self, *, draw: int | Literal["mean"] = 0) -> pd.DataFrame:
         """Tidy table: one row per (year, park_id) plus ``park_id == "total"`` rows.
@@ -293,14 +343,35 @@ class Result:
         Returns
         -------
         pandas.DataFrame
-            Columns ``year, park_id`` and one column per :data:`SERIES` key.
+            Columns ``year, park_id`` and one column per :data:`PARK_SERIES` key; with
+            ``[rest_of_city]`` also ``park_id == "rest_of_city"`` rows, and the total is
+            parks plus the rest of the city.
         """
-        columns = {}
-        for name in SERIES:
-            per_park = self.by_park(name)
-            values = per_park.mean(axis=0) if draw == "mean" else per_park[draw]
-            columns[name] = np.concatenate([values, values.sum(axis=1, keepdims=True)], axis=1)
-        return park_year_frame(self.years, self.park_ids, columns)
+        names = PARK_SERIES if self.park_series is not None else SERIES
+        return _summary(
+            self.years, self.park_ids, names, self.by_park, self.rest_of_city, draw=draw
+        )
+
+    def quarterly_frame(self, *, draw: int = 0) -> pd.DataFrame:
+        """Like :meth:`summary_frame`, one row per quarter: ``period`` (``2016Q3``) first.
+
+        The Q4 rows of stocks equal the year-end rows of :meth:`summary_frame`; flows are
+        the quarter's own (a year's four quarters sum to its row).
+        """
+        if self.quarterly is None:
+            raise ValueError("this result has no quarterly series")
+        quarterly = self.quarterly
+        periods = np.array([f"{int(y)}Q{q}" for y in self.years for q in range(1, 5)], dtype=object)
+        frame = _summary(
+            np.arange(periods.size),
+            self.park_ids,
+            PARK_SERIES,
+            lambda name: quarterly[name],
+            self.rest_of_city_quarterly,
+            draw=draw,
+        )
+        frame.insert(0, "period", periods[frame.pop("year").to_numpy()])
+        return frame
 
     def parcel_frame(self, *, draw: int = 0) -> pd.DataFrame:
         """Per-parcel outcome at the horizon for one draw.
@@ -328,6 +399,36 @@ class Result:
         return frame
 
 
+def _summary(
+    years: npt.NDArray[np.int64],
+    park_ids: tuple[str, ...],
+    names: Mapping[str, str],
+    per_park: Callable[[str], FloatArray],
+    rest: dict[str, FloatArray] | None,
+    *,
+    draw: int | Literal["mean"],
+) -> pd.DataFrame:
+    """Tabulate per-park series ``(D, Y, K)``, the rest of the city and the total."""
+    ids = park_ids if rest is None else (*park_ids, REST_OF_CITY)
+    columns = {}
+    for name in names:
+        values = per_park(name)
+        if rest is not None:
+            extra = rest.get(name, np.zeros((*values.shape[:2], 1)))
+            values = np.concatenate(
+                [values, np.broadcast_to(extra, (*values.shape[:2], 1))], axis=2
+            )
+        values = values.mean(axis=0) if draw == "mean" else values[draw]
+        columns[name] = np.concatenate([values, values.sum(axis=1, keepdims=True)], axis=1)
+    if "floor_vacant_m2" in columns:
+        completed = columns["floor_completed_m2"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            columns["vacancy_rate"] = np.where(
+                completed > 0, columns["floor_vacant_m2"] / completed, np.nan
+            )
+    return park_year_frame(years, ids, columns)
+
+
 def _nullable_years(values: FloatArray) -> pd.arrays.IntegerArray:
     mask = np.isnan(values)
     filled = np.where(mask, 0, values).astype(np.int64)
@@ -351,9 +452,11 @@ class Ensemble:
     park_ids
         Park ids, index ``k`` of the last axis.
     series
-        The :data:`SERIES` keys, each ``(D, Y, K)``.
+        The :data:`PARK_SERIES` keys, each ``(D, Y, K)``.
     seed
         The seed the draws were sampled with.
+    rest_of_city
+        :data:`REST_SERIES` of the city outside the parks, each ``(D, Y, 1)``, or None.
     """
 
     scenario_name: str
@@ -361,6 +464,7 @@ class Ensemble:
     park_ids: tuple[str, ...]
     series: dict[str, FloatArray]
     seed: int
+    rest_of_city: dict[str, FloatArray] | None = None
 
     @property
     def draws(self) -> int:
@@ -370,6 +474,13 @@ class Ensemble:
     def by_park(self, name: str) -> FloatArray:
         """Return a series per park, ``(D, Y, K)`` (as :meth:`Result.by_park`)."""
         return self.series[name]
+
+    def total(self, name: str) -> FloatArray:
+        """Return a series over every park and the rest of the city, ``(D, Y)``."""
+        total = self.series[name].sum(axis=2)
+        if self.rest_of_city is not None and name in self.rest_of_city:
+            total = total + self.rest_of_city[name][:, :, 0]
+        return np.asarray(total, dtype=np.float64)
 
     def percentile_frame(self, percentiles: tuple[int, ...] = PERCENTILES) -> pd.DataFrame:
         """Percentiles over draws per (year, park_id) plus ``total`` rows.
@@ -385,11 +496,19 @@ class Ensemble:
             Columns ``year, park_id`` and ``<series>_p<q>`` for each series and
             percentile, rows in the order of :meth:`Result.summary_frame`.
         """
+        rest = self.rest_of_city
+        ids = self.park_ids if rest is None else (*self.park_ids, REST_OF_CITY)
         columns = {}
-        for name in SERIES:
+        for name in self.series:
             values = self.series[name]
+            if rest is not None:
+                # The rest of the city may not vary (a draw axis of 1): broadcast it.
+                extra = np.broadcast_to(
+                    rest.get(name, np.zeros((1, values.shape[1], 1))), (*values.shape[:2], 1)
+                )
+                values = np.concatenate([values, extra], axis=2)
             with_total = np.concatenate([values, values.sum(axis=2, keepdims=True)], axis=2)
             levels = np.percentile(with_total, percentiles, axis=0)  # (q, Y, K+1)
             for q, level in zip(percentiles, levels, strict=True):
                 columns[f"{name}_p{q}"] = level
-        return park_year_frame(self.years, self.park_ids, columns)
+        return park_year_frame(self.years, ids, columns)

@@ -32,9 +32,12 @@ never over parcels.
 greening ≤ 20 % of the land. A parcel's plot ratio is its capacity ÷ area; its layout
 shares come from the parcels layer or, where absent, the scenario's ``[rules]``.
 
-**Idle land** (闲置土地): at the end of year ``t`` a parcel released in year ``r`` and
-not started by ``t`` is idle when ``t − r ≥ idle_after_years`` (1) and may be
-reclaimed when ``t − r ≥ reclaim_after_years`` (2).
+**Idle land** (闲置土地, 闲置土地处置办法 2012): sold land not started is idle from
+``idle_after_years`` (1) after its *contracted* start and may be reclaimed from
+``reclaim_after_years`` (2) after it. The quarterly engine flags it quarter by quarter
+(docs/MODEL.md) and the tables here read its year-end flags (``Result.idle``,
+``Result.reclaimable``); :func:`idle_masks` is the yearly rule for a Result without
+them (counted from the release year).
 """
 
 from __future__ import annotations
@@ -215,13 +218,25 @@ def investment_to_date(result: Result) -> FloatArray:
     """Cumulative investment in each parcel at the end of each year, ``(D, Y, P)`` CNY.
 
     Spending before the base year (``result.investment_before_base_cny``) plus the
-    running sum of the ``investment_cny`` series. Computed once per result.
+    running sum of the ``investment_cny`` series. Land taken back as idle (``[rules]
+    reclaim_idle``) and sold again is a new project: from the year of its latest sale
+    the sum restarts, so an earlier holder's land payment (the series counts every
+    sale) does not count towards the new one's intensity. Computed once per result.
     """
     return result.derived("investment_to_date_cny", lambda: _investment_to_date(result))
 
 
 def _investment_to_date(result: Result) -> FloatArray:
     spent = np.cumsum(result.series["investment_cny"], axis=1)
+    if result.reclaim_year is not None:
+        # An unstarted parcel spends nothing but its land price, and a contract cycle
+        # lasts over a year, so everything before the latest sale's year is earlier
+        # holders' land.
+        years = result.years.astype(float)[None, :, None]
+        latest = result.release_year[:, None, :]
+        resold = np.isfinite(result.reclaim_year)[:, None, :] & (years >= latest)
+        before = np.where(years < latest, result.series["investment_cny"], 0.0).sum(axis=1)
+        spent = np.where(resold, spent - before[:, None, :], spent)
     return np.asarray(spent + result.investment_before_base_cny[:, None, :], dtype=np.float64)
 
 
@@ -708,7 +723,9 @@ def idle_land(result: Result, rules: Rules, *, draw: int = 0) -> pd.DataFrame:
     """
     area = result.area_m2
     idle, reclaimable = result_idle_masks(result, rules, draw=draw)  # (Y, P)
-    if result.reclaim_year is None:
+    if result.reclaimed is not None:  # every taking-back, counted by the engine
+        newly = result.reclaimed[draw].astype(bool)
+    elif result.reclaim_year is None:
         newly = np.zeros_like(reclaimable)
     else:  # taken back by the engine at the end of the year
         newly = result.reclaim_year[draw][None, :] == result.years[:, None]
@@ -756,6 +773,10 @@ def result_idle_masks(
 
 
 def _result_idle_masks(result: Result, rules: Rules, draw: int) -> tuple[BoolArray, BoolArray]:
+    if result.idle is not None and result.reclaimable is not None:
+        # The quarterly engine flags idle land itself, from the contracted start (with
+        # the scenario's ages, which are the rules passed here).
+        return result.idle[draw], result.reclaimable[draw]
     ages = {
         "idle_after_years": rules.idle_after_years,
         "reclaim_after_years": rules.reclaim_after_years,
@@ -789,16 +810,24 @@ def idle_by_parcel(result: Result, rules: Rules, *, draw: int = 0) -> pd.DataFra
     Returns
     -------
     pandas.DataFrame
-        One row per parcel: ``parcel_id, idle_years`` (years it ended idle),
-        ``first_idle_year, reclaimable_year`` (empty where never).
+        One row per parcel: ``parcel_id, idle_years`` (year ends at which it was idle),
+        ``first_idle_year`` (the first such year end), ``reclaimable_year`` (the first
+        year end at which it was reclaimable or, under ``[rules] reclaim_idle``, the year
+        it was taken back if earlier: land taken back in Q1–Q3 is sold again before the
+        year ends); empty where never.
     """
     idle, reclaimable = result_idle_masks(result, rules, draw=draw)
+    reclaimable_year = first_year(reclaimable[None], result.years)[0]
+    if result.reclaim_year is not None:
+        # Only the latest taking back is kept by the Result (the first, where a parcel
+        # was taken back twice, is lost).
+        reclaimable_year = np.fmin(reclaimable_year, result.reclaim_year[draw])
     return pd.DataFrame(
         {
             "parcel_id": result.parcel_ids.astype(object),
             "idle_years": idle.sum(axis=0).astype(np.int64),
             "first_idle_year": _nullable_years(first_year(idle[None], result.years)[0]),
-            "reclaimable_year": _nullable_years(first_year(reclaimable[None], result.years)[0]),
+            "reclaimable_year": _nullable_years(reclaimable_year),
         }
     )
 

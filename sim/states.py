@@ -12,10 +12,11 @@ finished floor in use — so the map states refine it:
 ====================  ===========================================================
 state                 a parcel at the end of the year …
 ====================  ===========================================================
-not released          … has not been released (``Status.NOT_RELEASED``)
-released              … is released, not started, and not (yet) idle
-idle (闲置)           … is released and still not started ``idle_after_years``
-                      after its release year (:func:`sim.rules.idle_masks`)
+not released          … has not been sold (``Status.NOT_RELEASED``)
+released              … is sold (出让), not started, and not (yet) idle
+idle (闲置)           … is sold and still not started ``idle_after_years`` after its
+                      contracted start (the engine's ``Result.idle``; for a Result
+                      without it, after its release year: :func:`sim.rules.idle_masks`)
 under construction    … has a phase under construction (``UNDER_CONSTRUCTION``, and
                       ``PARTLY_COMPLETED``: some phases done, the rest building)
 completed             … has every phase completed and its floor still filling
@@ -91,7 +92,9 @@ def parcel_states(
         Monte Carlo draw.
     idle_after_years
         Years after its release year from which an unstarted parcel is idle (the
-        scenario's ``[rules] idle_after_years``; 1 under the 2012 national rule).
+        scenario's ``[rules] idle_after_years``; 1 under the 2012 national rule), for a
+        Result without the engine's idle flags (the quarterly engine's ``Result.idle``
+        counts from the contracted start with the scenario's own ages).
     occupancy_ceiling
         Each parcel's occupancy ceiling (a share, scalar or ``(P,)``). A completed
         parcel is *occupied* once its occupied floor reaches ceiling × completed
@@ -137,7 +140,10 @@ def parcel_states(
     states[building] = ParcelState.UNDER_CONSTRUCTION
 
     released = status == Status.RELEASED
-    if released.any():
+    if released.any() and result.idle is not None:
+        # The quarterly engine flags idle land from the contracted start.
+        states[released & result.idle[draw, t]] = ParcelState.IDLE
+    elif released.any():
         # With idle land reclaimed and released again, the spell running in year t
         # began at the first release until the parcel was taken back.
         release = result.release_year[draw]

@@ -83,20 +83,26 @@ def evaluate_targets(
                 "projected_p50": float(p50),
                 "projected_p90": float(p90),
                 "source": target.source,
+                "basis": target.counted.value,
             }
         )
     columns = [
         "metric", "park_id", "year", "target", "projected", "gap", "share", "met",
         "probability_met", "projected_p10", "projected_p50", "projected_p90", "source",
+        "basis",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
 
 def _values(result: Result | Ensemble, target: Target) -> npt.NDArray[np.float64]:
-    """Return the target's quantity in every draw, ``(D,)``."""
-    series = metric_series(result, target.metric)[:, _year_index(result, target.year)]
+    """Return the target's quantity in every draw, ``(D,)``.
+
+    ``total`` is every park and the rest of the city.
+    """
+    t = _year_index(result, target.year)
     if target.park == "total":
-        return np.asarray(series.sum(axis=1), dtype=np.float64)
+        return np.asarray(result.total(target.metric.column)[:, t], dtype=np.float64)
+    series = metric_series(result, target.metric)[:, t]
     return np.asarray(series[:, result.park_ids.index(target.park)], dtype=np.float64)
 
 
@@ -117,7 +123,7 @@ def probability_by_year(ensemble: Ensemble, target: Target) -> npt.NDArray[np.fl
     """
     series = metric_series(ensemble, target.metric)
     if target.park == "total":
-        values = series.sum(axis=2)
+        values = ensemble.total(target.metric.column)
     else:
         values = series[:, :, ensemble.park_ids.index(target.park)]
     return np.asarray((values >= target.value).mean(axis=0), dtype=np.float64)

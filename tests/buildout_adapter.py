@@ -1,19 +1,21 @@
 """The quarterly engine behind the oracle's interface, so one set of tests checks both.
 
 :func:`engine` turns the oracle's :class:`~tests.oracle_quarterly.OracleInputs` into
-:class:`sim.buildout.BuildoutInputs`, runs :func:`sim.buildout.advance` and returns
-:class:`~tests.oracle_quarterly.OracleOutputs`.
+:class:`sim.inputs.Inputs` (:func:`to_inputs`), runs :func:`sim.buildout.advance` and
+returns :class:`~tests.oracle_quarterly.OracleOutputs`; :func:`from_inputs` goes the
+other way, so that the oracle can run what ``sim.engine.prepare`` made of a scenario.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.buildout import PARK_FIELDS, BuildoutInputs, advance
+from sim.buildout import advance
+from sim.inputs import PARK_FIELDS, Inputs
 from tests.oracle_quarterly import OracleInputs, OracleOutputs
 
 
-def to_inputs(inputs: OracleInputs) -> BuildoutInputs:
+def to_inputs(inputs: OracleInputs) -> Inputs:
     """The engine's inputs for an oracle case (NaN defaults filled as the oracle does)."""
     park = {name: np.asarray(v, dtype=float) for name, v in inputs.park.items()}
     draws = max(v.shape[0] for v in park.values())
@@ -26,7 +28,8 @@ def to_inputs(inputs: OracleInputs) -> BuildoutInputs:
         park[name] = np.where(np.isnan(value), base, value)
     park["vacancy_elasticity"] = np.nan_to_num(park["vacancy_elasticity"])
     engine_park = {name: park[name] for name in PARK_FIELDS}
-    return BuildoutInputs(
+    return Inputs(
+        name="oracle case",
         years=np.asarray(inputs.years, dtype=np.int64),
         park_ids=tuple(inputs.park_ids),
         parcel_ids=np.asarray(inputs.parcel_ids, dtype=str),
@@ -46,6 +49,37 @@ def to_inputs(inputs: OracleInputs) -> BuildoutInputs:
             2.0 if inputs.reclaim_after_years is None else float(inputs.reclaim_after_years)
         ),
         reclaim_idle=inputs.reclaim_after_years is not None,
+    )
+
+
+def from_inputs(inputs: Inputs) -> OracleInputs:
+    """The oracle's inputs for the engine's (``prepare`` or ``sample_inputs``), rest of city aside.
+
+    The engine's inputs have every default filled, so each park field passes as it is,
+    but for a revenue per worker of 0 (the scenario's "other revenue brings no workers"),
+    which the oracle writes as ∞; reclaiming off is the oracle's
+    ``reclaim_after_years = None``.
+    """
+    park = {name: np.atleast_2d(np.asarray(v, dtype=float)) for name, v in inputs.park.items()}
+    per_worker = park["revenue_per_worker"]
+    park["revenue_per_worker"] = np.where(per_worker > 0, per_worker, np.inf)
+    return OracleInputs(
+        years=np.asarray(inputs.years, dtype=np.int64),
+        park_ids=tuple(inputs.park_ids),
+        parcel_ids=tuple(str(p) for p in inputs.parcel_ids),
+        parcel_park=np.asarray(inputs.parcel_park, dtype=np.int64),
+        area_m2=np.asarray(inputs.area_m2, dtype=float),
+        far_max=np.asarray(inputs.far_max, dtype=float),
+        queue_rank=np.asarray(inputs.queue_rank, dtype=np.int64),
+        committed_start=np.atleast_2d(np.asarray(inputs.committed_start, dtype=float)),
+        committed_floor=np.atleast_2d(np.asarray(inputs.committed_floor, dtype=float)),
+        committed_phases=np.asarray(inputs.committed_phases, dtype=np.int64),
+        park=park,
+        land_supply_m2=np.asarray(inputs.land_supply_m2, dtype=float),
+        take_up_m2=np.asarray(inputs.take_up_m2, dtype=float),
+        demand_m2=np.asarray(inputs.demand_m2, dtype=float),
+        reclaim_after_years=float(inputs.reclaim_after_years) if inputs.reclaim_idle else None,
+        idle_after_years=float(inputs.idle_after_years),
     )
 
 

@@ -12,6 +12,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -185,6 +186,18 @@ def tiny_dir(tmp_path: Path) -> Path:
     write_tiny_site(tmp_path / "site.gpkg")
     (tmp_path / "tiny.toml").write_text(TINY_TOML, encoding="utf-8")
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def site_dir() -> Iterator[tuple[Path, Site]]:
+    """A folder holding the tiny site and ``tiny.toml``, and the site loaded, once per module
+    (for Hypothesis tests, which write their scenarios next to it)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder)
+        write_tiny_site(path / "site.gpkg")
+        (path / "tiny.toml").write_text(tiny_toml(), encoding="utf-8")
+        _, site = load_inputs(path / "tiny.toml")
+        yield path, site
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ baseline audit through the command line.
 
 Tiny site capacities (plot ratio 1.5, see tests/test_rules.py): A = 3 × 15,000 +
 10,000 = 55,000 m² on 4 ha; B = Q1's committed 20,000 m² on 1 ha; total 75,000 m².
+Land (tests/test_rules.py): A's P1–P4 are sold in 2012Q2, 2012Q4, 2013Q2, 2013Q4; B's Q1,
+committed for 2013, in 2012Q1 (its start less the 1-yr lag).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sim.outcome import compute
 from sim.result import Result
 from sim.scenario import Scenario
 from sim.units import convert
-from tests.conftest import BASELINE, Loaded
+from tests.conftest import BASELINE, Loaded, tiny_toml
 
 PLAN = """
 extends = "tiny.toml"
@@ -194,7 +196,8 @@ def test_capacity_against_floor_targets(load: Callable[[str], Loaded]) -> None:
     assert a["capacity_gap_m2"] == -15_000.0
     assert a["capacity_share"] == pytest.approx(55 / 70)
     assert not a["holds_target"]
-    assert a["released_capacity_m2"] == 55_000.0  # all of A released by 2013
+    assert a["released_capacity_m2"] == 55_000.0  # all of A sold by 2013Q4
+    assert a["base_floor_m2"] == 0.0  # the tiny parks start empty
     # The total needs 5万 m²: 75,000 m² hold it.
     total = table.loc[("total", "floor target")]
     assert total["capacity_m2"] == 75_000.0 and total["holds_target"]
@@ -202,6 +205,65 @@ def test_capacity_against_floor_targets(load: Callable[[str], Loaded]) -> None:
     assert table.loc[("A", "revenue target"), "target_m2"] == pytest.approx(48_000.0)
     assert table.loc[("B", "revenue target"), "target_m2"] == pytest.approx(24_000.0)
     assert not table.loc[("B", "revenue target"), "holds_target"]  # 20,000 < 24,000
+    assert table.loc[("B", "revenue target"), "other_revenue_cny"] == 0.0
+
+
+#: PLAN with group (non-floor) revenue, flat: A 2 亿元 a year, B 3.5 亿元.
+OTHER_REVENUE = (
+    PLAN
+    + """
+[parks.A]
+other_revenue = "2 亿元"
+
+[parks.B]
+other_revenue = "3.5 亿元"
+"""
+)
+
+
+def test_revenue_target_needs_floor_only_beyond_other_revenue(
+    load: Callable[[str], Loaded],
+) -> None:
+    scenario, result = sr(load(OTHER_REVENUE))
+    other = result.by_park("revenue_other_cny")[0, result.year_index(2016)]
+    assert other.tolist() == pytest.approx([2e8, 3.5e8])  # no growth: 4 quarters × ¼
+    table = capacity(scenario, result).set_index(["park_id", "basis"])
+    # A: (6 − 2) 亿元 ÷ 12,500 元/m² = 32,000 m² of occupied floor (48,000 without).
+    a = table.loc[("A", "revenue target")]
+    assert (a["revenue_target_cny"], a["other_revenue_cny"]) == (6e8, pytest.approx(2e8))
+    assert a["target_m2"] == pytest.approx(32_000.0)
+    assert a["holds_target"]  # 55,000 ≥ 32,000
+    # Total: (10 − 2 − 3.5) 亿元 ÷ 12,500 = 36,000 m².
+    assert table.loc[("total", "revenue target"), "target_m2"] == pytest.approx(36_000.0)
+    # B: 3.5 亿元 of group revenue alone meets the 3 亿元 target: no floor needed (the
+    # 20,000 m² that failed 24,000 m² in test_capacity_against_floor_targets).
+    b = table.loc[("B", "revenue target")]
+    assert b["target_m2"] == 0.0 and b["holds_target"]
+    findings = compute(*load(OTHER_REVENUE)[:2]).audit.findings
+    b_finding = find([f for f in findings if f.topic == "capacity"], "capacity_for_revenue", "B")
+    assert b_finding.ok
+    assert "other (non-floor) revenue, 3.5 亿元, alone meets the 3.0 亿元 revenue target" in (
+        b_finding.message
+    )
+    assert "not tested against the land's capacity" in b_finding.message
+    a_finding = find(list(findings), "capacity_for_revenue", "A")
+    assert "needs 3.2 万m² of occupied floor" in a_finding.message
+    assert "for the 4.0 亿元 of its 6.0 亿元 target that its other (non-floor) revenue, " in (
+        a_finding.message
+    )
+    revenue_checks = [f for f in findings if f.check == "capacity_for_revenue"]
+    assert len(revenue_checks) == 3 and all(f.ok for f in revenue_checks)  # A, B, total
+
+
+def test_capacity_counts_the_base_year_floor(load: Callable[[str], Loaded]) -> None:
+    text = PLAN + '[parks.A]\nbase_floor_completed = "1万 m2"\nbase_floor_occupied = "0.5万 m2"\n'
+    text += 'base_floor_under_construction = "0.5万 m2"\n'
+    row = capacity(*sr(load(text))).set_index(["park_id", "basis"]).loc[("A", "floor target")]
+    # A's 2016 floor targets (6万 completed + 1万 under construction) count its base
+    # stock, so the capacity does too: 55,000 + 10,000 + 5,000 = 70,000 m², exactly.
+    assert row["base_floor_m2"] == 15_000.0
+    assert row["capacity_m2"] == 70_000.0 and row["holds_target"]
+    assert row["released_capacity_m2"] == 70_000.0
 
 
 def test_capacity_released_by_an_early_target(load: Callable[[str], Loaded]) -> None:
@@ -223,30 +285,52 @@ def test_parks_without_targets_are_listed(load: Callable[[str], Loaded]) -> None
 
 
 def test_land_supply_and_years_left(load: Callable[[str], Loaded]) -> None:
-    table = land_supply(load('extends = "tiny.toml"\n')[2]).set_index(["year", "park_id"])
-    # A: 4 ha, 2 ha/yr; P1, P2 released 2012 → 2 ha left = 1 year; all released 2013.
+    # Q1 committed for 2014 instead of 2013, so that B holds unsold land in 2012.
+    text = tiny_toml(("start_year = 2013", "start_year = 2014"))
+    table = land_supply(load(text)[2]).set_index(["year", "park_id"])
+    # A: 4 ha, 2 ha/yr; P1, P2 sold by the end of 2012 (2012Q2, 2012Q4) → 2 ha left =
+    # 1 year; P3, P4 sold 2013Q2, 2013Q4.
+    assert table.loc[(2012, "A"), "released_ha"] == pytest.approx(2.0)
     assert table.loc[(2012, "A"), "unreleased_ha"] == pytest.approx(2.0)
     assert table.loc[(2012, "A"), "years_of_supply_left"] == pytest.approx(1.0)
     assert table.loc[(2013, "A"), "unreleased_ha"] == 0.0
     assert table.loc[(2013, "A"), "years_of_supply_left"] == 0.0
     assert table.loc[(2012, "A"), "capacity_unreleased_m2"] == 25_000.0  # P3 + P4
-    # B: no supply budget; Q1 counts as released in its committed start year 2013.
+    # B: no supply budget; Q1 is sold at its committed start less the lag, 2013Q1.
     assert table.loc[(2012, "B"), "supply_ha_per_year"] == 0.0
+    assert table.loc[(2012, "B"), "unreleased_ha"] == pytest.approx(1.0)
     assert math.isinf(table.loc[(2012, "B"), "years_of_supply_left"])
     assert table.loc[(2013, "B"), "unreleased_ha"] == 0.0
     assert table.loc[(2012, "total"), "unreleased_ha"] == pytest.approx(3.0)
 
 
+def test_committed_land_sold_in_the_base_year(load: Callable[[str], Loaded]) -> None:
+    table = land_supply(load('extends = "tiny.toml"\n')[2]).set_index(["year", "park_id"])
+    # Q1 committed for 2013 with a 1-yr lag: sold in 2012Q1, so B has nothing left.
+    assert table.loc[(2012, "B"), "unreleased_ha"] == 0.0
+    assert table.loc[(2012, "B"), "years_of_supply_left"] == 0.0
+    assert table.loc[(2012, "total"), "unreleased_ha"] == pytest.approx(2.0)
+
+
 def test_reclaimed_land_returns_to_the_pool(load: Callable[[str], Loaded]) -> None:
-    text = 'extends = "tiny.toml"\n[rules]\nreclaim_idle = true\n'
+    # A's developers start 4 yr after the sale, contracted 1 yr: unstarted land is
+    # reclaimable 3 yr after the sale (contracted start + 2 yr) and taken back then —
+    # P1 2015Q2, P2 2015Q4, P3 2016Q2, P4 2016Q4 (sold t = 1, 3, 5, 7; + 12 quarters).
+    # Serviced already, it sells again the next quarter (take-up unlimited), and again
+    # 13 quarters later: P1 taken back 2018Q3, P2 2019Q1, P3 2019Q3, each sold again
+    # the quarter after.
+    text = (
+        'extends = "tiny.toml"\n[parks.A]\nstart_lag_years = 4\ncontract_lag_years = 1\n'
+        "[rules]\nreclaim_idle = true\n"
+    )
     table = land_supply(load(text)[2]).set_index(["year", "park_id"])
-    # P4 (1 ha, released 2013, unstarted) is taken back at the end of 2015, so 1 ha is
-    # unreleased again: half a year of the 2 ha/yr supply. Cumulative supply (10 ha by
-    # 2016) covers the 4 ha queue plus P4 behind it, so it is out again in 2016.
-    assert table.loc[(2014, "A"), "unreleased_ha"] == 0.0
-    assert table.loc[(2015, "A"), "unreleased_ha"] == pytest.approx(1.0)
-    assert table.loc[(2015, "A"), "years_of_supply_left"] == pytest.approx(0.5)
-    assert table.loc[(2016, "A"), "unreleased_ha"] == 0.0
+    unsold = table.xs("A", level="park_id")["unreleased_ha"]
+    # Held at the year ends: only P2 (taken back at the end of 2015Q4) and P4 (2016Q4)
+    # are out of hand; P1 and P3, taken back mid-year, were sold again by then.
+    assert unsold.to_list() == pytest.approx([2, 0, 0, 1, 1, 0, 0, 0])
+    assert table.loc[(2015, "A"), "years_of_supply_left"] == pytest.approx(0.5)  # 1 ÷ 2
+    assert table.loc[(2015, "A"), "capacity_unreleased_m2"] == 15_000.0  # P2
+    assert table.loc[(2016, "A"), "capacity_unreleased_m2"] == 10_000.0  # P4
 
 
 def test_audit_report(load: Callable[[str], Loaded]) -> None:

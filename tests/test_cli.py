@@ -17,6 +17,9 @@ from tests.conftest import BASELINE, TINY_RUN_FIGURES, tiny_toml, tree_snapshot
 SUMMARY_COLUMNS = [
     "year", "park_id", "floor_completed_m2", "floor_under_construction_m2",
     "floor_occupied_m2", "revenue_cny", "investment_cny", "workers_persons",
+    "floor_sold_m2", "floor_started_m2", "floor_topped_out_m2", "floor_vacant_m2",
+    "revenue_other_cny", "workers_other_persons", "base_floor_completed_m2",
+    "base_floor_occupied_m2", "vacancy_rate",
 ]  # fmt: skip
 PARCEL_COLUMNS = [
     "parcel_id", "park_id", "area_ha", "far", "capacity_m2", "release_year",
@@ -36,7 +39,19 @@ def test_run_writes_every_output(tiny_dir: Path, capsys: pytest.CaptureFixture[s
     assert list(summary.columns) == SUMMARY_COLUMNS
     assert len(summary) == 8 * 3  # years × (2 parks + total)
     total_2016 = summary.query("year == 2016 and park_id == 'total'")
-    assert total_2016["floor_completed_m2"].item() == pytest.approx(57_500)
+    # End of 2016 (tests/test_rules.py): first phases of P1, P2, P3 (7,500 m² each, done
+    # 2015Q2, 2015Q4, 2016Q2), P4 (10,000, 2016Q4) and Q1's first 10,000 (2015Q1).
+    assert total_2016["floor_completed_m2"].item() == pytest.approx(42_500)
+    # Sold: all of A's capacity (55,000) and Q1's 20,000. Started: all of it too, the
+    # second phases of P1–P3 as their first topped out (2015Q2, 2015Q4, 2016Q2), Q1's
+    # in 2015Q1; so 75,000 − 42,500 is under construction.
+    assert total_2016["floor_sold_m2"].item() == pytest.approx(75_000)
+    assert total_2016["floor_started_m2"].item() == pytest.approx(75_000)
+    assert total_2016["floor_under_construction_m2"].item() == pytest.approx(32_500)
+    quarterly = pd.read_csv(out / "summary_quarterly.csv", encoding="utf-8-sig")
+    assert quarterly["period"].iloc[0] == "2012Q1" and len(quarterly) == 4 * len(summary)
+    q3 = quarterly.query("period == '2016Q3' and park_id == 'total'")
+    assert q3["floor_completed_m2"].item() == pytest.approx(32_500)  # P4 not yet done
 
     targets = pd.read_csv(out / "targets.csv", encoding="utf-8-sig")
     assert {"metric", "park_id", "year", "target", "projected", "met"} <= set(targets.columns)
@@ -51,7 +66,7 @@ def test_run_writes_every_output(tiny_dir: Path, capsys: pytest.CaptureFixture[s
     p4 = parcels.set_index("parcel_id").loc["P4"]
     assert p4["area_ha"] == pytest.approx(1.0)
     assert p4["far"] == pytest.approx(1.0)
-    assert p4["completion_year"] == 2018
+    assert p4["completion_year"] == 2016  # started 2014Q4, built in 8 quarters
     parks = gpd.read_file(out / "parcels.gpkg", layer="parks")
     assert list(parks["park_id"]) == ["A", "B"]
 

@@ -208,7 +208,7 @@ SCENARIO_CASES = [
     Case(
         "committed-floor-over-capacity",
         sub('floor = "2万 m2"', 'floor = "5万 m2"'),
-        ("committed[0].floor", "30,000 m²", "lower the floor or raise the parcel's far_max"),
+        ("committed[0].floor", "30,000 m²", "lower the floor or raise far_max"),
     ),
     Case(
         "committed-parcel-twice",
@@ -226,9 +226,59 @@ SCENARIO_CASES = [
         ("committed", "expected a list", "[[committed]]"),
     ),
     Case(
-        "max-floor-per-phase-above-demand",
-        sub('max_floor_per_phase = "1万 m2"', 'max_floor_per_phase = "10万 m2"'),
-        ("parks.A.max_floor_per_phase", "15,000 m²", "(from [defaults])", "lower"),
+        "negative-base-floor",
+        sub("[defaults]\n", '[defaults]\nbase_floor_completed = "-1万 m2"\n'),
+        ("defaults.base_floor_completed", "expected a value ≥ 0", "'-1万 m2'", "change"),
+    ),
+    Case(
+        "vacancy-target-above-one",
+        sub("[parks.B]\n", "[parks.B]\nvacancy_target = 1.5\n"),
+        ("parks.B.vacancy_target", "≤ 1", "1.5", "change"),
+    ),
+    Case(
+        "negative-vacancy-elasticity",
+        sub("[defaults]\n", "[defaults]\nvacancy_elasticity = -2\n"),
+        ("defaults.vacancy_elasticity", "expected a value ≥ 0", "-2", "change"),
+    ),
+    Case(
+        "negative-take-up",
+        sub("[parks.B]\n", '[parks.B]\ntake_up_per_year = ["1 ha", "-1 ha"]\n'),
+        ("parks.B.take_up_per_year", "expected an area ≥ 0", "'-1 ha'", "(item 1)"),
+    ),
+    Case(
+        "take-up-list-wrong-length",
+        sub("[defaults]\n", '[defaults]\ntake_up_per_year = ["1 ha", "2 ha", "3 ha"]\n'),
+        ("defaults.take_up_per_year", "8 values", "a list of 3", "one value for every year"),
+    ),
+    Case(
+        "zero-topout-time",
+        sub("[defaults]\n", "[defaults]\ntopout_years = 0\n"),
+        ("defaults.topout_years", "expected a value > 0", "change"),
+    ),
+    Case(
+        "other-revenue-wrong-unit",
+        sub("[defaults]\n", '[defaults]\nother_revenue = "5 m2"\n'),
+        ("defaults.other_revenue", "an amount of money", "'5 m2'"),
+    ),
+    Case(
+        "rest-of-city-revenue-not-a-quantity",
+        append('[rest_of_city]\nrevenue = "abc"\n'),
+        ("rest_of_city.revenue", "'abc'", "an amount of money"),
+    ),
+    Case(
+        "rest-of-city-without-revenue",
+        append('[rest_of_city]\nrevenue_growth = "5 %"\n'),
+        ("rest_of_city.revenue", "required"),
+    ),
+    Case(
+        "rest-of-city-unknown-key",
+        append('[rest_of_city]\nrevenue = "300 亿元"\nrevenue_per_workers = "65 万元"\n'),
+        ("rest_of_city.revenue_per_workers", "unknown key", "did you mean 'revenue_per_worker'?"),
+    ),
+    Case(
+        "market-unknown-key",
+        append("[market]\ndemand_sd = 0.3\ncorrelaton = 0.5\n"),
+        ("market.correlaton", "unknown key", "did you mean 'correlation'?"),
     ),
     Case(
         "yearly-list-wrong-length",

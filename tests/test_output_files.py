@@ -36,7 +36,15 @@ from tests.conftest import (
     write_tiny_site,
 )
 
-CSVS = ("summary.csv", "targets.csv", "compliance.csv", "audit_parks.csv")
+CSVS = (
+    "summary.csv",
+    "summary_quarterly.csv",
+    "targets.csv",
+    "compliance.csv",
+    "audit_parks.csv",
+)
+#: Series of summary.csv that are flows over a period (the others are year-end stocks).
+FLOWS = ("revenue_cny", "investment_cny", "revenue_other_cny")
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +162,8 @@ def test_every_csv_has_a_bom_and_round_trips(tiny_out: Path) -> None:
     scenario, site, result = load_and_simulate(tiny_out.parent / "tiny.toml")
     read = pd.read_csv(tiny_out / "summary.csv", encoding="utf-8-sig")
     pd.testing.assert_frame_equal(read, result.summary_frame(), check_dtype=False)  # full precision
+    read = pd.read_csv(tiny_out / "summary_quarterly.csv", encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(read, result.quarterly_frame(), check_dtype=False)
     # The others as their tables: a CSV has no types, so empty and missing read alike.
     for name, expected in (
         ("targets.csv", evaluate_targets(result, scenario.targets)),
@@ -163,6 +173,31 @@ def test_every_csv_has_a_bom_and_round_trips(tiny_out: Path) -> None:
         read = pd.read_csv(tiny_out / name, encoding="utf-8-sig")
         read = read.drop(columns=["unit"]) if name == "targets.csv" else read  # added on writing
         pd.testing.assert_frame_equal(_values(read), _values(expected), check_dtype=False, obj=name)
+
+
+def test_quarterly_summary_adds_up_to_the_yearly_one(tiny_out: Path) -> None:
+    yearly = pd.read_csv(tiny_out / "summary.csv", encoding="utf-8-sig")
+    quarterly = pd.read_csv(tiny_out / "summary_quarterly.csv", encoding="utf-8-sig")
+    assert list(quarterly.columns) == ["period", *yearly.columns.drop("year")]
+    # Periods read like 2016Q3: base year Q1 to horizon Q4, each with every park + total.
+    periods = [f"{y}Q{q}" for y in range(2012, 2020) for q in range(1, 5)]
+    assert quarterly["period"].drop_duplicates().to_list() == periods
+    assert quarterly["period"].str.fullmatch(r"\d{4}Q[1-4]").all()
+    assert len(quarterly) == 4 * len(yearly) == 32 * 3
+    quarterly["year"] = quarterly["period"].str[:4].astype(int)
+    keys = ["year", "park_id"]
+    stocks = [c for c in yearly.columns if c not in (*keys, *FLOWS)]
+    assert {"floor_completed_m2", "floor_occupied_m2", "workers_persons"} <= set(stocks)
+    assert set(FLOWS) <= set(yearly.columns)
+    # Stocks: the Q4 rows are the year-end rows.
+    q4 = quarterly[quarterly["period"].str.endswith("Q4")]
+    pd.testing.assert_frame_equal(
+        q4[keys + stocks].reset_index(drop=True), yearly[keys + stocks], check_dtype=False
+    )
+    # Flows: a year's four quarters sum to its row.
+    summed = quarterly.groupby(keys, sort=False)[list(FLOWS)].sum().reset_index()
+    pd.testing.assert_frame_equal(summed, yearly[keys + list(FLOWS)], check_dtype=False)
+    assert yearly["revenue_cny"].sum() > 0 and yearly["investment_cny"].sum() > 0
 
 
 def _values(frame: pd.DataFrame) -> pd.DataFrame:
@@ -175,7 +210,7 @@ def _values(frame: pd.DataFrame) -> pd.DataFrame:
 UNIT_SUFFIX = re.compile(
     r"(_m2|_cny|_ha|_persons|_wan_per_ha|_yi_per_ha|_per_year|_parcels|_years|_left)(_p\d+)?$"
 )
-DIMENSIONLESS = {"year", "share", "probability_met"}
+DIMENSIONLESS = {"year", "share", "probability_met", "vacancy_rate"}  # fractions 0–1
 
 
 @pytest.mark.parametrize("name", CSVS)

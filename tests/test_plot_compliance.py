@@ -31,12 +31,18 @@ def parcel_colours(ax: object) -> np.ndarray:
 
 
 def test_map_colours_parcels_by_compliance(outcome: Outcome) -> None:
-    # 2016 (see tests/test_rules.py): P1–P3 investment only, P4 not built, Q1 both.
+    # 2016 (tests/test_rules.py::test_compliance_classes): P1, P2, P4 and Q1 investment
+    # only; P3, half built, 5,375 万元/ha and 0.11 亿元/ha, fails both.
     _, ax = compliance_map(outcome, year=2016)
-    expected = [COMPLIANCE_COLOURS[Compliance.INVESTMENT_ONLY]] * 3 + [
-        COMPLIANCE_COLOURS[Compliance.NOT_BUILT],
-        COMPLIANCE_COLOURS[Compliance.COMPLIES],
-    ]
+    investment, fails = (
+        COMPLIANCE_COLOURS[c] for c in (Compliance.INVESTMENT_ONLY, Compliance.FAILS_BOTH)
+    )
+    expected = [investment, investment, fails, investment, investment]
+    np.testing.assert_allclose(parcel_colours(ax), to_rgba_array(expected))
+    # 2015: P1, P2 fail both, P3, P4 not built, Q1 investment only.
+    _, ax = compliance_map(outcome, year=2015)
+    not_built = COMPLIANCE_COLOURS[Compliance.NOT_BUILT]
+    expected = [fails, fails, not_built, not_built, investment]
     np.testing.assert_allclose(parcel_colours(ax), to_rgba_array(expected))
 
 
@@ -44,11 +50,11 @@ def test_map_legend_counts_and_title(outcome: Outcome) -> None:
     _, ax = compliance_map(outcome, year=2016, options=MapOptions(lang="en"))
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == [
-        "meets both rules (1)",
-        "meets investment only (3)",
+        "meets both rules (0)",
+        "meets investment only (4)",
         "meets revenue only (0)",
-        "fails both rules (0)",
-        "not yet built (1)",
+        "fails both rules (1)",
+        "not yet built (0)",
         "park boundary",
     ]
     assert ax.get_title(loc="left") == "Admission rules by parcel, 2016"
@@ -57,7 +63,8 @@ def test_map_legend_counts_and_title(outcome: Outcome) -> None:
 
 
 def test_map_defaults_to_the_horizon(outcome: Outcome) -> None:
-    # 2019: P1–P3 and Q1 comply; P4 (0.4 亿元/ha, half occupied) meets investment only.
+    # 2019: P1–P3 and Q1 comply; P4 (0.8 亿元/ha, full at its ceiling) meets investment
+    # only.
     _, ax = compliance_map(outcome)
     assert "2019" in ax.get_title(loc="left")
     colours = parcel_colours(ax)

@@ -6,9 +6,23 @@ plot ratio 1.5: capacity P1–P3 15,000 m², P4 10,000 m², Q1 20,000 m². Land 
 construction 4,000 and fit-out 1,000 元/m² of floor, occupancy ceiling 80 %, revenue
 1万 元/m², ramp 2 years, build 2 years, phases ≤ 1万 m² (P1–P3 in two phases of 7,500).
 
-The engine's schedule for it (tests/test_engine.py): P1, P2 released 2012, start 2013,
-done 2015; P3, P4 released 2013; P3 starts 2015 (done 2017), P4 starts 2017 (done
-2018); Q1 released = started 2013, done 2015.
+The quarterly schedule (docs/MODEL.md; t = 0 is 2012Q1, events at the end of a quarter):
+
+- Land: 2 ha/yr = 5,000 m² a quarter down the queue P1, P2, P3, P4; the cumulative 1,
+  2, 3, 4 ha are serviced — and, take-up unlimited, sold — in 2012Q2, 2012Q4, 2013Q2,
+  2013Q4 (t = 1, 3, 5, 7).
+- Start = contracted start = sale + 1 yr: P1 2013Q2, P2 2013Q4, P3 2014Q2, P4 2014Q4.
+- Phases build 8 quarters and the next starts as one tops out (top-out = duration):
+  P1 completes 7,500 m² in 2015Q2 and 7,500 more in 2017Q2, P2 2015Q4 / 2017Q4, P3
+  2016Q2 / 2018Q2; P4's one phase of 10,000 m² 2016Q4. Q1 (committed 2013) is sold
+  2012Q1 (start − lag) and builds 10,000 m² 2013Q1→2015Q1, 10,000 more →2017Q1.
+- Investment: land 5e6 in the quarter of sale; construction 7,500 × 4,000 / 8 =
+  3.75e6 a quarter of each phase (P4, Q1: 10,000 × 4,000 / 8 = 5e6); fit-out 7.5e6
+  (P4, Q1: 10e6) in the quarter a phase completes.
+- Occupancy: the demand backlog (1.5万 m²/yr from 2012) always exceeds the room, so
+  each building fills at its ramp, 0.8 × completed / 8 quarters = 10 % of its
+  completed floor a quarter, up to 80 %. Yearly revenue = Σ of the four quarter-end
+  occupied floors × 1万 元/m² ÷ 4 (no growth); 亿元/ha = CNY ÷ 10⁴ m² ÷ 10⁴.
 
 Investment at completion (1 CNY/m² = 1 万元/ha, parcels are 10,000 m²):
   P1–P3: 10,000 × 500 + 15,000 × (4,000 + 1,000) = 80,000,000 → 8,000 万元/ha
@@ -18,6 +32,27 @@ Revenue at maturity (base-year prices), 亿元/ha = CNY ÷ 10,000 m² ÷ 10,000:
   P1–P3: 15,000 × 0.8 × 10,000 = 120,000,000 → 1.2 亿元/ha
   P4:    10,000 × 0.8 × 10,000 =  80,000,000 → 0.8 亿元/ha
   Q1:    20,000 × 0.8 × 10,000 = 160,000,000 → 1.6 亿元/ha
+
+Year by year (NO_GROWTH), investment to date in 万元/ha and revenue in 亿元/ha:
+
+====  =====================  =====================  ======================  ======
+year  P1 to date / revenue   P2                     P3                      P4
+====  =====================  =====================  ======================  ======
+2012  500 / 0                500 / 0                0 / 0                   0
+2013  1,625 / 0              875 / 0                500 / 0                 500
+2014  3,125 / 0              2,375 / 0              1,625 / 0               1,000
+2015  5,375 / 0.1125         4,625 / 0.01875        3,125 / 0               3,000
+2016  6,875 / 0.4125         6,125 / 0.2625         5,375 / 0.1125          5,500 / 0.025
+2017  8,000 / 0.825          8,000 / 0.58125        6,875 / 0.4125          5,500 / 0.35
+2018  8,000 / 1.2            8,000 / 1.0875         8,000 / 0.825           5,500 / 0.725
+2019  8,000 / 1.2            8,000 / 1.2            8,000 / 1.2             5,500 / 0.8
+====  =====================  =====================  ======================  ======
+
+Q1: 500, 2,500, 4,500, 7,500, 9,500, 10,500 … 万元/ha; revenue 0, 0, 0, 0.25, 0.65,
+1.3, 1.6, 1.6 亿元/ha.
+
+Idle land needs developers who start later than contracted: :data:`IDLE_LAG` gives
+park A a contracted start 1 yr after sale but an actual one 4 yr after.
 """
 
 from __future__ import annotations
@@ -46,7 +81,14 @@ from sim.rules import (
     park_admission_by_year,
 )
 from sim.scenario import Rules
-from tests.conftest import NO_GROWTH, Loaded
+from tests.conftest import NO_GROWTH, Loaded, tiny_toml
+
+#: NO_GROWTH where park A's developers start 4 years after the sale although their land
+#: contracts say 1 year: its land lies idle (from 1 yr after the contracted start) and
+#: becomes reclaimable (from 2 yr after it) before anything is built.
+IDLE_LAG = NO_GROWTH.replace(
+    "[rules]", "[parks.A]\nstart_lag_years = 4\ncontract_lag_years = 1\n\n[rules]"
+)
 
 
 def rr(loaded: Loaded) -> tuple[Result, Rules]:
@@ -90,26 +132,30 @@ def test_investment_met_at_completion_revenue_only_after_the_ramp(
     load: Callable[[str], Loaded],
 ) -> None:
     p1 = by_parcel(admission(*rr(load(NO_GROWTH)))).loc["P1"]
-    # Investment to date: 2012 land 5e6 (500), 2013 + 15e6 (2,000), 2014 + 37.5e6 (5,750
-    # ≥ 5,500). Revenue: occupied 3,000 m² (2015) → 0.3, 9,000 (2016) → 0.9, 12,000
-    # (2017) → 1.2 亿元/ha ≥ 1: the ramp ends in 2017.
+    # Investment to date (万元/ha): 2012 land 5e6 → 500; 2013 + 3 × 3.75e6 → 1,625;
+    # 2014 + 4 × 3.75e6 → 3,125; 2015 + 4 × 3.75e6 + 7.5e6 fit-out → 5,375 (< 5,500);
+    # 2016 + 4 × 3.75e6 → 6,875 ≥ 5,500. Revenue: quarter-end occupied floor summed over
+    # the year × 1万 ÷ 4 ÷ 10⁸: 2015 (750 + 1,500 + 2,250) → 0.1125, 2016 (3,000 … 5,250)
+    # → 0.4125, 2017 (6,000 + 7,500 + 9,000 + 10,500) → 0.825, 2018 (4 × 12,000) → 1.2
+    # 亿元/ha ≥ 1: the ramp of the second phase (done 2017Q2) ends in 2018Q1.
     assert p1["meets_investment_rule"] and p1["meets_revenue_rule"]
-    assert p1["first_investment_year"] == 2014
-    assert p1["first_revenue_year"] == 2017
-    assert p1["first_compliant_year"] == 2017
-    assert p1["years_to_comply"] == 5  # released 2012
+    assert p1["first_investment_year"] == 2016
+    assert p1["first_revenue_year"] == 2018
+    assert p1["first_compliant_year"] == 2018
+    assert p1["years_to_comply"] == 6  # sold 2012 (2012Q2)
 
 
 def test_parcel_that_never_meets_revenue_and_one_exactly_at_the_threshold(
     load: Callable[[str], Loaded],
 ) -> None:
     p4 = by_parcel(admission(*rr(load(NO_GROWTH)))).loc["P4"]
-    # Exactly 5,500 万元/ha: meets, margin 0; reached at completion (2013 land 500,
-    # 2017 + 20e6 → 2,500, 2018 + 30e6 → 5,500).
+    # Exactly 5,500 万元/ha: meets, margin 0; reached at completion in 2016Q4 (2013 land
+    # 5e6 → 500, 2014 + 5e6 → 1,000, 2015 + 4 × 5e6 → 3,000, 2016 + 3 × 5e6 + 10e6
+    # fit-out → 5,500).
     assert p4["investment_intensity_wan_per_ha"] == 5500.0
     assert p4["investment_margin_wan_per_ha"] == 0.0
     assert p4["meets_investment_rule"]
-    assert p4["first_investment_year"] == 2018
+    assert p4["first_investment_year"] == 2016
     # 0.8 亿元/ha at best: never meets 1 亿元/ha.
     assert not p4["meets_revenue_rule"]
     assert pd.isna(p4["first_revenue_year"]) and pd.isna(p4["first_compliant_year"])
@@ -122,14 +168,16 @@ def test_revenue_exactly_at_the_threshold(load: Callable[[str], Loaded]) -> None
     p1 = by_parcel(admission(*rr(load(text)))).loc["P1"]
     assert p1["meets_revenue_rule"]
     assert p1["revenue_margin_yi_per_ha"] == pytest.approx(0.0, abs=1e-12)
-    assert p1["first_revenue_year"] == 2017
+    assert p1["first_revenue_year"] == 2018  # 4 × 12,000 × 1万 ÷ 4 = 1.2e8, exactly
 
 
 def test_growth_lets_yearly_revenue_pass_what_base_prices_fail(
     load: Callable[[str], Loaded],
 ) -> None:
-    # With the tiny site's 10 %/yr growth and the 2 亿元/ha rule: P1 is 1.2 亿元/ha at
-    # maturity in 2012 prices (fails), but 12,000 m² × 1万 × 1.1⁶ = 2.126 亿元/ha in 2018.
+    # With the tiny site's 10 %/yr growth (1.1^(t/4) in quarter t) and the 2 亿元/ha
+    # rule: P1 is 1.2 亿元/ha at maturity in 2012 prices (fails), but in 2018 (t = 24–27,
+    # 12,000 m² occupied) 12,000 × 1万 ÷ 4 × 1.1⁶ × (1 + 1.1^¼ + 1.1^½ + 1.1^¾) =
+    # 3e7 × 1.771561 × 4.147022 = 2.204 亿元/ha; 2017 (6,000 … 10,500 m²) gives 1.385.
     scenario, _site, result = load('extends = "tiny.toml"\n')
     p1 = by_parcel(admission(result, scenario.rules)).loc["P1"]
     assert not p1["meets_revenue_rule"]
@@ -141,15 +189,27 @@ def test_compliance_by_year_rows(load: Callable[[str], Loaded]) -> None:
     table = compliance_by_year(result, scenario.rules)
     assert len(table) == 5 * 8
     p1 = table[table["parcel_id"] == "P1"].set_index("year")
+    # The P1 column of the table in the module docstring.
     assert p1["investment_intensity_wan_per_ha"].to_list() == [
-        500.0, 2000.0, 5750.0, 8000.0, 8000.0, 8000.0, 8000.0, 8000.0,
+        500.0, 1625.0, 3125.0, 5375.0, 6875.0, 8000.0, 8000.0, 8000.0,
     ]  # fmt: skip
     assert p1["revenue_density_yi_per_ha"].to_list() == pytest.approx(
-        [0, 0, 0, 0.3, 0.9, 1.2, 1.2, 1.2]
+        [0, 0, 0, 0.1125, 0.4125, 0.825, 1.2, 1.2]
     )
-    assert p1["meets_investment_rule"].to_list() == [False, False] + [True] * 6
-    assert p1["meets_revenue_rule"].to_list() == [False] * 5 + [True] * 3
-    assert p1.loc[2015, "status"] == "completed"
+    assert p1["meets_investment_rule"].to_list() == [False] * 4 + [True] * 4
+    assert p1["meets_revenue_rule"].to_list() == [False] * 6 + [True] * 2
+    # End of 2015: the first phase is done (2015Q2), the second building.
+    assert p1.loc[2014, "status"] == "under_construction"
+    assert p1.loc[2015, "status"] == "under_construction"
+    assert p1.loc[2017, "status"] == "completed"  # second phase done 2017Q2
+    p4 = table[table["parcel_id"] == "P4"].set_index("year")
+    assert p4["investment_intensity_wan_per_ha"].to_list() == [
+        0.0, 500.0, 1000.0, 3000.0, 5500.0, 5500.0, 5500.0, 5500.0,
+    ]  # fmt: skip
+    assert p4["revenue_density_yi_per_ha"].to_list() == pytest.approx(
+        [0, 0, 0, 0, 0.025, 0.35, 0.725, 0.8]
+    )
+    assert p4["status"].to_list()[:2] == ["not_released", "released"]  # sold 2013Q4
 
 
 def test_investment_to_date_reaches_the_completion_figure(load: Callable[[str], Loaded]) -> None:
@@ -160,35 +220,49 @@ def test_investment_to_date_reaches_the_completion_figure(load: Callable[[str], 
 
 def test_park_averages_over_admitted_parcels(load: Callable[[str], Loaded]) -> None:
     table = park_admission_by_year(*rr(load(NO_GROWTH))).set_index(["year", "park_id"])
-    # 2012: nothing started; 2014: P1, P2 (57.5e6 each over 2 ha) → 5,750.
+    # Admitted = started by the end of the year. 2012: nothing started in A.
     assert table.loc[(2012, "A"), "admitted_parcels"] == 0
     assert pd.isna(table.loc[(2012, "A"), "meets_investment_rule"])
-    assert table.loc[(2014, "A"), "investment_intensity_wan_per_ha"] == 5750.0
-    # 2015: P3 joins with 20e6 to date: (80 + 80 + 20)e6 / 3 ha = 6,000; revenue
-    # (30 + 30 + 0)e6 / 3 ha = 0.2 亿元/ha.
-    row = table.loc[(2015, "A")]
-    assert row["admitted_parcels"] == 3 and row["admitted_area_ha"] == pytest.approx(3.0)
-    assert row["investment_intensity_wan_per_ha"] == pytest.approx(6000.0)
-    assert row["revenue_density_yi_per_ha"] == pytest.approx(0.2)
+    # 2013: P1 (started 2013Q2) and P2 (2013Q4): (16.25 + 8.75)e6 / 2 ha = 1,250; B's Q1
+    # (2013Q1): 25e6 / 1 ha = 2,500.
+    assert table.loc[(2013, "A"), "admitted_parcels"] == 2
+    assert table.loc[(2013, "A"), "investment_intensity_wan_per_ha"] == pytest.approx(1250.0)
+    assert table.loc[(2013, "B"), "investment_intensity_wan_per_ha"] == pytest.approx(2500.0)
+    # 2014: P3 (2014Q2) and P4 (2014Q4) join: (31.25 + 23.75 + 16.25 + 10)e6 / 4 ha.
+    assert table.loc[(2014, "A"), "admitted_parcels"] == 4
+    assert table.loc[(2014, "A"), "investment_intensity_wan_per_ha"] == pytest.approx(2031.25)
+    # 2016: (68.75 + 61.25 + 53.75 + 55)e6 / 4 ha = 5,968.75 ≥ 5,500; revenue
+    # (41.25 + 26.25 + 11.25 + 2.5)e6 / 4 ha = 0.203125 亿元/ha < 1.
+    row = table.loc[(2016, "A")]
+    assert row["admitted_parcels"] == 4 and row["admitted_area_ha"] == pytest.approx(4.0)
+    assert row["investment_intensity_wan_per_ha"] == pytest.approx(5968.75)
+    assert row["revenue_density_yi_per_ha"] == pytest.approx(0.203125)
     assert row["meets_investment_rule"] and not row["meets_revenue_rule"]
-    # 2019, all five: investment (3 × 80 + 55 + 105)e6 / 5 ha = 8,000; revenue
-    # (3 × 120 + 40 + 160)e6 / 5 ha = 1.12 亿元/ha (P4, done 2018, is half occupied).
+    # 2019, all five built and full: investment (3 × 80 + 55 + 105)e6 / 5 ha = 8,000;
+    # revenue (3 × 120 + 80 + 160)e6 / 5 ha = 1.2 亿元/ha.
     total = table.loc[(2019, "total")]
     assert total["investment_intensity_wan_per_ha"] == pytest.approx(8000.0)
-    assert total["revenue_density_yi_per_ha"] == pytest.approx(1.12)
+    assert total["revenue_density_yi_per_ha"] == pytest.approx(1.2)
     assert total["meets_revenue_rule"]
 
 
 def test_compliance_classes(load: Callable[[str], Loaded]) -> None:
     scenario, _site, result = load(NO_GROWTH)
-    # 2016: P1, P2 built, 8,000 万元/ha but 0.9 亿元/ha → investment only; P3 half built
-    # (7,500 m² done), 5,750 and no revenue yet → investment only; P4 not started; Q1
-    # 10,500 and 1.2 → both.
+    c = Compliance
+    # 2016 (the table of the module docstring; rules 5,500 万元/ha and 1 亿元/ha): P1
+    # 6,875 / 0.41, P2 6,125 / 0.26, P4 5,500 / 0.025 (done 2016Q4) and Q1 9,500 / 0.65
+    # → investment only; P3, half built (2016Q2), 5,375 / 0.11 → fails both.
     codes = compliance_classes(result, scenario.rules, year=2016)
-    expected = [Compliance.INVESTMENT_ONLY] * 3 + [Compliance.NOT_BUILT, Compliance.COMPLIES]
-    assert codes.tolist() == expected
-    # 2013: nothing completed.
-    assert set(compliance_classes(result, scenario.rules, year=2013)) == {Compliance.NOT_BUILT}
+    assert codes.tolist() == [c.INVESTMENT_ONLY] * 2 + [c.FAILS_BOTH] + [c.INVESTMENT_ONLY] * 2
+    # 2015: P1 (5,375 / 0.11) and P2 (4,625 / 0.02; first phase done 2015Q4) fail both;
+    # P3, P4 have nothing completed; Q1 7,500 / 0.25 → investment only.
+    codes = compliance_classes(result, scenario.rules, year=2015)
+    assert codes.tolist() == [c.FAILS_BOTH] * 2 + [c.NOT_BUILT] * 2 + [c.INVESTMENT_ONLY]
+    # 2018: P1 1.2, P2 1.0875, Q1 1.6 亿元/ha → both; P3 0.825, P4 0.725 → investment only.
+    codes = compliance_classes(result, scenario.rules, year=2018)
+    assert codes.tolist() == [c.COMPLIES] * 2 + [c.INVESTMENT_ONLY] * 2 + [c.COMPLIES]
+    # 2014: nothing completed (Q1's first phase completes in 2015Q1).
+    assert set(compliance_classes(result, scenario.rules, year=2014)) == {c.NOT_BUILT}
 
 
 # --- control indicators ---------------------------------------------------------------
@@ -266,41 +340,104 @@ def test_land_use_without_a_rule(load: Callable[[str], Loaded]) -> None:
 # --- idle land ------------------------------------------------------------------------
 
 
+def test_no_idle_land_when_developers_start_on_contract(load: Callable[[str], Loaded]) -> None:
+    # Start lag = contract lag (1 yr): every parcel starts in its contracted quarter, a
+    # year before it could be idle.
+    table = idle_land(*rr(load(NO_GROWTH)))
+    assert table[["idle_parcels", "reclaimable_parcels", "reclaimed_parcels"]].sum().sum() == 0
+
+
 def test_idle_land_by_park_and_year(load: Callable[[str], Loaded]) -> None:
-    table = idle_land(*rr(load(NO_GROWTH))).set_index(["year", "park_id"])
-    # P3 and P4, released 2013: unstarted at the end of 2014 → idle (2014 − 2013 ≥ 1).
-    # P3 starts 2015; P4 stays idle through 2016 and is reclaimable in 2015–2016
-    # (≥ 2 years); it starts in 2017.
-    idle = table.xs("A", level="park_id")["idle_parcels"]
-    assert idle.to_list() == [0, 0, 2, 1, 1, 0, 0, 0]
-    reclaimable = table.xs("A", level="park_id")["reclaimable_area_ha"]
-    assert reclaimable.to_list() == pytest.approx([0, 0, 0, 1, 1, 0, 0, 0])
+    table = idle_land(*rr(load(IDLE_LAG))).set_index(["year", "park_id"])
+    # A's parcels are sold in 2012Q2, 2012Q4, 2013Q2, 2013Q4 (t = 1, 3, 5, 7); contracted
+    # start + 4 quarters (t = 5, 7, 9, 11); idle from a year after it (t = 9, 11, 13, 15 =
+    # 2014Q2, 2014Q4, 2015Q2, 2015Q4), reclaimable from two years after it (t = 13, 15, 17,
+    # 19 = 2015Q2, 2015Q4, 2016Q2, 2016Q4), both until the actual start at sale + 16
+    # quarters (t = 17, 19, 21, 23 = 2016Q2, 2016Q4, 2017Q2, 2017Q4). At the year ends:
+    # 2014: P1, P2 idle; 2015: all four idle, P1 and P2 reclaimable; 2016: P1, P2 started,
+    # P3 and P4 idle and reclaimable; 2017: all started.
+    a = table.xs("A", level="park_id")
+    assert a["idle_parcels"].to_list() == [0, 0, 2, 4, 2, 0, 0, 0]
+    assert a["idle_area_ha"].to_list() == pytest.approx([0, 0, 2, 4, 2, 0, 0, 0])
+    assert a["reclaimable_parcels"].to_list() == [0, 0, 0, 2, 2, 0, 0, 0]
+    assert a["reclaimable_area_ha"].to_list() == pytest.approx([0, 0, 0, 2, 2, 0, 0, 0])
     assert table["reclaimed_parcels"].sum() == 0  # reclaim_idle is off
     assert (table.xs("B", level="park_id")["idle_parcels"] == 0).all()  # committed Q1
-    assert table.loc[(2014, "total"), "idle_area_ha"] == pytest.approx(2.0)
-
-
-def test_reclaim_idle_reports_reclaimed_land(load: Callable[[str], Loaded]) -> None:
-    table = idle_land(*rr(load(NO_GROWTH + "reclaim_idle = true\n")))
-    reclaimed = table[table["park_id"] == "A"].set_index("year")["reclaimed_area_ha"]
-    assert reclaimed.to_list() == pytest.approx([0, 0, 0, 1, 0, 0, 0, 0])  # P4, once, 2015
+    assert table.loc[(2015, "total"), "idle_area_ha"] == pytest.approx(4.0)
 
 
 def test_idle_by_parcel(load: Callable[[str], Loaded]) -> None:
-    scenario, _, result = load(NO_GROWTH)
+    scenario, _, result = load(IDLE_LAG)
     table = by_parcel(idle_by_parcel(result, scenario.rules))
-    assert table["idle_years"].to_list() == [0, 0, 1, 3, 0]
-    assert table.loc["P4", "first_idle_year"] == 2014
-    assert table.loc["P4", "reclaimable_year"] == 2015
-    assert pd.isna(table.loc["P3", "reclaimable_year"])
+    # From the spells of test_idle_land_by_park_and_year: each of P1–P4 ends two years
+    # idle; P1, P2 idle from 2014 and reclaimable from 2015, P3, P4 a year later.
+    assert table["idle_years"].to_list() == [2, 2, 2, 2, 0]
+    assert table["first_idle_year"].to_list()[:4] == [2014, 2014, 2015, 2015]
+    assert table["reclaimable_year"].to_list()[:4] == [2015, 2015, 2016, 2016]
+    assert pd.isna(table.loc["Q1", "first_idle_year"])
+    assert pd.isna(table.loc["Q1", "reclaimable_year"])
 
 
 def test_longer_idle_rule(load: Callable[[str], Loaded]) -> None:
-    scenario, _, result = load(NO_GROWTH + "idle_after_years = 2\nreclaim_after_years = 3\n")
+    text = IDLE_LAG + "idle_after_years = 2\nreclaim_after_years = 3\n"
+    scenario, _, result = load(text)
     table = by_parcel(idle_by_parcel(result, scenario.rules))
-    # P4 released 2013, started 2017: idle from 2015, reclaimable from 2016.
-    assert table.loc["P4", "idle_years"] == 2
-    assert table.loc["P4", "reclaimable_year"] == 2016
+    # Idle from the contracted start + 8 quarters (t = 13, 15, 17, 19) until the start
+    # (t = 17, 19, 21, 23): one year end each — P1, P2 2015, P3, P4 2016. Reclaimable from
+    # contracted start + 12 quarters, which is each parcel's start quarter: a parcel that
+    # starts in the quarter it would become reclaimable is kept (docs/MODEL.md).
+    assert table["idle_years"].to_list() == [1, 1, 1, 1, 0]
+    assert table["first_idle_year"].to_list()[:4] == [2015, 2015, 2016, 2016]
+    assert table["reclaimable_year"].isna().all()
+
+
+#: IDLE_LAG on the tiny site cut at 2017 (its 2018 target moved to 2017), so that every
+#: reclaimed parcel is sold again but not yet reclaimed a second time.
+def idle_lag_to_2017(write_scenario: Callable[..., Path]) -> str:
+    text = tiny_toml(("horizon = 2019", "horizon = 2017"), ("year = 2018", "year = 2017"))
+    write_scenario(text, "tiny_2017.toml")
+    return IDLE_LAG.replace('"tiny.toml"', '"tiny_2017.toml"') + "reclaim_idle = true\n"
+
+
+def test_reclaim_idle_reports_reclaimed_land(
+    load: Callable[[str], Loaded], write_scenario: Callable[..., Path]
+) -> None:
+    scenario, _, result = load(idle_lag_to_2017(write_scenario))
+    table = idle_land(result, scenario.rules)
+    a = table[table["park_id"] == "A"].set_index("year")
+    # Each parcel is taken back at the end of the quarter it becomes reclaimable: P1
+    # 2015Q2, P2 2015Q4, P3 2016Q2, P4 2016Q4; serviced already, it sells again the next
+    # quarter (take-up unlimited) and its contract clock restarts.
+    assert a["reclaimed_parcels"].to_list() == [0, 0, 0, 2, 2, 0]
+    assert a["reclaimed_area_ha"].to_list() == pytest.approx([0, 0, 0, 2, 2, 0])
+    # Year ends: 2015 — P1, sold again 2015Q3 (contracted start 2016Q3), is not idle; P2
+    # (taken back at that very quarter end), P3 and P4 are; P2 is the reclaimable one.
+    # 2016 — P3, sold again 2016Q3, is not idle; P4 is idle and reclaimable (taken back
+    # 2016Q4). 2017 — P1 is idle again from 2017Q3 (contracted start 2016Q3 + 1 yr).
+    assert a["idle_parcels"].to_list() == [0, 0, 2, 3, 1, 1]
+    assert a["reclaimable_parcels"].to_list() == [0, 0, 0, 1, 1, 0]
+    idle = by_parcel(idle_by_parcel(result, scenario.rules))
+    assert idle["idle_years"].to_list() == [2, 2, 1, 2, 0]  # P1: 2014 and 2017
+    # P1 and P3 were taken back mid-year, never reclaimable at a year end: their
+    # reclaimable year is the year they were taken back.
+    assert idle["reclaimable_year"].to_list()[:4] == [2015, 2015, 2016, 2016]
+    np.testing.assert_array_equal(result.reclaim_year[0], [2015, 2015, 2016, 2016, np.nan])
+    # P1's land is paid twice (5e6 in 2012Q2, again in 2015Q3), but investment to date is
+    # the holder's own: 500 万元/ha throughout, not 1,000 from 2015 — the first
+    # developer's land price is no part of the second's project.
+    assert result.series["investment_cny"][0, :, 0].tolist() == [5e6, 0, 0, 5e6, 0, 0]
+    yearly = compliance_by_year(result, scenario.rules)
+    p1 = yearly[yearly["parcel_id"] == "P1"]
+    assert p1["investment_intensity_wan_per_ha"].to_list() == [500.0] * 6
+
+
+def test_land_reclaimed_twice_counts_twice(load: Callable[[str], Loaded]) -> None:
+    table = idle_land(*rr(load(IDLE_LAG + "reclaim_idle = true\n")))
+    reclaimed = table[table["park_id"] == "A"].set_index("year")["reclaimed_parcels"]
+    # As in the 2017 case, plus the second round: sold again the quarter after being taken
+    # back, P1 (2015Q3), P2 (2016Q1) and P3 (2016Q3) are reclaimable 3 years on, in
+    # 2018Q3, 2019Q1 and 2019Q3; P4 (sold again 2017Q1) would be in 2020Q1.
+    assert reclaimed.to_list() == [0, 0, 0, 2, 2, 0, 1, 2]
 
 
 # --- outputs --------------------------------------------------------------------------

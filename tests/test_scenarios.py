@@ -22,6 +22,7 @@ from tests.conftest import ROOT, SCENARIOS
 #: What ``parksim run --no-figures`` writes.
 OUTPUTS = {
     "summary.csv",
+    "summary_quarterly.csv",
     "targets.csv",
     "compliance.csv",
     "audit_parks.csv",

@@ -3,13 +3,15 @@
 ``(Scenario, Result, RuleTables) ──audit──▶ Audit``, made of:
 
 - **capacity** (:func:`capacity`, :mod:`sim.audit.capacity`): each park's capacity
-  (Σ area × effective plot ratio, ``Result.capacity_m2``) against its floor targets —
-  completed plus under construction for the same year — and against the floor its
-  revenue target needs at the benchmark revenue per m²; also the capacity of the land
-  released by the target year, which shows whether the land-supply rate can deliver
-  in time. A park of the parks layer without parcels has capacity 0 and a
+  (Σ area × effective plot ratio, ``Result.capacity_m2``, plus its base-year floor)
+  against its floor targets — completed plus under construction for the same year —
+  and against the floor its revenue target needs at the benchmark revenue per m² once
+  the park's other (non-floor) revenue that year is taken off (none when other revenue
+  alone meets it: group revenue is not made on the park's land); also the capacity of
+  the land sold by the end of the target year, which shows whether the land-supply rate
+  can deliver in time. A park of the parks layer without parcels has capacity 0 and a
   ``no_parcels`` finding.
-- **land supply** (:func:`land_supply`): per park and year, land not yet released
+- **land supply** (:func:`land_supply`): per park and year end, land not sold (出让)
   and the years of supply left (尚可供地年数) at that year's supply rate.
 - **consistency** (:func:`consistency`, :mod:`sim.audit.consistency`): from the
   scenario's targets alone — park targets against the total of the same metric and

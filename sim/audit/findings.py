@@ -163,7 +163,7 @@ class Audit:
             f"## Capacity ({FLOOR.unit})",
             "",
             "| park | year | basis | land ha | capacity | needed | capacity − needed "
-            "| released by year | holds |",
+            "| sold by year end | holds |",
             "|---|---|---|---:|---:|---:|---:|---:|---|",
         ]
         lines += [_capacity_row(row) for row in self.capacity.to_dict("records")]

@@ -213,14 +213,14 @@ def _idle_findings(scenario: Scenario, table: pd.DataFrame) -> list[Finding]:
         reclaim = rows["reclaimable_area_ha"].max()
         text = (
             f"{scope}: up to {peak:,.1f} ha ({int(rows['idle_parcels'].max())} parcels) idle — "
-            f"released but not started {rules.idle_after_years} year(s) on — "
+            f"sold but not started {rules.idle_after_years} year(s) after the contracted start — "
             f"peaking in {at}"
         )
         if reclaim > 0:
             first = int(rows.loc[rows["reclaimable_area_ha"] > 0, "year"].iloc[0])
             text += (
                 f"; up to {reclaim:,.1f} ha reclaimable (unstarted "
-                f"{rules.reclaim_after_years} years after release; first in {first})"
+                f"{rules.reclaim_after_years} years after the contracted start; first in {first})"
                 + ("; taken back into the land pool" if rules.reclaim_idle else "")
             )
         findings.append(

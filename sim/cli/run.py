@@ -111,8 +111,12 @@ def _compute(scenario: Scenario, site: Site, args: argparse.Namespace) -> Outcom
         )
 
 
-def _print_report(outcome: Outcome, out: Path) -> None:
-    """Print floor per park at the horizon and every target against its projection."""
+def _print_report(outcome: Outcome, out: Path, *, width: int | None = None) -> None:
+    """Print each park's floor by stage at the horizon and every target against it.
+
+    Parks are named as in the parks layer; the tables fit 80 columns.
+    """
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
@@ -124,41 +128,71 @@ def _print_report(outcome: Outcome, out: Path) -> None:
         outcome.targets,
         outcome.draws,
     )
-    console = Console()
+    console = Console(width=width)
+    parks = outcome.site.parks.set_index("park_id")
+    names = {str(k): str(v) for k, v in parks["name_zh"].items()}
+
+    def name(park: str) -> str:
+        return {"total": "合计 total", "rest_of_city": "全市其余 rest of city"}.get(
+            park, names.get(park, park)
+        )
+
     horizon = int(result.years[-1])
-    table = Table(title=f"{scenario.name}: floor at the end of {horizon} (万m²)")
-    for column in ("park", "completed", "under construction", "capacity"):
-        table.add_column(column, justify="left" if column == "park" else "right")
-    completed = result.by_park("floor_completed_m2")[0, -1]
-    building = result.by_park("floor_under_construction_m2")[0, -1]
-    capacity = [result.capacity_m2[result.parcel_park == k].sum() for k in range(len(completed))]
-    for k, park in enumerate(result.park_ids):
-        table.add_row(park, f"{completed[k] / 1e4:,.1f}", f"{building[k] / 1e4:,.1f}",
-                      f"{capacity[k] / 1e4:,.1f}")  # fmt: skip
-    table.add_row("total", f"{completed.sum() / 1e4:,.1f}", f"{building.sum() / 1e4:,.1f}",
-                  f"{sum(capacity) / 1e4:,.1f}", style="bold")  # fmt: skip
+    table = Table(
+        title=f"{scenario.name}: floor at the end of {horizon} (万m²)",
+        box=box.SIMPLE_HEAD,
+        caption="sold: planned floor on sold land; vacancy: share of completed floor",
+    )
+    stages = (
+        ("sold", "floor_sold_m2"),
+        ("started", "floor_started_m2"),
+        ("completed", "floor_completed_m2"),
+        ("occupied", "floor_occupied_m2"),
+    )
+    table.add_column("park", overflow="fold", max_width=24)
+    for label, _ in stages:
+        table.add_column(label, justify="right")
+    table.add_column("vacancy", justify="right")
+    values = {column: result.by_park(column)[0, -1] for _, column in stages}
+    for k, park in enumerate([*result.park_ids, "total"]):
+        floors = [float(v[k]) if park != "total" else float(v.sum()) for v in values.values()]
+        completed, occupied = floors[2], floors[3]
+        vacancy = f"{1 - occupied / completed:.0%}" if completed > 0 else "–"
+        table.add_row(
+            name(park),
+            *(f"{v / 1e4:,.1f}" for v in floors),
+            vacancy,
+            style="bold" if park == "total" else None,
+        )
     console.print(table)
 
     if len(targets):
         checks = Table(
             title="targets" + (f" (P(met) over {draws:,} draws)" if draws > 1 else ""),
+            box=box.SIMPLE_HEAD,
             caption="projected and gap in the target's unit",
         )
         columns = ["what", "park", "year", "target", "projected", "gap", "met"]
         if draws > 1:
             columns.append("P(met)")
         for column in columns:
-            checks.add_column(column, justify="left" if column in ("what", "park") else "right")
+            checks.add_column(
+                column,
+                justify="left" if column in ("what", "park") else "right",
+                overflow="fold",
+                max_width=16 if column == "park" else None,
+            )
         for row in targets.to_dict("records"):
-            name, scale, unit = metric_display(str(row["metric"]))
+            what, scale, unit = metric_display(str(row["metric"]))
             target, projected = float(row["target"]), float(row["projected"])
+            digits = 0 if scale == 1.0 else 1  # persons are whole
             cells = [
-                name,
-                str(row["park_id"]),
+                what,
+                name(str(row["park_id"])),
                 str(row["year"]),
                 f"{target / scale:,.0f} {unit}",
-                f"{projected / scale:,.1f}",
-                f"{(projected - target) / scale:+,.1f}",
+                f"{projected / scale:,.{digits}f}",
+                f"{(projected - target) / scale:+,.{digits}f}",
                 "yes" if row["met"] else "[red]no[/red]",
             ]
             if draws > 1:

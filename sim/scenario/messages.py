@@ -20,8 +20,10 @@ from sim.errors import MAX_SHOWN, Problem
 from sim.scenario.schema import (
     Benchmarks,
     Committed,
+    Market,
     MoneyBenchmark,
     ParkAssumptions,
+    RestOfCity,
     Rules,
     Scenario,
     ScenarioMeta,
@@ -115,6 +117,8 @@ _TABLES: dict[str, type[BaseModel]] = {
     "committed": Committed,
     "targets": Target,
     "rules": Rules,
+    "market": Market,
+    "rest_of_city": RestOfCity,
     "benchmarks": Benchmarks,
 }
 

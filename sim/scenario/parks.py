@@ -10,12 +10,15 @@ which Monte Carlo sampling (:mod:`sim.montecarlo`) reads. The engine's
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+from pydantic import ConfigDict
 
 from sim.distributions import Distribution, point_value
 from sim.errors import Problem, ScenarioError
 from sim.scenario.messages import EXAMPLES
-from sim.scenario.schema import _YEARLY, ParkAssumptions, Scenario, _Model
+from sim.scenario.schema import _YEARLY, OPTIONAL_DEFAULTS, ParkAssumptions, Scenario, _Model
 
 __all__ = ["ParkParams", "park_assumption", "resolve_park"]
 
@@ -49,7 +52,22 @@ class ParkParams(_Model):
         CNY per m² of land, of floor, of floor.
     m2_per_worker
         Occupied floor per worker.
+    take_up_m2
+        Serviced land developers buy per year (``inf``: all at once), per year.
+    contract_lag_years, topout_years
+        Contracted sale-to-start lag; a phase's start to its top-out.
+    base_floor_completed, base_floor_occupied, base_floor_under_construction
+        The park's floor at the start of the base year.
+    base_completion_years
+        Years until that floor under construction completes.
+    other_revenue, other_revenue_growth, revenue_per_worker
+        Revenue no floor of the park drives (CNY/yr in the base year), its growth, and
+        the revenue per worker that gives its workers.
+    vacancy_target, vacancy_elasticity
+        Take-up slows by ``elasticity × (vacancy − target)`` above the target.
     """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=True)  # take-up ∞
 
     park_id: str
     name: str
@@ -67,9 +85,27 @@ class ParkParams(_Model):
     construction_cost: float
     fitout_cost: float
     m2_per_worker: float
+    take_up_m2: tuple[float, ...]
+    contract_lag_years: float
+    topout_years: float
+    base_floor_completed: float
+    base_floor_occupied: float
+    base_floor_under_construction: float
+    base_completion_years: float
+    other_revenue: float
+    other_revenue_growth: float
+    revenue_per_worker: float
+    vacancy_target: float
+    vacancy_elasticity: float
 
 
-_REQUIRED = [name for name in ParkAssumptions.model_fields if name != "name"]
+_REQUIRED = [
+    name
+    for name in ParkAssumptions.model_fields
+    if name != "name" and name not in OPTIONAL_DEFAULTS
+]
+#: With ``[demand]`` the parks' demand comes from the economy, not from the parks.
+_FROM_CHAIN = ("demand_per_year",)
 
 
 def resolve_park(scenario: Scenario, park_id: str, *, park_name: str = "") -> ParkParams:
@@ -111,7 +147,7 @@ def resolve_park(scenario: Scenario, park_id: str, *, park_name: str = "") -> Pa
             f"'{key} = {EXAMPLES[key]}' to [parks.{park_id}] or [defaults]",
         )
         for key in _REQUIRED
-        if key not in merged
+        if key not in merged and not (scenario.demand is not None and key in _FROM_CHAIN)
     ]
     n_years = len(scenario.years)
     yearly: dict[str, tuple[float, ...]] = {}
@@ -134,26 +170,11 @@ def resolve_park(scenario: Scenario, park_id: str, *, park_name: str = "") -> Pa
         yearly[key] = values
     if problems:
         raise ScenarioError("incomplete park assumptions", source=scenario.path, problems=problems)
-    if max(yearly["demand_per_year"]) < merged["max_floor_per_phase"]:
-        inherited = "" if "max_floor_per_phase" in own_values else " (from [defaults])"
-        raise ScenarioError(
-            "no phase could ever start",
-            source=scenario.path,
-            problems=[
-                Problem(
-                    f"parks.{park_id}.max_floor_per_phase",
-                    f"expected at most the largest yearly demand "
-                    f"({max(yearly['demand_per_year']):,.0f} m²); found "
-                    f"{merged['max_floor_per_phase']:,.0f} m²{inherited}, so no phase fits the "
-                    "market; lower max_floor_per_phase or raise demand_per_year",
-                )
-            ],
-        )
     return ParkParams(
         park_id=park_id,
         name=merged.get("name") or park_name or park_id,
         land_supply_m2=yearly["land_supply_per_year"],
-        demand_m2=yearly["demand_per_year"],
+        demand_m2=yearly.get("demand_per_year", (0.0,) * n_years),
         plot_ratio=merged["plot_ratio"],
         start_lag_years=merged["start_lag_years"],
         duration_years=merged["duration_years"],
@@ -166,6 +187,14 @@ def resolve_park(scenario: Scenario, park_id: str, *, park_name: str = "") -> Pa
         construction_cost=merged["construction_cost"],
         fitout_cost=merged["fitout_cost"],
         m2_per_worker=merged["m2_per_worker"],
+        take_up_m2=yearly.get("take_up_per_year", (math.inf,) * len(scenario.years)),
+        contract_lag_years=merged.get("contract_lag_years", merged["start_lag_years"]),
+        topout_years=merged.get("topout_years", merged["duration_years"]),
+        **{
+            name: merged.get(name, default)
+            for name, default in OPTIONAL_DEFAULTS.items()
+            if default is not None
+        },
     )
 
 

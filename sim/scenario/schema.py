@@ -15,6 +15,7 @@ The schema knows nothing of files: :mod:`sim.scenario.loading` reads them, and
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,7 +32,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.distributions import Distribution, parse_uncertain
+from sim.distributions import Distribution, parse_uncertain, point_value
 from sim.errors import Problem
 from sim.metrics import Metric
 from sim.units import Dimension, quantities_to_si, quantity_to_si
@@ -39,13 +40,17 @@ from sim.units import Dimension, quantities_to_si, quantity_to_si
 __all__ = [
     "DEFAULT_MIN_PARCEL_AREA_M2",
     "MAX_YEARS",
+    "OPTIONAL_DEFAULTS",
     "AreaBenchmark",
+    "Basis",
     "Benchmarks",
     "Committed",
+    "DemandChain",
     "Market",
     "MoneyBenchmark",
     "MoneyPerAreaBenchmark",
     "ParkAssumptions",
+    "RestOfCity",
     "Rules",
     "Scenario",
     "ScenarioMeta",
@@ -215,13 +220,19 @@ UPositiveArea = Annotated[float | Distribution, _uncertain(Dimension.AREA, gt=0)
 UShare = Annotated[float | Distribution, _uncertain(Dimension.RATIO, gt=0, le=1)]
 UMoneyPerArea = Annotated[float | Distribution, _uncertain(Dimension.MONEY_PER_AREA, ge=0)]
 UGrowth = Annotated[float | Distribution, _uncertain(Dimension.RATIO, gt=-1)]
+UArea = Annotated[float | Distribution, _uncertain(Dimension.AREA, ge=0)]
+UMoney = Annotated[float | Distribution, _uncertain(Dimension.MONEY, ge=0)]
+UNonNegative = Annotated[float | Distribution, _uncertain(Dimension.RATIO, ge=0)]
+UShareOrZero = Annotated[float | Distribution, _uncertain(Dimension.RATIO, ge=0, le=1)]
 
 
 class ParkAssumptions(_Model):
     """A park's assumptions as written: every field optional (``[defaults]`` or ``[parks.<id>]``).
 
-    Year-varying fields (land supply, demand) take one value, or a list with one value
-    per simulated year. Any field may instead be a distribution (:mod:`sim.distributions`).
+    Year-varying fields (land supply, take-up, demand) take one value, or a list with one
+    value per simulated year. Any field may instead be a distribution
+    (:mod:`sim.distributions`). The fields after ``m2_per_worker`` may be left out:
+    :data:`OPTIONAL_DEFAULTS` gives their values (docs/MODEL.md explains each).
     """
 
     name: str | None = None
@@ -239,27 +250,153 @@ class ParkAssumptions(_Model):
     construction_cost: UMoneyPerArea | None = None
     fitout_cost: UMoneyPerArea | None = None
     m2_per_worker: UPositiveArea | None = None
+    take_up_per_year: YearlyArea | None = None
+    contract_lag_years: UYears | None = None
+    topout_years: UPositiveYears | None = None
+    base_floor_completed: UArea | None = None
+    base_floor_occupied: UArea | None = None
+    base_floor_under_construction: UArea | None = None
+    base_completion_years: UPositiveYears | None = None
+    other_revenue: UMoney | None = None
+    other_revenue_growth: UGrowth | None = None
+    revenue_per_worker: UMoney | None = None
+    vacancy_target: UShareOrZero | None = None
+    vacancy_elasticity: UNonNegative | None = None
+
+
+#: Park assumptions a scenario may leave out, and their values then; ``None`` means
+#: "as another field" (the contract lag as the start lag, top-out as the build time,
+#: take-up unlimited: serviced land sells at once).
+OPTIONAL_DEFAULTS: dict[str, float | None] = {
+    "take_up_per_year": None,
+    "contract_lag_years": None,
+    "topout_years": None,
+    "base_floor_completed": 0.0,
+    "base_floor_occupied": 0.0,
+    "base_floor_under_construction": 0.0,
+    "base_completion_years": 1.0,
+    "other_revenue": 0.0,
+    "other_revenue_growth": 0.0,
+    "revenue_per_worker": 0.0,  # 0: other revenue brings no workers
+    "vacancy_target": 0.0,
+    "vacancy_elasticity": 0.0,  # 0: no feedback, construction purely supply-led
+}
+
+
+class RestOfCity(_Model):
+    """The city outside the parks (``[rest_of_city]``).
+
+    City-wide targets (``park = "total"``) compare parks plus the rest: its revenue in
+    the base year, growing, and the revenue per worker that gives its workers.
+    """
+
+    revenue: Money
+    revenue_growth: Annotated[
+        float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))
+    ] = Field(default=0.0, gt=-1)
+    revenue_per_worker: Money = 0.0
+    source: str = ""
+
+
+class DemandChain(_Model):
+    """Demand derived from the economy (``[demand]``), instead of ``demand_per_year``.
+
+    The city's revenue (``city_revenue`` in the base year, growing at
+    ``city_revenue_growth``) less the share no floor drives (``non_floor_share``:
+    embedded software of manufacturers) gives floor-driven revenue; ÷ revenue per
+    worker (growing) gives workers; × ``m2_per_worker`` the occupied floor the city's
+    floor-driven firms need; × ``parks_share`` the part in the parks (the rest of the
+    city holds the rest), split between parks by ``shares``. A park's net absorption in
+    a year is the growth of its part over the year (never below zero).
+    ``city_revenue_growth`` may be a distribution (Monte Carlo draws the level of
+    growth once per draw).
+    """
+
+    city_revenue: Money
+    city_revenue_growth: UGrowth
+    non_floor_share: Annotated[
+        float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))
+    ] = Field(default=0.0, ge=0, lt=1)
+    revenue_per_worker: Money
+    revenue_per_worker_growth: Annotated[
+        float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))
+    ] = Field(default=0.0, gt=-1)
+    m2_per_worker: PositiveArea
+    parks_share: Share
+    shares: dict[str, Ratio]
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _shares(self) -> DemandChain:
+        total = sum(self.shares.values())
+        if not self.shares or abs(total - 1.0) > 1e-6 or min(self.shares.values()) < 0:
+            raise _ProblemsError(
+                [
+                    Problem(
+                        "demand.shares",
+                        f"expected each park's share of the parks' demand, ≥ 0 and summing "
+                        f"to 1; found {dict(self.shares)} (sum {total:g}); fix the shares",
+                    )
+                ]
+            )
+        return self
+
+
+#: A start as a (fractional) calendar year, or a distribution of it: 2013.25 is Q2 2013.
+UStartYear = Annotated[
+    float | Distribution, _uncertain(Dimension.RATIO, ge=_FIRST_YEAR, le=_LAST_YEAR)
+]
 
 
 class Committed(_Model):
-    """A known development that bypasses the release queue (``[[committed]]``)."""
+    """A known development that bypasses the queue (``[[committed]]``).
 
-    parcel: str = Field(min_length=1)
-    start_year: Year
-    floor: PositiveArea
+    ``parcel`` names one parcel or a list of them; the project's ``floor`` is split over
+    them in proportion to their area. ``start_year`` (a fractional year gives the
+    quarter) and ``floor`` may be distributions.
+    """
+
+    parcel: str | tuple[str, ...] = Field(min_length=1)
+    start_year: UStartYear
+    floor: UPositiveArea
     phases: int = Field(default=1, ge=1, le=50, strict=True)
     name: str = ""
     source: str = ""
 
+    @property
+    def parcels(self) -> tuple[str, ...]:
+        """The project's parcels, in the order given."""
+        return (self.parcel,) if isinstance(self.parcel, str) else tuple(self.parcel)
+
+
+class Basis(str, enum.Enum):
+    """What a target counts: the parks' floor, a group's revenue, or the whole city."""
+
+    FLOOR = "floor"  # driven by the floor of the park(s): capacity can be checked
+    ENTERPRISE = "enterprise"  # a group's revenue (embedded software), not floor-driven
+    CITY = "city"  # city-wide: every park plus the rest of the city
+
 
 class Target(_Model):
-    """A target the plan sets (``[[targets]]``): ``metric`` of ``park`` by ``year`` ≥ ``value``."""
+    """A target the plan sets (``[[targets]]``): ``metric`` of ``park`` by ``year`` ≥ ``value``.
+
+    ``basis`` says what it counts (:class:`Basis`); by default ``city`` for ``park =
+    "total"`` and ``floor`` for a park.
+    """
 
     metric: Metric
     park: str = Field(min_length=1)
     year: Year
     value: float
     source: str = ""
+    basis: Basis | None = None
+
+    @property
+    def counted(self) -> Basis:
+        """The target's basis, its default filled in."""
+        if self.basis is not None:
+            return self.basis
+        return Basis.CITY if self.park == "total" else Basis.FLOOR
 
     @model_validator(mode="before")
     @classmethod
@@ -290,17 +427,28 @@ class Target(_Model):
 
 
 class Market(_Model):
-    """The shared market (``[market]``): yearly demand shocks common to all parks.
+    """The shared market (``[market]``): uncertainty common to all parks (Monte Carlo only).
 
-    Each park's demand in a year is multiplied by ``exp(sd·z − sd²/2)`` (mean one),
-    where ``z = √ρ·Z_year + √(1−ρ)·ε_park,year`` with standard normal ``Z`` (one draw
-    per year, shared by every park) and ``ε`` (own to the park): parks' log-factors
-    correlate with ``ρ = correlation``. Applies to Monte Carlo runs only.
+    - ``demand_sd``: yearly demand shocks. Each park's demand in a year is multiplied
+      by ``exp(sd·z − sd²/2)`` (mean one), where ``z = √ρ·Z_year + √(1−ρ)·ε_park,year``
+      with standard normal ``Z`` (one per year, shared by every park) and ``ε`` (own to
+      the park): parks' log-factors correlate with ``ρ = correlation``.
+    - ``demand_level_sd``: a city-wide demand level, one factor per draw for the whole
+      horizon (``z = √ρ·Z + √(1−ρ)·ε_park``, same form): a boom or a bust lasts.
+    - ``build_speed_sd``: a city-wide construction speed, one factor ``f`` per draw
+      (mean one, log-normal) shared by every park: every start lag, top-out time and
+      build time is divided by ``f`` before it is rounded to quarters.
     """
 
     demand_sd: Annotated[float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))] = (
-        Field(ge=0, le=2)
+        Field(default=0.0, ge=0, le=2)
     )
+    demand_level_sd: Annotated[
+        float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))
+    ] = Field(default=0.0, ge=0, le=2)
+    build_speed_sd: Annotated[
+        float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))
+    ] = Field(default=0.0, ge=0, le=2)
     correlation: Annotated[float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))] = (
         Field(default=0.8, ge=0, le=1)
     )
@@ -478,6 +626,8 @@ class Scenario(_Model):
     targets: tuple[Target, ...] = ()
     rules: Rules = Rules()
     market: Market | None = None
+    rest_of_city: RestOfCity | None = None
+    demand: DemandChain | None = None
     benchmarks: Benchmarks = Benchmarks()
 
     @property
@@ -513,21 +663,23 @@ class Scenario(_Model):
         problems = []
         seen: dict[str, int] = {}
         for i, item in enumerate(self.committed):
-            if item.parcel in seen:
-                problems.append(
-                    Problem(
-                        f"committed[{i}].parcel",
-                        f"expected each parcel once; found parcel {item.parcel!r} again "
-                        f"(also committed[{seen[item.parcel]}]); merge the entries into one "
-                        "with several phases",
+            for parcel in item.parcels:
+                if parcel in seen:
+                    problems.append(
+                        Problem(
+                            f"committed[{i}].parcel",
+                            f"expected each parcel once; found parcel {parcel!r} again "
+                            f"(also committed[{seen[parcel]}]); merge the entries into one "
+                            "with several phases",
+                        )
                     )
-                )
-            seen.setdefault(item.parcel, i)
-            if item.start_year > last:
+                seen.setdefault(parcel, i)
+            if point_value(item.start_year) > last + 1:
                 problems.append(
                     Problem(
                         f"committed[{i}].start_year",
-                        f"expected a year ≤ the horizon {last}; found {item.start_year}; "
+                        f"expected a year ≤ the horizon {last}; found "
+                        f"{point_value(item.start_year):g}; "
                         "drop the entry or extend the horizon",
                     )
                 )
@@ -559,7 +711,7 @@ class Scenario(_Model):
         return self
 
 
-_YEARLY = ("land_supply_per_year", "demand_per_year")
+_YEARLY = ("land_supply_per_year", "demand_per_year", "take_up_per_year")
 
 
 def _short(value: Any) -> str:
