@@ -12,7 +12,8 @@ comes from the :class:`~sim.outcome.Outcome`)::
     compliance.csv   one row per (parcel, year): admission-rule densities and flags
     audit_parks.csv  one row per (year, park_id): admission averages, idle land, land supply
     audit.json       capacity, consistency and rule findings (also audit.md, for people)
-    parcels.gpkg     layers ``parcels`` (outcome and rules per parcel) and ``parks``
+    parcels.gpkg     layers ``parcels`` (outcome, map state and rules per parcel), ``parks``
+                     and ``parcel_status_by_year``, styled by map state for QGIS
     run.json         provenance: hashes of the scenario and every input layer, seed, version
     figures/         status and compliance maps at the horizon, floor against targets,
                      investment intensity against revenue density
@@ -35,6 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from sim.metrics import METRICS
@@ -72,8 +75,10 @@ def parcels_frame(outcome: Outcome) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         Columns ``parcel_id, park_id, zone, land_use, phase, area_ha, far, far_max,
         capacity_m2, release_year, start_year, completion_year, floor_m2,
-        floor_under_construction_m2, status`` (years empty where not reached by the
-        horizon), ``area_m2`` and the columns of :func:`sim.rules.admission`
+        floor_under_construction_m2, status, state`` (years empty where not reached by
+        the horizon; ``status`` the engine's :class:`~sim.result.Status`, ``state`` the
+        map state of :attr:`~sim.outcome.Outcome.states` at the horizon, both in lower
+        case), ``area_m2`` and the columns of :func:`sim.rules.admission`
         (``investment_cny, revenue_mature_cny, investment_intensity_wan_per_ha =
         investment_cny / area_m2, revenue_density_yi_per_ha = revenue_mature_cny /
         area_m2 / 1e4``, margins, ``meets_investment_rule, meets_revenue_rule``, first
@@ -105,6 +110,7 @@ def parcels_frame(outcome: Outcome) -> gpd.GeoDataFrame:
             "floor_m2": state["floor_m2"].to_numpy(),
             "floor_under_construction_m2": result.series["floor_under_construction_m2"][draw, -1],
             "status": state["status"].to_numpy(),
+            "state": _state_names(outcome.states[-1]),
         }
     )
     extra = [
@@ -180,7 +186,9 @@ def write_outputs(
             {
                 "parcels": parcels,
                 "parks": _parks_frame(outcome.site, outcome.result),
-                "parcel_status_by_year": status_by_year_frame(outcome.site, outcome.result),
+                "parcel_status_by_year": status_by_year_frame(
+                    outcome.site, outcome.result, states=outcome.states
+                ),
             },
         )
         if figures:
@@ -245,7 +253,7 @@ GPKG_VERSION = "1.3"
 def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
     """Write layers into one GeoPackage 1.3 with QGIS styles in ``layer_styles``.
 
-    Layers with a ``status`` column get the status colours (:func:`sim.qgis.status_qml`,
+    Layers with a ``state`` column get the map-state colours (:func:`sim.qgis.status_qml`,
     with an SLD copy); ``parcel_status_by_year`` also gets its temporal settings
     (``date_start``–``date_end``) so that QGIS's temporal controller plays it; a layer
     named ``parks`` gets an outline style. Each is the layer's default style.
@@ -275,10 +283,10 @@ def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
             driver="GPKG",
             dataset_options={"VERSION": GPKG_VERSION} if i == 0 else None,
         )
-        if "status" in frame.columns:
+        if "state" in frame.columns:
             temporal = ("date_start", "date_end") if "date_start" in frame.columns else None
             qml, sld = status_qml(temporal=temporal), status_sld(name)
-            what = "parcels coloured by status" + (", by year" if temporal else "")
+            what = "parcels coloured by map state" + (", by year" if temporal else "")
         elif name == "parks":
             qml, sld, what = parks_qml(), "", "park outlines"
         else:
@@ -308,8 +316,14 @@ def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
     return path
 
 
-def status_by_year_frame(site: Site, result: Result, *, draw: int = 0) -> gpd.GeoDataFrame:
-    """One feature per parcel and simulated year: its status at the end of that year.
+def status_by_year_frame(
+    site: Site,
+    result: Result,
+    *,
+    states: npt.NDArray[np.int8] | None = None,
+    draw: int = 0,
+) -> gpd.GeoDataFrame:
+    """One feature per parcel and simulated year: its status and map state at year end.
 
     For QGIS's temporal controller: ``date_start`` is 1 January of ``year`` and
     ``date_end`` 1 January of the next year (exclusive), so each frame of the
@@ -321,19 +335,32 @@ def status_by_year_frame(site: Site, result: Result, *, draw: int = 0) -> gpd.Ge
         The site the result was simulated on.
     result
         The result.
+    states
+        Each parcel's :class:`~sim.states.ParcelState` at the end of every year,
+        ``(Y, P)`` (:attr:`sim.outcome.Outcome.states`); default
+        :func:`sim.states.parcel_states` of ``draw`` with the result's occupancy
+        ceilings.
     draw
         Which draw to describe.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``parcel_id, park_id, year, date_start, date_end, status,
+        Columns ``parcel_id, park_id, year, date_start, date_end, status, state,
         floor_completed_m2, floor_under_construction_m2`` and geometry; years ascending,
         parcels in site order within each year.
     """
-    import numpy as np
-
     from sim.result import Status
+    from sim.states import parcel_states
+
+    if states is None:
+        ceiling = result.parcel_parameters(draw=draw).get("occupancy_ceiling")
+        states = np.stack(
+            [
+                parcel_states(result, year=int(year), draw=draw, occupancy_ceiling=ceiling)
+                for year in result.years
+            ]
+        )
 
     n_years, n_parcels = result.years.size, result.parcel_ids.size
     years = np.repeat(result.years, n_parcels)
@@ -347,6 +374,7 @@ def status_by_year_frame(site: Site, result: Result, *, draw: int = 0) -> gpd.Ge
             "date_start": first.to_numpy(),
             "date_end": (first + pd.DateOffset(years=1)).to_numpy(),
             "status": names[result.status[draw]].reshape(-1),
+            "state": _state_names(states).reshape(-1),
             "floor_completed_m2": result.series["floor_completed_m2"][draw].reshape(-1),
             "floor_under_construction_m2": result.series["floor_under_construction_m2"][
                 draw
@@ -355,6 +383,14 @@ def status_by_year_frame(site: Site, result: Result, *, draw: int = 0) -> gpd.Ge
         geometry=np.tile(site.parcels.geometry.values, n_years),
         crs=site.parcels.crs,
     )
+
+
+def _state_names(codes: npt.NDArray[np.int8]) -> npt.NDArray[np.object_]:
+    """Lower-case :class:`~sim.states.ParcelState` names of state codes (any shape)."""
+    from sim.states import ParcelState
+
+    names = np.array([s.name.lower() for s in ParcelState], dtype=object)
+    return np.asarray(names[np.asarray(codes, dtype=np.intp)], dtype=object)
 
 
 def _parks_frame(site: Site, result: Result) -> gpd.GeoDataFrame:

@@ -57,7 +57,7 @@ class Outcome:
         Capacity, consistency and rule findings.
     states
         Each parcel's :class:`~sim.states.ParcelState` at the end of every year,
-        ``(Y, P)`` int8 (the six map states).
+        ``(Y, P)`` int8 (the eight map states).
     probability_by_year
         With an ensemble, P(target met) in every year for each of the scenario's
         targets, ``(T, Y)`` (:func:`sim.targets.probability_by_year`); else None.

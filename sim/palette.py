@@ -1,4 +1,4 @@
-"""The house palette: one fixed colour per parcel status, compliance class and park.
+"""The house palette: one fixed colour per parcel status, map state, compliance class and park.
 
 Kept apart from :mod:`sim.plot.style` (which imports matplotlib) so that writers that
 only need the hex values — the QGIS layer styles of :mod:`sim.qgis` — stay light.
@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from sim.result import Status
 from sim.rules import Compliance
+from sim.states import ParcelState
 
-__all__ = ["COMPLIANCE_COLOURS", "PARK_COLOURS", "STATUS_COLOURS"]
+__all__ = [
+    "COMPLIANCE_COLOURS",
+    "IDLE_HATCH_COLOUR",
+    "PARK_COLOURS",
+    "STATE_COLOURS",
+    "STATUS_COLOURS",
+]
 
 #: Status colours: one sequential ramp, light grey (not released) → dark navy
 #: (completed). Hues go grey → yellow → orange → blue, which stays apart under
@@ -24,7 +31,29 @@ STATUS_COLOURS: dict[Status, str] = {
     Status.COMPLETED: "#0B2A55",
 }
 
-#: Compliance colours: grey for "not yet built" (as "not released" on the status map),
+#: Map-state colours (:class:`~sim.states.ParcelState`), the status ramp refined:
+#: grey (not serviced), pale yellow (serviced), the status yellow (sold), the idle
+#: reddish purple (hatched besides, :data:`IDLE_HATCH_COLOUR`), the status orange
+#: (under construction), a rust brown (topped out), and the status blues for
+#: completed floor, filling then occupied. CIE L* runs 93, 89, 79, (68), 58, 42, 41,
+#: 17: the sequence reads in greyscale except topped out beside completed, which
+#: differ in hue (orange family against blue) under every common colour-vision
+#: deficiency (simulated ΔE ≥ 15 between any two states).
+STATE_COLOURS: dict[ParcelState, str] = {
+    ParcelState.UNSERVICED: STATUS_COLOURS[Status.NOT_RELEASED],
+    ParcelState.SERVICED: "#F5DE8C",
+    ParcelState.SOLD: STATUS_COLOURS[Status.RELEASED],
+    ParcelState.IDLE: "#D88FBF",
+    ParcelState.UNDER_CONSTRUCTION: STATUS_COLOURS[Status.UNDER_CONSTRUCTION],
+    ParcelState.TOPPED_OUT: "#9E4A1E",
+    ParcelState.COMPLETED: STATUS_COLOURS[Status.PARTLY_COMPLETED],
+    ParcelState.OCCUPIED: STATUS_COLOURS[Status.COMPLETED],
+}
+
+#: Colour of the hatching over idle land: a dark shade of its reddish purple.
+IDLE_HATCH_COLOUR = "#6B2C5C"
+
+#: Compliance colours: grey for "not yet built" (as "not serviced" on the status map),
 #: then Okabe–Ito vermillion (fails both), sky blue and orange (meets one rule) and
 #: bluish green (meets both) — apart under the common colour-vision deficiencies.
 COMPLIANCE_COLOURS: dict[Compliance, str] = {

@@ -1,11 +1,12 @@
-"""QGIS layer styles for the output GeoPackage: parcels coloured by status, parks outlined.
+"""QGIS layer styles for the output GeoPackage: parcels coloured by map state, parks outlined.
 
-``Status colours ──status_qml / status_sld──▶ text`` stored by :mod:`sim.export` in the
-GeoPackage's ``layer_styles`` table (the table QGIS itself writes with "Save style →
-In database"), so that ``parcels.gpkg`` opens in QGIS already coloured, with the
-per-year layer ready for the temporal controller.
+``map-state colours ──status_qml / status_sld──▶ text`` stored by :mod:`sim.export` in
+the GeoPackage's ``layer_styles`` table (the table QGIS itself writes with "Save style →
+In database"), so that ``parcels.gpkg`` opens in QGIS already coloured as the status
+maps are — one category per :class:`~sim.states.ParcelState`, labelled in Chinese and
+English, idle land hatched — with the per-year layer ready for the temporal controller.
 
-The colours are the house palette, :data:`sim.palette.STATUS_COLOURS` (a module without
+The colours are the house palette, :data:`sim.palette.STATE_COLOURS` (a module without
 matplotlib, which a run without figures must not pay for).
 """
 
@@ -13,24 +14,31 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from sim.palette import STATUS_COLOURS
-from sim.result import Status
+from sim.palette import IDLE_HATCH_COLOUR, STATE_COLOURS
+from sim.states import ParcelState
 
-__all__ = ["parks_qml", "status_colours", "status_qml", "status_sld"]
+__all__ = ["parks_qml", "state_colours", "status_qml", "status_sld"]
 
 _OUTLINE = "#FFFFFF"
 _PARK_OUTLINE = "#333333"
+#: Hatching of idle land: lines at 45°, this far apart and this wide (mm).
+_HATCH_ANGLE, _HATCH_DISTANCE, _HATCH_WIDTH = 45, 1.2, 0.25
 
 
-def status_colours() -> dict[Status, str]:
-    """Return the status palette (:data:`sim.palette.STATUS_COLOURS`), in status order.
+def state_colours() -> dict[ParcelState, str]:
+    """Return the map-state palette (:data:`sim.palette.STATE_COLOURS`), in state order.
 
     Returns
     -------
     dict
-        ``Status`` → ``"#RRGGBB"``.
+        ``ParcelState`` → ``"#RRGGBB"``.
+
+    Examples
+    --------
+    >>> next(iter(state_colours().items()))
+    (<ParcelState.UNSERVICED: 0>, '#EBEBEB')
     """
-    return {status: STATUS_COLOURS[status] for status in Status}
+    return {state: STATE_COLOURS[state] for state in ParcelState}
 
 
 def _rgba(hex_colour: str) -> str:
@@ -40,9 +48,15 @@ def _rgba(hex_colour: str) -> str:
 
 
 def _fill_symbol(
-    parent: ET.Element, name: str, fill: str | None, outline: str, width: float
+    parent: ET.Element,
+    name: str,
+    fill: str | None,
+    outline: str,
+    width: float,
+    *,
+    hatched: bool = False,
 ) -> None:
-    """Add a QGIS simple-fill symbol, its properties written in both QML dialects.
+    """Add a QGIS simple-fill symbol (hatched over if asked), in both QML dialects.
 
     QGIS ≥ 3.26 reads the ``<Option type="Map">`` block, older 3.x the ``<prop>`` list;
     QGIS 3.16–3.22 wrote both, as here.
@@ -64,11 +78,59 @@ def _fill_symbol(
         "outline_width_unit": "MM",
         "joinstyle": "bevel",
     }
-    options = ET.SubElement(layer, "Option", {"type": "Map"})
+    _properties(layer, props)
+    if hatched:
+        _hatch_layer(symbol, name)
+
+
+def _properties(parent: ET.Element, props: dict[str, str]) -> None:
+    """Write a symbol layer's properties in both QML dialects (see :func:`_fill_symbol`)."""
+    options = ET.SubElement(parent, "Option", {"type": "Map"})
     for key, value in props.items():
         ET.SubElement(options, "Option", {"type": "QString", "name": key, "value": value})
     for key, value in props.items():
-        ET.SubElement(layer, "prop", {"k": key, "v": value})
+        ET.SubElement(parent, "prop", {"k": key, "v": value})
+
+
+def _hatch_layer(symbol: ET.Element, name: str) -> None:
+    """Add diagonal hatching over a fill symbol: QGIS's line-pattern fill, as on the maps."""
+    layer = ET.SubElement(
+        symbol, "layer", {"class": "LinePatternFill", "enabled": "1", "locked": "0", "pass": "0"}
+    )
+    _properties(
+        layer,
+        {
+            "angle": f"{_HATCH_ANGLE}",
+            "distance": f"{_HATCH_DISTANCE:g}",
+            "distance_unit": "MM",
+            "line_width": f"{_HATCH_WIDTH:g}",
+            "line_width_unit": "MM",
+            "color": _rgba(IDLE_HATCH_COLOUR),
+        },
+    )
+    line = ET.SubElement(
+        layer,
+        "symbol",
+        {
+            "type": "line",
+            "name": f"@{name}@1",
+            "alpha": "1",
+            "clip_to_extent": "1",
+            "force_rhr": "0",
+        },
+    )
+    simple = ET.SubElement(
+        line, "layer", {"class": "SimpleLine", "enabled": "1", "locked": "0", "pass": "0"}
+    )
+    _properties(
+        simple,
+        {
+            "line_color": _rgba(IDLE_HATCH_COLOUR),
+            "line_style": "solid",
+            "line_width": f"{_HATCH_WIDTH:g}",
+            "line_width_unit": "MM",
+        },
+    )
 
 
 def _document(categories: str = "Symbology") -> ET.Element:
@@ -81,22 +143,26 @@ def _serialise(root: ET.Element) -> str:
     return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + body + "\n"
 
 
-def _label(status: Status) -> str:
-    return f"{status.label_zh} {status.label_en}"
+def _label(state: ParcelState) -> str:
+    return f"{state.label_zh} {state.label_en}"
 
 
 def status_qml(
-    field: str = "status",
+    field: str = "state",
     *,
     temporal: tuple[str, str] | None = None,
     display_field: str = "parcel_id",
 ) -> str:
-    """Make a QGIS style (QML) colouring polygons by status: a categorized renderer.
+    """Make a QGIS style (QML) colouring polygons by map state: a categorized renderer.
+
+    One category per :class:`~sim.states.ParcelState`, its value the state's name in
+    lower case (``unserviced`` … ``occupied``), its label Chinese and English
+    (``闲置土地 idle land``); idle land is hatched as on the status maps.
 
     Parameters
     ----------
     field
-        The attribute holding the status name (``not_released`` … ``completed``).
+        The attribute holding the state name (``unserviced`` … ``occupied``).
     temporal
         ``(start_field, end_field)``: also switch on the layer's temporal properties
         with each feature shown from its start to its end date, so that QGIS's
@@ -150,18 +216,19 @@ def status_qml(
     )
     categories = ET.SubElement(renderer, "categories")
     symbols = ET.SubElement(renderer, "symbols")
-    for i, (status, colour) in enumerate(status_colours().items()):
+    for i, (state, colour) in enumerate(state_colours().items()):
         ET.SubElement(
             categories,
             "category",
             {
                 "symbol": str(i),
-                "value": status.name.lower(),
-                "label": _label(status),
+                "value": state.name.lower(),
+                "label": _label(state),
                 "render": "true",
             },
         )
-        _fill_symbol(symbols, str(i), colour, _OUTLINE, 0.1)
+        hatched = state is ParcelState.IDLE
+        _fill_symbol(symbols, str(i), colour, _OUTLINE, 0.1, hatched=hatched)
     source = ET.SubElement(renderer, "source-symbol")
     _fill_symbol(source, "0", "#BDBDBD", _OUTLINE, 0.1)
     ET.SubElement(root, "layerGeometryType").text = "2"  # polygons
@@ -194,15 +261,18 @@ _OGC = "http://www.opengis.net/ogc"
 _SE = "http://www.opengis.net/se"
 
 
-def status_sld(layer: str, field: str = "status") -> str:
+def status_sld(layer: str, field: str = "state") -> str:
     """Make the colouring of :func:`status_qml` as an OGC SLD 1.1 document.
+
+    Idle land's hatching is a ``GraphicFill`` of ``shape://slash`` marks (the
+    well-known name GeoServer and QGIS read) over its fill.
 
     Parameters
     ----------
     layer
         The layer name the style is for.
     field
-        The attribute holding the status name.
+        The attribute holding the state name.
 
     Returns
     -------
@@ -221,20 +291,37 @@ def status_sld(layer: str, field: str = "status") -> str:
     user = ET.SubElement(named, f"{{{_SLD}}}UserStyle")
     ET.SubElement(user, f"{{{_SE}}}Name").text = layer
     feature_style = ET.SubElement(user, f"{{{_SE}}}FeatureTypeStyle")
-    for status, colour in status_colours().items():
+    for state, colour in state_colours().items():
         rule = ET.SubElement(feature_style, f"{{{_SE}}}Rule")
-        ET.SubElement(rule, f"{{{_SE}}}Name").text = status.name.lower()
+        ET.SubElement(rule, f"{{{_SE}}}Name").text = state.name.lower()
         description = ET.SubElement(rule, f"{{{_SE}}}Description")
-        ET.SubElement(description, f"{{{_SE}}}Title").text = _label(status)
+        ET.SubElement(description, f"{{{_SE}}}Title").text = _label(state)
         condition = ET.SubElement(rule, f"{{{_OGC}}}Filter")
         equal = ET.SubElement(condition, f"{{{_OGC}}}PropertyIsEqualTo")
         ET.SubElement(equal, f"{{{_OGC}}}PropertyName").text = field
-        ET.SubElement(equal, f"{{{_OGC}}}Literal").text = status.name.lower()
+        ET.SubElement(equal, f"{{{_OGC}}}Literal").text = state.name.lower()
         polygon = ET.SubElement(rule, f"{{{_SE}}}PolygonSymbolizer")
         fill = ET.SubElement(polygon, f"{{{_SE}}}Fill")
         ET.SubElement(fill, f"{{{_SE}}}SvgParameter", {"name": "fill"}).text = colour.lower()
         stroke = ET.SubElement(polygon, f"{{{_SE}}}Stroke")
         ET.SubElement(stroke, f"{{{_SE}}}SvgParameter", {"name": "stroke"}).text = _OUTLINE
         ET.SubElement(stroke, f"{{{_SE}}}SvgParameter", {"name": "stroke-width"}).text = "0.5"
+        if state is ParcelState.IDLE:
+            _sld_hatch(rule)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+def _sld_hatch(rule: ET.Element) -> None:
+    """Add a polygon symbolizer filled with diagonal lines in the idle hatch colour."""
+    polygon = ET.SubElement(rule, f"{{{_SE}}}PolygonSymbolizer")
+    fill = ET.SubElement(polygon, f"{{{_SE}}}Fill")
+    graphic = ET.SubElement(ET.SubElement(fill, f"{{{_SE}}}GraphicFill"), f"{{{_SE}}}Graphic")
+    mark = ET.SubElement(graphic, f"{{{_SE}}}Mark")
+    ET.SubElement(mark, f"{{{_SE}}}WellKnownName").text = "shape://slash"
+    stroke = ET.SubElement(mark, f"{{{_SE}}}Stroke")
+    ET.SubElement(
+        stroke, f"{{{_SE}}}SvgParameter", {"name": "stroke"}
+    ).text = IDLE_HATCH_COLOUR.lower()
+    ET.SubElement(stroke, f"{{{_SE}}}SvgParameter", {"name": "stroke-width"}).text = "1"
+    ET.SubElement(graphic, f"{{{_SE}}}Size").text = "8"

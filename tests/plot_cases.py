@@ -33,52 +33,97 @@ CEILING = 0.8
 
 
 def make_result(
-    states: list[ParcelState], *, parks: tuple[str, ...] = ("north", "south")
+    states: list[ParcelState],
+    *,
+    parks: tuple[str, ...] = ("north", "south"),
+    records: bool = True,
 ) -> Result:
     """Parcels reaching ``states`` in the last year (2016), split evenly over ``parks``.
 
-    - NOT_RELEASED: never released;
-    - RELEASED: released in 2016 (not idle yet);
-    - IDLE: released in 2014, never started;
-    - UNDER_CONSTRUCTION: started 2015, building;
+    Every parcel holds ``2 × SIDE²`` m² of floor in two phases; a contract's start is
+    the quarter of sale, so sold land is idle a year after its sale.
+
+    - UNSERVICED: never serviced;
+    - SERVICED: serviced in 2015Q1, never sold;
+    - SOLD: serviced and sold in 2016 (not idle yet);
+    - IDLE: serviced and sold in 2014, never started (idle from 2015);
+    - UNDER_CONSTRUCTION: sold 2014, first phase started 2015, rising;
+    - TOPPED_OUT: sold 2013, started 2014, both phases topped out in 2016;
     - COMPLETED: completed 2016 (occupancy 0, filling);
-    - OCCUPIED: completed 2013 and at the ceiling (0.8) from 2015.
+    - OCCUPIED: topped out 2012, completed 2013, at the ceiling (0.8) from 2015.
+
+    ``records=False`` leaves out what only the quarterly engine records — servicing
+    quarters, idle flags, sold/started/topped-out floor — as a result of older code
+    would: the states then degrade to the coarser ones.
     """
     n, y = len(states), YEARS.size
     status = np.zeros((1, y, n), dtype=np.int8)
+    serviced = np.full((1, n), np.nan)  # quarter from 2012Q1
     release = np.full((1, n), np.nan)
     start = np.full((1, n), np.nan)
     done = np.full((1, n), np.nan)
-    completed = np.zeros((1, y, n))
-    occupied = np.zeros((1, y, n))
+    names = ("sold", "started", "topped", "completed", "occupied")
+    floors = {name: np.zeros((1, y, n)) for name in names}
     floor = 2.0 * SIDE**2
     for p, state in enumerate(states):
-        if state is ParcelState.RELEASED:
-            release[0, p] = 2016
+        if state is ParcelState.SERVICED:
+            serviced[0, p] = 12
+        elif state is ParcelState.SOLD:
+            serviced[0, p], release[0, p] = 16, 2016
             status[0, 4, p] = Status.RELEASED
         elif state is ParcelState.IDLE:
-            release[0, p] = 2014
+            serviced[0, p], release[0, p] = 8, 2014
             status[0, 2:, p] = Status.RELEASED
         elif state is ParcelState.UNDER_CONSTRUCTION:
-            release[0, p], start[0, p] = 2014, 2015
+            serviced[0, p], release[0, p], start[0, p] = 8, 2014, 2015
             status[0, 2, p] = Status.RELEASED
             status[0, 3:, p] = Status.UNDER_CONSTRUCTION
+            floors["started"][0, 3:, p] = floor / 2
+        elif state is ParcelState.TOPPED_OUT:
+            serviced[0, p], release[0, p], start[0, p] = 4, 2013, 2014
+            status[0, 1, p] = Status.RELEASED
+            status[0, 2:, p] = Status.UNDER_CONSTRUCTION
+            floors["started"][0, 2:, p] = floor * np.array([0.5, 1.0, 1.0])
+            floors["topped"][0, 3:, p] = floor * np.array([0.5, 1.0])
         elif state is ParcelState.COMPLETED:
-            release[0, p], start[0, p], done[0, p] = 2013, 2014, 2016
+            serviced[0, p], release[0, p], start[0, p], done[0, p] = 4, 2013, 2014, 2016
             status[0, 1, p] = Status.RELEASED
             status[0, 2:4, p] = Status.UNDER_CONSTRUCTION
             status[0, 4, p] = Status.COMPLETED
-            completed[0, 4, p] = floor
+            floors["started"][0, 2:, p] = floor
+            floors["topped"][0, 3:, p] = floor
+            floors["completed"][0, 4, p] = floor
         elif state is ParcelState.OCCUPIED:
-            release[0, p], start[0, p], done[0, p] = 2012, 2012, 2013
+            serviced[0, p], release[0, p], start[0, p], done[0, p] = 0, 2012, 2012, 2013
             status[0, 0, p] = Status.UNDER_CONSTRUCTION
             status[0, 1:, p] = Status.COMPLETED
-            completed[0, 1:, p] = floor
-            occupied[0, 1:, p] = floor * CEILING * np.array([0.0, 0.5, 1.0, 1.0])
+            floors["started"][0, :, p] = floor
+            floors["topped"][0, :, p] = floor
+            floors["completed"][0, 1:, p] = floor
+            floors["occupied"][0, 1:, p] = floor * CEILING * np.array([0.0, 0.5, 1.0, 1.0])
+        if np.isfinite(release[0, p]):
+            floors["sold"][0, release[0, p] <= YEARS, p] = floor
     series = {name: np.zeros((1, y, n)) for name in SERIES}
-    series["floor_completed_m2"] = completed
-    series["floor_occupied_m2"] = occupied
-    series["revenue_cny"] = occupied * 1e4
+    series["floor_completed_m2"] = floors["completed"]
+    series["floor_occupied_m2"] = floors["occupied"]
+    series["revenue_cny"] = floors["occupied"] * 1e4
+    idle = events = None
+    if records:
+        series["floor_sold_m2"] = floors["sold"]
+        series["floor_started_m2"] = floors["started"]
+        series["floor_topped_out_m2"] = floors["topped"]
+        series["floor_vacant_m2"] = floors["completed"] - floors["occupied"]
+        sold_q = (release - YEARS[0]) * 4
+        idle = (status == Status.RELEASED) & (YEARS[None, :, None] >= release[:, None, :] + 1)
+        events = {
+            "serviced": serviced,
+            "sold": sold_q,
+            "first_sold": sold_q,
+            "contract": sold_q,
+            "start": (start - YEARS[0]) * 4,
+            "completion": (done - YEARS[0]) * 4,
+            "reclaim": np.full((1, n), np.nan),
+        }
     return Result(
         scenario_name="测试情景 test",
         years=YEARS.astype(np.int64),
@@ -95,6 +140,8 @@ def make_result(
         start_year=start,
         completion_year=done,
         investment_before_base_cny=np.zeros((1, n)),
+        idle=idle,
+        events_q=events,
     )
 
 

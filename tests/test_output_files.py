@@ -113,7 +113,7 @@ def test_layer_styles_make_parcels_open_coloured(tiny_out: Path) -> None:
         assert geometry == pyogrio.read_info(path, layer=name)["geometry_name"]
         assert qml.startswith("<!DOCTYPE qgis")
     qml, sld = styles["parcels"][5], styles["parcels"][6]
-    assert 'type="categorizedSymbol"' in qml and 'attr="status"' in qml
+    assert 'type="categorizedSymbol"' in qml and 'attr="state"' in qml
     assert "StyledLayerDescriptor" in sld
     assert 'startField="date_start"' in styles["parcel_status_by_year"][5]
 

@@ -97,17 +97,25 @@ def test_idle_parcels_are_hatched(parcels: gpd.GeoDataFrame) -> None:
     hatch = collection(ax, "parcels-hatch")
     assert hatch.get_hatch() == IDLE_HATCH
     (path,) = hatch.get_paths()  # only the idle parcel
-    np.testing.assert_allclose(path.vertices.min(axis=0), parcels.geometry[2].bounds[:2])
+    idle = ALL.index(ParcelState.IDLE)
+    np.testing.assert_allclose(path.vertices.min(axis=0), parcels.geometry[idle].bounds[:2])
 
 
 def test_status_colours_in_the_chosen_year(parcels: gpd.GeoDataFrame) -> None:
-    _, ax = status_map(outcome_of(make_result(ALL), parcels), year=2013, options=DATED)
-    expected = [STATE_COLOURS[ParcelState.NOT_RELEASED]] * 3 + [
-        STATE_COLOURS[ParcelState.NOT_RELEASED],
-        STATE_COLOURS[ParcelState.RELEASED],
-        STATE_COLOURS[ParcelState.COMPLETED],  # completed in 2013, filling
+    _, ax = status_map(outcome_of(make_result(ALL), parcels), year=2015, options=DATED)
+    expected = [
+        ParcelState.UNSERVICED,
+        ParcelState.SERVICED,  # serviced 2015Q1
+        ParcelState.UNSERVICED,  # serviced and sold only in 2016
+        ParcelState.IDLE,  # sold 2014
+        ParcelState.UNDER_CONSTRUCTION,
+        ParcelState.UNDER_CONSTRUCTION,  # first phase topped out, second rising
+        ParcelState.TOPPED_OUT,  # completes in 2016
+        ParcelState.COMPLETED,  # at the ceiling in 2015, read from the ramp only in 2016
     ]
-    np.testing.assert_allclose(collection(ax).get_facecolor(), to_rgba_array(expected))
+    np.testing.assert_allclose(
+        collection(ax).get_facecolor(), to_rgba_array([STATE_COLOURS[s] for s in expected])
+    )
 
 
 def test_parcel_outlines_follow_the_geometry(parcels: gpd.GeoDataFrame) -> None:
@@ -122,19 +130,19 @@ def test_parcel_outlines_follow_the_geometry(parcels: gpd.GeoDataFrame) -> None:
 @pytest.mark.parametrize(
     ("lang", "title", "legend_title", "first", "boundary"),
     [
-        ("zh", "2016年地块建设状态", "地块状态", "未供地 (1)", "园区边界（示意）"),
+        ("zh", "2016年地块建设状态", "地块状态", "未具备供地条件 (1)", "园区边界（示意）"),
         (
             "en",
             "Parcel status, 2016",
             "Parcel status",
-            "not released (1)",
+            "not serviced (1)",
             "park boundary (schematic)",
         ),
         (
             "both",
             "2016年地块建设状态 Parcel status, 2016",
             "地块状态 Parcel status",
-            "未供地\nnot released (1)",
+            "未具备供地条件\nnot serviced (1)",
             "园区边界（示意）\npark boundary (schematic)",
         ),
     ],
@@ -157,7 +165,8 @@ def test_legend_and_title_per_language(
     assert all(label.endswith(" (1)") for label in labels[:-1])
     swatches = [to_rgba(h.get_facecolor()) for h in legend.legend_handles[:-1]]
     assert swatches == [to_rgba(STATE_COLOURS[s]) for s in ParcelState]
-    assert legend.legend_handles[2].get_hatch() == IDLE_HATCH
+    hatches = [h.get_hatch() for h in legend.legend_handles[:-1]]
+    assert hatches == [IDLE_HATCH if s is ParcelState.IDLE else None for s in ParcelState]
 
 
 def test_schematic_note_and_source_line(parcels: gpd.GeoDataFrame) -> None:
@@ -417,11 +426,12 @@ def test_completion_map_colours_by_year_and_greys_the_unbuilt() -> None:
         t.get_text(): to_rgba(h.get_facecolor())
         for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)
     }
-    assert to_rgba(faces[4]) == swatch["2016 (1)"]  # COMPLETED parcel: 2016
-    assert to_rgba(faces[5]) == swatch["2013 (1)"]  # OCCUPIED parcel: 2013
-    for p in range(4):
+    completed, occupied = ALL.index(ParcelState.COMPLETED), ALL.index(ParcelState.OCCUPIED)
+    assert to_rgba(faces[completed]) == swatch["2016 (1)"]
+    assert to_rgba(faces[occupied]) == swatch["2013 (1)"]
+    for p in range(completed):  # not completed, up to topped out
         assert to_rgba(faces[p]) == to_rgba(EMPTY_COLOUR)
-    assert swatch["not completed by 2016 (4)"] == to_rgba(EMPTY_COLOUR)
+    assert swatch[f"not completed by 2016 ({completed})"] == to_rgba(EMPTY_COLOUR)
     # Sequential: later years are lighter.
     years = [swatch[f"{y} ({n})"] for y, n in ((2013, 1), (2014, 0), (2015, 0), (2016, 1))]
     lightness = [0.2126 * r + 0.7152 * g + 0.0722 * b for r, g, b, _ in years]
@@ -542,13 +552,13 @@ def test_a3_map_is_larger_with_larger_type() -> None:
 
 
 def test_rejects_parcels_in_another_order(parcels: gpd.GeoDataFrame) -> None:
-    shuffled = parcels.iloc[[1, 0, 2, 3, 4, 5]]
+    shuffled = parcels.iloc[[1, 0, *range(2, len(parcels))]]
     with pytest.raises(ValueError, match=r"row 0 is 'P1' where the result has 'P0'.*reorder"):
         status_map(outcome_of(make_result(ALL), shuffled))
 
 
 def test_rejects_wrong_number_of_parcels(parcels: gpd.GeoDataFrame) -> None:
-    with pytest.raises(ValueError, match="3 parcels but the result has 6"):
+    with pytest.raises(ValueError, match=f"3 parcels but the result has {len(ALL)}"):
         status_map(outcome_of(make_result(ALL), parcels.iloc[:3]))
 
 
@@ -623,5 +633,6 @@ def test_large_map_is_one_collection() -> None:
     parcel_paths = collection(ax)
     assert len(parcel_paths.get_paths()) == n
     np.testing.assert_allclose(
-        parcel_paths.get_facecolor()[:6], to_rgba_array([STATE_COLOURS[s] for s in ParcelState])
+        parcel_paths.get_facecolor()[: len(ParcelState)],
+        to_rgba_array([STATE_COLOURS[s] for s in ParcelState]),
     )

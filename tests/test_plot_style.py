@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import warnings
 from pathlib import Path
@@ -17,6 +18,7 @@ from matplotlib.figure import Figure
 
 from sim.plot import (
     PARK_COLOURS,
+    STATE_COLOURS,
     STATUS_COLOURS,
     label,
     register_cjk_font,
@@ -24,7 +26,9 @@ from sim.plot import (
     style_context,
     style_rc,
 )
+from sim.plot.style import IDLE_COLOUR
 from sim.result import Status
+from sim.states import ParcelState
 
 # Characters whose Japanese and Simplified Chinese glyphs differ.
 SC_TEST_TEXT = "青岛软件城 骨 直"
@@ -39,6 +43,48 @@ def _lightness(colour: str) -> float:
     linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
     y = float(linear @ [0.2126, 0.7152, 0.0722])
     return 116 * y ** (1 / 3) - 16 if y > 216 / 24389 else y * 24389 / 27
+
+
+#: Machado, Oliveira & Fernandes (2009) simulation matrices at full severity, on
+#: linear sRGB.
+_CVD = {
+    "normal": np.eye(3),
+    "protanopia": np.array(
+        [
+            [0.152286, 1.052583, -0.204868],
+            [0.114503, 0.786281, 0.099216],
+            [-0.003882, -0.048116, 1.051998],
+        ]
+    ),
+    "deuteranopia": np.array(
+        [
+            [0.367322, 0.860646, -0.227968],
+            [0.280085, 0.672501, 0.047413],
+            [-0.011820, 0.042940, 0.968881],
+        ]
+    ),
+    "tritanopia": np.array(
+        [
+            [1.255528, -0.076749, -0.178779],
+            [-0.078411, 0.930809, 0.147602],
+            [0.004733, 0.691367, 0.303900],
+        ]
+    ),
+}
+
+
+def _lab(colour: str, vision: str = "normal") -> np.ndarray:
+    """CIE L*a*b* (D65) of an sRGB colour as seen with a colour-vision deficiency."""
+    rgb = np.asarray(to_rgb(colour))
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    linear = np.clip(_CVD[vision] @ linear, 0.0, 1.0)
+    xyz = (
+        np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+        @ linear
+        / np.array([0.95047, 1.0, 1.08883])
+    )
+    f = np.where(xyz > 216 / 24389, np.cbrt(xyz), xyz * 24389 / 27 / 116 + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
 
 
 def _render_glyph(family: list[str]) -> np.ndarray:
@@ -152,6 +198,39 @@ def test_status_colours_darken_along_the_build_out() -> None:
     lightness = [_lightness(STATUS_COLOURS[s]) for s in sorted(Status)]
     steps = np.diff(lightness)
     assert (steps < -10).all(), f"L* {lightness} must fall by >10 per stage for greyscale print"
+
+
+def test_every_map_state_has_its_own_colour() -> None:
+    assert list(STATE_COLOURS) == list(ParcelState)
+    assert len({c.upper() for c in STATE_COLOURS.values()}) == len(ParcelState)
+    assert STATE_COLOURS[ParcelState.IDLE] == IDLE_COLOUR
+
+
+def test_map_states_keep_the_status_colours_where_the_meaning_is_kept() -> None:
+    assert STATE_COLOURS[ParcelState.UNSERVICED] == STATUS_COLOURS[Status.NOT_RELEASED]
+    assert STATE_COLOURS[ParcelState.SOLD] == STATUS_COLOURS[Status.RELEASED]
+    assert (
+        STATE_COLOURS[ParcelState.UNDER_CONSTRUCTION] == STATUS_COLOURS[Status.UNDER_CONSTRUCTION]
+    )
+    assert STATE_COLOURS[ParcelState.OCCUPIED] == STATUS_COLOURS[Status.COMPLETED]
+
+
+@pytest.mark.parametrize("vision", list(_CVD))
+def test_map_states_stay_apart_under_colour_vision_deficiencies(vision: str) -> None:
+    labs = {state: _lab(colour, vision) for state, colour in STATE_COLOURS.items()}
+    closest = min(
+        (float(np.linalg.norm(labs[a] - labs[b])), a.name, b.name)
+        for i, a in enumerate(ParcelState)
+        for b in list(ParcelState)[i + 1 :]
+    )
+    assert closest[0] >= 15.0, f"{vision}: {closest[1]} and {closest[2]} are ΔE {closest[0]:.1f}"
+
+
+def test_map_states_darken_along_the_build_out() -> None:
+    # Idle land is apart (hatched); topped out and completed differ in hue, not L*.
+    order = [s for s in ParcelState if s is not ParcelState.IDLE]
+    lightness = [_lightness(STATE_COLOURS[s]) for s in order]
+    assert all(b < a + 1.0 for a, b in itertools.pairwise(lightness)), lightness
 
 
 def test_park_colours_are_distinct() -> None:

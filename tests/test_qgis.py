@@ -1,4 +1,4 @@
-"""QGIS styles: the house status colours as a categorized renderer (QML) and as SLD."""
+"""QGIS styles: the house map-state colours as a categorized renderer (QML) and as SLD."""
 
 from __future__ import annotations
 
@@ -6,19 +6,22 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-from sim.plot.style import STATUS_COLOURS
-from sim.qgis import parks_qml, status_colours, status_qml, status_sld
-from sim.result import Status
+import numpy as np
+
+from sim.palette import IDLE_HATCH_COLOUR
+from sim.plot import STATE_COLOURS
+from sim.qgis import parks_qml, state_colours, status_qml, status_sld
+from sim.states import ParcelState
 
 
 def test_colours_are_read_from_the_plot_palette() -> None:
-    assert status_colours() == STATUS_COLOURS
-    assert list(status_colours()) == list(Status)
+    assert state_colours() == STATE_COLOURS
+    assert list(state_colours()) == list(ParcelState)
 
 
 def test_reading_colours_does_not_import_matplotlib() -> None:
     code = (
-        "import sys; from sim.qgis import status_colours, status_qml; status_qml(); "
+        "import sys; from sim.qgis import state_colours, status_qml; status_qml(); "
         "print(sorted(m for m in ('matplotlib', 'sim.plot') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -30,22 +33,67 @@ def _rgb(hex_colour: str) -> str:
     return ",".join(str(int(value[i : i + 2], 16)) for i in (0, 2, 4)) + ",255"
 
 
-def test_qml_is_a_categorized_renderer_on_status() -> None:
+def _renderer() -> ET.Element:
     root = ET.fromstring(status_qml().split("\n", 1)[1])
     renderer = root.find("renderer-v2")
     assert renderer is not None
-    assert renderer.get("type") == "categorizedSymbol" and renderer.get("attr") == "status"
+    return renderer
+
+
+def test_qml_is_a_categorized_renderer_on_the_map_state() -> None:
+    renderer = _renderer()
+    assert renderer.get("type") == "categorizedSymbol" and renderer.get("attr") == "state"
     categories = renderer.findall("categories/category")
-    assert [c.get("value") for c in categories] == [s.name.lower() for s in Status]
+    assert [c.get("value") for c in categories] == [
+        "unserviced",
+        "serviced",
+        "sold",
+        "idle",
+        "under_construction",
+        "topped_out",
+        "completed",
+        "occupied",
+    ]
     symbols = {s.get("name"): s for s in renderer.findall("symbols/symbol")}
-    for category, (status, colour) in zip(categories, STATUS_COLOURS.items(), strict=True):
-        assert status.label_zh in (category.get("label") or "")
+    for category, (state, colour) in zip(categories, STATE_COLOURS.items(), strict=True):
+        assert category.get("label") == f"{state.label_zh} {state.label_en}"
         layer = symbols[category.get("symbol")].find("layer")
         assert layer is not None and layer.get("class") == "SimpleFill"
         option = layer.find("Option/Option[@name='color']")
         prop = layer.find("prop[@k='color']")
         assert option is not None and option.get("value") == _rgb(colour)
         assert prop is not None and prop.get("v") == _rgb(colour)
+
+
+def test_qml_labels_name_every_state_in_both_languages() -> None:
+    labels = [c.get("label") for c in _renderer().findall("categories/category")]
+    assert labels[0] == "未具备供地条件 not serviced"
+    assert labels[1] == "已供地未出让 serviced, not sold"
+    assert labels[3] == "闲置土地 idle land"
+    assert labels[5] == "已封顶 topped out"
+    assert labels[7] == "稳定入驻 occupied at ceiling"
+
+
+def test_qml_hatches_idle_land_only() -> None:
+    renderer = _renderer()
+    symbols = {s.get("name"): s for s in renderer.findall("symbols/symbol")}
+    for category in renderer.findall("categories/category"):
+        classes = [layer.get("class") for layer in symbols[category.get("symbol")].findall("layer")]
+        if category.get("value") == "idle":
+            assert classes == ["SimpleFill", "LinePatternFill"]
+        else:
+            assert classes == ["SimpleFill"]
+    (hatch,) = renderer.findall("symbols/symbol/layer[@class='LinePatternFill']")
+    line = hatch.find("symbol/layer[@class='SimpleLine']/prop[@k='line_color']")
+    assert line is not None and line.get("v") == _rgb(IDLE_HATCH_COLOUR)
+    angle = hatch.find("Option/Option[@name='angle']")
+    assert angle is not None and angle.get("value") == "45"
+
+
+def test_qml_on_another_field() -> None:
+    root = ET.fromstring(status_qml("status_2016").split("\n", 1)[1])
+    renderer = root.find("renderer-v2")
+    assert renderer is not None and renderer.get("attr") == "status_2016"
     assert root.find("temporal") is None
 
 
@@ -63,13 +111,35 @@ def test_parks_qml_has_no_fill() -> None:
     assert style is not None and style.get("v") == "no"
 
 
-def test_sld_rules_per_status() -> None:
+def test_sld_rules_per_state() -> None:
     root = ET.fromstring(status_sld("parcels").encode())
     se, ogc = "{http://www.opengis.net/se}", "{http://www.opengis.net/ogc}"
     rules = root.findall(f".//{se}Rule")
-    assert len(rules) == len(Status)
-    for rule, (status, colour) in zip(rules, STATUS_COLOURS.items(), strict=True):
+    assert len(rules) == len(ParcelState)
+    for rule, (state, colour) in zip(rules, STATE_COLOURS.items(), strict=True):
+        name = rule.find(f"{ogc}Filter/{ogc}PropertyIsEqualTo/{ogc}PropertyName")
         literal = rule.find(f".//{ogc}Literal")
         fill = rule.find(f".//{se}Fill/{se}SvgParameter")
-        assert literal is not None and literal.text == status.name.lower()
+        title = rule.find(f"{se}Description/{se}Title")
+        assert name is not None and name.text == "state"
+        assert literal is not None and literal.text == state.name.lower()
         assert fill is not None and (fill.text or "").upper() == colour
+        assert title is not None and title.text == f"{state.label_zh} {state.label_en}"
+        hatch = rule.findall(f".//{se}GraphicFill//{se}WellKnownName")
+        assert [h.text for h in hatch] == (["shape://slash"] if state is ParcelState.IDLE else [])
+
+
+def test_the_status_by_year_layer_carries_the_state_the_style_reads() -> None:
+    from sim.export import status_by_year_frame
+    from tests.plot_cases import result_for, scattered_site
+
+    site = scattered_site([400.0, 400.0], [(0.0, 0.0), (1000.0, 0.0)])
+    result = result_for(site)
+    frame = status_by_year_frame(site, result)
+    values = {c.get("value") for c in _renderer().findall("categories/category")}
+    assert set(frame["state"]) <= values
+    last = frame[frame["year"] == result.years[-1]]["state"].tolist()
+    assert last == [ParcelState(i % len(ParcelState)).name.lower() for i in range(len(last))]
+    # Given states (the outcome's) are written as they are.
+    given = np.full((result.years.size, len(site.parcels)), ParcelState.IDLE, dtype=np.int8)
+    assert set(status_by_year_frame(site, result, states=given)["state"]) == {"idle"}

@@ -48,7 +48,7 @@ def completion_map(
 
     Colours run from dark (early) to light (late) along matplotlib's cividis, which
     stays readable in greyscale and under colour-vision deficiencies; parcels not
-    completed by the horizon are the grey of "not released". Each legend entry counts
+    completed by the horizon are the grey of "not serviced". Each legend entry counts
     its parcels.
 
     Parameters

@@ -35,7 +35,7 @@ __all__ = ["MAP_KINDS", "map_figure", "overview_year", "write_report_figures"]
 
 #: Map kinds, with what each shows (the help text of ``parksim map --kind``).
 MAP_KINDS: dict[str, str] = {
-    "status": "parcels by state in a year: not released … occupied, idle land hatched",
+    "status": "parcels by state in a year: not serviced … occupied, idle land hatched",
     "completion": "parcels by the year they were completed; unbuilt grey",
     "compliance": "parcels passing / failing / not yet built against the admission rules",
     "overview": "the city with every park and its floor completed against its target",

@@ -1,8 +1,9 @@
 """Status maps: every parcel by its state in a year, and one small map per year on a page.
 
 In: an :class:`~sim.outcome.Outcome` — its site, and the parcel states it computed
-(:meth:`~sim.outcome.Outcome.states_in`, the six :class:`~sim.states.ParcelState`
-codes: not released, released, idle, under construction, completed, occupied). Out: a
+(:meth:`~sim.outcome.Outcome.states_in`, the eight :class:`~sim.states.ParcelState`
+codes: not serviced, serviced, sold, idle, under construction, topped out, completed,
+occupied). Out: a
 matplotlib Figure in the house map frame (:func:`sim.plot.frame.parcel_map`), idle
 land hatched, each legend entry counting its parcels.
 """
@@ -31,17 +32,15 @@ from sim.plot.primitives import (
     set_view,
 )
 from sim.plot.style import (
-    IDLE_COLOUR,
     IDLE_HATCH,
     IDLE_HATCH_COLOUR,
-    STATUS_COLOURS,
+    STATE_COLOURS,
     Lang,
     PaperSize,
     label,
     page,
     style_context,
 )
-from sim.result import Status
 from sim.states import ParcelState
 
 if TYPE_CHECKING:
@@ -53,18 +52,6 @@ if TYPE_CHECKING:
     from sim.outcome import Outcome
 
 __all__ = ["STATE_COLOURS", "status_map", "status_years_map"]
-
-#: Colour of each map state. The build-out sequence keeps the status ramp of
-#: :data:`sim.plot.style.STATUS_COLOURS` (CIE L* 93 → 79 → 58 → 41 → 17, so it reads
-#: in greyscale); idle land is a reddish purple that is also hatched.
-STATE_COLOURS: dict[ParcelState, str] = {
-    ParcelState.NOT_RELEASED: STATUS_COLOURS[Status.NOT_RELEASED],
-    ParcelState.RELEASED: STATUS_COLOURS[Status.RELEASED],
-    ParcelState.IDLE: IDLE_COLOUR,
-    ParcelState.UNDER_CONSTRUCTION: STATUS_COLOURS[Status.UNDER_CONSTRUCTION],
-    ParcelState.COMPLETED: STATUS_COLOURS[Status.PARTLY_COMPLETED],
-    ParcelState.OCCUPIED: STATUS_COLOURS[Status.COMPLETED],
-}
 
 _LOOKUP = np.array([STATE_COLOURS[s] for s in ParcelState], dtype=object)
 
@@ -101,12 +88,13 @@ def status_map(
     options: MapOptions = DEFAULT_OPTIONS,
     ax: Axes | None = None,
 ) -> tuple[Figure, Axes]:
-    """Map every parcel by its state in one year: not released … occupied, idle hatched.
+    """Map every parcel by its state in one year: not serviced … occupied, idle hatched.
 
     The states are those the outcome computed (:func:`sim.states.parcel_states` with
-    the scenario's ``idle_after_years`` and the run's occupancy ceilings): not
-    released, released, idle (闲置), under construction, completed (filling) and
-    occupied (at the occupancy ceiling). The legend lists all six with the number of
+    the run's idle flags and occupancy ceilings): not serviced, serviced (not sold),
+    sold (not started), idle (闲置), under construction, topped out, completed
+    (filling) and occupied (at the occupancy ceiling), in the colours of
+    :data:`sim.palette.STATE_COLOURS`. The legend lists all eight with the number of
     parcels in each (in the park shown, or the whole site).
 
     Parameters
@@ -287,7 +275,7 @@ def _page_foot(
         handles=handles,
         loc="lower left",
         bbox_to_anchor=(LEFT / width, 0.3 / height),
-        ncols=3,
+        ncols=4,  # eight states in two rows
         frameon=False,
         title=label("地块状态", "Parcel status", lang),
         alignment="left",

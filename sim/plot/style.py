@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import matplotlib as mpl
 from matplotlib import font_manager
 
-from sim.palette import COMPLIANCE_COLOURS, PARK_COLOURS, STATUS_COLOURS
+from sim.palette import (
+    COMPLIANCE_COLOURS,
+    IDLE_HATCH_COLOUR,
+    PARK_COLOURS,
+    STATE_COLOURS,
+    STATUS_COLOURS,
+)
+from sim.states import ParcelState
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -45,6 +52,7 @@ __all__ = [
     "SEA_COLOUR",
     "SEQUENTIAL_CMAP",
     "SEQUENTIAL_RANGE",
+    "STATE_COLOURS",
     "STATUS_COLOURS",
     "TARGET_COLOUR",
     "UNITS",
@@ -105,15 +113,15 @@ TARGET_COLOUR = "#000000"
 LAND_COLOUR = "#F7F5F0"
 SEA_COLOUR = "#DCE9F2"
 
-#: Idle parcels (闲置, released but not started in time): a light reddish purple
-#: (L* 68, between "released" and "under construction") that is also hatched, so the
-#: class reads in greyscale and under colour-vision deficiencies by texture, not hue.
-IDLE_COLOUR = "#D88FBF"
+#: Idle parcels (闲置, sold but not started in time): a light reddish purple (L* 68,
+#: between "sold" and "under construction") that is also hatched in
+#: :data:`IDLE_HATCH_COLOUR`, so the class reads in greyscale and under colour-vision
+#: deficiencies by texture, not hue.
+IDLE_COLOUR = STATE_COLOURS[ParcelState.IDLE]
 IDLE_HATCH = "////"
-IDLE_HATCH_COLOUR = "#6B2C5C"
 
 #: Parcels with nothing to show (not built, not completed by the horizon): the
-#: "not released" grey, so an empty parcel looks the same on every map.
+#: "not serviced" grey, so an empty parcel looks the same on every map.
 EMPTY_COLOUR = "#EBEBEB"
 
 #: Sequential palette for completion years: matplotlib's cividis (designed for
