@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol, TypeVar
 
-__all__ = ["Executor", "SerialExecutor"]
+__all__ = ["Executor", "SerialExecutor", "make_executor"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,3 +38,21 @@ class SerialExecutor:
     def map(self, function: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """Apply ``function`` to every item, one after another."""
         return [function(item) for item in items]
+
+
+def make_executor(scheduler: str | None = None, workers: int | None = None) -> Executor:
+    """Make the executor a command's ``--scheduler`` / ``--workers`` options ask for.
+
+    Without either: :class:`SerialExecutor`. (The Dask executor, for either option,
+    lands with the sweeps issue; until then asking for it is an error.)
+
+    Examples
+    --------
+    >>> type(make_executor()).__name__
+    'SerialExecutor'
+    """
+    if scheduler is None and workers is None:
+        return SerialExecutor()
+    from sim.errors import SimError
+
+    raise SimError("--scheduler and --workers need the Dask executor, which is not built yet")

@@ -18,6 +18,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_TERMINATED",
     "Terminated",
+    "add_executor_options",
     "handle_sigterm",
     "new_parser",
     "nonnegative_int",
@@ -39,6 +40,16 @@ def new_parser(commands: Any, name: str, *, help: str, description: str, epilog:
         description=description,
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def add_executor_options(parser: Any) -> None:
+    """Add ``--scheduler`` and ``--workers`` (see :func:`sim.executor.make_executor`)."""
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://HOST:8786"
+    )
+    parser.add_argument(
+        "--workers", type=positive_int, metavar="N", help="a local Dask cluster of N workers"
     )
 
 
