@@ -10,15 +10,32 @@ demand in proportion to the room each building has, unplaced demand waits in a
 backlog; idle land is flagged from its contracted start and, with reclaiming on, taken
 back and queued for sale again.
 
-Every array has a leading draw axis; per-parcel state is ``(D, P)``, per-park state
-``(D, K)``. The only Python loop is over quarters; nothing loops over parcels or draws.
-``tests/oracle_quarterly.py`` is the same model written plainly, one parcel at a time,
-and the engine equals it on random cases (``tests/test_buildout.py``).
+How it is computed, so that the quarterly loop never touches a parcel:
+
+- **Sales are prefixes.** A park sells its queue in order, so the land sold by a
+  quarter is the first ``N`` parcels of the queue. Area, capacity and each phase's floor
+  sold so far are cumulative sums along the queue, looked up at ``N``
+  (:class:`_Tables`). Land taken back rejoins the queue behind everything else, in
+  queue order; since a park's start lag is the same for all its land, either every
+  sale of a park is taken back or none is, and a park that takes land back sells its
+  queue round and round: the ``N``-th sale is parcel ``N mod n``.
+- **A sale fixes its schedule.** The quarter a parcel is sold fixes when each of its
+  phases starts, tops out and completes; each quarter's sales are booked at once into
+  per-park schedules of floor started, topped out and completed.
+- **Buildings that complete together fill together.** Every phase completed in the same
+  quarter of the same park has the same room per m² in every later quarter, so
+  occupancy is kept per completion cohort ``(D, K, S)`` as occupied floor per m².
+
+The loop over quarters therefore works on per-park arrays ``(D, K)`` and the cohorts;
+nothing loops over parcels or draws. When asked, each parcel's history is rebuilt
+afterwards (:func:`_parcel_history`) in whole-array operations, from the per-park paths
+and the parcel's place in its queue. ``tests/oracle_quarterly.py`` is the same model
+written plainly, one parcel at a time, and the engine equals it on random cases
+(``tests/test_buildout.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,9 +46,29 @@ from sim.inputs import Inputs
 __all__ = ["Quarters", "advance", "q_build", "q_lag"]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 _EPS = 1e-6  # m²: cumulative areas are compared with this slack
+
+#: Per-park series of :attr:`Quarters.park`.
+PARK_NAMES = (
+    "floor_sold_m2",
+    "floor_started_m2",
+    "floor_topped_out_m2",
+    "floor_completed_m2",
+    "floor_occupied_m2",
+    "revenue_cny",
+    "investment_cny",
+    "base_completed_m2",
+    "base_occupied_m2",
+    "revenue_other_cny",
+    "workers_persons",
+    "workers_other_persons",
+    "backlog_m2",
+    "base_revenue_cny",
+    "take_up_factor",
+)
 
 
 def q_lag(years: npt.ArrayLike) -> FloatArray:
@@ -56,134 +93,6 @@ def q_build(years: npt.ArrayLike) -> FloatArray:
     return np.maximum(1.0, q_lag(years))
 
 
-def _to_parcels(values: FloatArray, pk: npt.NDArray[np.int64]) -> FloatArray:
-    """Spread per-park values ``(D, K)`` to parcels ``(D, P)``."""
-    if values.shape[0] == 1:  # ``take`` of one row is ~8× faster than fancy indexing
-        return np.asarray(values[0].take(pk)[None, :], dtype=np.float64)
-    return np.asarray(values[:, pk], dtype=np.float64)
-
-
-def _park_summer(
-    pk: npt.NDArray[np.int64], n_draws: int, n_parks: int
-) -> Callable[[npt.ArrayLike], FloatArray]:
-    """Make a function summing per-parcel values ``(D, P)`` per park ``(D, K)``."""
-    n_parcels = pk.size
-    starts = np.searchsorted(pk, np.arange(n_parks))
-    if n_parcels and np.all(pk[1:] >= pk[:-1]) and np.all(np.diff([*starts, n_parcels]) > 0):
-        # Parcels sorted by park, no park empty: contiguous sums, ~10× faster than bincount.
-        def by_runs(values: npt.ArrayLike) -> FloatArray:
-            array = np.broadcast_to(np.asarray(values, dtype=float), (n_draws, n_parcels))
-            return np.asarray(np.add.reduceat(array, starts, axis=1), dtype=np.float64)
-
-        return by_runs
-    group = (np.arange(n_draws)[:, None] * n_parks + pk[None, :]).reshape(-1)
-
-    def by_count(values: npt.ArrayLike) -> FloatArray:
-        flat = np.broadcast_to(np.asarray(values, dtype=float), (n_draws, n_parcels)).reshape(-1)
-        sums = np.bincount(group, weights=flat, minlength=n_draws * n_parks)
-        return np.asarray(sums, dtype=np.float64).reshape(n_draws, n_parks)
-
-    return by_count
-
-
-def _sell(
-    buy: BoolArray,
-    sold: BoolArray,
-    ev: dict[str, FloatArray],
-    here: float,
-    *,
-    committed: BoolArray,
-    c_sold: FloatArray,
-    lag: FloatArray,
-    contract_lag: FloatArray,
-    land_cost: FloatArray,
-) -> FloatArray | float:
-    """Book this quarter's sales in place (committed projects too); return land paid."""
-    any_committed = bool(committed.any())
-    if any_committed:
-        buy |= committed & ~sold & (c_sold <= here)
-    if not buy.any():
-        return 0.0
-    sold |= buy
-    ev["sold"][buy] = here
-    queue_buy = buy
-    if any_committed:
-        ev["serviced"][buy & committed] = here
-        queue_buy = buy & ~committed
-    ev["first_sold"][buy & np.isnan(ev["first_sold"])] = here
-    np.copyto(ev["start"], here + lag, where=queue_buy)
-    np.copyto(ev["contract"], here + contract_lag, where=queue_buy)
-    return np.where(buy, land_cost, 0.0)
-
-
-def _phase_counts(
-    since: FloatArray,
-    tau: FloatArray,
-    delta: FloatArray,
-    n_phases: FloatArray,
-    *,
-    previous: FloatArray | None,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Phases started, topped out, completed now and completed a quarter ago.
-
-    ``since`` is quarters since the start (NaN: not started; overwritten). Starts and
-    quarters are whole numbers, so topped(t) = started(t − τ) is one count less. A
-    quarter ago's count is ``previous`` (the last call's) when given: a start set since
-    lies in the future, so it counts 0 at both.
-    """
-    step = np.floor(since / tau)
-    started = _clip_count(step + 1.0, n_phases)
-    topped = _clip_count(step, n_phases)
-    del step
-    since -= delta
-    if previous is None:
-        previous = _phases_by(since - 1.0, tau, n_phases)
-    return started, topped, _phases_by(since, tau, n_phases), previous
-
-
-def _complete(
-    done: FloatArray, n_phases: FloatArray, pending: BoolArray, completion: FloatArray, here: float
-) -> None:
-    """Date parcels whose last phase completed this quarter (in place)."""
-    finished = done >= n_phases  # (n_phases ≥ 1)
-    finished &= pending
-    if finished.any():
-        completion[finished] = here
-        pending &= ~finished
-
-
-def _idle_flags(
-    sold: BoolArray,
-    ev: dict[str, FloatArray],
-    here: float,
-    committed: BoolArray,
-    idle_after: float,
-    reclaimable_after: float,
-) -> tuple[BoolArray, BoolArray]:
-    """Sold, unstarted queued parcels idle and reclaimable, from the contracted start."""
-    waiting = sold & ~(ev["start"] <= here)
-    waiting &= ~committed
-    age = here - ev["contract"]
-    return waiting & (age >= idle_after), waiting & (age >= reclaimable_after)
-
-
-def _clip_count(count: FloatArray, n_phases: FloatArray) -> FloatArray:
-    """Clip phase counts to ``0 … n`` in place; NaN (not started) becomes 0."""
-    np.fmax(count, 0.0, out=count)
-    return np.fmin(count, n_phases, out=count)
-
-
-def _phases_by(since: FloatArray, tau: FloatArray, n_phases: FloatArray) -> FloatArray:
-    """``n_started`` of docs/MODEL.md from quarters since the start (NaN: not started).
-
-    ``since`` is overwritten (it is a temporary of the caller's).
-    """
-    np.divide(since, tau, out=since)
-    np.floor(since, out=since)
-    since += 1.0
-    return _clip_count(since, n_phases)
-
-
 @dataclass(frozen=True)
 class Quarters:
     """What :func:`advance` found, quarter by quarter from the base year's Q1.
@@ -202,8 +111,9 @@ class Quarters:
         base_revenue_cny, revenue_other_cny, workers_persons, workers_other_persons,
         backlog_m2`` and ``take_up_factor`` (the vacancy feedback on take-up).
     events
-        Per-parcel quarter indices ``(D, P)`` (NaN where not reached): ``serviced,
-        sold, first_sold, contract, start, completion, reclaim`` (the latest).
+        Per-parcel quarter indices ``(D, P)`` (NaN where not reached; only when
+        recorded): ``serviced, sold, first_sold, contract, start, completion, reclaim``
+        (the latest).
     investment_before_base
         Investment spent on each parcel before the base year ``(D, P)``.
     capacity_m2
@@ -217,7 +127,587 @@ class Quarters:
     capacity_m2: FloatArray
 
 
-def advance(inputs: Inputs, *, record: bool = True) -> Quarters:  # noqa: C901 - the model step, stage by stage
+# ----------------------------------------------------------------------------------------
+# The plan: what is fixed before the first quarter
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Parcels' capacity and phases, parks' timings in quarters, and the queues.
+
+    Shapes: ``Dc`` is 1 when capacity does not vary by draw; step indices run from
+    the first quarter simulated (``offset`` quarters before the base year's Q1).
+    """
+
+    draws: int
+    quarters: int  # T, from the base year's Q1
+    offset: int  # quarters simulated before the base year
+    steps: int  # S = offset + T
+    park_of: IntArray  # (P,)
+    capacity: FloatArray  # (Dc, P)
+    n_phases: FloatArray  # (Dc, P)
+    phase_floor: FloatArray  # (Dc, P)
+    committed: BoolArray  # (P,)
+    c_start: FloatArray  # (D, P) step of a committed parcel's start, NaN for queued ones
+    c_sold: FloatArray  # (D, P) step of its sale
+    lag: FloatArray  # (D, K) quarters from sale to start
+    contract_lag: FloatArray  # (D, K) quarters from sale to the contracted start
+    tau: FloatArray  # (D, K) quarters to top out a phase
+    delta: FloatArray  # (D, K) quarters to complete a phase
+    queues: tuple[IntArray, ...]  # per park: its queued parcels in queue order
+    positions: tuple[FloatArray, ...]  # per park: cumulative area along its queue
+    place: IntArray  # (P,) place in its park's queue (0 for committed parcels)
+    count: FloatArray  # (K,) parcels in each queue
+    total: FloatArray  # (K,) area of each queue
+    reclaiming: BoolArray  # (D, K) every sale is taken back before it starts
+    reclaim_q: float  # quarters from the contracted start to reclaimable
+    idle_q: float  # … to idle
+
+
+def _plan(inputs: Inputs) -> _Plan:
+    n_draws, n_parks = inputs.draws, len(inputs.park_ids)
+    pk = inputs.parcel_park
+    base_year = float(inputs.years[0])
+
+    def park(name: str) -> FloatArray:
+        return np.broadcast_to(np.asarray(inputs.park[name], dtype=float), (n_draws, n_parks))
+
+    def varying(name: str) -> FloatArray:  # (1, K) when the same in every draw
+        values = np.asarray(inputs.park[name], dtype=float)
+        return values if values.shape[0] == 1 else park(name)
+
+    committed = inputs.committed_phases > 0
+    # fmin skips NaN: a parcel without a cap takes the park's plot ratio.
+    capacity = inputs.area_m2 * np.fmin(varying("plot_ratio")[:, pk], inputs.far_max)
+    n_phases = np.maximum(np.ceil(capacity / varying("max_floor_per_phase")[:, pk]), 1.0)
+    c_start = np.full((n_draws, pk.size), np.nan)
+    lag = q_lag(park("start_lag_years"))
+    if committed.any():
+        c_floor = np.asarray(inputs.committed_floor, dtype=float)
+        rows = max(capacity.shape[0], c_floor.shape[0])
+        capacity = np.where(committed, c_floor, np.broadcast_to(capacity, (rows, pk.size)))
+        c_phases = np.maximum(inputs.committed_phases, 1).astype(float)
+        n_phases = np.where(committed, c_phases, np.broadcast_to(n_phases, capacity.shape))
+        c_year = np.broadcast_to(inputs.committed_start, (n_draws, pk.size))
+        c_start = np.where(committed, q_lag(c_year - base_year), np.nan)
+    first = min(0.0, float(np.nanmin(c_start, initial=0.0)))
+    offset = int(-first)
+    c_start = c_start + offset
+    c_sold = np.maximum(c_start - lag[:, pk], float(offset))  # no earlier than the base year
+
+    tau = q_build(park("topout_years"))
+    delta = np.maximum(tau, q_build(park("duration_years")))
+    contract_lag = q_lag(park("contract_lag_years"))
+    reclaim_q = float(q_lag(inputs.reclaim_after_years))
+    reclaiming = lag > contract_lag + reclaim_q if inputs.reclaim_idle else np.zeros_like(lag, bool)
+
+    order = np.lexsort((inputs.queue_rank, pk))
+    order = order[~committed[order]]
+    queues = tuple(order[pk[order] == k] for k in range(n_parks))
+    positions = tuple(np.cumsum(inputs.area_m2[q]) for q in queues)
+    place = np.zeros(pk.size, dtype=np.int64)
+    for queue in queues:
+        place[queue] = np.arange(queue.size)
+    n_quarters = 4 * inputs.years.size
+    return _Plan(
+        draws=n_draws,
+        quarters=n_quarters,
+        offset=offset,
+        steps=offset + n_quarters,
+        park_of=pk,
+        capacity=np.asarray(capacity, dtype=float),
+        n_phases=np.asarray(n_phases, dtype=float),
+        phase_floor=np.asarray(capacity / n_phases, dtype=float),
+        committed=committed,
+        c_start=c_start,
+        c_sold=c_sold,
+        lag=lag,
+        contract_lag=contract_lag,
+        tau=tau,
+        delta=delta,
+        queues=queues,
+        positions=positions,
+        place=place,
+        count=np.array([q.size for q in queues], dtype=float),
+        total=np.array([p[-1] if p.size else 0.0 for p in positions]),
+        reclaiming=np.asarray(reclaiming, dtype=bool),
+        reclaim_q=reclaim_q,
+        idle_q=float(q_lag(inputs.idle_after_years)),
+    )
+
+
+class _Tables:
+    """Cumulative sums of per-parcel values along each park's queue, looked up by count.
+
+    Park ``k``'s table starts with a 0 at ``slot[k]``, followed by the running sum over
+    its queue; looking up ``N`` entries of a queue sold round and round adds whole
+    rounds of the park's total.
+    """
+
+    def __init__(self, plan: _Plan, values: FloatArray) -> None:
+        counts = plan.count.astype(np.int64)
+        self.slot = np.concatenate([[0], np.cumsum(counts + 1)[:-1]]).astype(np.int64)
+        table = np.zeros((values.shape[0], int(counts.sum() + counts.size)))
+        for k, queue in enumerate(plan.queues):
+            start = self.slot[k] + 1
+            table[:, start : start + queue.size] = np.cumsum(values[:, queue], axis=1)
+        self.table = table
+        self.count = np.maximum(plan.count, 1.0)
+        self.round = table[:, self.slot + counts]  # (Dv, K): one whole queue
+
+    def at(self, n: FloatArray) -> FloatArray:
+        """The sum over the first ``n`` entries of each park's (repeating) queue."""
+        rounds = np.floor(n / self.count)
+        index = self.slot + (n - rounds * self.count).astype(np.int64)
+        if self.table.shape[0] == 1:
+            values = self.table[0].take(index)
+        else:
+            values = np.take_along_axis(self.table, index, axis=1)
+        return np.asarray(rounds * self.round + values, dtype=np.float64)
+
+
+def _count_within(plan: _Plan, x: FloatArray, *, repeat: bool) -> FloatArray:
+    """Entries of each park's queue whose cumulative area is ≤ ``x`` ``(D, K)``.
+
+    With ``repeat`` the queue repeats (land taken back rejoins it in the same order),
+    so ``x`` beyond the queue's area counts whole rounds; without, at most the queue.
+    """
+    out = np.zeros(x.shape)
+    for k, positions in enumerate(plan.positions):
+        if positions.size == 0:
+            continue
+        if not repeat:
+            out[:, k] = np.searchsorted(positions, x[:, k], side="right")
+            continue
+        rounds = np.floor(np.maximum(x[:, k], 0.0) / plan.total[k])
+        rest = x[:, k] - rounds * plan.total[k]
+        out[:, k] = rounds * positions.size + np.searchsorted(positions, rest, side="right")
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# The quarterly loop, per park
+
+
+@dataclass
+class _Paths:
+    """Per-park paths the parcels' histories are rebuilt from (steps on the step axis)."""
+
+    sold: FloatArray  # (D, K, S) entries of the queue sold by the end of each step
+    reclaimed: FloatArray  # (D, K, S) … taken back
+    serviced: FloatArray  # (D, K, S) cumulative servicing budget
+    occupancy: FloatArray  # (D, K, S, T) occupied floor per m² of each completion cohort
+    rate: FloatArray  # (D, T, K) revenue per m² occupied in each quarter
+
+
+def _book(
+    schedule: FloatArray, step: FloatArray, floor: FloatArray, where: BoolArray | None = None
+) -> None:
+    """Add ``floor`` ``(D, K)`` to ``schedule[d, k, step[d, k]]`` where the step is in range."""
+    n_draws, n_parks, n_steps = schedule.shape
+    valid = (step < n_steps) & (floor != 0.0)
+    if where is not None:
+        valid &= where
+    if not valid.any():
+        return
+    rows = np.arange(n_draws * n_parks).reshape(n_draws, n_parks)
+    flat = rows[valid] * n_steps + step[valid].astype(np.int64)
+    schedule.reshape(-1)[flat] += floor[valid]
+
+
+def _book_parcels(
+    schedule: FloatArray, park_of: IntArray, step: FloatArray, value: FloatArray
+) -> None:
+    """Add per-parcel ``value`` ``(D, P)`` to its park's ``schedule`` at ``step`` ``(D, P)``."""
+    n_draws, n_parks, n_steps = schedule.shape
+    value = np.broadcast_to(value, step.shape)
+    valid = np.isfinite(step) & (step < n_steps) & (value != 0.0)
+    if not valid.any():
+        return
+    draw = np.broadcast_to(np.arange(n_draws)[:, None], step.shape)
+    park = np.broadcast_to(park_of[None, :], step.shape)
+    flat = (draw[valid] * n_parks + park[valid]) * n_steps + step[valid].astype(np.int64)
+    schedule.reshape(-1)[:] += np.bincount(flat, weights=value[valid], minlength=schedule.size)
+
+
+def _committed_schedules(
+    inputs: Inputs, plan: _Plan, schedules: dict[str, FloatArray]
+) -> None:
+    """Book committed projects' sales, land payments and phases, all known up front."""
+    if not plan.committed.any():
+        return
+    pk = plan.park_of
+    mask = plan.committed
+    price = np.broadcast_to(inputs.park["land_price"], (plan.draws, len(inputs.park_ids)))
+    land = inputs.area_m2 * price[:, pk]
+    cap = np.broadcast_to(plan.capacity, plan.c_start.shape)
+    sold = np.where(mask, plan.c_sold, np.nan)
+    _book_parcels(schedules["sold"], pk, sold, cap)
+    _book_parcels(schedules["land"], pk, sold, land)
+    tau, delta = plan.tau[:, pk], plan.delta[:, pk]
+    n_phases = np.broadcast_to(plan.n_phases, cap.shape)
+    floor = np.broadcast_to(plan.phase_floor, cap.shape)
+    for j in range(int(n_phases[:, mask].max())):
+        begun = np.where(mask & (j < n_phases), plan.c_start + j * tau, np.nan)
+        _book_parcels(schedules["started"], pk, begun, floor)
+        _book_parcels(schedules["topped"], pk, begun + tau, floor)
+        _book_parcels(schedules["completed"], pk, begun + delta, floor)
+
+
+def _simulate(
+    inputs: Inputs, plan: _Plan, *, record: bool
+) -> tuple[dict[str, FloatArray], _Paths | None]:
+    """Step every park through the quarters; per-park series ``(D, T, K)`` and paths."""
+    n_draws, n_parks, n_years = plan.draws, len(inputs.park_ids), inputs.years.size
+    n_steps, n_quarters, offset = plan.steps, plan.quarters, plan.offset
+
+    def park(name: str) -> FloatArray:
+        return np.broadcast_to(np.asarray(inputs.park[name], dtype=float), (n_draws, n_parks))
+
+    def yearly(values: FloatArray) -> FloatArray:
+        return np.broadcast_to(values, (n_draws, n_parks, n_years))
+
+    supply = yearly(inputs.land_supply_m2) / 4.0
+    take_up = yearly(inputs.take_up_m2) / 4.0
+    demand = yearly(inputs.demand_m2) / 4.0
+    ceiling = park("occupancy_ceiling")
+    ramp_years = park("occupancy_ramp_years")
+    with np.errstate(divide="ignore"):
+        # The most a building fills in a quarter, per m² (inf: no limit).
+        ramp = np.where(ramp_years > 0, ceiling / (4.0 * ramp_years), np.inf)
+    price, cost, fitout = park("land_price"), park("construction_cost"), park("fitout_cost")
+    rpm, growth, m2pw = park("revenue_per_m2"), park("revenue_growth"), park("m2_per_worker")
+    base_completed = park("base_floor_completed")
+    base_building = park("base_floor_under_construction")
+    # The base floor under construction completes like a phase started in the base
+    # year's first quarter: in the completed stock from quarter q_build(years).
+    base_done = q_build(park("base_completion_years"))
+    other_revenue, other_growth = park("other_revenue"), park("other_revenue_growth")
+    per_worker = park("revenue_per_worker")
+    v_target, v_elastic = park("vacancy_target"), park("vacancy_elasticity")
+
+    queued_floor = np.where(plan.committed, 0.0, plan.phase_floor)
+    n_max = int(np.max(np.where(plan.committed, 0.0, plan.n_phases), initial=0.0))
+    area = _Tables(plan, inputs.area_m2[None, :])
+    capacity = _Tables(plan, plan.capacity)
+    phases = [_Tables(plan, np.where(plan.n_phases > j, queued_floor, 0.0)) for j in range(n_max)]
+    schedules = {
+        name: np.zeros((n_draws, n_parks, n_steps))
+        for name in ("started", "topped", "completed", "sold", "land")
+    }
+    _committed_schedules(inputs, plan, schedules)
+    any_reclaiming = bool(plan.reclaiming.any())
+    building = ~plan.reclaiming  # parks whose sales start (the others are all taken back)
+    back = plan.contract_lag + plan.reclaim_q  # a sale is taken back this many steps on
+
+    zeros = np.zeros((n_draws, n_parks))
+    budget, pointer, rejoined, backlog = zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy()
+    base_occupied = park("base_floor_occupied").copy()
+    started, topped, completed, occupied = zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy()
+    sold_committed, area_sold = zeros.copy(), zeros.copy()
+    phase_sold = [zeros.copy() for _ in range(n_max)]
+    n_sold = zeros.copy()
+    sold_path = np.zeros((n_draws, n_parks, n_steps))
+    reclaimed_path = np.zeros((n_draws, n_parks, n_steps))
+    serviced_path = np.zeros((n_draws, n_parks, n_steps))
+    cohort = np.zeros((n_draws, n_parks, n_steps))  # occupied per m² of each cohort
+    history = np.zeros((n_draws, n_parks, n_steps, n_quarters)) if record else None
+    rates = np.zeros((n_draws, n_quarters, n_parks))
+    out = {name: np.zeros((n_draws, n_quarters, n_parks)) for name in PARK_NAMES}
+    # Vacancy before the first step: the base stock (its floor under construction not yet
+    # complete) with its tenants.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vacancy = np.where(base_completed > 0, 1.0 - base_occupied / base_completed, 0.0)
+    feedback = np.clip(1.0 - v_elastic * (vacancy - v_target), 0.0, 1.0)
+
+    for u in range(n_steps):
+        t = u - offset  # quarter index from the base year's Q1
+        y = t // 4 if t >= 0 else -1
+
+        # 1. Servicing, in queue order under the cumulative budget.
+        if y >= 0:
+            budget = budget + supply[:, :, y]
+        serviced_path[:, :, u] = budget
+        n_serviced = _count_within(plan, budget + _EPS, repeat=False)
+        prefix = area.at(n_serviced)
+
+        # 2. Sale at the take-up rate, never beyond the serviced prefix of the queue
+        # (nor, once all of it is serviced, beyond the land taken back by last quarter).
+        whole = prefix >= plan.total - _EPS
+        reachable = np.where(whole, plan.total + rejoined, prefix)
+        if y >= 0:
+            out["take_up_factor"][:, t] = feedback
+            with np.errstate(invalid="ignore"):  # inf × 0: a feedback of 0 stops all take-up
+                rate = np.where(feedback > 0, take_up[:, :, y] * feedback, 0.0)
+            pointer = np.minimum(pointer + rate, reachable)
+        counted = _count_within(plan, pointer + _EPS, repeat=any_reclaiming)
+        now = np.where(whole, counted, np.minimum(counted, n_serviced))
+        sold_path[:, :, u] = now
+        n_reclaimed = zeros
+        if any_reclaiming:
+            ago = np.maximum(u - back, 0.0).astype(np.int64)[..., None]
+            then = np.take_along_axis(sold_path, ago, axis=2)[..., 0]
+            n_reclaimed = np.where(plan.reclaiming & (u >= back), then, 0.0)
+            reclaimed_path[:, :, u] = n_reclaimed
+
+        # 3. A sale books its phases: start after the lag, one a top-out apart.
+        if np.any(now != n_sold):
+            for j, table in enumerate(phases):
+                floor_j = table.at(now)
+                new = floor_j - phase_sold[j]
+                phase_sold[j] = floor_j
+                begun = u + plan.lag + j * plan.tau
+                _book(schedules["started"], begun, new, building)
+                _book(schedules["topped"], begun + plan.tau, new, building)
+                _book(schedules["completed"], begun + plan.delta, new, building)
+        n_sold = now
+        sold_area = area.at(now)
+        land = price * (sold_area - area_sold) + schedules["land"][:, :, u]
+        area_sold = sold_area
+        sold_committed += schedules["sold"][:, :, u]
+        started += schedules["started"][:, :, u]
+        topped += schedules["topped"][:, :, u]
+        finished = schedules["completed"][:, :, u]
+        completed += finished
+
+        # 4. Occupancy from demand, in proportion to each cohort's room.
+        live = cohort[:, :, : u + 1]
+        room_per_m2 = np.minimum(ceiling[..., None] - live, ramp[..., None])
+        np.maximum(room_per_m2, 0.0, out=room_per_m2)
+        room = np.einsum("dks,dks->dk", schedules["completed"][:, :, : u + 1], room_per_m2)
+        base_floor = base_completed + np.where(t >= base_done, base_building, 0.0)
+        base_room = np.maximum(0.0, ceiling * base_floor - base_occupied)
+        waiting = backlog + (demand[:, :, y] if y >= 0 else 0.0)
+        total_room = room + base_room
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # Negative net absorption places nothing and waits in the backlog.
+            share = np.where(total_room > 0, np.clip(waiting / total_room, 0.0, 1.0), 0.0)
+        room_per_m2 *= share[..., None]
+        live += room_per_m2
+        occupied = occupied + share * room
+        base_occupied = base_occupied + share * base_room
+        backlog = waiting - share * total_room
+
+        # 5. Vacancy feedback for the next quarter's take-up.
+        park_completed = completed + base_floor
+        park_occupied = occupied + base_occupied
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vacancy = np.where(park_completed > 0, 1.0 - park_occupied / park_completed, 0.0)
+        feedback = np.clip(1.0 - v_elastic * (vacancy - v_target), 0.0, 1.0)
+        if any_reclaiming:
+            rejoined = area.at(n_reclaimed)
+        if t < 0:
+            continue
+
+        # 6. Money and people.
+        rate_now = rpm * (1.0 + growth) ** (t / 4.0) / 4.0
+        rates[:, t] = rate_now
+        other = other_revenue * (1.0 + other_growth) ** (t / 4.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            other_workers = np.where(per_worker > 0, other / per_worker, 0.0)
+        held = capacity.at(now) - capacity.at(n_reclaimed) + sold_committed
+        base_revenue = base_occupied * rate_now
+        out["floor_sold_m2"][:, t] = held + base_completed + base_building
+        out["floor_started_m2"][:, t] = started + base_completed + base_building
+        out["floor_topped_out_m2"][:, t] = topped + base_floor
+        out["floor_completed_m2"][:, t] = park_completed
+        out["floor_occupied_m2"][:, t] = park_occupied
+        out["revenue_cny"][:, t] = occupied * rate_now + base_revenue + other / 4.0
+        out["investment_cny"][:, t] = (started - completed) * cost / plan.delta
+        out["investment_cny"][:, t] += finished * fitout + land
+        out["base_completed_m2"][:, t] = base_floor
+        out["base_occupied_m2"][:, t] = base_occupied
+        out["revenue_other_cny"][:, t] = other / 4.0
+        out["workers_persons"][:, t] = park_occupied / m2pw + other_workers
+        out["workers_other_persons"][:, t] = other_workers
+        out["backlog_m2"][:, t] = backlog
+        out["base_revenue_cny"][:, t] = base_revenue
+        if history is not None:
+            history[:, :, :, t] = cohort
+    if history is None:
+        return out, None
+    paths = _Paths(sold_path, reclaimed_path, serviced_path, history, rates)
+    return out, paths
+
+
+# ----------------------------------------------------------------------------------------
+# Each parcel's history, rebuilt from the per-park paths
+
+#: Parcels rebuilt together: bounds the temporaries of :func:`_parcel_history` to a few
+#: arrays of about this many elements (draws × steps × parcels).
+_BLOCK_ELEMENTS = 1 << 22
+
+
+def _counts(
+    n_phases: FloatArray, tau: FloatArray, delta: FloatArray, since: FloatArray
+) -> dict[str, FloatArray]:
+    """Phases started, topped out, completed and completed a step ago, ``since`` the start.
+
+    ``since`` is steps since the start, NaN where there is none (all counts 0).
+
+    Examples
+    --------
+    >>> c = _counts(np.array(2.0), np.array(2.0), np.array(3.0), np.arange(-1.0, 7.0))
+    >>> c["started"].tolist(), c["completed"].tolist()
+    ([0.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0], [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 2.0])
+    """
+
+    def clip(count: FloatArray) -> FloatArray:
+        return np.fmin(np.fmax(count, 0.0), n_phases)  # NaN (not started) → 0
+
+    return {
+        "started": clip(np.floor(since / tau) + 1.0),
+        "topped": clip(np.floor(since / tau)),
+        "completed": clip(np.floor((since - delta) / tau) + 1.0),
+        "before": clip(np.floor((since - 1.0 - delta) / tau) + 1.0),
+    }
+
+
+def _investment(
+    inputs: Inputs, plan: _Plan, cols: IntArray, sales: FloatArray, start: FloatArray
+) -> FloatArray:
+    """Each parcel's investment in every step ``(D, S, p)``: land, construction, fit-out.
+
+    ``sales`` counts the parcels' sales by each step ``(D, S, p)``; ``start`` is their
+    start step ``(D, p)`` (NaN: none).
+    """
+    n_parks = len(inputs.park_ids)
+    pk = plan.park_of[cols]
+
+    def park(name: str) -> FloatArray:
+        values = np.broadcast_to(inputs.park[name], (plan.draws, n_parks))
+        return np.asarray(values[:, pk][:, None, :], dtype=np.float64)
+
+    steps = np.arange(plan.steps, dtype=float)[None, :, None]
+    n_phases = plan.n_phases[:, cols][:, None, :]
+    floor = plan.phase_floor[:, cols][:, None, :]
+    tau, delta = plan.tau[:, pk][:, None, :], plan.delta[:, pk][:, None, :]
+    c = _counts(n_phases, tau, delta, steps - start[:, None, :])
+    bought = np.diff(sales, axis=1, prepend=0.0) > 0
+    spend = np.where(bought, inputs.area_m2[cols] * park("land_price"), 0.0)
+    spend += (c["started"] - c["completed"]) * floor * park("construction_cost") / delta
+    spend += (c["completed"] - c["before"]) * floor * park("fitout_cost")
+    return spend
+
+
+def _before_base(inputs: Inputs, plan: _Plan) -> FloatArray:
+    """Investment in each parcel before the base year ``(D, P)`` (committed projects)."""
+    out = np.zeros((plan.draws, plan.park_of.size))
+    cols = np.flatnonzero(plan.committed)
+    if plan.offset == 0 or cols.size == 0:
+        return out
+    steps = np.arange(plan.steps, dtype=float)[None, :, None]
+    sales = (steps >= plan.c_sold[:, None, cols]).astype(float)
+    spend = _investment(inputs, plan, cols, sales, plan.c_start[:, cols])
+    out[:, cols] = spend[:, : plan.offset].sum(axis=1)
+    return out
+
+
+def _parcel_history(
+    inputs: Inputs, plan: _Plan, paths: _Paths, cols: IntArray
+) -> tuple[dict[str, npt.NDArray[np.generic]], dict[str, FloatArray]]:
+    """Rebuild parcels ``cols``' quarterly series ``(D, T, p)`` and event steps ``(D, p)``."""
+    n_draws, n_steps, offset = plan.draws, plan.steps, plan.offset
+    n_parks = len(inputs.park_ids)
+    pk = plan.park_of[cols]
+    committed = plan.committed[cols]
+    steps = np.arange(n_steps, dtype=float)[None, :, None]
+    place = plan.place[cols].astype(float)
+    n_queue = np.maximum(plan.count[pk], 1.0)
+
+    def rounds(path: FloatArray) -> FloatArray:
+        """Times each parcel was reached by a park's running count ``(D, S, p)``."""
+        reached = path[:, pk, :].transpose(0, 2, 1) - place
+        return np.where(reached > 0, np.floor((reached - 1.0) / n_queue) + 1.0, 0.0)
+
+    c_sold = plan.c_sold[:, cols][:, None, :]
+    sales = np.where(committed, (steps >= c_sold).astype(float), rounds(paths.sold))
+    taken = np.where(committed, 0.0, rounds(paths.reclaimed))
+    n_sales, n_taken = sales[:, -1], taken[:, -1]
+
+    def first(counts: FloatArray, level: FloatArray, reached: BoolArray) -> FloatArray:
+        """Step at which ``counts`` first reach ``level`` ``(D, p)``, NaN where never."""
+        step = (counts < level[:, None, :]).sum(axis=1).astype(float)
+        return np.where(reached & (step < n_steps), step, np.nan)
+
+    lag, contract_lag = plan.lag[:, pk], plan.contract_lag[:, pk]
+    tau, delta = plan.tau[:, pk], plan.delta[:, pk]
+    n_phases = np.broadcast_to(plan.n_phases[:, cols], (n_draws, cols.size))
+    floor = np.broadcast_to(plan.phase_floor[:, cols], (n_draws, cols.size))
+    last_sale = first(sales, n_sales, n_sales > 0)
+    start = np.where(
+        committed, plan.c_start[:, cols], np.where(n_taken < n_sales, last_sale + lag, np.nan)
+    )
+    positions = np.zeros(plan.park_of.size)
+    for queue, cumulative in zip(plan.queues, plan.positions, strict=True):
+        positions[queue] = cumulative
+    budget = paths.serviced[:, pk, :].transpose(0, 2, 1)
+    unserviced = (budget + _EPS < positions[cols]).sum(axis=1).astype(float)
+    first_sale = first(sales, np.ones_like(n_sales), n_sales > 0)
+    events = {
+        "serviced": np.where(
+            committed, first_sale, np.where(unserviced < n_steps, unserviced, np.nan)
+        ),
+        "sold": last_sale,
+        "first_sold": first_sale,
+        "contract": np.where(committed, plan.c_start[:, cols], last_sale + contract_lag),
+        "start": start,
+        "completion": start + (n_phases - 1.0) * tau + delta,
+        "reclaim": first(taken, n_taken, n_taken > 0),
+    }
+
+    # Stages, from the start.
+    c = _counts(n_phases[:, None, :], tau[:, None, :], delta[:, None, :], steps - start[:, None, :])
+    held = sales > taken
+    capacity = np.broadcast_to(plan.capacity[:, cols], (n_draws, cols.size))
+    quarter = slice(offset, None)
+
+    def quarters(values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+        return np.ascontiguousarray(values[:, quarter])
+
+    series: dict[str, npt.NDArray[np.generic]] = {
+        "floor_sold_m2": quarters(np.where(held, capacity[:, None, :], 0.0)),
+        "floor_started_m2": quarters(c["started"] * floor[:, None, :]),
+        "floor_topped_out_m2": quarters(c["topped"] * floor[:, None, :]),
+        "floor_completed_m2": quarters(c["completed"] * floor[:, None, :]),
+    }
+    del c
+
+    # Occupancy: each phase fills as its completion cohort does, per m².
+    history = paths.occupancy.reshape(n_draws * n_parks * n_steps, plan.quarters)
+    row = (np.arange(n_draws)[:, None] * n_parks + pk[None, :]) * n_steps
+    occupied = np.zeros((n_draws, cols.size, plan.quarters))
+    for j in range(int(n_phases.max(initial=0.0))):
+        done = start + j * tau + delta
+        valid = (j < n_phases) & (done < n_steps)  # (NaN: not started)
+        index = np.where(valid, row + np.nan_to_num(done).astype(np.int64), 0)
+        occupied += np.where(valid, floor, 0.0)[..., None] * history[index]
+    series["floor_occupied_m2"] = np.ascontiguousarray(occupied.transpose(0, 2, 1))
+    del occupied
+    series["revenue_cny"] = series["floor_occupied_m2"] * paths.rate[:, :, pk]
+    series["investment_cny"] = quarters(_investment(inputs, plan, cols, sales, start))
+
+    # Idle land, from the contracted start of the sale held at each step (before any
+    # reclaim of that step).
+    taken_before = np.concatenate([np.zeros_like(taken[:, :1]), taken[:, :-1]], axis=1)
+    holding = (sales > taken_before) & ~committed
+    reclaiming = plan.reclaiming[:, pk][:, None, :]
+    holding &= reclaiming | ~(start[:, None, :] <= steps)
+    if plan.reclaiming.any():
+        # The step of the sale held now: the ``sales``-th sale.
+        current = np.stack(
+            [(sales < sales[:, u : u + 1]).sum(axis=1) for u in range(n_steps)], axis=1
+        ).astype(float)
+    else:
+        current = last_sale[:, None, :]
+    age = steps - (current + contract_lag[:, None, :])
+    series["idle"] = quarters(holding & (age >= plan.idle_q))
+    series["reclaimable"] = quarters(holding & (age >= plan.reclaim_q))
+    series["reclaimed"] = quarters(taken > taken_before)
+    return series, events
+
+
+def advance(inputs: Inputs, *, record: bool = True) -> Quarters:
     """Run the quarterly model of docs/MODEL.md on prepared inputs.
 
     Parameters
@@ -225,315 +715,36 @@ def advance(inputs: Inputs, *, record: bool = True) -> Quarters:  # noqa: C901 -
     inputs
         The arrays of docs/MODEL.md, with any number of draws.
     record
-        Keep every parcel's quarterly history (``Quarters.parcel``); without it only
-        per-park series are kept, so memory grows with draws × parcels, not × quarters.
+        Keep every parcel's quarterly history and event quarters
+        (``Quarters.parcel``, ``Quarters.events``); without it only per-park series
+        are kept, and the work grows with draws × parks × quarters, not × parcels.
 
     Returns
     -------
     Quarters
     """
-    n_draws = inputs.draws
-    n_parks, n_parcels = len(inputs.park_ids), inputs.parcel_ids.size
-    n_years = inputs.years.size
-    n_quarters = 4 * n_years
-    pk = inputs.parcel_park
-    base_year = float(inputs.years[0])
-
-    def park_param(name: str) -> FloatArray:
-        return np.broadcast_to(inputs.park[name], (n_draws, n_parks)).astype(float)
-
-    def parcel_param(name: str) -> FloatArray:
-        return _to_parcels(park_param(name), pk)
-
-    def to_parcels(values: FloatArray) -> FloatArray:  # (D, K) → (D, P)
-        return _to_parcels(values, pk)
-
-    def yearly(values: FloatArray) -> FloatArray:  # (D?, K, Y) → (D, K, Y)
-        return np.broadcast_to(values, (n_draws, n_parks, n_years)).astype(float)
-
-    psum = _park_summer(pk, n_draws, n_parks)  # (D, P) → (D, K)
-
-    # --- parcels: capacity, phases, timing --------------------------------------------
-    committed = inputs.committed_phases > 0  # (P,)
-    queued = ~committed
-    any_committed = bool(committed.any())
-    # fmin skips NaN: a parcel without a cap takes the park's plot ratio.
-    capacity = inputs.area_m2 * np.fmin(parcel_param("plot_ratio"), inputs.far_max)
-    n_phases = np.ceil(capacity / parcel_param("max_floor_per_phase"))
-    np.maximum(n_phases, 1.0, out=n_phases)
-    c_start = np.full((n_draws, n_parcels), np.nan)
-    if any_committed:
-        c_floor = np.broadcast_to(inputs.committed_floor, (n_draws, n_parcels))
-        capacity = np.where(committed, c_floor, capacity)
-        c_phases = np.maximum(inputs.committed_phases, 1).astype(float)
-        n_phases = np.where(committed, c_phases, n_phases)
-        c_start_year = np.broadcast_to(inputs.committed_start, (n_draws, n_parcels))
-        c_start = np.where(committed, q_lag(c_start_year - base_year), np.nan)
-    phase_floor = capacity / n_phases
-    # Quarters are found per park, then spread to parcels.
-    lag = to_parcels(q_lag(park_param("start_lag_years")))
-    contract_lag = to_parcels(q_lag(park_param("contract_lag_years")))
-    tau_k = q_build(park_param("topout_years"))
-    tau = to_parcels(tau_k)
-    delta = to_parcels(np.maximum(tau_k, q_build(park_param("duration_years"))))
-    first = min(0.0, float(np.nanmin(c_start, initial=0.0)))
-    offset = int(-first)  # quarters simulated before the base year (projects under way)
-    n_steps = offset + n_quarters
-    c_start = c_start + offset  # on the step axis
-    c_sold = np.maximum(c_start - lag, float(offset))  # sold no earlier than the base year
-
-    # --- the queue: cumulative area in order within each park -------------------------
-    all_order = np.lexsort((inputs.queue_rank, pk))
-    order = all_order[queued[all_order]]
-    area_sorted = inputs.area_m2[order]
-    park_sorted = pk[order]
-    cum_sorted = np.cumsum(area_sorted)
-    park_total = np.bincount(park_sorted, weights=area_sorted, minlength=n_parks)
-    park_start = np.concatenate([[0.0], np.cumsum(park_total)[:-1]])
-    position = np.full(n_parcels, np.inf)
-    position[order] = cum_sorted - park_start[park_sorted]  # cumulative within the park
-    position_d = np.broadcast_to(position, (n_draws, n_parcels)).copy()
-    # Sorted layout for reclaimed parcels' new positions (park, then queue rank).
-    all_park = pk[all_order]
-    group_first = np.searchsorted(all_park, np.arange(n_parks))
-
-    # --- park parameters --------------------------------------------------------------
-    supply = yearly(inputs.land_supply_m2) / 4.0
-    take_up = yearly(inputs.take_up_m2) / 4.0
-    demand = yearly(inputs.demand_m2) / 4.0
-    ceiling_k = park_param("occupancy_ceiling")
-    ceiling = to_parcels(ceiling_k)
-    ramp_years = park_param("occupancy_ramp_years")
-    with np.errstate(divide="ignore"):
-        # The most a building fills in a quarter, per m² of occupiable floor (inf: no limit).
-        ramp_per_q = to_parcels(np.where(ramp_years > 0, 1.0 / (4.0 * ramp_years), np.inf))
-    has_ramp = bool(np.any(ramp_years > 0))
-    rpm_k = park_param("revenue_per_m2")
-    growth_k = park_param("revenue_growth")
-    m2pw_k = park_param("m2_per_worker")
-    land_cost = inputs.area_m2 * parcel_param("land_price")
-    # Construction is spread evenly over a phase's δ quarters; fit-out falls at completion.
-    build_per_q = phase_floor * parcel_param("construction_cost") / delta
-    fitout_per_phase = phase_floor * parcel_param("fitout_cost")
-    base_completed = park_param("base_floor_completed")
-    base_building = park_param("base_floor_under_construction")
-    # The base floor under construction completes like a phase started in the base
-    # year's first quarter: in the completed stock from quarter q_build(years).
-    base_done = q_build(park_param("base_completion_years"))
-    other_revenue = park_param("other_revenue")
-    other_growth = park_param("other_revenue_growth")
-    per_worker = park_param("revenue_per_worker")
-    v_target = park_param("vacancy_target")
-    v_elastic = park_param("vacancy_elasticity")
-    idle_after = float(q_lag(inputs.idle_after_years))
-    reclaimable_after = float(q_lag(inputs.reclaim_after_years))
-
-    # --- state ------------------------------------------------------------------------
-    nan = np.full((n_draws, n_parcels), np.nan)
-    serviced = np.zeros((n_draws, n_parcels), dtype=bool)
-    sold = np.zeros((n_draws, n_parcels), dtype=bool)
-    event_names = ("serviced", "sold", "first_sold", "contract", "start", "completion", "reclaim")
-    ev = {name: nan.copy() for name in event_names}
-    # A committed project's start and contract are known from the outset (it may have
-    # started before the base year, before its land is booked as sold).
-    ev["start"] = np.where(committed, c_start, np.nan)
-    ev["contract"] = ev["start"].copy()
-    occupied = np.zeros((n_draws, n_parcels))
-    serviced_budget = np.zeros((n_draws, n_parks))
-    pointer = np.zeros((n_draws, n_parks))  # W: cumulative sold area along the queue
-    appended = np.zeros((n_draws, n_parks))  # area of reclaimed parcels queued again
-    rejoined = np.zeros((n_draws, n_parks))  # … of which may be sold from this quarter
-    backlog = np.zeros((n_draws, n_parks))
-    base_occupied = np.broadcast_to(park_param("base_floor_occupied"), (n_draws, n_parks)).copy()
-    before_base = np.zeros((n_draws, n_parcels))
-    # Vacancy before the first step: the base stock (its floor under construction not yet
-    # complete) with its tenants.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vacancy0 = np.where(base_completed > 0, 1.0 - base_occupied / base_completed, 0.0)
-    feedback = np.clip(1.0 - v_elastic * (vacancy0 - v_target), 0.0, 1.0)
-
-    park_names = ("floor_sold_m2", "floor_started_m2", "floor_topped_out_m2",
-                  "floor_completed_m2", "floor_occupied_m2", "revenue_cny", "investment_cny",
-                  "base_completed_m2", "base_occupied_m2", "revenue_other_cny",
-                  "workers_persons", "workers_other_persons", "backlog_m2",
-                  "base_revenue_cny", "take_up_factor")  # fmt: skip
-    park_out = {name: np.zeros((n_draws, n_quarters, n_parks)) for name in park_names}
-    parcel_names = park_names[:7]  # the stocks and flows every parcel has
-    parcel_out: dict[str, npt.NDArray[np.generic]] = {}
-    if record:
-        parcel_out = {name: np.zeros((n_draws, n_quarters, n_parcels)) for name in parcel_names}
-        parcel_out["idle"] = np.zeros((n_draws, n_quarters, n_parcels), dtype=bool)
-        parcel_out["reclaimable"] = np.zeros((n_draws, n_quarters, n_parcels), dtype=bool)
-        parcel_out["reclaimed"] = np.zeros((n_draws, n_quarters, n_parcels), dtype=bool)
-
-    pending_service = np.broadcast_to(queued, (n_draws, n_parcels)).copy()  # never serviced
-    pending_completion = np.ones((n_draws, n_parcels), dtype=bool)
-    prefix = np.zeros((n_draws, n_parks))
-    track_idle = record or inputs.reclaim_idle
-    idle = reclaimable = np.zeros((n_draws, n_parcels), dtype=bool)
-    done_before: FloatArray | None = None  # phases completed by the previous quarter
-
-    for u in range(n_steps):
-        t = u - offset  # quarter index from the base year's Q1
-        y = t // 4 if t >= 0 else -1
-        here = float(u)
-
-        # 1. Servicing, in queue order under the cumulative budget.
-        if y >= 0:
-            serviced_budget += supply[:, :, y]
-        # (A reclaimed parcel stays serviced; only never-serviced parcels are tested,
-        # and their queue position is still the original one.)
-        newly = position_d <= to_parcels(serviced_budget + _EPS)
-        newly &= pending_service
-        if newly.any():
-            serviced |= newly
-            pending_service &= ~newly
-            ev["serviced"][newly] = here
-            # Servicing goes in queue order, so the serviced land is a prefix of the queue.
-            prefix = psum(np.where(serviced, inputs.area_m2, 0.0))
-
-        # 2. Sale at the take-up rate, never beyond the serviced prefix of the queue.
-        whole = prefix >= park_total[None, :] - _EPS
-        reachable = np.where(whole, park_total[None, :] + rejoined, prefix)
-        if y >= 0:
-            park_out["take_up_factor"][:, t] = feedback
-            with np.errstate(invalid="ignore"):  # inf × 0: a feedback of 0 stops all take-up
-                rate = np.where(feedback > 0, take_up[:, :, y] * feedback, 0.0)
-        else:
-            rate = np.zeros((n_draws, n_parks))
-        pointer = np.minimum(pointer + rate, reachable)
-        buy = position_d <= to_parcels(pointer + _EPS)
-        buy &= serviced  # (serviced parcels are queued ones)
-        buy &= ~sold
-        land = _sell(buy, sold, ev, here, committed=committed, c_sold=c_sold,
-                     lag=lag, contract_lag=contract_lag, land_cost=land_cost)  # fmt: skip
-
-        # 3. Phases: started, topped out, completed (counts × phase floor).
-        started_n, topped_n, done_n, done_before = _phase_counts(
-            here - ev["start"], tau, delta, n_phases, previous=done_before
-        )
-        completed = done_n * phase_floor
-        _complete(done_n, n_phases, pending_completion, ev["completion"], here)
-
-        # 4. Idle land, from the contracted start; reclaim at the end of the quarter.
-        taken: BoolArray | None = None  # taken back this quarter
-        if track_idle:
-            idle, reclaimable = _idle_flags(
-                sold, ev, here, committed, idle_after, reclaimable_after
-            )
-        if inputs.reclaim_idle and reclaimable.any():
-            taken = reclaimable
-            sold &= ~taken
-            ev["reclaim"][taken] = here
-            ev["start"][taken] = np.nan  # its last contract quarter is kept
-            area_taken = np.where(taken, inputs.area_m2, 0.0)[:, all_order]
-            running = np.cumsum(area_taken, axis=1)
-            before = np.where(group_first > 0, running[:, np.maximum(group_first - 1, 0)], 0.0)
-            within = running - before[:, all_park]
-            new_pos = park_total[all_park][None, :] + appended[:, all_park] + within
-            pos_sorted = position_d[:, all_order]
-            pos_sorted = np.where(taken[:, all_order], new_pos, pos_sorted)
-            position_d[:, all_order] = pos_sorted
-            appended += psum(np.where(taken, inputs.area_m2, 0.0))
-        rejoined = appended.copy()  # from the next quarter these may be sold
-
-        # 5. Occupancy from demand, in proportion to each building's room.
-        ready = ceiling * completed
-        room = ready - occupied
-        if has_ramp:
-            with np.errstate(invalid="ignore"):  # 0 × inf where nothing is complete
-                np.fmin(room, ready * ramp_per_q, out=room)
-        del ready
-        np.maximum(room, 0.0, out=room)
-        base_floor = base_completed + np.where(t >= base_done, base_building, 0.0)
-        base_room = np.maximum(0.0, ceiling_k * base_floor - base_occupied)
-        waiting_demand = backlog + (demand[:, :, y] if y >= 0 else 0.0)
-        total_room = psum(room) + base_room
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # Negative net absorption places nothing and waits in the backlog.
-            share = np.where(total_room > 0, np.clip(waiting_demand / total_room, 0.0, 1.0), 0.0)
-        room *= to_parcels(share)
-        occupied += room
-        del room
-        base_occupied = base_occupied + share * base_room
-        backlog = waiting_demand - share * total_room
-
-        # 6. Money: revenue (floor-driven and other), investment.
-        grow = (1.0 + growth_k) ** (t / 4.0)
-        investment = started_n - done_n  # phases begun in the δ quarters up to this one
-        investment *= build_per_q
-        fitout = done_n - done_before
-        fitout *= fitout_per_phase
-        investment += fitout
-        investment += land
-        del fitout, land
-        done_before = done_n
-
-        # 7. Vacancy feedback for the next quarter's take-up.
-        parcels_completed = psum(completed)
-        parcels_occupied = psum(occupied)
-        park_completed = parcels_completed + base_floor
-        park_occupied = parcels_occupied + base_occupied
-        with np.errstate(divide="ignore", invalid="ignore"):
-            vacancy = np.where(park_completed > 0, 1.0 - park_occupied / park_completed, 0.0)
-        feedback = np.clip(1.0 - v_elastic * (vacancy - v_target), 0.0, 1.0)
-
-        if t < 0:
-            before_base += investment
-            continue
-        other = other_revenue * (1.0 + other_growth) ** (t / 4.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            other_workers = np.where(per_worker > 0, other / per_worker, 0.0)
-        on_sold = sold | (committed & (c_sold <= here)) if any_committed else sold
-        sold_floor = np.where(on_sold, capacity, 0.0)
-        rate_now = rpm_k * grow / 4.0
-        started_floor = started_n * phase_floor
-        topped_floor = topped_n * phase_floor
-        park_out["floor_sold_m2"][:, t] = psum(sold_floor)
-        park_out["floor_started_m2"][:, t] = psum(started_floor)
-        park_out["floor_topped_out_m2"][:, t] = psum(topped_floor)
-        park_out["floor_completed_m2"][:, t] = parcels_completed
-        park_out["floor_occupied_m2"][:, t] = parcels_occupied
-        park_out["revenue_cny"][:, t] = parcels_occupied * rate_now
-        park_out["investment_cny"][:, t] = psum(investment)
-        if record:
-            parcel_out["floor_sold_m2"][:, t] = sold_floor
-            parcel_out["floor_started_m2"][:, t] = started_floor
-            parcel_out["floor_topped_out_m2"][:, t] = topped_floor
-            parcel_out["floor_completed_m2"][:, t] = completed
-            parcel_out["floor_occupied_m2"][:, t] = occupied
-            parcel_out["revenue_cny"][:, t] = occupied * to_parcels(rate_now)
-            parcel_out["investment_cny"][:, t] = investment
-            parcel_out["idle"][:, t] = idle
-            parcel_out["reclaimable"][:, t] = reclaimable
-            if taken is not None:
-                parcel_out["reclaimed"][:, t] = taken
-        del sold_floor, started_floor, topped_floor, started_n, topped_n, completed
-        base_revenue = base_occupied * rate_now
-        park_out["floor_completed_m2"][:, t] += base_floor
-        park_out["floor_occupied_m2"][:, t] += base_occupied
-        park_out["floor_started_m2"][:, t] += base_completed + base_building
-        park_out["floor_topped_out_m2"][:, t] += base_floor
-        park_out["floor_sold_m2"][:, t] += base_completed + base_building
-        park_out["revenue_cny"][:, t] += base_revenue + other / 4.0
-        park_out["base_completed_m2"][:, t] = base_floor
-        park_out["base_occupied_m2"][:, t] = base_occupied
-        park_out["revenue_other_cny"][:, t] = other / 4.0
-        park_out["workers_persons"][:, t] = park_occupied / m2pw_k + other_workers
-        park_out["workers_other_persons"][:, t] = other_workers
-        park_out["backlog_m2"][:, t] = backlog
-        park_out["base_revenue_cny"][:, t] = base_revenue
-
-    def relative(values: FloatArray) -> FloatArray:
-        # Quarter indices from the base year's Q1; NaN where not reached by the horizon
-        # (a start scheduled after it).
-        shifted = values - offset
-        return np.where(shifted <= n_quarters - 1, shifted, np.nan)
-
+    plan = _plan(inputs)
+    park, paths = _simulate(inputs, plan, record=record)
+    n_draws, n_parcels = plan.draws, plan.park_of.size
+    capacity = np.broadcast_to(plan.capacity, (n_draws, n_parcels)).copy()
+    parcel: dict[str, npt.NDArray[np.generic]] = {}
+    events: dict[str, FloatArray] = {}
+    if paths is not None:
+        block = max(1, _BLOCK_ELEMENTS // max(1, n_draws * plan.steps))
+        parts = [
+            _parcel_history(inputs, plan, paths, np.arange(lo, min(lo + block, n_parcels)))
+            for lo in range(0, max(n_parcels, 1), block)  # one (empty) block without parcels
+        ]
+        parcel = {k: np.concatenate([p[0][k] for p in parts], axis=2) for k in parts[0][0]}
+        steps = {k: np.concatenate([p[1][k] for p in parts], axis=1) for k in parts[0][1]}
+        # Quarter indices from the base year's Q1; NaN where not reached by the horizon.
+        for name, values in steps.items():
+            shifted = values - plan.offset
+            events[name] = np.where(shifted <= plan.quarters - 1, shifted, np.nan)
     return Quarters(
-        parcel=parcel_out,
-        park=park_out,
-        events={name: relative(values) for name, values in ev.items()},
-        investment_before_base=before_base,
+        parcel=parcel,
+        park=park,
+        events=events,
+        investment_before_base=_before_base(inputs, plan),
         capacity_m2=capacity,
     )

@@ -198,7 +198,12 @@ class _Parcel:
     held: bool = False  # sold and not taken back since
     contract: int | None = None  # of the latest sale
     start: int | None = None  # of the latest sale
-    occupied: float = 0.0
+    occupied_phases: dict[int, float] = field(default_factory=dict)  # phase → occupied
+
+    @property
+    def occupied(self) -> float:
+        """Occupied floor over the parcel's phases."""
+        return sum(self.occupied_phases.values())
 
 
 @dataclass
@@ -368,13 +373,16 @@ def _reclaim(inputs: OracleInputs, t: int, state: _ParkState) -> None:
         return
     # CHOICE: "c + 4·reclaim_after_years" is rounded like a lag, c + q(reclaim_after).
     after = q_lag(inputs.reclaim_after_years)
-    # CHOICE: parcels reclaimed in the same quarter rejoin in their original queue order.
-    seen: set[int] = set()
-    for entry in list(state.queue):
+    # CHOICE: parcels reclaimed in the same quarter rejoin in the order they were sold
+    # (first in, first out): by the place in the queue of the entry each was sold from,
+    # its latest.
+    latest: dict[int, _Entry] = {}
+    for entry in state.queue:
+        latest[entry.parcel.index] = entry
+    for entry in sorted(latest.values(), key=lambda e: e.position):
         parcel = entry.parcel
-        if parcel.index in seen or not parcel.held:
+        if not parcel.held:
             continue
-        seen.add(parcel.index)
         assert parcel.contract is not None and parcel.start is not None
         if t >= parcel.contract + after and parcel.start > t:
             parcel.held = False
@@ -479,8 +487,12 @@ def _base_completed(park: _Park, t: int) -> float:
     return done
 
 
+def _completed_phases(parcel: _Parcel, park: _Park, t: int) -> int:
+    return _n_started(t - park.delta, parcel.start, park.tau, parcel.n_phases)
+
+
 def _completed(parcel: _Parcel, park: _Park, t: int) -> float:
-    return _n_started(t - park.delta, parcel.start, park.tau, parcel.n_phases) * parcel.phase_floor
+    return _completed_phases(parcel, park, t) * parcel.phase_floor
 
 
 def _demand(
@@ -496,19 +508,25 @@ def _demand(
     """Occupancy: room per parcel and base stock, proportional take, backlog."""
     ceiling = park["occupancy_ceiling"]
     ramp_years = park["occupancy_ramp_years"]
-    rooms = {}
+    # Each phase is a building: it has room from the quarter it completes, and fills by
+    # at most ceiling × its floor / (4 × ramp years) a quarter.
+    rooms: dict[tuple[int, int], float] = {}
     for p in members:
-        occupiable = ceiling * _completed(p, park, t)
-        ramp = occupiable / (4.0 * ramp_years) if ramp_years > 0 else math.inf
-        rooms[p.index] = max(0.0, min(occupiable - p.occupied, ramp))
+        for phase in range(_completed_phases(p, park, t)):
+            occupiable = ceiling * p.phase_floor
+            ramp = occupiable / (4.0 * ramp_years) if ramp_years > 0 else math.inf
+            held = p.occupied_phases.get(phase, 0.0)
+            rooms[p.index, phase] = max(0.0, min(occupiable - held, ramp))
     base_room = max(0.0, ceiling * _base_completed(park, t) - state.base_occupied)
     total_room = base_room + sum(rooms.values())
     waiting = state.backlog + float(_at(inputs.demand_m2, d)[k, t // 4]) / 4.0
     # CHOICE: negative waiting demand (net absorption below zero) places nothing and stays
     # in the backlog, to offset later demand: occupied floor never falls.
     phi = min(1.0, max(0.0, waiting) / total_room) if total_room > 0 else 0.0
-    for p in members:
-        p.occupied += phi * rooms[p.index]
+    by_index = {p.index: p for p in members}
+    for (index, phase), room in rooms.items():
+        phases = by_index[index].occupied_phases
+        phases[phase] = phases.get(phase, 0.0) + phi * room
     state.base_occupied += phi * base_room
     state.backlog = waiting - phi * total_room
     out.backlog_m2[d, t, k] = state.backlog

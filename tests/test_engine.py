@@ -26,8 +26,8 @@ sold at max(4 − lag 4, 0) = t 0; phases start at t 4 and 12 and complete at t 
 
 Occupancy: each park gets 15,000 m²/yr = 3,750 a quarter; unplaced demand waits in a
 backlog, which by t = 13 (52,500 m²) exceeds all the room A will ever have (0.8 × 55,000
-= 44,000), so from then on every building fills as fast as its ramp allows: 0.8 × C / (4 ×
-2 yr) = 0.1 × C a quarter (C its completed floor), up to 0.8 × C.
+= 44,000), so from then on every building — each phase is one — fills as fast as its ramp
+allows: 0.8 × f / (4 × 2 yr) = 0.1 × f a quarter (f its floor), up to 0.8 × f.
 """
 
 from __future__ import annotations
@@ -116,22 +116,25 @@ def test_floor_by_stage_year_by_year(tiny_result) -> None:
 
 
 def test_occupancy_revenue_and_workers(tiny_result) -> None:
-    # The backlog exceeds the room, so every building fills 0.1 × C a quarter to 0.8 × C.
-    # 2015 (t 15): P1 750 × 3 (from t 13) + P2 750 (t 15) = 3,000.
-    # 2016 (t 19): P1 5,250 + P2 3,750 + P3 2,250 (from t 17) + P4 1,000 (t 19) = 12,250.
-    # 2017 (t 23): P1 6,000 at t 20, then 15,000 completed: 7,500, 9,000, 10,500;
-    #   P2 6,000 at t 22, 7,500 at t 23; P3 5,250; P4 5,000 → 28,250.
-    # 2018 (t 27): P1 12,000, P2 12,000, P3 10,500, P4 8,000 → 42,500.
-    # 2019: everything at the ceiling, 0.8 × 55,000 = 44,000.
+    # The backlog exceeds the room, so every building (a phase) fills 0.1 × its floor a
+    # quarter from the quarter it completes, to 0.8 × its floor: a phase completed at q
+    # holds min(0.8, 0.1 × (t − q + 1)) × f at t (f = 7,500, P4 10,000).
+    # 2015 (t 15): P1.1 750 × 3 (from t 13) + P2.1 750 (t 15) = 3,000.
+    # 2016 (t 19): P1.1 5,250 + P2.1 3,750 + P3.1 2,250 (from t 17) + P4 1,000 (t 19) = 12,250.
+    # 2017 (t 23): P1.1 6,000 and P2.1 6,000 (full), P3.1 5,250, P4 5,000, P1.2 2,250
+    #   (from t 21), P2.2 750 (t 23) → 25,250.
+    # 2018 (t 27): P1.1–P3.1 6,000 each, P4 8,000, P1.2 5,250, P2.2 3,750, P3.2 2,250
+    #   (from t 25) → 37,250.
+    # 2019 (t 31): P1.2 6,000, P2.2 6,000, P3.2 5,250 → 43,250.
     occupied = park_series(tiny_result, "floor_occupied_m2", "A")
-    assert occupied == pytest.approx([0, 0, 0, 3000, 12250, 28250, 42500, 44000])
+    assert occupied == pytest.approx([0, 0, 0, 3000, 12250, 25250, 37250, 43250])
     vacant = park_series(tiny_result, "floor_vacant_m2", "A")
     completed = [0, 0, 0, 15000, 32500, 47500, 55000, 55000]
     assert vacant == pytest.approx([c - o for c, o in zip(completed, occupied, strict=True)])
-    # Q1 (park B): 1,000 a quarter from t 12 to 8,000; 20,000 completed at t 20: 2,000 a
-    # quarter to 16,000 at t 23.
+    # Q1 (park B): its first phase fills 1,000 a quarter from t 12 to 8,000 (t 19); the
+    # second, completed at t 20, likewise: 12,000 at t 23, 16,000 from t 27.
     b = park_series(tiny_result, "floor_occupied_m2", "B")
-    assert b == pytest.approx([0, 0, 0, 4000, 8000, 16000, 16000, 16000])
+    assert b == pytest.approx([0, 0, 0, 4000, 8000, 12000, 16000, 16000])
     # Revenue of 2015 is the sum of its four quarters (A occupied 0, 750, 1,500, 3,000).
     revenue = park_series(tiny_result, "revenue_cny", "A")
     quarters = {13: 750, 14: 1500, 15: 3000}

@@ -114,20 +114,22 @@ def test_three_parcels_phases_top_out_and_completion() -> None:
 
 def test_three_parcels_occupancy_ramp_ceiling_and_backlog() -> None:
     out = simulate(three_parcels())
+    # Each phase is a building with its own room: it fills by at most 0.4 × its floor a
+    # quarter, up to 0.8 × its floor.
     # t0–t4: nothing completed, room R = 0, the 2,000 a quarter piles up: B = 2k … 10k.
-    # t5:  C0 = 10k; r0 = min(0.8·10k − 0, 0.4·10k) = 4k; P = 10k + 2k = 12k; φ = 1;
-    #      O0 = 4k; B = 8k.
-    # t6:  r0 = min(8k − 4k, 4k) = 4k, C1 = 5k: r1 = min(4k, 2k) = 2k; P = 10k; φ = 1;
-    #      O0 = 8k, O1 = 2k; B = 4k.
-    # t7:  C0 = 20k: r0 = min(16k − 8k, 8k) = 8k; r1 = min(4k − 2k, 2k) = 2k; R = 10k;
-    #      P = 6k; φ = 0.6: O0 = 12.8k, O1 = 3.2k; B = 0.
-    # t8:  r0 = 3.2k, r1 = 0.8k; R = 4k; P = 2k; φ = 0.5: O0 = 14.4k, O1 = 3.6k.
-    # t9:  r0 = 1.6k, r1 = 0.4k; R = 2k = P; φ = 1: O0 = 16k = 0.8·20k, O1 = 4k (ceiling).
-    # t10: p0, p1 full; C2 = 10k: r2 = 4k; P = 2k; φ = 0.5: O2 = 2k.
-    # t11: r2 = min(8k − 2k, 4k) = 4k; φ = 0.5: O2 = 4k.
+    # t5:  p0's phase 0 (10k) completes: r = min(8k − 0, 4k) = 4k; P = 10k + 2k = 12k;
+    #      φ = 1; O0 = 4k; B = 8k.
+    # t6:  p0·0: min(8k − 4k, 4k) = 4k; p1 (5k) completes: min(4k, 2k) = 2k; R = 6k;
+    #      P = 10k; φ = 1: O0 = 8k, O1 = 2k; B = 4k.
+    # t7:  p0·0 is full; p0·1 (10k) completes: 4k; p1: min(4k − 2k, 2k) = 2k; R = 6k = P;
+    #      φ = 1: O0 = 12k, O1 = 4k (its ceiling); B = 0.
+    # t8:  p0·1: min(8k − 4k, 4k) = 4k = R; P = 2k; φ = 0.5: O0 = 14k.
+    # t9:  p0·1: min(8k − 6k, 4k) = 2k = R = P; φ = 1: O0 = 16k = 0.8 × 20k.
+    # t10: p0, p1 full; p2's phase 0 (10k) completes: r = 4k; P = 2k; φ = 0.5: O2 = 2k.
+    # t11: p2·0: min(8k − 2k, 4k) = 4k; φ = 0.5: O2 = 4k.
     assert_series(out.backlog_m2[0, :, 0], [2e3, 4e3, 6e3, 8e3, 10e3, 8e3, 4e3] + [0] * 5)
-    assert_series(out.floor_occupied_m2[0, :, 0], [0] * 5 + [4e3, 8e3, 12.8e3, 14.4e3] + [16e3] * 3)
-    assert_series(out.floor_occupied_m2[0, :, 1], [0] * 6 + [2e3, 3.2e3, 3.6e3] + [4e3] * 3)
+    assert_series(out.floor_occupied_m2[0, :, 0], [0] * 5 + [4e3, 8e3, 12e3, 14e3] + [16e3] * 3)
+    assert_series(out.floor_occupied_m2[0, :, 1], [0] * 6 + [2e3] + [4e3] * 5)
     assert_series(out.floor_occupied_m2[0, :, 2], [0] * 10 + [2e3, 4e3])
     # Revenue: O × 1,000 CNY/m²/yr / 4; t11: (16k + 4k + 4k) × 250 = 6,000,000.
     assert out.revenue_cny[0, 11].sum() == pytest.approx(6e6)

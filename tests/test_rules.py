@@ -20,8 +20,8 @@ The quarterly schedule (docs/MODEL.md; t = 0 is 2012Q1, events at the end of a q
   3.75e6 a quarter of each phase (P4, Q1: 10,000 × 4,000 / 8 = 5e6); fit-out 7.5e6
   (P4, Q1: 10e6) in the quarter a phase completes.
 - Occupancy: the demand backlog (1.5万 m²/yr from 2012) always exceeds the room, so
-  each building fills at its ramp, 0.8 × completed / 8 quarters = 10 % of its
-  completed floor a quarter, up to 80 %. Yearly revenue = Σ of the four quarter-end
+  each building — each phase is one — fills at its ramp, 0.8 × its floor / 8 quarters
+  = 10 % of its floor a quarter from the quarter it completes, up to 80 %. Yearly revenue = Σ of the four quarter-end
   occupied floors × 1万 元/m² ÷ 4 (no growth); 亿元/ha = CNY ÷ 10⁴ m² ÷ 10⁴.
 
 Investment at completion (1 CNY/m² = 1 万元/ha, parcels are 10,000 m²):
@@ -43,13 +43,13 @@ year  P1 to date / revenue   P2                     P3                      P4
 2014  3,125 / 0              2,375 / 0              1,625 / 0               1,000
 2015  5,375 / 0.1125         4,625 / 0.01875        3,125 / 0               3,000
 2016  6,875 / 0.4125         6,125 / 0.2625         5,375 / 0.1125          5,500 / 0.025
-2017  8,000 / 0.825          8,000 / 0.58125        6,875 / 0.4125          5,500 / 0.35
-2018  8,000 / 1.2            8,000 / 1.0875         8,000 / 0.825           5,500 / 0.725
-2019  8,000 / 1.2            8,000 / 1.2            8,000 / 1.2             5,500 / 0.8
+2017  8,000 / 0.7125         8,000 / 0.5625         6,875 / 0.4125          5,500 / 0.35
+2018  8,000 / 1.0125         8,000 / 0.8625         8,000 / 0.7125          5,500 / 0.725
+2019  8,000 / 1.2            8,000 / 1.14375        8,000 / 1.0125          5,500 / 0.8
 ====  =====================  =====================  ======================  ======
 
 Q1: 500, 2,500, 4,500, 7,500, 9,500, 10,500 … 万元/ha; revenue 0, 0, 0, 0.25, 0.65,
-1.3, 1.6, 1.6 亿元/ha.
+1.05, 1.45, 1.6 亿元/ha.
 
 Idle land needs developers who start later than contracted: :data:`IDLE_LAG` gives
 park A a contracted start 1 yr after sale but an actual one 4 yr after.
@@ -136,8 +136,9 @@ def test_investment_met_at_completion_revenue_only_after_the_ramp(
     # 2014 + 4 × 3.75e6 → 3,125; 2015 + 4 × 3.75e6 + 7.5e6 fit-out → 5,375 (< 5,500);
     # 2016 + 4 × 3.75e6 → 6,875 ≥ 5,500. Revenue: quarter-end occupied floor summed over
     # the year × 1万 ÷ 4 ÷ 10⁸: 2015 (750 + 1,500 + 2,250) → 0.1125, 2016 (3,000 … 5,250)
-    # → 0.4125, 2017 (6,000 + 7,500 + 9,000 + 10,500) → 0.825, 2018 (4 × 12,000) → 1.2
-    # 亿元/ha ≥ 1: the ramp of the second phase (done 2017Q2) ends in 2018Q1.
+    # → 0.4125, 2017 (6,000 + 6,750 + 7,500 + 8,250) → 0.7125, 2018 (9,000 + 9,750 +
+    # 10,500 + 11,250) → 1.0125 亿元/ha ≥ 1: the first phase is full from 2017Q1, the
+    # second (done 2017Q2) fills 750 m² a quarter.
     assert p1["meets_investment_rule"] and p1["meets_revenue_rule"]
     assert p1["first_investment_year"] == 2016
     assert p1["first_revenue_year"] == 2018
@@ -168,20 +169,20 @@ def test_revenue_exactly_at_the_threshold(load: Callable[[str], Loaded]) -> None
     p1 = by_parcel(admission(*rr(load(text)))).loc["P1"]
     assert p1["meets_revenue_rule"]
     assert p1["revenue_margin_yi_per_ha"] == pytest.approx(0.0, abs=1e-12)
-    assert p1["first_revenue_year"] == 2018  # 4 × 12,000 × 1万 ÷ 4 = 1.2e8, exactly
+    assert p1["first_revenue_year"] == 2019  # 4 × 12,000 × 1万 ÷ 4 = 1.2e8, exactly
 
 
 def test_growth_lets_yearly_revenue_pass_what_base_prices_fail(
     load: Callable[[str], Loaded],
 ) -> None:
     # With the tiny site's 10 %/yr growth (1.1^(t/4) in quarter t) and the 2 亿元/ha
-    # rule: P1 is 1.2 亿元/ha at maturity in 2012 prices (fails), but in 2018 (t = 24–27,
-    # 12,000 m² occupied) 12,000 × 1万 ÷ 4 × 1.1⁶ × (1 + 1.1^¼ + 1.1^½ + 1.1^¾) =
-    # 3e7 × 1.771561 × 4.147022 = 2.204 亿元/ha; 2017 (6,000 … 10,500 m²) gives 1.385.
+    # rule: P1 is 1.2 亿元/ha at maturity in 2012 prices (fails), but in 2019 (t = 28–31,
+    # 12,000 m² occupied) 12,000 × 1万 ÷ 4 × 1.1⁷ × (1 + 1.1^¼ + 1.1^½ + 1.1^¾) =
+    # 3e7 × 1.9487171 × 4.147022 = 2.424 亿元/ha; 2018 (9,000 … 11,250 m²) gives 1.864.
     scenario, _site, result = load('extends = "tiny.toml"\n')
     p1 = by_parcel(admission(result, scenario.rules)).loc["P1"]
     assert not p1["meets_revenue_rule"]
-    assert p1["first_revenue_year"] == 2018
+    assert p1["first_revenue_year"] == 2019
 
 
 def test_compliance_by_year_rows(load: Callable[[str], Loaded]) -> None:
@@ -194,7 +195,7 @@ def test_compliance_by_year_rows(load: Callable[[str], Loaded]) -> None:
         500.0, 1625.0, 3125.0, 5375.0, 6875.0, 8000.0, 8000.0, 8000.0,
     ]  # fmt: skip
     assert p1["revenue_density_yi_per_ha"].to_list() == pytest.approx(
-        [0, 0, 0, 0.1125, 0.4125, 0.825, 1.2, 1.2]
+        [0, 0, 0, 0.1125, 0.4125, 0.7125, 1.0125, 1.2]
     )
     assert p1["meets_investment_rule"].to_list() == [False] * 4 + [True] * 4
     assert p1["meets_revenue_rule"].to_list() == [False] * 6 + [True] * 2
@@ -238,11 +239,12 @@ def test_park_averages_over_admitted_parcels(load: Callable[[str], Loaded]) -> N
     assert row["investment_intensity_wan_per_ha"] == pytest.approx(5968.75)
     assert row["revenue_density_yi_per_ha"] == pytest.approx(0.203125)
     assert row["meets_investment_rule"] and not row["meets_revenue_rule"]
-    # 2019, all five built and full: investment (3 × 80 + 55 + 105)e6 / 5 ha = 8,000;
-    # revenue (3 × 120 + 80 + 160)e6 / 5 ha = 1.2 亿元/ha.
+    # 2019, all five built: investment (3 × 80 + 55 + 105)e6 / 5 ha = 8,000; revenue
+    # (120 + 114.375 + 101.25 + 80 + 160)e6 / 5 ha = 1.15125 亿元/ha (P2's and P3's
+    # second phases still filling).
     total = table.loc[(2019, "total")]
     assert total["investment_intensity_wan_per_ha"] == pytest.approx(8000.0)
-    assert total["revenue_density_yi_per_ha"] == pytest.approx(1.2)
+    assert total["revenue_density_yi_per_ha"] == pytest.approx(1.15125)
     assert total["meets_revenue_rule"]
 
 
@@ -258,9 +260,10 @@ def test_compliance_classes(load: Callable[[str], Loaded]) -> None:
     # P3, P4 have nothing completed; Q1 7,500 / 0.25 → investment only.
     codes = compliance_classes(result, scenario.rules, year=2015)
     assert codes.tolist() == [c.FAILS_BOTH] * 2 + [c.NOT_BUILT] * 2 + [c.INVESTMENT_ONLY]
-    # 2018: P1 1.2, P2 1.0875, Q1 1.6 亿元/ha → both; P3 0.825, P4 0.725 → investment only.
+    # 2018: P1 1.0125, Q1 1.45 亿元/ha → both; P2 0.8625, P3 0.7125, P4 0.725 →
+    # investment only.
     codes = compliance_classes(result, scenario.rules, year=2018)
-    assert codes.tolist() == [c.COMPLIES] * 2 + [c.INVESTMENT_ONLY] * 2 + [c.COMPLIES]
+    assert codes.tolist() == [c.COMPLIES] + [c.INVESTMENT_ONLY] * 3 + [c.COMPLIES]
     # 2014: nothing completed (Q1's first phase completes in 2015Q1).
     assert set(compliance_classes(result, scenario.rules, year=2014)) == {c.NOT_BUILT}
 
