@@ -144,12 +144,15 @@ class _Plan:
     offset: int  # quarters simulated before the base year
     steps: int  # S = offset + T
     park_of: IntArray  # (P,)
-    capacity: FloatArray  # (Dc, P)
-    n_phases: FloatArray  # (Dc, P)
-    phase_floor: FloatArray  # (Dc, P)
+    capacity: FloatArray  # (Dq, P) of queued parcels (committed ones: see below)
+    n_phases: FloatArray  # (Dq, P)
+    phase_floor: FloatArray  # (Dq, P)
     committed: BoolArray  # (P,)
-    c_start: FloatArray  # (D, P) step of a committed parcel's start, NaN for queued ones
-    c_sold: FloatArray  # (D, P) step of its sale
+    c_parcels: IntArray  # (C,) the committed parcels
+    c_capacity: FloatArray  # (Dc, C) their floor
+    c_phases: FloatArray  # (C,) their phases
+    c_start: FloatArray  # (D, C) step of their start
+    c_sold: FloatArray  # (D, C) step of their sale
     lag: FloatArray  # (D, K) quarters from sale to start
     contract_lag: FloatArray  # (D, K) quarters from sale to the contracted start
     tau: FloatArray  # (D, K) quarters to top out a phase
@@ -180,20 +183,15 @@ def _plan(inputs: Inputs) -> _Plan:
     # fmin skips NaN: a parcel without a cap takes the park's plot ratio.
     capacity = inputs.area_m2 * np.fmin(varying("plot_ratio")[:, pk], inputs.far_max)
     n_phases = np.maximum(np.ceil(capacity / varying("max_floor_per_phase")[:, pk]), 1.0)
-    c_start = np.full((n_draws, pk.size), np.nan)
     lag = q_lag(park("start_lag_years"))
-    if committed.any():
-        c_floor = np.asarray(inputs.committed_floor, dtype=float)
-        rows = max(capacity.shape[0], c_floor.shape[0])
-        capacity = np.where(committed, c_floor, np.broadcast_to(capacity, (rows, pk.size)))
-        c_phases = np.maximum(inputs.committed_phases, 1).astype(float)
-        n_phases = np.where(committed, c_phases, np.broadcast_to(n_phases, capacity.shape))
-        c_year = np.broadcast_to(inputs.committed_start, (n_draws, pk.size))
-        c_start = np.where(committed, q_lag(c_year - base_year), np.nan)
-    first = min(0.0, float(np.nanmin(c_start, initial=0.0)))
-    offset = int(-first)
+    c_parcels = np.flatnonzero(committed)
+    c_capacity = np.asarray(inputs.committed_floor, dtype=float)[:, c_parcels]
+    c_phases = np.maximum(inputs.committed_phases[c_parcels], 1).astype(float)
+    c_year = np.broadcast_to(inputs.committed_start[:, c_parcels], (n_draws, c_parcels.size))
+    c_start = q_lag(c_year - base_year)
+    offset = int(-min(0.0, float(np.min(c_start, initial=0.0))))
     c_start = c_start + offset
-    c_sold = np.maximum(c_start - lag[:, pk], float(offset))  # no earlier than the base year
+    c_sold = np.maximum(c_start - lag[:, pk[c_parcels]], float(offset))  # not before the base
 
     tau = q_build(park("topout_years"))
     delta = np.maximum(tau, q_build(park("duration_years")))
@@ -219,6 +217,9 @@ def _plan(inputs: Inputs) -> _Plan:
         n_phases=np.asarray(n_phases, dtype=float),
         phase_floor=np.asarray(capacity / n_phases, dtype=float),
         committed=committed,
+        c_parcels=c_parcels,
+        c_capacity=c_capacity,
+        c_phases=c_phases,
         c_start=c_start,
         c_sold=c_sold,
         lag=lag,
@@ -234,6 +235,30 @@ def _plan(inputs: Inputs) -> _Plan:
         reclaim_q=reclaim_q,
         idle_q=float(q_lag(inputs.idle_after_years)),
     )
+
+
+def _per_parcel(
+    plan: _Plan, queued: FloatArray, committed: FloatArray, cols: IntArray
+) -> FloatArray:
+    """Gather values of parcels ``cols`` ``(D, p)``.
+
+    ``queued`` ``(·, P)`` holds every parcel's value; committed parcels take theirs from
+    ``committed`` ``(·, C)`` instead.
+    """
+    out = np.broadcast_to(queued[:, cols], (plan.draws, cols.size)).copy()
+    mine = plan.committed[cols]
+    if mine.any():
+        index = np.searchsorted(plan.c_parcels, cols[mine])
+        values = np.broadcast_to(committed, (plan.draws, plan.c_parcels.size))
+        out[:, mine] = values[:, index]
+    return out
+
+
+def _parcel_phases(plan: _Plan, cols: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Phases, floor of a phase and capacity of parcels ``cols``, each ``(D, p)``."""
+    n_phases = _per_parcel(plan, plan.n_phases, plan.c_phases[None, :], cols)
+    capacity = _per_parcel(plan, plan.capacity, plan.c_capacity, cols)
+    return n_phases, capacity / n_phases, capacity
 
 
 class _Tables:
@@ -256,7 +281,7 @@ class _Tables:
         self.round = table[:, self.slot + counts]  # (Dv, K): one whole queue
 
     def at(self, n: FloatArray) -> FloatArray:
-        """The sum over the first ``n`` entries of each park's (repeating) queue."""
+        """Sum the first ``n`` entries of each park's (repeating) queue ``(D, K)``."""
         rounds = np.floor(n / self.count)
         index = self.slot + (n - rounds * self.count).astype(np.int64)
         if self.table.shape[0] == 1:
@@ -330,28 +355,109 @@ def _book_parcels(
     schedule.reshape(-1)[:] += np.bincount(flat, weights=value[valid], minlength=schedule.size)
 
 
-def _committed_schedules(
-    inputs: Inputs, plan: _Plan, schedules: dict[str, FloatArray]
-) -> None:
+def _committed_schedules(inputs: Inputs, plan: _Plan, schedules: dict[str, FloatArray]) -> None:
     """Book committed projects' sales, land payments and phases, all known up front."""
-    if not plan.committed.any():
+    cols = plan.c_parcels
+    if cols.size == 0:
         return
-    pk = plan.park_of
-    mask = plan.committed
+    pk = plan.park_of[cols]
     price = np.broadcast_to(inputs.park["land_price"], (plan.draws, len(inputs.park_ids)))
-    land = inputs.area_m2 * price[:, pk]
-    cap = np.broadcast_to(plan.capacity, plan.c_start.shape)
-    sold = np.where(mask, plan.c_sold, np.nan)
-    _book_parcels(schedules["sold"], pk, sold, cap)
-    _book_parcels(schedules["land"], pk, sold, land)
+    _book_parcels(schedules["sold"], pk, plan.c_sold, plan.c_capacity)
+    _book_parcels(schedules["land"], pk, plan.c_sold, inputs.area_m2[cols] * price[:, pk])
     tau, delta = plan.tau[:, pk], plan.delta[:, pk]
-    n_phases = np.broadcast_to(plan.n_phases, cap.shape)
-    floor = np.broadcast_to(plan.phase_floor, cap.shape)
-    for j in range(int(n_phases[:, mask].max())):
-        begun = np.where(mask & (j < n_phases), plan.c_start + j * tau, np.nan)
+    floor = plan.c_capacity / plan.c_phases
+    for j in range(int(plan.c_phases.max())):
+        begun = np.where(j < plan.c_phases, plan.c_start + j * tau, np.nan)
         _book_parcels(schedules["started"], pk, begun, floor)
         _book_parcels(schedules["topped"], pk, begun + tau, floor)
         _book_parcels(schedules["completed"], pk, begun + delta, floor)
+
+
+class _Cohorts:
+    """Occupancy per completion cohort, kept per cohort (to rebuild parcels' histories).
+
+    Cohort ``q`` is the floor completed in step ``q`` (``schedule[..., q]``); ``o`` its
+    occupied floor per m². A cohort's room per m² is ``min(ceiling − o, ramp)``.
+    """
+
+    def __init__(
+        self, schedule: FloatArray, ceiling: FloatArray, ramp: FloatArray, n_quarters: int
+    ) -> None:
+        self.schedule, self.ceiling, self.ramp = schedule, ceiling[..., None], ramp[..., None]
+        self.o = np.zeros(schedule.shape)
+        self.history = np.zeros((*schedule.shape, n_quarters))
+        self._room: FloatArray = self.o[:, :, :0]
+
+    def room(self, u: int) -> FloatArray:
+        """Room of the cohorts completed by step ``u`` ``(D, K)``."""
+        room = np.minimum(self.ceiling - self.o[:, :, : u + 1], self.ramp)
+        np.maximum(room, 0.0, out=room)
+        self._room = room
+        return np.asarray(np.einsum("dks,dks->dk", self.schedule[:, :, : u + 1], room))
+
+    def fill(self, u: int, share: FloatArray, t: int) -> None:
+        """Fill ``share`` of every cohort's room (and keep quarter ``t``'s state)."""
+        self._room *= share[..., None]
+        self.o[:, :, : u + 1] += self._room
+        if t >= 0:
+            self.history[:, :, :, t] = self.o
+
+
+class _RunningCohorts:
+    """The same occupancy, kept as running sums per park (no per-cohort state to update).
+
+    While a cohort's room per m² is the ramp ``ρ`` (``ceiling − o ≥ ρ``) it fills
+    ``φ·ρ`` a step, so its occupancy is ``ρ·(Φ − Φ_q)``, with ``Φ`` the running sum of
+    the park's shares φ and ``Φ_q`` its value when the cohort completed; once
+    ``ceiling − o < ρ`` its room shrinks by ``1 − φ`` a step, for good. Cohorts leave
+    the ramp in the order they completed, so the park's room is ``ρ ×`` the floor of the
+    cohorts still on the ramp (the newest ones) plus the room ``Z`` of the others, which
+    shrinks by ``1 − φ`` a step. Cohorts leaving in a step join ``Z`` with room
+    ``Σ F_q·(ceiling − ρ·(Φ − Φ_q))``, from running sums of ``F_q`` and ``F_q·Φ_q``.
+    """
+
+    def __init__(self, schedule: FloatArray, ceiling: FloatArray, ramp: FloatArray) -> None:
+        self.schedule, self.ceiling, self.ramp = schedule, ceiling, ramp
+        n_draws, n_parks, _ = schedule.shape
+        self.start = np.zeros(schedule.shape)  # Φ_q of each cohort
+        self.floor = np.zeros(schedule.shape)  # Σ F_q up to each cohort
+        self.weighted = np.zeros(schedule.shape)  # Σ F_q·Φ_q up to each cohort
+        self.phi = np.zeros((n_draws, n_parks))
+        self.first = np.zeros((n_draws, n_parks), dtype=np.int64)  # oldest cohort on the ramp
+        self.tail = np.zeros((n_draws, n_parks))  # Z
+        self.finite = np.isfinite(ramp)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.limit = np.where(self.finite, ceiling / ramp - 1.0, -1.0)
+            self.rho = np.where(self.finite, ramp, 0.0)
+
+    def _below(self, values: FloatArray, count: npt.NDArray[np.int64]) -> FloatArray:
+        """``values[..., count − 1]``, 0 where ``count`` is 0."""
+        index = np.maximum(count - 1, 0)[..., None]
+        return np.where(count > 0, np.take_along_axis(values, index, axis=2)[..., 0], 0.0)
+
+    def room(self, u: int) -> FloatArray:
+        """Room of the cohorts completed by step ``u`` ``(D, K)``."""
+        # (The schedule of step u is final now: sales book completions in later steps.)
+        new = self.schedule[:, :, u]
+        self.start[:, :, u] = self.phi
+        self.floor[:, :, u] = new + (self.floor[:, :, u - 1] if u else 0.0)
+        self.weighted[:, :, u] = new * self.phi + (self.weighted[:, :, u - 1] if u else 0.0)
+        # A cohort has left the ramp once Φ − Φ_q > ceiling/ρ − 1; Φ_q grows with q.
+        first = (self.start[:, :, : u + 1] < (self.phi - self.limit)[..., None]).sum(axis=2)
+        if np.any(first != self.first):
+            leaving = self._below(self.floor, first) - self._below(self.floor, self.first)
+            phis = self._below(self.weighted, first) - self._below(self.weighted, self.first)
+            # Σ F_q (ceiling − ρ (Φ − Φ_q)); with no ramp, cohorts leave as they complete.
+            self.tail += (self.ceiling - self.rho * self.phi) * leaving + self.rho * phis
+            self.first = first
+        on_ramp = self.floor[:, :, u] - self._below(self.floor, self.first)
+        return np.asarray(self.rho * on_ramp + self.tail, dtype=np.float64)
+
+    def fill(self, u: int, share: FloatArray, t: int) -> None:
+        """Fill ``share`` of every cohort's room."""
+        del u, t
+        self.phi = self.phi + share
+        self.tail = self.tail * (1.0 - share)
 
 
 def _simulate(
@@ -386,11 +492,13 @@ def _simulate(
     per_worker = park("revenue_per_worker")
     v_target, v_elastic = park("vacancy_target"), park("vacancy_elasticity")
 
-    queued_floor = np.where(plan.committed, 0.0, plan.phase_floor)
-    n_max = int(np.max(np.where(plan.committed, 0.0, plan.n_phases), initial=0.0))
+    # (Tables hold queued parcels only: committed ones are in no queue.)
+    n_max = int(plan.n_phases[:, ~plan.committed].max(initial=0.0))
     area = _Tables(plan, inputs.area_m2[None, :])
     capacity = _Tables(plan, plan.capacity)
-    phases = [_Tables(plan, np.where(plan.n_phases > j, queued_floor, 0.0)) for j in range(n_max)]
+    phases = [
+        _Tables(plan, np.where(plan.n_phases > j, plan.phase_floor, 0.0)) for j in range(n_max)
+    ]
     schedules = {
         name: np.zeros((n_draws, n_parks, n_steps))
         for name in ("started", "topped", "completed", "sold", "land")
@@ -410,8 +518,11 @@ def _simulate(
     sold_path = np.zeros((n_draws, n_parks, n_steps))
     reclaimed_path = np.zeros((n_draws, n_parks, n_steps))
     serviced_path = np.zeros((n_draws, n_parks, n_steps))
-    cohort = np.zeros((n_draws, n_parks, n_steps))  # occupied per m² of each cohort
-    history = np.zeros((n_draws, n_parks, n_steps, n_quarters)) if record else None
+    cohorts: _Cohorts | _RunningCohorts
+    if record:
+        cohorts = _Cohorts(schedules["completed"], ceiling, ramp, n_quarters)
+    else:
+        cohorts = _RunningCohorts(schedules["completed"], ceiling, ramp)
     rates = np.zeros((n_draws, n_quarters, n_parks))
     out = {name: np.zeros((n_draws, n_quarters, n_parks)) for name in PARK_NAMES}
     # Vacancy before the first step: the base stock (its floor under construction not yet
@@ -471,10 +582,7 @@ def _simulate(
         completed += finished
 
         # 4. Occupancy from demand, in proportion to each cohort's room.
-        live = cohort[:, :, : u + 1]
-        room_per_m2 = np.minimum(ceiling[..., None] - live, ramp[..., None])
-        np.maximum(room_per_m2, 0.0, out=room_per_m2)
-        room = np.einsum("dks,dks->dk", schedules["completed"][:, :, : u + 1], room_per_m2)
+        room = cohorts.room(u)
         base_floor = base_completed + np.where(t >= base_done, base_building, 0.0)
         base_room = np.maximum(0.0, ceiling * base_floor - base_occupied)
         waiting = backlog + (demand[:, :, y] if y >= 0 else 0.0)
@@ -482,8 +590,7 @@ def _simulate(
         with np.errstate(divide="ignore", invalid="ignore"):
             # Negative net absorption places nothing and waits in the backlog.
             share = np.where(total_room > 0, np.clip(waiting / total_room, 0.0, 1.0), 0.0)
-        room_per_m2 *= share[..., None]
-        live += room_per_m2
+        cohorts.fill(u, share, t)
         occupied = occupied + share * room
         base_occupied = base_occupied + share * base_room
         backlog = waiting - share * total_room
@@ -522,11 +629,9 @@ def _simulate(
         out["workers_other_persons"][:, t] = other_workers
         out["backlog_m2"][:, t] = backlog
         out["base_revenue_cny"][:, t] = base_revenue
-        if history is not None:
-            history[:, :, :, t] = cohort
-    if history is None:
+    if not isinstance(cohorts, _Cohorts):
         return out, None
-    paths = _Paths(sold_path, reclaimed_path, serviced_path, history, rates)
+    paths = _Paths(sold_path, reclaimed_path, serviced_path, cohorts.history, rates)
     return out, paths
 
 
@@ -579,8 +684,7 @@ def _investment(
         return np.asarray(values[:, pk][:, None, :], dtype=np.float64)
 
     steps = np.arange(plan.steps, dtype=float)[None, :, None]
-    n_phases = plan.n_phases[:, cols][:, None, :]
-    floor = plan.phase_floor[:, cols][:, None, :]
+    n_phases, floor, _ = (v[:, None, :] for v in _parcel_phases(plan, cols))
     tau, delta = plan.tau[:, pk][:, None, :], plan.delta[:, pk][:, None, :]
     c = _counts(n_phases, tau, delta, steps - start[:, None, :])
     bought = np.diff(sales, axis=1, prepend=0.0) > 0
@@ -593,12 +697,12 @@ def _investment(
 def _before_base(inputs: Inputs, plan: _Plan) -> FloatArray:
     """Investment in each parcel before the base year ``(D, P)`` (committed projects)."""
     out = np.zeros((plan.draws, plan.park_of.size))
-    cols = np.flatnonzero(plan.committed)
+    cols = plan.c_parcels
     if plan.offset == 0 or cols.size == 0:
         return out
     steps = np.arange(plan.steps, dtype=float)[None, :, None]
-    sales = (steps >= plan.c_sold[:, None, cols]).astype(float)
-    spend = _investment(inputs, plan, cols, sales, plan.c_start[:, cols])
+    sales = (steps >= plan.c_sold[:, None, :]).astype(float)
+    spend = _investment(inputs, plan, cols, sales, plan.c_start)
     out[:, cols] = spend[:, : plan.offset].sum(axis=1)
     return out
 
@@ -616,11 +720,13 @@ def _parcel_history(
     n_queue = np.maximum(plan.count[pk], 1.0)
 
     def rounds(path: FloatArray) -> FloatArray:
-        """Times each parcel was reached by a park's running count ``(D, S, p)``."""
+        """Count the times each parcel was reached by its park's running count."""
         reached = path[:, pk, :].transpose(0, 2, 1) - place
         return np.where(reached > 0, np.floor((reached - 1.0) / n_queue) + 1.0, 0.0)
 
-    c_sold = plan.c_sold[:, cols][:, None, :]
+    none = np.full((1, plan.park_of.size), np.nan)
+    c_start = _per_parcel(plan, none, plan.c_start, cols)
+    c_sold = _per_parcel(plan, none, plan.c_sold, cols)[:, None, :]
     sales = np.where(committed, (steps >= c_sold).astype(float), rounds(paths.sold))
     taken = np.where(committed, 0.0, rounds(paths.reclaimed))
     n_sales, n_taken = sales[:, -1], taken[:, -1]
@@ -632,12 +738,9 @@ def _parcel_history(
 
     lag, contract_lag = plan.lag[:, pk], plan.contract_lag[:, pk]
     tau, delta = plan.tau[:, pk], plan.delta[:, pk]
-    n_phases = np.broadcast_to(plan.n_phases[:, cols], (n_draws, cols.size))
-    floor = np.broadcast_to(plan.phase_floor[:, cols], (n_draws, cols.size))
+    n_phases, floor, capacity = _parcel_phases(plan, cols)
     last_sale = first(sales, n_sales, n_sales > 0)
-    start = np.where(
-        committed, plan.c_start[:, cols], np.where(n_taken < n_sales, last_sale + lag, np.nan)
-    )
+    start = np.where(committed, c_start, np.where(n_taken < n_sales, last_sale + lag, np.nan))
     positions = np.zeros(plan.park_of.size)
     for queue, cumulative in zip(plan.queues, plan.positions, strict=True):
         positions[queue] = cumulative
@@ -650,7 +753,7 @@ def _parcel_history(
         ),
         "sold": last_sale,
         "first_sold": first_sale,
-        "contract": np.where(committed, plan.c_start[:, cols], last_sale + contract_lag),
+        "contract": np.where(committed, c_start, last_sale + contract_lag),
         "start": start,
         "completion": start + (n_phases - 1.0) * tau + delta,
         "reclaim": first(taken, n_taken, n_taken > 0),
@@ -659,7 +762,6 @@ def _parcel_history(
     # Stages, from the start.
     c = _counts(n_phases[:, None, :], tau[:, None, :], delta[:, None, :], steps - start[:, None, :])
     held = sales > taken
-    capacity = np.broadcast_to(plan.capacity[:, cols], (n_draws, cols.size))
     quarter = slice(offset, None)
 
     def quarters(values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
@@ -682,9 +784,10 @@ def _parcel_history(
         valid = (j < n_phases) & (done < n_steps)  # (NaN: not started)
         index = np.where(valid, row + np.nan_to_num(done).astype(np.int64), 0)
         occupied += np.where(valid, floor, 0.0)[..., None] * history[index]
-    series["floor_occupied_m2"] = np.ascontiguousarray(occupied.transpose(0, 2, 1))
+    occupancy = np.ascontiguousarray(occupied.transpose(0, 2, 1))
     del occupied
-    series["revenue_cny"] = series["floor_occupied_m2"] * paths.rate[:, :, pk]
+    series["floor_occupied_m2"] = occupancy
+    series["revenue_cny"] = occupancy * paths.rate[:, :, pk]
     series["investment_cny"] = quarters(_investment(inputs, plan, cols, sales, start))
 
     # Idle land, from the contracted start of the sale held at each step (before any
@@ -726,7 +829,7 @@ def advance(inputs: Inputs, *, record: bool = True) -> Quarters:
     plan = _plan(inputs)
     park, paths = _simulate(inputs, plan, record=record)
     n_draws, n_parcels = plan.draws, plan.park_of.size
-    capacity = np.broadcast_to(plan.capacity, (n_draws, n_parcels)).copy()
+    capacity = _parcel_phases(plan, np.arange(n_parcels))[2]
     parcel: dict[str, npt.NDArray[np.generic]] = {}
     events: dict[str, FloatArray] = {}
     if paths is not None:

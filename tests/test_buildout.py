@@ -13,7 +13,8 @@ from dataclasses import fields
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 
-from tests.buildout_adapter import engine
+from sim.buildout import advance
+from tests.buildout_adapter import engine, to_inputs
 from tests.oracle_quarterly import OracleInputs, oracle
 from tests.test_model_invariants import random_inputs
 
@@ -35,3 +36,20 @@ def test_engine_equals_the_oracle(inputs: OracleInputs) -> None:
             np.testing.assert_array_equal(got, want, err_msg=item.name)
         else:
             np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-6, err_msg=item.name)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_inputs())
+def test_park_accounting_equals_the_recorded_run(inputs: OracleInputs) -> None:
+    """Without a record, occupancy is kept as running sums per park, not per cohort
+    (``_RunningCohorts``): every per-park series and the spending before the base year
+    equal those of the recorded run."""
+    engine_inputs = to_inputs(inputs)
+    recorded, running = advance(engine_inputs, record=True), advance(engine_inputs, record=False)
+    assert not running.parcel and not running.events
+    for name, values in recorded.park.items():
+        np.testing.assert_allclose(running.park[name], values, rtol=1e-9, atol=1e-6, err_msg=name)
+    np.testing.assert_allclose(
+        running.investment_before_base, recorded.investment_before_base, rtol=1e-9, atol=1e-6
+    )
+    np.testing.assert_array_equal(running.capacity_m2, recorded.capacity_m2)

@@ -21,8 +21,9 @@ The quarterly schedule (docs/MODEL.md; t = 0 is 2012Q1, events at the end of a q
   (P4, Q1: 10e6) in the quarter a phase completes.
 - Occupancy: the demand backlog (1.5万 m²/yr from 2012) always exceeds the room, so
   each building — each phase is one — fills at its ramp, 0.8 × its floor / 8 quarters
-  = 10 % of its floor a quarter from the quarter it completes, up to 80 %. Yearly revenue = Σ of the four quarter-end
-  occupied floors × 1万 元/m² ÷ 4 (no growth); 亿元/ha = CNY ÷ 10⁴ m² ÷ 10⁴.
+  = 10 % of its floor a quarter from the quarter it completes, up to 80 %. Yearly
+  revenue = Σ of the four quarter-end occupied floors × 1万 元/m² ÷ 4 (no growth);
+  亿元/ha = CNY ÷ 10⁴ m² ÷ 10⁴.
 
 Investment at completion (1 CNY/m² = 1 万元/ha, parcels are 10,000 m²):
   P1–P3: 10,000 × 500 + 15,000 × (4,000 + 1,000) = 80,000,000 → 8,000 万元/ha
