@@ -118,6 +118,9 @@ class Quarters:
         Investment spent on each parcel before the base year ``(D, P)``.
     capacity_m2
         Floor each parcel holds ``(D, P)``.
+    city
+        City-wide series ``(D, T)``: ``pool_backlog_m2``, the city's demand (shared out
+        by the logit) not yet placed at the end of each quarter.
     """
 
     parcel: dict[str, npt.NDArray[np.generic]]
@@ -125,6 +128,7 @@ class Quarters:
     events: dict[str, FloatArray]
     investment_before_base: FloatArray
     capacity_m2: FloatArray
+    city: dict[str, FloatArray]
 
 
 # ----------------------------------------------------------------------------------------
@@ -460,10 +464,39 @@ class _RunningCohorts:
         self.tail = self.tail * (1.0 - share)
 
 
+def _offer(
+    waiting: FloatArray, room: FloatArray, attractiveness: FloatArray, weight: float
+) -> FloatArray:
+    """Share the city's waiting demand ``(D,)`` out to parks ``(D, K)`` by a logit.
+
+    A park's weight is ``exp(a_k) × room_k ** weight``; parks outside the logit (NaN)
+    or without room get nothing, so demand goes where there is space.
+
+    Examples
+    --------
+    >>> _offer(np.array([300.0]), np.array([[100.0, 200.0, 0.0]]), np.zeros(3), 1.0).tolist()
+    [[100.0, 200.0, 0.0]]
+    """
+    member = np.isfinite(attractiveness) & (room > 0)
+    a = np.where(member, attractiveness, -np.inf)
+    top = np.max(a, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        w = np.where(member, np.exp(a - np.where(np.isfinite(top), top, 0.0)), 0.0)
+        w = np.where(member, w * np.where(member, room, 1.0) ** weight, 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        offered = np.where(total > 0, np.maximum(waiting, 0.0)[:, None] * w / total, 0.0)
+    return np.asarray(offered, dtype=np.float64)
+
+
 def _simulate(
     inputs: Inputs, plan: _Plan, *, record: bool
-) -> tuple[dict[str, FloatArray], _Paths | None]:
-    """Step every park through the quarters; per-park series ``(D, T, K)`` and paths."""
+) -> tuple[dict[str, FloatArray], FloatArray, _Paths | None]:
+    """Step every park through the quarters.
+
+    Returns per-park series ``(D, T, K)``, the city's unplaced demand ``(D, T)`` and,
+    when recording, the paths parcels' histories are rebuilt from.
+    """
     n_draws, n_parks, n_years = plan.draws, len(inputs.park_ids), inputs.years.size
     n_steps, n_quarters, offset = plan.steps, plan.quarters, plan.offset
 
@@ -518,6 +551,13 @@ def _simulate(
     sold_path = np.zeros((n_draws, n_parks, n_steps))
     reclaimed_path = np.zeros((n_draws, n_parks, n_steps))
     serviced_path = np.zeros((n_draws, n_parks, n_steps))
+    allocation = inputs.allocation
+    pool, pool_backlog = None, np.zeros(n_draws)
+    unplaced = np.zeros((n_draws, n_quarters))
+    attractiveness, room_weight = np.zeros(n_parks), 1.0
+    if allocation is not None:
+        pool = np.broadcast_to(allocation.pool_m2, (n_draws, n_years)) / 4.0
+        attractiveness, room_weight = allocation.attractiveness, allocation.room_weight
     cohorts: _Cohorts | _RunningCohorts
     if record:
         cohorts = _Cohorts(schedules["completed"], ceiling, ramp, n_quarters)
@@ -587,13 +627,26 @@ def _simulate(
         base_room = np.maximum(0.0, ceiling * base_floor - base_occupied)
         waiting = backlog + (demand[:, :, y] if y >= 0 else 0.0)
         total_room = room + base_room
+        # Negative net absorption places nothing and waits in the backlog; a park's own
+        # demand goes before the city's offer, and the offer not placed returns to the city.
+        own = np.maximum(waiting, 0.0)
+        if pool is not None:
+            pool_waiting = pool_backlog + (pool[:, y] if y >= 0 else 0.0)
+            offered = _offer(pool_waiting, total_room, attractiveness, room_weight)
+            takes = np.minimum(total_room, own + offered)
+        else:
+            takes = np.minimum(total_room, own)
         with np.errstate(divide="ignore", invalid="ignore"):
-            # Negative net absorption places nothing and waits in the backlog.
-            share = np.where(total_room > 0, np.clip(waiting / total_room, 0.0, 1.0), 0.0)
+            share = np.where(total_room > 0, takes / total_room, 0.0)
+        own = np.minimum(own, takes)
+        if pool is not None:
+            pool_backlog = pool_waiting - (takes - own).sum(axis=1)
+            if t >= 0:
+                unplaced[:, t] = pool_backlog
         cohorts.fill(u, share, t)
         occupied = occupied + share * room
         base_occupied = base_occupied + share * base_room
-        backlog = waiting - share * total_room
+        backlog = waiting - own
 
         # 5. Vacancy feedback for the next quarter's take-up.
         park_completed = completed + base_floor
@@ -629,10 +682,11 @@ def _simulate(
         out["workers_other_persons"][:, t] = other_workers
         out["backlog_m2"][:, t] = backlog
         out["base_revenue_cny"][:, t] = base_revenue
+    city = unplaced
     if not isinstance(cohorts, _Cohorts):
-        return out, None
+        return out, city, None
     paths = _Paths(sold_path, reclaimed_path, serviced_path, cohorts.history, rates)
-    return out, paths
+    return out, city, paths
 
 
 # ----------------------------------------------------------------------------------------
@@ -827,7 +881,7 @@ def advance(inputs: Inputs, *, record: bool = True) -> Quarters:
     Quarters
     """
     plan = _plan(inputs)
-    park, paths = _simulate(inputs, plan, record=record)
+    park, city, paths = _simulate(inputs, plan, record=record)
     n_draws, n_parcels = plan.draws, plan.park_of.size
     capacity = _parcel_phases(plan, np.arange(n_parcels))[2]
     parcel: dict[str, npt.NDArray[np.generic]] = {}
@@ -850,4 +904,5 @@ def advance(inputs: Inputs, *, record: bool = True) -> Quarters:
         events=events,
         investment_before_base=_before_base(inputs, plan),
         capacity_m2=capacity,
+        city={"pool_backlog_m2": city},
     )

@@ -21,11 +21,12 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.distributions import point_value
+from sim.inputs import Allocation
 
 if TYPE_CHECKING:
     from sim.scenario import DemandChain
 
-__all__ = ["chain_demand", "floor_demanded"]
+__all__ = ["chain_allocation", "chain_demand", "floor_demanded"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -76,6 +77,56 @@ def floor_demanded(
     return np.asarray(parks_share * m2_per_worker * workers, dtype=np.float64)
 
 
+def _absorption(chain: DemandChain, n_years: int, growth: npt.ArrayLike | None) -> FloatArray:
+    """Compute the parks' net absorption per year ``(D, Y)``, never below zero."""
+    g = point_value(chain.city_revenue_growth) if growth is None else growth
+    floor = floor_demanded(
+        city_revenue=chain.city_revenue,
+        city_revenue_growth=g,
+        non_floor_share=chain.non_floor_share,
+        revenue_per_worker=chain.revenue_per_worker,
+        revenue_per_worker_growth=chain.revenue_per_worker_growth,
+        m2_per_worker=chain.m2_per_worker,
+        parks_share=chain.parks_share,
+        years_after=np.arange(n_years + 1, dtype=float),
+    )  # (D, Y + 1): at the start of the base year and at each year end
+    return np.asarray(np.maximum(np.diff(floor, axis=1), 0.0), dtype=np.float64)
+
+
+def chain_allocation(
+    chain: DemandChain,
+    park_ids: Sequence[str],
+    n_years: int,
+    *,
+    growth: npt.ArrayLike | None = None,
+) -> Allocation | None:
+    """Lay out the chain's demand to share out by a logit (``allocation = "logit"``).
+
+    Parameters
+    ----------
+    chain, park_ids, n_years, growth
+        As for :func:`chain_demand`.
+
+    Returns
+    -------
+    Allocation or None
+        None with fixed shares; else the parks' yearly absorption ``(D, Y)``, each
+        park's attractiveness (NaN for a park left out: one the table does not name
+        when it names some) and the room weight.
+    """
+    if chain.allocation != "logit":
+        return None
+    named = chain.attractiveness
+    attractiveness = np.array(
+        [float(named.get(p, np.nan if named else 0.0)) for p in park_ids], dtype=float
+    )
+    return Allocation(
+        pool_m2=_absorption(chain, n_years, growth),
+        attractiveness=attractiveness,
+        room_weight=float(chain.room_weight),
+    )
+
+
 def chain_demand(
     chain: DemandChain,
     park_ids: Sequence[str],
@@ -96,17 +147,8 @@ def chain_demand(
     growth
         The city's revenue growth per draw ``(D,)``; default the chain's point value.
     """
-    g = point_value(chain.city_revenue_growth) if growth is None else growth
-    floor = floor_demanded(
-        city_revenue=chain.city_revenue,
-        city_revenue_growth=g,
-        non_floor_share=chain.non_floor_share,
-        revenue_per_worker=chain.revenue_per_worker,
-        revenue_per_worker_growth=chain.revenue_per_worker_growth,
-        m2_per_worker=chain.m2_per_worker,
-        parks_share=chain.parks_share,
-        years_after=np.arange(n_years + 1, dtype=float),
-    )  # (D, Y + 1): at the start of the base year and at each year end
-    absorption = np.maximum(np.diff(floor, axis=1), 0.0)  # (D, Y)
+    if chain.allocation == "logit":  # the parks' demand is the city's, shared out by a logit
+        return np.zeros((1, len(park_ids), n_years))
+    absorption = _absorption(chain, n_years, growth)
     shares = np.array([float(chain.shares.get(p, 0.0)) for p in park_ids])
     return np.asarray(absorption[:, None, :] * shares[None, :, None], dtype=np.float64)

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.buildout import advance
-from sim.demand import chain_demand
+from sim.demand import chain_allocation, chain_demand
 from sim.distributions import point_value
 from sim.errors import Problem, ScenarioError
 from sim.inputs import PARK_FIELDS, Inputs
@@ -108,6 +108,15 @@ def prepare(scenario: Scenario, site: Site) -> Inputs:
                 "of these or drop the share",
             )
             for pid in scenario.demand.shares
+            if pid not in park_ids
+        ]
+        problems += [
+            Problem(
+                f"demand.attractiveness.{pid}",
+                f"unknown park {pid!r}; the parks layer has {list(park_ids)} — name one "
+                "of these or drop it",
+            )
+            for pid in scenario.demand.attractiveness
             if pid not in park_ids
         ]
     for i, target in enumerate(scenario.targets):
@@ -211,6 +220,11 @@ def prepare(scenario: Scenario, site: Site) -> Inputs:
             np.array([[p.demand_m2 for p in params]], dtype=float)
             if scenario.demand is None
             else chain_demand(scenario.demand, park_ids, len(scenario.years))
+        ),
+        allocation=(
+            None
+            if scenario.demand is None
+            else chain_allocation(scenario.demand, park_ids, len(scenario.years))
         ),
         idle_after_years=float(scenario.rules.idle_after_years),
         reclaim_after_years=float(scenario.rules.reclaim_after_years),
@@ -411,6 +425,11 @@ def _draw_slice(inputs: Inputs, start: int, stop: int, total: int) -> Inputs:
         committed_start=cut(inputs.committed_start),
         committed_floor=cut(inputs.committed_floor),
         rest_of_city=None if rest is None else {k: cut(v) for k, v in rest.items()},
+        allocation=(
+            None
+            if inputs.allocation is None
+            else replace(inputs.allocation, pool_m2=cut(inputs.allocation.pool_m2))
+        ),
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PARK_FIELDS", "Inputs"]
+__all__ = ["PARK_FIELDS", "Allocation", "Inputs"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -49,6 +49,25 @@ PARK_FIELDS = (
     "vacancy_target",
     "vacancy_elasticity",
 )
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The city's demand, shared out between parks each quarter by a logit (docs/MODEL.md).
+
+    Attributes
+    ----------
+    pool_m2
+        The city's net absorption of park floor per year ``(D, Y)`` (or ``(1, Y)``).
+    attractiveness
+        Each park's utility term ``(K,)``; NaN for a park outside the logit.
+    room_weight
+        Exponent of a park's ready room in its weight ``exp(a) × room ** weight``.
+    """
+
+    pool_m2: FloatArray
+    attractiveness: FloatArray
+    room_weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -89,6 +108,9 @@ class Inputs:
         The city outside the parks (``[rest_of_city]``): ``revenue`` (CNY/yr in the base
         year), ``revenue_growth`` and ``revenue_per_worker``, each ``(D,)``; empty when
         the scenario has none.
+    allocation
+        The city's demand shared out between parks by a logit (``[demand] allocation =
+        "logit"``), on top of each park's own ``demand_m2``; None without.
     """
 
     name: str
@@ -110,6 +132,7 @@ class Inputs:
     reclaim_after_years: float = 2.0
     reclaim_idle: bool = False
     rest_of_city: dict[str, FloatArray] | None = None
+    allocation: Allocation | None = None
 
     @property
     def draws(self) -> int:
@@ -118,4 +141,6 @@ class Inputs:
                   self.committed_start, self.committed_floor]  # fmt: skip
         if self.rest_of_city:
             arrays += list(self.rest_of_city.values())
+        if self.allocation is not None:
+            arrays.append(self.allocation.pool_m2)
         return int(max(np.atleast_2d(a).shape[0] for a in arrays))

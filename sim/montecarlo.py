@@ -15,14 +15,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from sim.demand import chain_demand
+from sim.demand import chain_allocation, chain_demand
 from sim.distributions import Distribution
 from sim.inputs import PARK_FIELDS, Inputs
 from sim.scenario import Scenario, park_assumption
+
+if TYPE_CHECKING:
+    from sim.scenario import Market
+
+FloatArray = npt.NDArray[np.float64]
 
 __all__ = ["sample_inputs"]
 
@@ -90,25 +96,16 @@ def sample_inputs(
                 park[name][:, k] = park[like][:, k]
     committed_start, committed_floor = _sample_committed(inputs, scenario, draws, rng)
     chain = scenario.demand
+    allocation = inputs.allocation
     if chain is not None and isinstance(chain.city_revenue_growth, Distribution):
         # The economy's growth drawn once per draw; the parks' demand follows from it.
         growth = chain.city_revenue_growth.sample(rng, draws)
         demand = chain_demand(chain, inputs.park_ids, n_years, growth=growth)
+        allocation = chain_allocation(chain, inputs.park_ids, n_years, growth=growth)
+    pool = None if allocation is None else allocation.pool_m2
     market = scenario.market
-    if market is not None and market.demand_sd > 0:
-        common = rng.standard_normal((draws, 1, n_years))
-        own = rng.standard_normal((draws, n_parks, n_years))
-        rho = market.correlation
-        z = math.sqrt(rho) * common + math.sqrt(1.0 - rho) * own
-        sd = market.demand_sd
-        demand = demand * np.exp(sd * z - sd * sd / 2)  # mean-one lognormal factor
-    if market is not None and market.demand_level_sd > 0:
-        common = rng.standard_normal((draws, 1, 1))
-        own = rng.standard_normal((draws, n_parks, 1))
-        rho = market.correlation
-        z = math.sqrt(rho) * common + math.sqrt(1.0 - rho) * own
-        sd = market.demand_level_sd
-        demand = demand * np.exp(sd * z - sd * sd / 2)  # one level for the whole horizon
+    if market is not None:
+        demand, pool = _market_demand(market, demand, pool, rng)
     if market is not None and market.build_speed_sd > 0:
         sd = market.build_speed_sd
         speed = np.exp(sd * rng.standard_normal((draws, 1)) - sd * sd / 2)  # shared, mean one
@@ -116,6 +113,8 @@ def sample_inputs(
         # signed as written, so slow builders leave land idle.
         for name in ("start_lag_years", "topout_years", "duration_years"):
             park[name] = np.broadcast_to(park[name], (draws, n_parks)) / speed
+    if allocation is not None and pool is not None:
+        allocation = replace(allocation, pool_m2=np.broadcast_to(pool, (draws, n_years)).copy())
     return replace(
         inputs,
         park=park,
@@ -124,7 +123,38 @@ def sample_inputs(
         demand_m2=demand,
         committed_start=committed_start,
         committed_floor=committed_floor,
+        allocation=allocation,
     )
+
+
+def _market_demand(
+    market: Market, demand: FloatArray, pool: FloatArray | None, rng: np.random.Generator
+) -> tuple[FloatArray, FloatArray | None]:
+    """Apply ``[market]``'s yearly shocks and demand level to parks' and the city's demand.
+
+    Parks' factors correlate through the city-wide one; the city's demand (shared out
+    by a logit) takes the city-wide factor alone.
+    """
+    draws, n_parks, n_years = demand.shape
+    if market.demand_sd > 0:
+        common = rng.standard_normal((draws, 1, n_years))
+        own = rng.standard_normal((draws, n_parks, n_years))
+        rho = market.correlation
+        z = math.sqrt(rho) * common + math.sqrt(1.0 - rho) * own
+        sd = market.demand_sd
+        demand = demand * np.exp(sd * z - sd * sd / 2)  # mean-one lognormal factor
+        if pool is not None:  # the city's demand takes the city-wide factor
+            pool = pool * np.exp(sd * common[:, 0, :] - sd * sd / 2)
+    if market.demand_level_sd > 0:
+        common = rng.standard_normal((draws, 1, 1))
+        own = rng.standard_normal((draws, n_parks, 1))
+        rho = market.correlation
+        z = math.sqrt(rho) * common + math.sqrt(1.0 - rho) * own
+        sd = market.demand_level_sd
+        demand = demand * np.exp(sd * z - sd * sd / 2)  # one level for the whole horizon
+        if pool is not None:
+            pool = pool * np.exp(sd * common[:, 0, :] - sd * sd / 2)
+    return demand, pool
 
 
 def _sample_committed(

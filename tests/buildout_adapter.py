@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.buildout import advance
-from sim.inputs import PARK_FIELDS, Inputs
+from sim.inputs import PARK_FIELDS, Allocation, Inputs
 from tests.oracle_quarterly import OracleInputs, OracleOutputs
 
 
@@ -49,6 +49,15 @@ def to_inputs(inputs: OracleInputs) -> Inputs:
             2.0 if inputs.reclaim_after_years is None else float(inputs.reclaim_after_years)
         ),
         reclaim_idle=inputs.reclaim_after_years is not None,
+        allocation=(
+            None
+            if inputs.pool_m2 is None or inputs.attractiveness is None
+            else Allocation(
+                pool_m2=np.atleast_2d(np.asarray(inputs.pool_m2, dtype=float)),
+                attractiveness=np.asarray(inputs.attractiveness, dtype=float),
+                room_weight=float(inputs.room_weight),
+            )
+        ),
     )
 
 
@@ -80,6 +89,9 @@ def from_inputs(inputs: Inputs) -> OracleInputs:
         demand_m2=np.asarray(inputs.demand_m2, dtype=float),
         reclaim_after_years=float(inputs.reclaim_after_years) if inputs.reclaim_idle else None,
         idle_after_years=float(inputs.idle_after_years),
+        pool_m2=None if inputs.allocation is None else inputs.allocation.pool_m2,
+        attractiveness=None if inputs.allocation is None else inputs.allocation.attractiveness,
+        room_weight=1.0 if inputs.allocation is None else inputs.allocation.room_weight,
     )
 
 
@@ -107,6 +119,7 @@ def engine(inputs: OracleInputs) -> OracleOutputs:
         other_revenue_cny=q.park["revenue_other_cny"],
         other_workers_persons=q.park["workers_other_persons"],
         take_up_factor=q.park["take_up_factor"],
+        pool_backlog_m2=q.city["pool_backlog_m2"],
         serviced_q=q.events["serviced"],
         sold_q=q.events["sold"],
         first_sold_q=q.events["first_sold"],

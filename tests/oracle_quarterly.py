@@ -89,6 +89,12 @@ class OracleInputs:
     reclaim_after_years: float | None = None
     # CHOICE: only the map's "idle" state uses it; no output of the oracle depends on it.
     idle_after_years: float = 1.0
+    # The city's demand shared out by a logit (docs/MODEL.md, "Allocation"): net
+    # absorption per year (D, Y); each park's attractiveness (K,), NaN = not in the logit;
+    # the weight of a park's room in its utility.
+    pool_m2: FloatArray | None = None
+    attractiveness: FloatArray | None = None
+    room_weight: float = 1.0
 
     @property
     def draws(self) -> int:
@@ -96,6 +102,8 @@ class OracleInputs:
         leading = [v.shape[0] for v in self.park.values()]
         leading += [a.shape[0] for a in (self.land_supply_m2, self.take_up_m2, self.demand_m2)]
         leading.append(self.committed_start.shape[0])
+        if self.pool_m2 is not None:
+            leading.append(self.pool_m2.shape[0])
         return int(max(leading))
 
 
@@ -125,6 +133,7 @@ class OracleOutputs:
     other_revenue_cny: FloatArray
     other_workers_persons: FloatArray
     take_up_factor: FloatArray  # extra: the vacancy feedback g_k(t)
+    pool_backlog_m2: FloatArray  # extra (D, T): the city's demand not yet placed
     # Per parcel (D, P).
     serviced_q: FloatArray
     sold_q: FloatArray
@@ -427,6 +436,7 @@ def oracle(inputs: OracleInputs) -> OracleOutputs:
         other_revenue_cny=zeros(n_parks),
         other_workers_persons=zeros(n_parks),
         take_up_factor=zeros(n_parks),
+        pool_backlog_m2=np.zeros((n_draws, n_quarters)),
         serviced_q=nans(),
         sold_q=nans(),
         first_sold_q=nans(),
@@ -455,14 +465,26 @@ def _one_draw(inputs: OracleInputs, d: int, out: OracleOutputs) -> None:
         )
         states[k].vacancy = _vacancy(completed, states[k].base_occupied)
 
+    pool_backlog = 0.0
     for t in range(n_quarters):
+        rooms = []
         for k in range(n_parks):
             park, state = parks[k], states[k]
             out.take_up_factor[d, t, k] = _feedback(park, state.vacancy)
             _supply(inputs, d, t, k, park, state)
             _reclaim(inputs, t, state)
             members = [p for p in parcels if p.park == k]
-            _demand(inputs, d, t, k, park, state, members, out)
+            rooms.append(_rooms(t, park, state, members))
+        pool_waiting = pool_backlog
+        if inputs.pool_m2 is not None:
+            pool_waiting += float(_at(inputs.pool_m2, d)[t // 4]) / 4.0
+        offered = _allocate(inputs, pool_waiting, [room[2] for room in rooms])
+        for k in range(n_parks):
+            park, state = parks[k], states[k]
+            members = [p for p in parcels if p.park == k]
+            pool_waiting -= _demand(
+                inputs, d, t, k, park, state, members, rooms[k], offered[k], out
+            )
             _record(inputs, d, t, park, members, out)
             completed = out.base_completed_m2[d, t, k] + sum(
                 out.floor_completed_m2[d, t, p.index] for p in members
@@ -472,6 +494,8 @@ def _one_draw(inputs: OracleInputs, d: int, out: OracleOutputs) -> None:
             )
             state.vacancy = _vacancy(completed, occupied)
             _other(d, t, k, park, out)
+        pool_backlog = pool_waiting
+        out.pool_backlog_m2[d, t] = pool_backlog
     _events(d, n_quarters, parks, parcels, out)
 
 
@@ -495,17 +519,11 @@ def _completed(parcel: _Parcel, park: _Park, t: int) -> float:
     return _completed_phases(parcel, park, t) * parcel.phase_floor
 
 
-def _demand(
-    inputs: OracleInputs,
-    d: int,
-    t: int,
-    k: int,
-    park: _Park,
-    state: _ParkState,
-    members: list[_Parcel],
-    out: OracleOutputs,
-) -> None:
-    """Occupancy: room per parcel and base stock, proportional take, backlog."""
+_Rooms = tuple[dict[tuple[int, int], float], float, float]
+
+
+def _rooms(t: int, park: _Park, state: _ParkState, members: list[_Parcel]) -> _Rooms:
+    """Room of each completed phase, of the base stock, and their total."""
     ceiling = park["occupancy_ceiling"]
     ramp_years = park["occupancy_ramp_years"]
     # Each phase is a building: it has room from the quarter it completes, and fills by
@@ -518,23 +536,63 @@ def _demand(
             held = p.occupied_phases.get(phase, 0.0)
             rooms[p.index, phase] = max(0.0, min(occupiable - held, ramp))
     base_room = max(0.0, ceiling * _base_completed(park, t) - state.base_occupied)
-    total_room = base_room + sum(rooms.values())
+    return rooms, base_room, base_room + sum(rooms.values())
+
+
+def _allocate(inputs: OracleInputs, waiting: float, rooms: list[float]) -> list[float]:
+    """The city's waiting demand offered to each park: a logit on attractiveness and room."""
+    if inputs.attractiveness is None or waiting <= 0.0:
+        return [0.0] * len(rooms)
+    # CHOICE: a park's weight is exp(a_k) × room_k ** room_weight; parks outside the logit
+    # (NaN) or without room this quarter get nothing, so demand goes where there is space.
+    a = [float(x) for x in inputs.attractiveness]
+    top = max((x for x, r in zip(a, rooms, strict=True) if r > 0 and not math.isnan(x)),
+              default=0.0)  # fmt: skip
+    weights = [
+        math.exp(x - top) * r**inputs.room_weight if r > 0 and not math.isnan(x) else 0.0
+        for x, r in zip(a, rooms, strict=True)
+    ]
+    total = sum(weights)
+    return [waiting * w / total if total > 0 else 0.0 for w in weights]
+
+
+def _demand(
+    inputs: OracleInputs,
+    d: int,
+    t: int,
+    k: int,
+    park: _Park,
+    state: _ParkState,
+    members: list[_Parcel],
+    room: _Rooms,
+    offered: float,
+    out: OracleOutputs,
+) -> float:
+    """Occupancy: proportional take of the park's own and offered demand; backlog.
+
+    Returns the offered demand placed.
+    """
+    rooms, base_room, total_room = room
     waiting = state.backlog + float(_at(inputs.demand_m2, d)[k, t // 4]) / 4.0
     # CHOICE: negative waiting demand (net absorption below zero) places nothing and stays
-    # in the backlog, to offset later demand: occupied floor never falls.
-    phi = min(1.0, max(0.0, waiting) / total_room) if total_room > 0 else 0.0
+    # in the backlog, to offset later demand: occupied floor never falls. The park's own
+    # demand is placed before the city's offer; the offer not placed returns to the city.
+    takes = min(total_room, max(0.0, waiting) + offered)
+    phi = takes / total_room if total_room > 0 else 0.0
+    own = min(max(0.0, waiting), takes)
     by_index = {p.index: p for p in members}
-    for (index, phase), room in rooms.items():
+    for (index, phase), r in rooms.items():
         phases = by_index[index].occupied_phases
-        phases[phase] = phases.get(phase, 0.0) + phi * room
+        phases[phase] = phases.get(phase, 0.0) + phi * r
     state.base_occupied += phi * base_room
-    state.backlog = waiting - phi * total_room
+    state.backlog = waiting - own
     out.backlog_m2[d, t, k] = state.backlog
     out.base_completed_m2[d, t, k] = _base_completed(park, t)
     out.base_occupied_m2[d, t, k] = state.base_occupied
     growth = (1.0 + park["revenue_growth"]) ** (t / 4.0)
     out.base_revenue_cny[d, t, k] = state.base_occupied * park["revenue_per_m2"] * growth / 4.0
     out.base_workers_persons[d, t, k] = state.base_occupied / park["m2_per_worker"]
+    return takes - own
 
 
 def _record(

@@ -65,3 +65,42 @@ def test_bad_chains_are_refused(write_scenario, change: str, message: str) -> No
     with pytest.raises(ScenarioError, match=message):
         scenario, site = load_inputs(write_scenario(tiny_toml(extra=text)))
         prepare(scenario, site)
+
+
+LOGIT = CHAIN.replace(
+    "shares = { A = 0.75, B = 0.25 }", 'allocation = "logit"\nattractiveness = { A = 0, B = 0 }'
+)
+
+
+def test_a_logit_offers_the_parks_demand_where_there_is_room(write_scenario) -> None:
+    from sim.engine import run
+
+    scenario, site = load_inputs(write_scenario(tiny_toml(extra=LOGIT)))
+    inputs = prepare(scenario, site)
+    assert inputs.allocation is not None
+    np.testing.assert_allclose(inputs.demand_m2, 0.0)  # no park has demand of its own
+    np.testing.assert_allclose(inputs.allocation.pool_m2[0, :3], [4_000, 4_800, 5_760])
+    logit = run(inputs).park_series
+    scenario, site = load_inputs(write_scenario(tiny_toml(extra=CHAIN), "shares.toml"))
+    shares = run(prepare(scenario, site)).park_series
+    assert logit is not None and shares is not None
+    a, b = list(inputs.park_ids).index("A"), list(inputs.park_ids).index("B")
+    occupied_l, occupied_s = logit["floor_occupied_m2"][0], shares["floor_occupied_m2"][0]
+    # B's committed floor completes in 2015 (2015Q1): before, the logit sends everything
+    # to A, which has room from 2015Q2 — the city's demand waits until someone has room.
+    assert occupied_l[:3, b].tolist() == [0, 0, 0]
+    # Nothing is placed twice: the parks together hold at most the city's demand so far.
+    assert (occupied_l.sum(axis=1) <= np.cumsum(inputs.allocation.pool_m2[0]) + 1e-6).all()
+    # Fixed shares hold B to a quarter of the demand while its buildings could fill
+    # faster (2016: 7,442 m²; 2017: 9,930): offered where the room is, B fills at its ramp
+    # (8,000, then 12,000 m²) and the parks together hold more, sooner.
+    assert occupied_s[4:6, b] == pytest.approx([7_442, 9_930], abs=1)
+    assert occupied_l[4:6, b] == pytest.approx([8_000, 12_000])
+    assert (occupied_l[4:6].sum(axis=1) > occupied_s[4:6].sum(axis=1) + 500).all()
+
+
+def test_logit_attractiveness_names_known_parks(write_scenario) -> None:
+    text = LOGIT.replace("attractiveness = { A = 0, B = 0 }", "attractiveness = { A = 0, Z = 1 }")
+    with pytest.raises(ScenarioError, match="unknown park 'Z'"):
+        scenario, site = load_inputs(write_scenario(tiny_toml(extra=text)))
+        prepare(scenario, site)

@@ -531,13 +531,20 @@ def check_result(result: Result, inputs: Inputs) -> None:
         park["floor_vacant_m2"], park["floor_completed_m2"] - park["floor_occupied_m2"], atol=tol
     )
     # Occupied floor of the park is at most its ceiling × its new floor, plus its base
-    # tenants; what it gained never exceeds the demand it was given.
+    # tenants; what it gained never exceeds the demand it was given (its own, and any
+    # the city's logit offered: at most all of the city's), nor do the parks together.
     base_given = np.broadcast_to(inputs.park["base_floor_occupied"], ceiling.shape)
     new_floor = park["floor_completed_m2"] - base_done
     assert (park["floor_occupied_m2"] - base_occ <= ceiling[:, None] * new_floor + tol).all()
     demand = np.broadcast_to(inputs.demand_m2, (n_draws, *inputs.demand_m2.shape[1:]))
     placed = park["floor_occupied_m2"] - base_given[:, None, :]
-    assert (placed <= np.cumsum(demand, axis=2).transpose(0, 2, 1) + tol).all()
+    given = np.cumsum(demand, axis=2).transpose(0, 2, 1)
+    if inputs.allocation is not None:
+        pool = np.broadcast_to(inputs.allocation.pool_m2, (n_draws, inputs.years.size))
+        given = given + np.cumsum(pool, axis=1)[:, :, None]
+        own = given[:, :, :].sum(axis=2) - (len(inputs.park_ids) - 1) * np.cumsum(pool, axis=1)
+        assert (placed.sum(axis=2) <= own + tol * len(inputs.park_ids)).all()
+    assert (placed <= given + tol).all()
     # Quarters: Q4 stocks are year ends, a year's flows the sum of its four quarters.
     quarterly = result.quarterly
     assert quarterly is not None

@@ -10,6 +10,7 @@ end of a quarter.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -468,3 +469,49 @@ def test_revenue_grows_by_quarter_and_other_revenue_is_its_own() -> None:
     assert_series(out.base_workers_persons[0, :, 0], [500] * 8)
     # Year 2 starts at 1.21 × the base year's first quarter.
     assert out.other_revenue_cny[0, 4, 0] == pytest.approx(1.21e8)
+
+
+# ----------------------------------------------------------------------------------------
+# The city's demand shared out between parks by a logit
+
+
+def two_parks(
+    *, attractiveness: list[float], room_weight: float, supply: list[float]
+) -> OracleInputs:
+    """Two parks of one 1-ha parcel each (10,000 m², one phase, built in a quarter: sold
+    at t0, complete at t1), no demand of their own; the city's 8,000 m²/yr (2,000 a
+    quarter) is shared out by the logit."""
+    inputs = make_inputs(
+        n_years=1,
+        area_m2=[10_000.0, 10_000.0],
+        parcel_park=[0, 1],
+        park={"duration_years": 0.25},
+        land_supply=[[s] for s in supply],
+        demand=0.0,
+    )
+    return replace(
+        inputs,
+        pool_m2=np.array([[8_000.0]]),
+        attractiveness=np.array(attractiveness),
+        room_weight=room_weight,
+    )
+
+
+def test_city_demand_spills_to_the_park_with_room() -> None:
+    # Park 1 gets no land, so it never has room: t0 nothing is complete, the city's
+    # 2,000 waits; t1 park 0 has 10,000 m² of room and takes all 4,000; t2, t3 2,000 each.
+    out = simulate(two_parks(attractiveness=[0.0, 5.0], room_weight=1.0, supply=[1e9, 0.0]))
+    assert_series(out.floor_occupied_m2[0, :, 0], [0, 4e3, 6e3, 8e3])
+    assert_series(out.floor_occupied_m2[0, :, 1], [0, 0, 0, 0])
+    assert_series(out.pool_backlog_m2[0], [2e3, 0, 0, 0])
+    assert_series(out.backlog_m2[0, :, 0], [0, 0, 0, 0])
+
+
+def test_city_demand_shared_by_attractiveness() -> None:
+    # Both built; room weight 0, so weights are exp(ln 3) : exp(0) = 3 : 1 while both have
+    # room: t1 the 4,000 waiting splits 3,000 / 1,000; t2, t3 2,000 splits 1,500 / 500.
+    out = simulate(
+        two_parks(attractiveness=[math.log(3.0), 0.0], room_weight=0.0, supply=[1e9, 1e9])
+    )
+    assert_series(out.floor_occupied_m2[0, :, 0], [0, 3e3, 4.5e3, 6e3])
+    assert_series(out.floor_occupied_m2[0, :, 1], [0, 1e3, 1.5e3, 2e3])

@@ -91,7 +91,8 @@ def random_inputs(draw: st.DrawFn) -> OracleInputs:
     start = rng.uniform(base_year - 1, base_year + n_years, (n_draws, n_parcels))
     shape = (n_draws, n_parks, n_years)
     take_up = rng.uniform(0, 40_000, shape) if limited_take_up else np.inf
-    return make_inputs(
+    pooled = draw(st.booleans())  # part of the demand is the city's, shared by a logit
+    inputs = make_inputs(
         n_years=n_years,
         n_parks=n_parks,
         area_m2=rng.uniform(100, 20_000, n_parcels).tolist(),
@@ -107,6 +108,15 @@ def random_inputs(draw: st.DrawFn) -> OracleInputs:
         committed_phases=np.where(committed, rng.integers(1, 4, n_parcels), 0).tolist(),
         reclaim_after_years=draw(st.sampled_from([None, 0.5, 1.0, 1.25, 2.0])),
         base_year=base_year,
+    )
+    if not pooled:
+        return inputs
+    attractiveness = np.where(rng.random(n_parks) < 0.2, np.nan, rng.normal(0, 1, n_parks))
+    return replace(
+        inputs,
+        pool_m2=rng.uniform(0, 80_000, (n_draws, n_years)),
+        attractiveness=attractiveness,
+        room_weight=float(rng.choice([0.0, 0.5, 1.0, 2.0])),
     )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -310,6 +310,13 @@ class DemandChain(_Model):
     a year is the growth of its part over the year (never below zero).
     ``city_revenue_growth`` may be a distribution (Monte Carlo draws the level of
     growth once per draw).
+
+    With ``allocation = "logit"`` the parks' demand is not split by fixed shares but
+    offered each quarter to the parks by a logit: park ``k``'s weight is
+    ``exp(attractiveness_k) × room_k ** room_weight``, its ready room (vacant
+    occupiable floor) that quarter, so demand goes where there is space. The parks named
+    in ``attractiveness`` take part (every park, at 0, when it names none). Demand no
+    park places waits for the next quarter.
     """
 
     city_revenue: Money
@@ -323,11 +330,16 @@ class DemandChain(_Model):
     ] = Field(default=0.0, gt=-1)
     m2_per_worker: PositiveArea
     parks_share: Share
-    shares: dict[str, Ratio]
+    shares: dict[str, Ratio] = Field(default_factory=dict)
+    allocation: Literal["shares", "logit"] = "shares"
+    attractiveness: dict[str, float] = Field(default_factory=dict)
+    room_weight: float = Field(default=1.0, ge=0, le=10)
     source: str = ""
 
     @model_validator(mode="after")
     def _shares(self) -> DemandChain:
+        if self.allocation == "logit":
+            return self
         total = sum(self.shares.values())
         if not self.shares or abs(total - 1.0) > 1e-6 or min(self.shares.values()) < 0:
             raise _ProblemsError(
