@@ -84,7 +84,7 @@ def test_a_logit_offers_the_parks_demand_where_there_is_room(write_scenario) -> 
     scenario, site = load_inputs(write_scenario(tiny_toml(extra=CHAIN), "shares.toml"))
     shares = run(prepare(scenario, site)).park_series
     assert logit is not None and shares is not None
-    a, b = list(inputs.park_ids).index("A"), list(inputs.park_ids).index("B")
+    b = list(inputs.park_ids).index("B")
     occupied_l, occupied_s = logit["floor_occupied_m2"][0], shares["floor_occupied_m2"][0]
     # B's committed floor completes in 2015 (2015Q1): before, the logit sends everything
     # to A, which has room from 2015Q2 — the city's demand waits until someone has room.
