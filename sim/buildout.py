@@ -159,8 +159,9 @@ class _Plan:
     c_sold: FloatArray  # (D, C) step of their sale
     lag: FloatArray  # (D, K) quarters from sale to start
     contract_lag: FloatArray  # (D, K) quarters from sale to the contracted start
-    tau: FloatArray  # (D, K) quarters to top out a phase
-    delta: FloatArray  # (D, K) quarters to complete a phase
+    tau: FloatArray  # (D, K, J) quarters to top out phase j
+    delta: FloatArray  # (D, K, J) quarters to complete phase j
+    begin: FloatArray  # (D, K, J) quarters from a project's start to phase j's
     queues: tuple[IntArray, ...]  # per park: its queued parcels in queue order
     positions: tuple[FloatArray, ...]  # per park: cumulative area along its queue
     place: IntArray  # (P,) place in its park's queue (0 for committed parcels)
@@ -169,6 +170,29 @@ class _Plan:
     reclaiming: BoolArray  # (D, K) every sale is taken back before it starts
     reclaim_q: float  # quarters from the contracted start to reclaimable
     idle_q: float  # … to idle
+
+
+def _build_times(
+    inputs: Inputs, n_draws: int, n_parks: int, n_phases: int
+) -> tuple[FloatArray, FloatArray]:
+    """Quarters to top out and to complete each phase ``(D, K, J)``.
+
+    The park's ``topout_years`` and ``duration_years`` for every phase, or, with
+    ``Inputs.phase_years``, each phase's own (phases past the last given take the last).
+    """
+    if inputs.phase_years is None:
+        topout = np.asarray(inputs.park["topout_years"], dtype=float)[..., None]
+        duration = np.asarray(inputs.park["duration_years"], dtype=float)[..., None]
+    else:
+        duration = np.asarray(inputs.phase_years["duration_years"], dtype=float)
+        topout = np.asarray(inputs.phase_years["topout_years"], dtype=float)
+        topout = np.where(np.isnan(topout), duration, topout)
+        given = np.minimum(np.arange(n_phases), duration.shape[2] - 1)
+        duration, topout = duration[:, :, given], topout[:, :, given]
+    shape = (n_draws, n_parks, n_phases)
+    tau = np.broadcast_to(q_build(topout), shape)
+    delta = np.maximum(tau, np.broadcast_to(q_build(duration), shape))
+    return np.ascontiguousarray(tau), np.ascontiguousarray(delta)
 
 
 def _plan(inputs: Inputs) -> _Plan:
@@ -197,8 +221,11 @@ def _plan(inputs: Inputs) -> _Plan:
     c_start = c_start + offset
     c_sold = np.maximum(c_start - lag[:, pk[c_parcels]], float(offset))  # not before the base
 
-    tau = q_build(park("topout_years"))
-    delta = np.maximum(tau, q_build(park("duration_years")))
+    queued_phases = n_phases[:, ~committed].max(initial=1.0)
+    n_max = int(max(queued_phases, c_phases.max(initial=1.0)))
+    tau, delta = _build_times(inputs, n_draws, n_parks, n_max)
+    # The crew moves to the next phase when the previous one tops out.
+    begin = np.concatenate([np.zeros((n_draws, n_parks, 1)), np.cumsum(tau, axis=2)], axis=2)
     contract_lag = q_lag(park("contract_lag_years"))
     reclaim_q = float(q_lag(inputs.reclaim_after_years))
     reclaiming = lag > contract_lag + reclaim_q if inputs.reclaim_idle else np.zeros_like(lag, bool)
@@ -230,6 +257,7 @@ def _plan(inputs: Inputs) -> _Plan:
         contract_lag=contract_lag,
         tau=tau,
         delta=delta,
+        begin=begin[:, :, :n_max],
         queues=queues,
         positions=positions,
         place=place,
@@ -368,13 +396,17 @@ def _committed_schedules(inputs: Inputs, plan: _Plan, schedules: dict[str, Float
     price = np.broadcast_to(inputs.park["land_price"], (plan.draws, len(inputs.park_ids)))
     _book_parcels(schedules["sold"], pk, plan.c_sold, plan.c_capacity)
     _book_parcels(schedules["land"], pk, plan.c_sold, inputs.area_m2[cols] * price[:, pk])
-    tau, delta = plan.tau[:, pk], plan.delta[:, pk]
+    cost = np.broadcast_to(inputs.park["construction_cost"], price.shape)[:, pk]
     floor = plan.c_capacity / plan.c_phases
     for j in range(int(plan.c_phases.max())):
-        begun = np.where(j < plan.c_phases, plan.c_start + j * tau, np.nan)
+        tau, delta = plan.tau[:, pk, j], plan.delta[:, pk, j]
+        begun = np.where(j < plan.c_phases, plan.c_start + plan.begin[:, pk, j], np.nan)
         _book_parcels(schedules["started"], pk, begun, floor)
         _book_parcels(schedules["topped"], pk, begun + tau, floor)
         _book_parcels(schedules["completed"], pk, begun + delta, floor)
+        # Construction is spent evenly over the δ steps begun … begun + δ − 1.
+        _book_parcels(schedules["spend"], pk, begun, floor * cost / delta)
+        _book_parcels(schedules["spend"], pk, begun + delta, -floor * cost / delta)
 
 
 class _Cohorts:
@@ -534,7 +566,7 @@ def _simulate(
     ]
     schedules = {
         name: np.zeros((n_draws, n_parks, n_steps))
-        for name in ("started", "topped", "completed", "sold", "land")
+        for name in ("started", "topped", "completed", "sold", "land", "spend")
     }
     _committed_schedules(inputs, plan, schedules)
     any_reclaiming = bool(plan.reclaiming.any())
@@ -545,6 +577,7 @@ def _simulate(
     budget, pointer, rejoined, backlog = zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy()
     base_occupied = park("base_floor_occupied").copy()
     started, topped, completed, occupied = zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy()
+    spending = zeros.copy()  # construction spent a step, per park
     sold_committed, area_sold = zeros.copy(), zeros.copy()
     phase_sold = [zeros.copy() for _ in range(n_max)]
     n_sold = zeros.copy()
@@ -607,16 +640,20 @@ def _simulate(
                 floor_j = table.at(now)
                 new = floor_j - phase_sold[j]
                 phase_sold[j] = floor_j
-                begun = u + plan.lag + j * plan.tau
+                begun = u + plan.lag + plan.begin[:, :, j]
+                tau, delta = plan.tau[:, :, j], plan.delta[:, :, j]
                 _book(schedules["started"], begun, new, building)
-                _book(schedules["topped"], begun + plan.tau, new, building)
-                _book(schedules["completed"], begun + plan.delta, new, building)
+                _book(schedules["topped"], begun + tau, new, building)
+                _book(schedules["completed"], begun + delta, new, building)
+                _book(schedules["spend"], begun, new * cost / delta, building)
+                _book(schedules["spend"], begun + delta, -new * cost / delta, building)
         n_sold = now
         sold_area = area.at(now)
         land = price * (sold_area - area_sold) + schedules["land"][:, :, u]
         area_sold = sold_area
         sold_committed += schedules["sold"][:, :, u]
         started += schedules["started"][:, :, u]
+        spending += schedules["spend"][:, :, u]
         topped += schedules["topped"][:, :, u]
         finished = schedules["completed"][:, :, u]
         completed += finished
@@ -673,8 +710,7 @@ def _simulate(
         out["floor_completed_m2"][:, t] = park_completed
         out["floor_occupied_m2"][:, t] = park_occupied
         out["revenue_cny"][:, t] = occupied * rate_now + base_revenue + other / 4.0
-        out["investment_cny"][:, t] = (started - completed) * cost / plan.delta
-        out["investment_cny"][:, t] += finished * fitout + land
+        out["investment_cny"][:, t] = spending + finished * fitout + land
         out["base_completed_m2"][:, t] = base_floor
         out["base_occupied_m2"][:, t] = base_occupied
         out["revenue_other_cny"][:, t] = other / 4.0
@@ -697,29 +733,31 @@ def _simulate(
 _BLOCK_ELEMENTS = 1 << 22
 
 
-def _counts(
-    n_phases: FloatArray, tau: FloatArray, delta: FloatArray, since: FloatArray
+def _stages(
+    plan: _Plan, pk: IntArray, n_phases: FloatArray, since: FloatArray
 ) -> dict[str, FloatArray]:
-    """Phases started, topped out, completed and completed a step ago, ``since`` the start.
+    """Count parcels' phases by stage, ``since`` steps after their start ``(D, S, p)``.
 
-    ``since`` is steps since the start, NaN where there is none (all counts 0).
-
-    Examples
-    --------
-    >>> c = _counts(np.array(2.0), np.array(2.0), np.array(3.0), np.arange(-1.0, 7.0))
-    >>> c["started"].tolist(), c["completed"].tolist()
-    ([0.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0], [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 2.0])
+    ``since`` is NaN where a parcel has not started (all counts 0). Returns phases
+    started, topped out, completed, completed a step before, and ``building``: the sum
+    over phases under construction of ``1 / δ`` (the share of a phase's construction
+    spent in the step).
     """
-
-    def clip(count: FloatArray) -> FloatArray:
-        return np.fmin(np.fmax(count, 0.0), n_phases)  # NaN (not started) → 0
-
-    return {
-        "started": clip(np.floor(since / tau) + 1.0),
-        "topped": clip(np.floor(since / tau)),
-        "completed": clip(np.floor((since - delta) / tau) + 1.0),
-        "before": clip(np.floor((since - 1.0 - delta) / tau) + 1.0),
-    }
+    zeros = np.zeros(since.shape)
+    out = {name: zeros.copy() for name in ("started", "topped", "completed", "before")}
+    out["building"] = zeros
+    for j in range(plan.begin.shape[2]):
+        exists = j < n_phases
+        begin = plan.begin[:, pk, j][:, None, :]
+        tau, delta = plan.tau[:, pk, j][:, None, :], plan.delta[:, pk, j][:, None, :]
+        started = exists & (since >= begin)
+        done = exists & (since >= begin + delta)
+        out["started"] += started
+        out["topped"] += exists & (since >= begin + tau)
+        out["completed"] += done
+        out["before"] += exists & (since - 1.0 >= begin + delta)
+        out["building"] += np.where(started & ~done, 1.0 / delta, 0.0)
+    return out
 
 
 def _investment(
@@ -739,11 +777,10 @@ def _investment(
 
     steps = np.arange(plan.steps, dtype=float)[None, :, None]
     n_phases, floor, _ = (v[:, None, :] for v in _parcel_phases(plan, cols))
-    tau, delta = plan.tau[:, pk][:, None, :], plan.delta[:, pk][:, None, :]
-    c = _counts(n_phases, tau, delta, steps - start[:, None, :])
+    c = _stages(plan, pk, n_phases, steps - start[:, None, :])
     bought = np.diff(sales, axis=1, prepend=0.0) > 0
     spend = np.where(bought, inputs.area_m2[cols] * park("land_price"), 0.0)
-    spend += (c["started"] - c["completed"]) * floor * park("construction_cost") / delta
+    spend += c["building"] * floor * park("construction_cost")
     spend += (c["completed"] - c["before"]) * floor * park("fitout_cost")
     return spend
 
@@ -791,8 +828,11 @@ def _parcel_history(
         return np.where(reached & (step < n_steps), step, np.nan)
 
     lag, contract_lag = plan.lag[:, pk], plan.contract_lag[:, pk]
-    tau, delta = plan.tau[:, pk], plan.delta[:, pk]
     n_phases, floor, capacity = _parcel_phases(plan, cols)
+    # The last phase to complete: with per-phase build times not always the last begun.
+    finish = plan.begin[:, pk, :] + plan.delta[:, pk, :]  # (D, p, J)
+    phase = np.arange(finish.shape[2])
+    finish = np.where(phase < n_phases[..., None], finish, -np.inf)
     last_sale = first(sales, n_sales, n_sales > 0)
     start = np.where(committed, c_start, np.where(n_taken < n_sales, last_sale + lag, np.nan))
     positions = np.zeros(plan.park_of.size)
@@ -809,12 +849,12 @@ def _parcel_history(
         "first_sold": first_sale,
         "contract": np.where(committed, c_start, last_sale + contract_lag),
         "start": start,
-        "completion": start + (n_phases - 1.0) * tau + delta,
+        "completion": start + finish.max(axis=2),
         "reclaim": first(taken, n_taken, n_taken > 0),
     }
 
     # Stages, from the start.
-    c = _counts(n_phases[:, None, :], tau[:, None, :], delta[:, None, :], steps - start[:, None, :])
+    c = _stages(plan, pk, n_phases[:, None, :], steps - start[:, None, :])
     held = sales > taken
     quarter = slice(offset, None)
 
@@ -834,7 +874,7 @@ def _parcel_history(
     row = (np.arange(n_draws)[:, None] * n_parks + pk[None, :]) * n_steps
     occupied = np.zeros((n_draws, cols.size, plan.quarters))
     for j in range(int(n_phases.max(initial=0.0))):
-        done = start + j * tau + delta
+        done = start + plan.begin[:, pk, j] + plan.delta[:, pk, j]
         valid = (j < n_phases) & (done < n_steps)  # (NaN: not started)
         index = np.where(valid, row + np.nan_to_num(done).astype(np.int64), 0)
         occupied += np.where(valid, floor, 0.0)[..., None] * history[index]

@@ -430,6 +430,11 @@ def _draw_slice(inputs: Inputs, start: int, stop: int, total: int) -> Inputs:
             if inputs.allocation is None
             else replace(inputs.allocation, pool_m2=cut(inputs.allocation.pool_m2))
         ),
+        phase_years=(
+            None
+            if inputs.phase_years is None
+            else {k: cut(v) for k, v in inputs.phase_years.items()}
+        ),
     )
 
 

@@ -111,6 +111,11 @@ class Inputs:
     allocation
         The city's demand shared out between parks by a logit (``[demand] allocation =
         "logit"``), on top of each park's own ``demand_m2``; None without.
+    phase_years
+        Build times drawn per phase (``[market] per_phase_build_times``):
+        ``duration_years`` and ``topout_years`` (NaN: the duration), each ``(D, K, J)``
+        for phases 0 … J − 1 (later phases take the last); None: every phase takes the
+        park's.
     """
 
     name: str
@@ -133,6 +138,7 @@ class Inputs:
     reclaim_idle: bool = False
     rest_of_city: dict[str, FloatArray] | None = None
     allocation: Allocation | None = None
+    phase_years: dict[str, FloatArray] | None = None
 
     @property
     def draws(self) -> int:
@@ -143,4 +149,6 @@ class Inputs:
             arrays += list(self.rest_of_city.values())
         if self.allocation is not None:
             arrays.append(self.allocation.pool_m2)
+        if self.phase_years is not None:
+            arrays += list(self.phase_years.values())
         return int(max(np.atleast_2d(a).shape[0] for a in arrays))

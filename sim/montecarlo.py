@@ -106,6 +106,7 @@ def sample_inputs(
     market = scenario.market
     if market is not None:
         demand, pool = _market_demand(market, demand, pool, rng)
+    speed = np.ones((draws, 1))
     if market is not None and market.build_speed_sd > 0:
         sd = market.build_speed_sd
         speed = np.exp(sd * rng.standard_normal((draws, 1)) - sd * sd / 2)  # shared, mean one
@@ -115,6 +116,9 @@ def sample_inputs(
             park[name] = np.broadcast_to(park[name], (draws, n_parks)) / speed
     if allocation is not None and pool is not None:
         allocation = replace(allocation, pool_m2=np.broadcast_to(pool, (draws, n_years)).copy())
+    phase_years = None
+    if market is not None and market.per_phase_build_times:
+        phase_years = _sample_phases(inputs, scenario, draws, rng, park, speed)
     return replace(
         inputs,
         park=park,
@@ -124,6 +128,7 @@ def sample_inputs(
         committed_start=committed_start,
         committed_floor=committed_floor,
         allocation=allocation,
+        phase_years=phase_years,
     )
 
 
@@ -155,6 +160,47 @@ def _market_demand(
         if pool is not None:
             pool = pool * np.exp(sd * common[:, 0, :] - sd * sd / 2)
     return demand, pool
+
+
+def _sample_phases(
+    inputs: Inputs,
+    scenario: Scenario,
+    draws: int,
+    rng: np.random.Generator,
+    park: dict[str, FloatArray],
+    speed: FloatArray,
+) -> dict[str, FloatArray]:
+    """Draw every phase's build and top-out times ``(D, K, J)`` (``per_phase_build_times``).
+
+    ``J`` is the most phases a parcel has at the parks' point values; later phases (a
+    plot ratio drawn higher) take the last. A distribution is sampled ``J`` times per
+    draw; a point value (or one already drawn per draw) serves every phase; a top-out
+    time the scenario leaves out is each phase's build time (NaN). Both are divided by
+    the build-speed factor.
+    """
+    n_parks = len(inputs.park_ids)
+    ratio = np.asarray(inputs.park["plot_ratio"], dtype=float)[0, inputs.parcel_park]
+    capacity = inputs.area_m2 * np.fmin(ratio, inputs.far_max)
+    per_phase = np.asarray(inputs.park["max_floor_per_phase"], dtype=float)[0, inputs.parcel_park]
+    n_phases = max(
+        int(np.ceil(capacity / per_phase).max(initial=1.0)),
+        int(inputs.committed_phases.max(initial=1)),
+        1,
+    )
+    out = {}
+    for name in ("duration_years", "topout_years"):
+        values = np.empty((draws, n_parks, n_phases))
+        for k, park_id in enumerate(inputs.park_ids):
+            value = park_assumption(scenario, park_id, name)
+            if isinstance(value, Distribution):
+                drawn = value.sample(rng, draws * n_phases).reshape(draws, n_phases)
+                values[:, k, :] = drawn / speed
+            elif value is None and name == "topout_years":
+                values[:, k, :] = np.nan
+            else:  # (the park's value, already divided by the build-speed factor)
+                values[:, k, :] = np.broadcast_to(park[name], (draws, n_parks))[:, k, None]
+        out[name] = values
+    return out
 
 
 def _sample_committed(

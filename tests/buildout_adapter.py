@@ -49,6 +49,11 @@ def to_inputs(inputs: OracleInputs) -> Inputs:
             2.0 if inputs.reclaim_after_years is None else float(inputs.reclaim_after_years)
         ),
         reclaim_idle=inputs.reclaim_after_years is not None,
+        phase_years=(
+            None
+            if inputs.phase_years is None
+            else {k: np.asarray(v, dtype=float) for k, v in inputs.phase_years.items()}
+        ),
         allocation=(
             None
             if inputs.pool_m2 is None or inputs.attractiveness is None
@@ -92,6 +97,7 @@ def from_inputs(inputs: Inputs) -> OracleInputs:
         pool_m2=None if inputs.allocation is None else inputs.allocation.pool_m2,
         attractiveness=None if inputs.allocation is None else inputs.allocation.attractiveness,
         room_weight=1.0 if inputs.allocation is None else inputs.allocation.room_weight,
+        phase_years=None if inputs.phase_years is None else dict(inputs.phase_years),
     )
 
 

@@ -95,6 +95,9 @@ class OracleInputs:
     pool_m2: FloatArray | None = None
     attractiveness: FloatArray | None = None
     room_weight: float = 1.0
+    # Build times per phase (docs/MODEL.md, "Per-phase build times"): "duration_years" and
+    # "topout_years" (NaN: the duration), each (D, K, J) for phases 0 … J − 1.
+    phase_years: dict[str, FloatArray] | None = None
 
     @property
     def draws(self) -> int:
@@ -104,6 +107,8 @@ class OracleInputs:
         leading.append(self.committed_start.shape[0])
         if self.pool_m2 is not None:
             leading.append(self.pool_m2.shape[0])
+        if self.phase_years is not None:
+            leading += [v.shape[0] for v in self.phase_years.values()]
         return int(max(leading))
 
 
@@ -182,12 +187,25 @@ class _Park:
     values: dict[str, float]
     contract_lag_q: int
     start_lag_q: int
-    tau: int  # top-out time of a phase
-    delta: int  # completion time of a phase
+    taus: list[int]  # top-out time of phase 0, 1, … (the last one for later phases)
+    deltas: list[int]  # completion time of each phase
     base_done_q: int  # quarter the base floor under construction completes
 
     def __getitem__(self, name: str) -> float:
         return self.values[name]
+
+    def tau(self, phase: int) -> int:
+        """Quarters phase ``phase`` takes to top out."""
+        return self.taus[min(phase, len(self.taus) - 1)]
+
+    def delta(self, phase: int) -> int:
+        """Quarters phase ``phase`` takes to complete."""
+        return self.deltas[min(phase, len(self.deltas) - 1)]
+
+    def begin(self, phase: int) -> int:
+        """Quarters from a project's start to phase ``phase``'s: the crew moves on at
+        each top-out."""
+        return sum(self.tau(i) for i in range(phase))
 
 
 @dataclass
@@ -245,8 +263,18 @@ def _park_values(inputs: OracleInputs, d: int, k: int) -> _Park:
         values["contract_lag_years"] = values["start_lag_years"]
     if math.isnan(values["topout_years"]):
         values["topout_years"] = values["duration_years"]
-    tau = q_build(values["topout_years"])
-    delta = max(tau, q_build(values["duration_years"]))
+    taus = [q_build(values["topout_years"])]
+    deltas = [max(taus[0], q_build(values["duration_years"]))]
+    if inputs.phase_years is not None:
+        # CHOICE: per-phase build times, when given, replace the park's for every phase;
+        # a NaN top-out time is the phase's duration; phases past the last given take it.
+        durations = _at(inputs.phase_years["duration_years"], d)[k]
+        topouts = _at(inputs.phase_years["topout_years"], d)[k]
+        taus, deltas = [], []
+        for duration, topout in zip(durations, topouts, strict=True):
+            tau = q_build(duration if math.isnan(topout) else topout)
+            taus.append(tau)
+            deltas.append(max(tau, q_build(duration)))
     # CHOICE: the base floor under construction behaves like a phase started in quarter 0:
     # it is in the completed stock from quarter q_build(base_completion_years) on (so 1 year
     # → t = 4, Q1 of the second year), the same index arithmetic as "a phase started at a
@@ -259,8 +287,8 @@ def _park_values(inputs: OracleInputs, d: int, k: int) -> _Park:
         values=values,
         contract_lag_q=q_lag(values["contract_lag_years"]),
         start_lag_q=q_lag(values["start_lag_years"]),
-        tau=tau,
-        delta=delta,
+        taus=taus,
+        deltas=deltas,
         base_done_q=base_done_q,
     )
 
@@ -315,11 +343,18 @@ def _make_queues(inputs: OracleInputs, parcels: list[_Parcel], n_parks: int) -> 
     return states
 
 
-def _n_started(t: int, start: int | None, tau: int, n_phases: int) -> int:
-    """``n_started(t) = clip(floor((t − s)/τ) + 1, 0, n)``, and 0 before ``s``."""
-    if start is None or t < start:
+def _started(t: int, parcel: _Parcel, park: _Park) -> int:
+    """Phases started by the end of ``t``: phase i starts at ``s + begin(i)``."""
+    if parcel.start is None:
         return 0
-    return max(0, min(n_phases, (t - start) // tau + 1))
+    return sum(parcel.start + park.begin(i) <= t for i in range(parcel.n_phases))
+
+
+def _topped(t: int, parcel: _Parcel, park: _Park) -> int:
+    """Phases topped out by the end of ``t``: phase i at ``s + begin(i) + τ_i``."""
+    if parcel.start is None:
+        return 0
+    return sum(parcel.start + park.begin(i) + park.tau(i) <= t for i in range(parcel.n_phases))
 
 
 # ----------------------------------------------------------------------------------------
@@ -511,12 +546,19 @@ def _base_completed(park: _Park, t: int) -> float:
     return done
 
 
-def _completed_phases(parcel: _Parcel, park: _Park, t: int) -> int:
-    return _n_started(t - park.delta, parcel.start, park.tau, parcel.n_phases)
+def _completed_phases(parcel: _Parcel, park: _Park, t: int) -> list[int]:
+    """Phases complete by the end of ``t``: phase i at ``s + begin(i) + δ_i``.
+
+    With per-phase build times a later phase may complete before an earlier one.
+    """
+    if parcel.start is None:
+        return []
+    start = parcel.start
+    return [i for i in range(parcel.n_phases) if start + park.begin(i) + park.delta(i) <= t]
 
 
 def _completed(parcel: _Parcel, park: _Park, t: int) -> float:
-    return _completed_phases(parcel, park, t) * parcel.phase_floor
+    return len(_completed_phases(parcel, park, t)) * parcel.phase_floor
 
 
 _Rooms = tuple[dict[tuple[int, int], float], float, float]
@@ -530,7 +572,7 @@ def _rooms(t: int, park: _Park, state: _ParkState, members: list[_Parcel]) -> _R
     # at most ceiling × its floor / (4 × ramp years) a quarter.
     rooms: dict[tuple[int, int], float] = {}
     for p in members:
-        for phase in range(_completed_phases(p, park, t)):
+        for phase in _completed_phases(p, park, t):
             occupiable = ceiling * p.phase_floor
             ramp = occupiable / (4.0 * ramp_years) if ramp_years > 0 else math.inf
             held = p.occupied_phases.get(phase, 0.0)
@@ -605,7 +647,6 @@ def _record(
 ) -> None:
     """Stage floors, occupancy, revenue and investment of each parcel at the end of t."""
     del inputs
-    tau, delta = park.tau, park.delta
     growth = (1.0 + park["revenue_growth"]) ** (t / 4.0)
     for p in members:
         i = p.index
@@ -614,8 +655,8 @@ def _record(
         # CHOICE: floor sold is land held at the end of t: a reclaimed parcel drops out
         # from its reclaim quarter until it is sold again.
         out.floor_sold_m2[d, t, i] = p.capacity if held else 0.0
-        out.floor_started_m2[d, t, i] = _n_started(t, p.start, tau, p.n_phases) * f
-        out.floor_topped_out_m2[d, t, i] = _n_started(t - tau, p.start, tau, p.n_phases) * f
+        out.floor_started_m2[d, t, i] = _started(t, p, park) * f
+        out.floor_topped_out_m2[d, t, i] = _topped(t, p, park) * f
         out.floor_completed_m2[d, t, i] = _completed(p, park, t)
         out.floor_occupied_m2[d, t, i] = p.occupied
         out.revenue_cny[d, t, i] = p.occupied * park["revenue_per_m2"] * growth / 4.0
@@ -625,7 +666,7 @@ def _record(
         invest += sum(p.area * park["land_price"] for sale in p.sales if sale == t)
         if p.start is not None:
             for phase in range(p.n_phases):
-                begun = p.start + phase * tau
+                begun, delta = p.start + park.begin(phase), park.delta(phase)
                 # CHOICE: construction is spent in the δ quarters begun … begun + δ − 1,
                 # those at whose end the phase is under construction; fit-out in the
                 # quarter it completes, begun + δ.
@@ -675,7 +716,7 @@ def _events(
             put(out.contract_q, p.index, last_contract)
         if p.start is not None:
             put(out.start_q, p.index, p.start)
-            done = p.start + (p.n_phases - 1) * park.tau + park.delta
+            done = p.start + max(park.begin(i) + park.delta(i) for i in range(p.n_phases))
             put(out.completion_q, p.index, done)
 
 

@@ -109,6 +109,16 @@ def random_inputs(draw: st.DrawFn) -> OracleInputs:
         reclaim_after_years=draw(st.sampled_from([None, 0.5, 1.0, 1.25, 2.0])),
         base_year=base_year,
     )
+    if draw(st.booleans()):  # each phase its own build time
+        n_phase_years = draw(st.integers(1, 3))
+        shape = (n_draws, n_parks, n_phase_years)
+        inputs = replace(
+            inputs,
+            phase_years={
+                "duration_years": rng.uniform(0, 3, shape),
+                "topout_years": np.where(rng.random(shape) < 0.3, np.nan, rng.uniform(0, 2, shape)),
+            },
+        )
     if not pooled:
         return inputs
     attractiveness = np.where(rng.random(n_parks) < 0.2, np.nan, rng.normal(0, 1, n_parks))

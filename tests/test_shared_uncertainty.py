@@ -69,3 +69,48 @@ def test_deterministic_run_lies_inside_its_band_with_symmetric_inputs(
     for t in range(years.size):
         assert p10[t] - 1e-6 <= deterministic[t] <= p90[t] + 1e-6, years[t]
         assert abs(deterministic[t] - p50[t]) <= 0.15 * scale, years[t]
+
+
+PER_PHASE = """
+[market]
+per_phase_build_times = true
+"""
+
+
+def test_each_phase_draws_its_own_build_time(write_scenario) -> None:
+    # The tiny site builds P1–P3 in two phases (tests/conftest.py): with per-phase build
+    # times each phase draws its own, independently, from the park's triangular(1, 2, 3).
+    triangular = 'duration_years = { dist = "triangular", min = 1, mode = 2, max = 3 }\n'
+    text = tiny_toml(("duration_years = 2\n", triangular), extra=PER_PHASE)
+    scenario, site = load_inputs(write_scenario(text))
+    inputs = prepare(scenario, site)
+    sampled = sample_inputs(inputs, scenario, 4000, np.random.default_rng(11))
+    assert sampled.phase_years is not None
+    years = sampled.phase_years["duration_years"]  # (D, K, J)
+    assert years.shape == (4000, 2, 2)
+    first, second = years[:, 0, 0], years[:, 0, 1]
+    assert abs(first.mean() - 2.0) < 0.03 and abs(second.mean() - 2.0) < 0.03
+    assert abs(np.corrcoef(first, second)[0, 1]) < 0.05  # drawn apart
+    assert np.isnan(sampled.phase_years["topout_years"]).all()  # top-out = each build time
+    # In the engine each phase completes after its own build time: P1 (started 2013Q2,
+    # t 5) completes phase 0 at 5 + q(d0) and phase 1, begun as phase 0 tops out, at
+    # 5 + q(d0) + q(d1).
+    from dataclasses import replace
+
+    from sim.buildout import advance, q_build
+
+    few = replace(
+        sampled,
+        park={k: v[:8] if v.shape[0] > 1 else v for k, v in sampled.park.items()},
+        land_supply_m2=sampled.land_supply_m2[:8],
+        take_up_m2=sampled.take_up_m2[:8],
+        demand_m2=sampled.demand_m2[:8],
+        committed_start=sampled.committed_start[:8],
+        committed_floor=sampled.committed_floor[:8],
+        phase_years={k: v[:8] for k, v in sampled.phase_years.items()},
+    )
+    q = advance(few)
+    p1 = list(inputs.parcel_ids).index("P1")
+    d0, d1 = q_build(years[:8, 0, 0]), q_build(years[:8, 0, 1])
+    np.testing.assert_array_equal(q.events["start"][:, p1], 5.0)
+    np.testing.assert_array_equal(q.events["completion"][:, p1], 5 + d0 + d1)

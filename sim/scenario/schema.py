@@ -450,6 +450,9 @@ class Market(_Model):
     - ``build_speed_sd``: a city-wide construction speed, one factor ``f`` per draw
       (mean one, log-normal) shared by every park: every start lag, top-out time and
       build time is divided by ``f`` before it is rounded to quarters.
+    - ``per_phase_build_times``: each phase draws its own build time (and top-out time)
+      from the park's distributions — phase 1 of a park's projects may take longer than
+      phase 0 — instead of one draw for all of a park's phases.
     """
 
     demand_sd: Annotated[float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))] = (
@@ -464,6 +467,7 @@ class Market(_Model):
     correlation: Annotated[float, BeforeValidator(lambda v: quantity_to_si(v, Dimension.RATIO))] = (
         Field(default=0.8, ge=0, le=1)
     )
+    per_phase_build_times: bool = False
     source: str = ""
 
 
