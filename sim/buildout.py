@@ -350,25 +350,25 @@ def _count_within(plan: _Plan, x: FloatArray, *, repeat: bool) -> FloatArray:
 class _Paths:
     """Per-park paths the parcels' histories are rebuilt from (steps on the step axis)."""
 
-    sold: FloatArray  # (D, K, S) entries of the queue sold by the end of each step
-    reclaimed: FloatArray  # (D, K, S) … taken back
-    serviced: FloatArray  # (D, K, S) cumulative servicing budget
+    sold: FloatArray  # (S, D, K) entries of the queue sold by the end of each step
+    reclaimed: FloatArray  # (S, D, K) … taken back
+    serviced: FloatArray  # (S, D, K) cumulative servicing budget
     occupancy: FloatArray  # (D, K, S, T) occupied floor per m² of each completion cohort
-    rate: FloatArray  # (D, T, K) revenue per m² occupied in each quarter
+    rate: FloatArray  # (T, D, K) revenue per m² occupied in each quarter
 
 
 def _book(
     schedule: FloatArray, step: FloatArray, floor: FloatArray, where: BoolArray | None = None
 ) -> None:
-    """Add ``floor`` ``(D, K)`` to ``schedule[d, k, step[d, k]]`` where the step is in range."""
-    n_draws, n_parks, n_steps = schedule.shape
+    """Add ``floor`` ``(D, K)`` to ``schedule[step[d, k], d, k]`` where the step is in range."""
+    n_steps, n_draws, n_parks = schedule.shape
     valid = (step < n_steps) & (floor != 0.0)
     if where is not None:
         valid &= where
     if not valid.any():
         return
     rows = np.arange(n_draws * n_parks).reshape(n_draws, n_parks)
-    flat = rows[valid] * n_steps + step[valid].astype(np.int64)
+    flat = step[valid].astype(np.int64) * (n_draws * n_parks) + rows[valid]
     schedule.reshape(-1)[flat] += floor[valid]
 
 
@@ -376,14 +376,14 @@ def _book_parcels(
     schedule: FloatArray, park_of: IntArray, step: FloatArray, value: FloatArray
 ) -> None:
     """Add per-parcel ``value`` ``(D, P)`` to its park's ``schedule`` at ``step`` ``(D, P)``."""
-    n_draws, n_parks, n_steps = schedule.shape
+    n_steps, n_draws, n_parks = schedule.shape
     value = np.broadcast_to(value, step.shape)
     valid = np.isfinite(step) & (step < n_steps) & (value != 0.0)
     if not valid.any():
         return
     draw = np.broadcast_to(np.arange(n_draws)[:, None], step.shape)
     park = np.broadcast_to(park_of[None, :], step.shape)
-    flat = (draw[valid] * n_parks + park[valid]) * n_steps + step[valid].astype(np.int64)
+    flat = step[valid].astype(np.int64) * (n_draws * n_parks) + draw[valid] * n_parks + park[valid]
     schedule.reshape(-1)[:] += np.bincount(flat, weights=value[valid], minlength=schedule.size)
 
 
@@ -412,31 +412,32 @@ def _committed_schedules(inputs: Inputs, plan: _Plan, schedules: dict[str, Float
 class _Cohorts:
     """Occupancy per completion cohort, kept per cohort (to rebuild parcels' histories).
 
-    Cohort ``q`` is the floor completed in step ``q`` (``schedule[..., q]``); ``o`` its
+    Cohort ``q`` is the floor completed in step ``q`` (``schedule[q]``); ``o`` its
     occupied floor per m². A cohort's room per m² is ``min(ceiling − o, ramp)``.
     """
 
     def __init__(
         self, schedule: FloatArray, ceiling: FloatArray, ramp: FloatArray, n_quarters: int
     ) -> None:
-        self.schedule, self.ceiling, self.ramp = schedule, ceiling[..., None], ramp[..., None]
-        self.o = np.zeros(schedule.shape)
-        self.history = np.zeros((*schedule.shape, n_quarters))
-        self._room: FloatArray = self.o[:, :, :0]
+        self.schedule, self.ceiling, self.ramp = schedule, ceiling, ramp
+        self.o = np.zeros(schedule.shape)  # (S, D, K)
+        n_steps, n_draws, n_parks = schedule.shape
+        self.history = np.zeros((n_draws, n_parks, n_steps, n_quarters))
+        self._room: FloatArray = self.o[:0]
 
     def room(self, u: int) -> FloatArray:
         """Room of the cohorts completed by step ``u`` ``(D, K)``."""
-        room = np.minimum(self.ceiling - self.o[:, :, : u + 1], self.ramp)
+        room = np.minimum(self.ceiling - self.o[: u + 1], self.ramp)
         np.maximum(room, 0.0, out=room)
         self._room = room
-        return np.asarray(np.einsum("dks,dks->dk", self.schedule[:, :, : u + 1], room))
+        return np.asarray(np.einsum("sdk,sdk->dk", self.schedule[: u + 1], room))
 
     def fill(self, u: int, share: FloatArray, t: int) -> None:
         """Fill ``share`` of every cohort's room (and keep quarter ``t``'s state)."""
-        self._room *= share[..., None]
-        self.o[:, :, : u + 1] += self._room
+        self._room *= share
+        self.o[: u + 1] += self._room
         if t >= 0:
-            self.history[:, :, :, t] = self.o
+            self.history[:, :, :, t] = self.o.transpose(1, 2, 0)
 
 
 class _RunningCohorts:
@@ -454,7 +455,7 @@ class _RunningCohorts:
 
     def __init__(self, schedule: FloatArray, ceiling: FloatArray, ramp: FloatArray) -> None:
         self.schedule, self.ceiling, self.ramp = schedule, ceiling, ramp
-        n_draws, n_parks, _ = schedule.shape
+        _, n_draws, n_parks = schedule.shape
         self.start = np.zeros(schedule.shape)  # Φ_q of each cohort
         self.floor = np.zeros(schedule.shape)  # Σ F_q up to each cohort
         self.weighted = np.zeros(schedule.shape)  # Σ F_q·Φ_q up to each cohort
@@ -468,25 +469,27 @@ class _RunningCohorts:
 
     def _below(self, values: FloatArray, count: npt.NDArray[np.int64]) -> FloatArray:
         """``values[..., count − 1]``, 0 where ``count`` is 0."""
-        index = np.maximum(count - 1, 0)[..., None]
-        return np.where(count > 0, np.take_along_axis(values, index, axis=2)[..., 0], 0.0)
+        index = np.maximum(count - 1, 0)[None]
+        return np.where(count > 0, np.take_along_axis(values, index, axis=0)[0], 0.0)
 
     def room(self, u: int) -> FloatArray:
         """Room of the cohorts completed by step ``u`` ``(D, K)``."""
         # (The schedule of step u is final now: sales book completions in later steps.)
-        new = self.schedule[:, :, u]
-        self.start[:, :, u] = self.phi
-        self.floor[:, :, u] = new + (self.floor[:, :, u - 1] if u else 0.0)
-        self.weighted[:, :, u] = new * self.phi + (self.weighted[:, :, u - 1] if u else 0.0)
+        new = self.schedule[u]
+        self.start[u] = self.phi
+        self.floor[u] = new + (self.floor[u - 1] if u else 0.0)
+        self.weighted[u] = new * self.phi + (self.weighted[u - 1] if u else 0.0)
         # A cohort has left the ramp once Φ − Φ_q > ceiling/ρ − 1; Φ_q grows with q.
-        first = (self.start[:, :, : u + 1] < (self.phi - self.limit)[..., None]).sum(axis=2)
+        # (Cohorts before the oldest still on the ramp in any draw need no second look.)
+        low = int(self.first.min())
+        first = low + (self.start[low : u + 1] < self.phi - self.limit).sum(axis=0)
         if np.any(first != self.first):
             leaving = self._below(self.floor, first) - self._below(self.floor, self.first)
             phis = self._below(self.weighted, first) - self._below(self.weighted, self.first)
             # Σ F_q (ceiling − ρ (Φ − Φ_q)); with no ramp, cohorts leave as they complete.
             self.tail += (self.ceiling - self.rho * self.phi) * leaving + self.rho * phis
             self.first = first
-        on_ramp = self.floor[:, :, u] - self._below(self.floor, self.first)
+        on_ramp = self.floor[u] - self._below(self.floor, self.first)
         return np.asarray(self.rho * on_ramp + self.tail, dtype=np.float64)
 
     def fill(self, u: int, share: FloatArray, t: int) -> None:
@@ -565,7 +568,7 @@ def _simulate(
         _Tables(plan, np.where(plan.n_phases > j, plan.phase_floor, 0.0)) for j in range(n_max)
     ]
     schedules = {
-        name: np.zeros((n_draws, n_parks, n_steps))
+        name: np.zeros((n_steps, n_draws, n_parks))  # step first: a step's slice is contiguous
         for name in ("started", "topped", "completed", "sold", "land", "spend")
     }
     _committed_schedules(inputs, plan, schedules)
@@ -581,9 +584,9 @@ def _simulate(
     sold_committed, area_sold = zeros.copy(), zeros.copy()
     phase_sold = [zeros.copy() for _ in range(n_max)]
     n_sold = zeros.copy()
-    sold_path = np.zeros((n_draws, n_parks, n_steps))
-    reclaimed_path = np.zeros((n_draws, n_parks, n_steps))
-    serviced_path = np.zeros((n_draws, n_parks, n_steps))
+    sold_path = np.zeros((n_steps, n_draws, n_parks))
+    reclaimed_path = np.zeros((n_steps, n_draws, n_parks))
+    serviced_path = np.zeros((n_steps, n_draws, n_parks))
     allocation = inputs.allocation
     pool, pool_backlog = None, np.zeros(n_draws)
     unplaced = np.zeros((n_draws, n_quarters))
@@ -596,8 +599,8 @@ def _simulate(
         cohorts = _Cohorts(schedules["completed"], ceiling, ramp, n_quarters)
     else:
         cohorts = _RunningCohorts(schedules["completed"], ceiling, ramp)
-    rates = np.zeros((n_draws, n_quarters, n_parks))
-    out = {name: np.zeros((n_draws, n_quarters, n_parks)) for name in PARK_NAMES}
+    rates = np.zeros((n_quarters, n_draws, n_parks))
+    out = {name: np.zeros((n_quarters, n_draws, n_parks)) for name in PARK_NAMES}  # (T, D, K)
     # Vacancy before the first step: the base stock (its floor under construction not yet
     # complete) with its tenants.
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -611,7 +614,7 @@ def _simulate(
         # 1. Servicing, in queue order under the cumulative budget.
         if y >= 0:
             budget = budget + supply[:, :, y]
-        serviced_path[:, :, u] = budget
+        serviced_path[u] = budget
         n_serviced = _count_within(plan, budget + _EPS, repeat=False)
         prefix = area.at(n_serviced)
 
@@ -620,19 +623,19 @@ def _simulate(
         whole = prefix >= plan.total - _EPS
         reachable = np.where(whole, plan.total + rejoined, prefix)
         if y >= 0:
-            out["take_up_factor"][:, t] = feedback
+            out["take_up_factor"][t] = feedback
             with np.errstate(invalid="ignore"):  # inf × 0: a feedback of 0 stops all take-up
                 rate = np.where(feedback > 0, take_up[:, :, y] * feedback, 0.0)
             pointer = np.minimum(pointer + rate, reachable)
         counted = _count_within(plan, pointer + _EPS, repeat=any_reclaiming)
         now = np.where(whole, counted, np.minimum(counted, n_serviced))
-        sold_path[:, :, u] = now
+        sold_path[u] = now
         n_reclaimed = zeros
         if any_reclaiming:
-            ago = np.maximum(u - back, 0.0).astype(np.int64)[..., None]
-            then = np.take_along_axis(sold_path, ago, axis=2)[..., 0]
+            ago = np.maximum(u - back, 0.0).astype(np.int64)[None]
+            then = np.take_along_axis(sold_path, ago, axis=0)[0]
             n_reclaimed = np.where(plan.reclaiming & (u >= back), then, 0.0)
-            reclaimed_path[:, :, u] = n_reclaimed
+            reclaimed_path[u] = n_reclaimed
 
         # 3. A sale books its phases: start after the lag, one a top-out apart.
         if np.any(now != n_sold):
@@ -649,13 +652,13 @@ def _simulate(
                 _book(schedules["spend"], begun + delta, -new * cost / delta, building)
         n_sold = now
         sold_area = area.at(now)
-        land = price * (sold_area - area_sold) + schedules["land"][:, :, u]
+        land = price * (sold_area - area_sold) + schedules["land"][u]
         area_sold = sold_area
-        sold_committed += schedules["sold"][:, :, u]
-        started += schedules["started"][:, :, u]
-        spending += schedules["spend"][:, :, u]
-        topped += schedules["topped"][:, :, u]
-        finished = schedules["completed"][:, :, u]
+        sold_committed += schedules["sold"][u]
+        started += schedules["started"][u]
+        spending += schedules["spend"][u]
+        topped += schedules["topped"][u]
+        finished = schedules["completed"][u]
         completed += finished
 
         # 4. Occupancy from demand, in proportion to each cohort's room.
@@ -698,31 +701,32 @@ def _simulate(
 
         # 6. Money and people.
         rate_now = rpm * (1.0 + growth) ** (t / 4.0) / 4.0
-        rates[:, t] = rate_now
+        rates[t] = rate_now
         other = other_revenue * (1.0 + other_growth) ** (t / 4.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             other_workers = np.where(per_worker > 0, other / per_worker, 0.0)
         held = capacity.at(now) - capacity.at(n_reclaimed) + sold_committed
         base_revenue = base_occupied * rate_now
-        out["floor_sold_m2"][:, t] = held + base_completed + base_building
-        out["floor_started_m2"][:, t] = started + base_completed + base_building
-        out["floor_topped_out_m2"][:, t] = topped + base_floor
-        out["floor_completed_m2"][:, t] = park_completed
-        out["floor_occupied_m2"][:, t] = park_occupied
-        out["revenue_cny"][:, t] = occupied * rate_now + base_revenue + other / 4.0
-        out["investment_cny"][:, t] = spending + finished * fitout + land
-        out["base_completed_m2"][:, t] = base_floor
-        out["base_occupied_m2"][:, t] = base_occupied
-        out["revenue_other_cny"][:, t] = other / 4.0
-        out["workers_persons"][:, t] = park_occupied / m2pw + other_workers
-        out["workers_other_persons"][:, t] = other_workers
-        out["backlog_m2"][:, t] = backlog
-        out["base_revenue_cny"][:, t] = base_revenue
+        out["floor_sold_m2"][t] = held + base_completed + base_building
+        out["floor_started_m2"][t] = started + base_completed + base_building
+        out["floor_topped_out_m2"][t] = topped + base_floor
+        out["floor_completed_m2"][t] = park_completed
+        out["floor_occupied_m2"][t] = park_occupied
+        out["revenue_cny"][t] = occupied * rate_now + base_revenue + other / 4.0
+        out["investment_cny"][t] = spending + finished * fitout + land
+        out["base_completed_m2"][t] = base_floor
+        out["base_occupied_m2"][t] = base_occupied
+        out["revenue_other_cny"][t] = other / 4.0
+        out["workers_persons"][t] = park_occupied / m2pw + other_workers
+        out["workers_other_persons"][t] = other_workers
+        out["backlog_m2"][t] = backlog
+        out["base_revenue_cny"][t] = base_revenue
     city = unplaced
+    series = {name: np.ascontiguousarray(values.transpose(1, 0, 2)) for name, values in out.items()}
     if not isinstance(cohorts, _Cohorts):
-        return out, city, None
+        return series, city, None
     paths = _Paths(sold_path, reclaimed_path, serviced_path, cohorts.history, rates)
-    return out, city, paths
+    return series, city, paths
 
 
 # ----------------------------------------------------------------------------------------
@@ -812,7 +816,7 @@ def _parcel_history(
 
     def rounds(path: FloatArray) -> FloatArray:
         """Count the times each parcel was reached by its park's running count."""
-        reached = path[:, pk, :].transpose(0, 2, 1) - place
+        reached = path[:, :, pk].transpose(1, 0, 2) - place
         return np.where(reached > 0, np.floor((reached - 1.0) / n_queue) + 1.0, 0.0)
 
     none = np.full((1, plan.park_of.size), np.nan)
@@ -838,7 +842,7 @@ def _parcel_history(
     positions = np.zeros(plan.park_of.size)
     for queue, cumulative in zip(plan.queues, plan.positions, strict=True):
         positions[queue] = cumulative
-    budget = paths.serviced[:, pk, :].transpose(0, 2, 1)
+    budget = paths.serviced[:, :, pk].transpose(1, 0, 2)
     unserviced = (budget + _EPS < positions[cols]).sum(axis=1).astype(float)
     first_sale = first(sales, np.ones_like(n_sales), n_sales > 0)
     events = {
@@ -881,7 +885,7 @@ def _parcel_history(
     occupancy = np.ascontiguousarray(occupied.transpose(0, 2, 1))
     del occupied
     series["floor_occupied_m2"] = occupancy
-    series["revenue_cny"] = occupancy * paths.rate[:, :, pk]
+    series["revenue_cny"] = occupancy * paths.rate[:, :, pk].transpose(1, 0, 2)
     series["investment_cny"] = quarters(_investment(inputs, plan, cols, sales, start))
 
     # Idle land, from the contracted start of the sale held at each step (before any

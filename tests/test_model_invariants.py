@@ -199,7 +199,18 @@ def test_demand_is_placed_or_carried_over(inputs: OracleInputs) -> None:
     placed = out.base_occupied_m2[:, -1] - given_occupied
     for p, k in enumerate(inputs.parcel_park):
         placed[:, k] += out.floor_occupied_m2[:, -1, p]
-    np.testing.assert_allclose(placed + out.backlog_m2[:, -1], total, rtol=1e-9, atol=1e-3)
+    if inputs.pool_m2 is None:
+        np.testing.assert_allclose(placed + out.backlog_m2[:, -1], total, rtol=1e-9, atol=1e-3)
+        return
+    # The city's demand shared out by the logit: what the parks placed, their backlogs
+    # and the city's backlog add up to their own demand and the city's.
+    pool = np.broadcast_to(inputs.pool_m2, (n_draws, inputs.pool_m2.shape[1])).sum(axis=1)
+    np.testing.assert_allclose(
+        (placed + out.backlog_m2[:, -1]).sum(axis=1) + out.pool_backlog_m2[:, -1],
+        total.sum(axis=1) + pool,
+        rtol=1e-9,
+        atol=1e-3,
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -318,4 +329,10 @@ def one_draw(inputs: OracleInputs, d: int) -> OracleInputs:
         land_supply_m2=pick(inputs.land_supply_m2),
         take_up_m2=pick(inputs.take_up_m2),
         demand_m2=pick(inputs.demand_m2),
+        pool_m2=None if inputs.pool_m2 is None else pick(inputs.pool_m2),
+        phase_years=(
+            None
+            if inputs.phase_years is None
+            else {k: pick(v) for k, v in inputs.phase_years.items()}
+        ),
     )
