@@ -187,7 +187,7 @@ class DaskExecutor:
             threads_per_worker=1,
             processes=True,
             memory_limit=memory,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: never clash with another cluster
             host="127.0.0.1",
             silence_logs=40,  # logging.ERROR
         )
@@ -223,7 +223,8 @@ class DaskExecutor:
 
     def share(self, value: T) -> Any:
         """Scatter ``value`` to every worker once and return its future."""
-        return self.client.scatter(value, broadcast=True, hash=False)
+        # In a list, so that a dict or list is sent as one value, not item by item.
+        return self.client.scatter([value], broadcast=True, hash=False)[0]
 
     def _shared(self, shared: dict[str, Any]) -> dict[str, Any]:
         from distributed import Future
