@@ -97,6 +97,10 @@ class Pool(Executor, Protocol):
         """Release the workers (a cluster this executor started is stopped)."""
         ...
 
+    def __enter__(self) -> Pool: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
 
 class SerialExecutor:
     """Run every evaluation in this process, in order.
@@ -182,7 +186,7 @@ class DaskExecutor:
         from distributed import Client, LocalCluster
 
         n, memory = local_cluster_size(workers)
-        cluster = LocalCluster(
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=n,
             threads_per_worker=1,
             processes=True,
@@ -191,7 +195,7 @@ class DaskExecutor:
             host="127.0.0.1",
             silence_logs=40,  # logging.ERROR
         )
-        return cls(Client(cluster), cluster)
+        return cls(Client(cluster), cluster)  # type: ignore[no-untyped-call]
 
     @classmethod
     def connect(cls, address: str, *, timeout: float = 30.0) -> DaskExecutor:
@@ -207,7 +211,7 @@ class DaskExecutor:
         from sim.errors import SimError
 
         try:
-            client = Client(address, timeout=timeout)
+            client = Client(address, timeout=timeout)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError, ValueError) as exc:
             raise SimError(
                 f"--scheduler {address}: expected a running Dask scheduler; found none "
@@ -253,7 +257,7 @@ class DaskExecutor:
         futures = self._submit(function, items, shared)
         index = {future.key: i for i, future in enumerate(futures)}
         try:
-            for future in as_completed(futures):
+            for future in as_completed(futures):  # type: ignore[no-untyped-call]
                 i = index[future.key]
                 if future.status == "error":
                     yield Done(i, None, future.exception())

@@ -13,6 +13,7 @@ park parameters and yearly budgets.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -49,11 +50,11 @@ def draw_slices(draws: int, parts: int) -> list[tuple[int, int]]:
     """
     parts = max(1, min(parts, draws))
     edges = np.array([0, *(int(-(-draws * i // parts)) for i in range(1, parts + 1))])
-    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+    return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
 
 
 def _drawn_slice(sampled: Inputs, start: int, stop: int) -> dict[str, Any]:
-    """The draw-dependent fields of ``sampled`` for draws ``start:stop``."""
+    """Cut the draw-dependent fields of ``sampled`` to draws ``start:stop``."""
     total = sampled.draws
 
     def cut(values: FloatArray) -> FloatArray:

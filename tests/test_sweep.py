@@ -100,7 +100,7 @@ def test_load_scenario_with_overrides_is_a_validated_variant(sweep_dir: Path) ->
     )
     assert variant.defaults.plot_ratio == 2.5 and variant.targets[1].value == 50_000
     assert variant.sha256 != base.sha256 and variant.market == base.market
-    with pytest.raises(ScenarioError, match="defaults.plot_ratio"):
+    with pytest.raises(ScenarioError, match=r"defaults\.plot_ratio"):
         load_scenario(sweep_dir / "uncertain.toml", overrides={"defaults.plot_ratio": "lots"})
 
 
@@ -110,15 +110,18 @@ def test_load_scenario_with_overrides_is_a_validated_variant(sweep_dir: Path) ->
 def test_sweep_file_grid_hypercube_and_list(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_text(
-        SWEEP.replace('draws = 40', 'draws = 40\nbest = 2')
+        SWEEP.replace("draws = 40", "draws = 40\nbest = 2")
         + '\n[hypercube]\nsamples = 4\nseed = 3\n"defaults.take_up_per_year" = '
         '{ min = 1, max = 3, unit = "ha" }\n',
         encoding="utf-8",
     )
     spec = load_sweep(path)
     assert [v.name for v in spec.variants][:7] == [f"g{i:04d}" for i in range(6)] + ["h0000"]
-    cube = [float(v.overrides["defaults.take_up_per_year"].split()[0]) for v in spec.variants
-            if v.name.startswith("h")]  # fmt: skip
+    cube = [
+        float(v.overrides["defaults.take_up_per_year"].split()[0])
+        for v in spec.variants
+        if v.name.startswith("h")
+    ]
     # A Latin hypercube: one sample in each quarter of the range.
     assert sorted(int((x - 1) // 0.5) for x in cube) == [0, 1, 2, 3]
     assert spec.variants[-1].name == "bad" and spec.best == 2 and spec.seed == 11
@@ -327,18 +330,37 @@ def test_sweep_on_a_real_dask_scheduler_and_two_workers(sweep_dir: Path) -> None
     try:
         processes.append(
             subprocess.Popen(
-                [*dask, "--host", "127.0.0.1", "--port", str(port), "--dashboard-address",
-                 ":0", "--no-show"],
-                stdout=log, stderr=log,
-            )  # fmt: skip
+                [
+                    *dask,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--dashboard-address",
+                    ":0",
+                    "--no-show",
+                ],
+                stdout=log,
+                stderr=log,
+            )
         )
         for _ in range(2):
             processes.append(
                 subprocess.Popen(
-                    [*worker, address, "--nthreads", "1", "--host", "127.0.0.1",
-                     "--no-dashboard", "--memory-limit", "1GiB"],
-                    stdout=log, stderr=log,
-                )  # fmt: skip
+                    [
+                        *worker,
+                        address,
+                        "--nthreads",
+                        "1",
+                        "--host",
+                        "127.0.0.1",
+                        "--no-dashboard",
+                        "--memory-limit",
+                        "1GiB",
+                    ],
+                    stdout=log,
+                    stderr=log,
+                )
             )
         with DaskExecutor.connect(address) as executor:
             executor.client.wait_for_workers(2, timeout=60)

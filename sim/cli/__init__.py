@@ -6,9 +6,9 @@ is in :mod:`sim.cli._common`. :func:`main` parses, dispatches and turns every
 :class:`~sim.errors.SimError` into one message on stderr.
 
 Exit codes: 0 ok, 2 bad input (one message, no traceback), 1 internal error, 3 some
-variants of a sweep failed (the others finished), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); after 130 and 143 earlier outputs are
-untouched. Heavy libraries are imported inside the commands so that ``parksim --help``
-is quick.
+variants of a sweep failed (the others finished), 130 interrupted (Ctrl-C), 143
+terminated (SIGTERM); after 130 and 143 earlier outputs are untouched. Heavy
+libraries are imported inside the commands so that ``parksim --help`` is quick.
 """
 
 from __future__ import annotations

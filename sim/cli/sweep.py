@@ -77,7 +77,7 @@ def _progress(quiet: bool) -> Any:
 def run(args: argparse.Namespace, argv: list[str]) -> int:
     """Carry out ``parksim sweep``."""
     from sim.errors import SimError
-    from sim.executor import SerialExecutor, make_executor
+    from sim.executor import Pool, SerialExecutor, make_executor
     from sim.sweep import load_sweep, run_sweep
 
     spec = load_sweep(args.sweep)
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        executor = (
+        executor: Pool = (
             SerialExecutor()
             if args.serial
             else make_executor(args.scheduler, args.workers, local=True)

@@ -43,7 +43,7 @@ def lever_numbers(values: Sequence[str]) -> npt.NDArray[np.float64]:
 
 
 def heat_map(scores: pd.DataFrame, x: str, y: str, *, title: str) -> tuple[Figure, Axes]:
-    """The objective over two levers: the mean of the variants in each cell."""
+    """Draw the objective over two levers: the mean of the variants in each cell."""
     import matplotlib.pyplot as plt
 
     from sim.plot.style import style_context
@@ -111,7 +111,7 @@ def parallel_coordinates(
 
 
 def sweep_chart(scores: pd.DataFrame, levers: Sequence[str], *, title: str) -> tuple[Figure, Axes]:
-    """The sweep's chart: :func:`heat_map` for exactly two levers, else parallel coordinates."""
+    """Draw the sweep's chart: :func:`heat_map` for two levers, else parallel coordinates."""
     if len(levers) == 2:
         return heat_map(scores, levers[0], levers[1], title=title)
     return parallel_coordinates(scores, levers, title=title)

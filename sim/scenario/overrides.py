@@ -17,6 +17,7 @@ path.
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -109,7 +110,7 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dic
 
 def _set(table: dict[str, Any], steps: tuple[str | int, ...], value: Any) -> None:
     node: Any = table
-    for i, (step, following) in enumerate(zip(steps[:-1], steps[1:], strict=True)):
+    for i, (step, following) in enumerate(itertools.pairwise(steps)):
         child = _child(node, step, steps[:i])
         if child is None:
             child = [] if isinstance(following, int) else {}

@@ -20,7 +20,7 @@ __all__ = ["best", "lever_text", "score", "tidy"]
 
 
 def lever_text(value: Any) -> str:
-    """A lever's value as text, as a TOML file writes it.
+    """Write a lever's value as text, as a TOML file writes it.
 
     Examples
     --------
@@ -82,9 +82,11 @@ def score(results: pd.DataFrame, objective: Objective) -> pd.Series:
     >>> score(t, Objective(target=1)).to_dict()
     {'a': 0.5, 'b': 0.25}
     """
-    rows = results if objective.target is None else results[
-        results["target_index"] == objective.target
-    ]
+    rows = (
+        results
+        if objective.target is None
+        else results[results["target_index"] == objective.target]
+    )
     order = list(dict.fromkeys(results["variant"]))
     values = rows.groupby("variant", sort=False)[objective.column].mean()
     return values.reindex(order).rename("objective").astype(float)
@@ -93,7 +95,7 @@ def score(results: pd.DataFrame, objective: Objective) -> pd.Series:
 def best(
     results: pd.DataFrame, objective: Objective, levers: Sequence[str], n: int
 ) -> pd.DataFrame:
-    """The ``n`` best variants by the objective (ties kept in sweep order).
+    """Rank the variants by the objective and keep the ``n`` best (ties in sweep order).
 
     Returns
     -------

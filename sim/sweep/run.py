@@ -100,7 +100,7 @@ def _layer_digest(scenario: Scenario, cache: dict[Path, str]) -> str:
 
 
 def variant_key(scenario: Scenario, *, seed: int, draws: int, layers: str) -> str:
-    """The store key of a variant: its resolved scenario, site layers, seed and draws.
+    """Hash a variant's resolved scenario, site layers, seed and draws into its store key.
 
     Examples
     --------

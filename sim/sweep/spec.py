@@ -208,12 +208,12 @@ def parse_sweep(raw: dict[str, Any], path: Path) -> SweepSpec:
     try:
         model = _File.model_validate(raw)
     except ValidationError as exc:
-        problems = [
+        found = [
             Problem(".".join(str(p) for p in error["loc"]) or "(top)", error["msg"])
             for error in exc.errors()
         ]
         raise ScenarioError(
-            f"{len(problems)} problem(s) in the sweep file", source=path, problems=problems
+            f"{len(found)} problem(s) in the sweep file", source=path, problems=found
         ) from None
     problems: list[Problem] = []
     variants = [
@@ -229,7 +229,9 @@ def parse_sweep(raw: dict[str, Any], path: Path) -> SweepSpec:
                 problems.append(Problem(f"{variant.name}: {lever}", str(exc)))
     if not variants:
         problems.append(
-            Problem("grid", "expected variants: a [grid], a [hypercube] or [[variants]]; found none")
+            Problem(
+                "grid", "expected variants: a [grid], a [hypercube] or [[variants]]; found none"
+            )
         )
     names = [v.name for v in variants]
     problems += [

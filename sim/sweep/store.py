@@ -70,7 +70,9 @@ class Store:
         path = self.folder / "manifest.parquet"
         if path.is_file():
             table = pd.read_parquet(path)
-            self._manifest = {str(r["key"]): dict(r) for r in table.to_dict("records")}
+            self._manifest = {
+                str(r["key"]): {str(k): v for k, v in r.items()} for r in table.to_dict("records")
+            }
         for key in self.done():
             row = self._manifest.get(key)
             if row is None or row["status"] != "ok":  # the manifest lagged behind a kill
@@ -128,5 +130,5 @@ class Store:
         return pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS))
 
     def read(self, key: str) -> pd.DataFrame:
-        """A finished variant's stored table."""
+        """Read a finished variant's stored table."""
         return pd.read_parquet(self._file(key))
