@@ -8,8 +8,9 @@ do not validate is recorded as failed with its message, and the sweep goes on. I
 (:func:`variant_key`) is the SHA-256 of its resolved scenario (the bytes of its file
 chain and its overrides), its site's layer files, the seed and the draws: a variant
 whose key is stored is not computed again. Each remaining variant is one task on the
-executor: :func:`sim.outcome.compute` with the sweep's draws and seed, keeping its
-target table (projection and P(met) of every target). Sites are loaded once here and
+executor (:func:`evaluate`): the deterministic run and the ensemble with the sweep's
+draws and seed, keeping its target table (projection and P(met) of every target), the
+same as :func:`sim.outcome.compute` gives. Sites are loaded once here and
 shared with the workers once. Every variant uses the same seed, so its results do not
 depend on the number of workers or the order tasks finish.
 """
@@ -121,15 +122,27 @@ def variant_key(scenario: Scenario, *, seed: int, draws: int, layers: str) -> st
 
 
 def evaluate(task: Task, *, sites: dict[str, Site]) -> Evaluation:
-    """Compute one variant (on a worker): its target table, or its bad input's message."""
-    from sim.outcome import compute
+    """Compute one variant (on a worker): its target table, or its bad input's message.
+
+    The table is :attr:`sim.outcome.Outcome.targets` of ``compute(scenario, site,
+    draws=..., seed=...)``, made the same way (the deterministic run's projection,
+    the ensemble's P(met)) without the audit and rule tables a sweep does not keep;
+    the rules are still bound, so a variant ``parksim run`` would refuse fails here too.
+    """
+    from sim.engine import prepare, run, run_ensemble
+    from sim.rules import bind_rules
+    from sim.targets import evaluate_targets
 
     start = time.perf_counter()
+    scenario, site = task.scenario, sites[task.site]
     try:
-        outcome = compute(task.scenario, sites[task.site], draws=task.draws, seed=task.seed)
+        inputs = prepare(scenario, site)
+        bind_rules(scenario, site)
+        ensemble = run_ensemble(inputs, scenario, draws=task.draws, seed=task.seed)
+        table = evaluate_targets(run(inputs), scenario.targets, ensemble=ensemble)
     except SimError as exc:
         return Evaluation(task.key, None, str(exc), time.perf_counter() - start)
-    return Evaluation(task.key, outcome.targets, None, time.perf_counter() - start)
+    return Evaluation(task.key, table, None, time.perf_counter() - start)
 
 
 def _site_id(scenario: Scenario) -> str:
