@@ -23,6 +23,9 @@ sweep_task_overhead_ms
     are in flight (submit, schedule, run, return, as ``imap_unordered`` sees it).
 sweep_identical_results
     True when the three configurations' result tables are equal bit for bit.
+sweep_load_average_before, sweep_load_average_after
+    The 1-minute load average around the run: on a shared machine, 2 workers speed a
+    sweep up only when two cores are free.
 """
 
 from __future__ import annotations
@@ -84,6 +87,7 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=1000, help="draws per variant")
     args = parser.parse_args()
     results: dict[str, Any] = {}
+    load_before = os.getloadavg()[0]
     prefix = f"sweep_{VARIANTS}x{args.draws}"
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -110,6 +114,9 @@ def main() -> None:
     results[f"{prefix}_dask_1_worker_vs_serial"] = results[f"{prefix}_1_worker_s"] / serial_s
     results["sweep_identical_results"] = all(t.equals(tables[0]) for t in tables[1:])
     results["sweep_cpus"] = os.cpu_count()
+    # The machine is shared: the load says how many cores the workers could really have.
+    results["sweep_load_average_before"] = load_before
+    results["sweep_load_average_after"] = os.getloadavg()[0]
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / "results.json"
     merged = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

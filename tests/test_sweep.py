@@ -6,6 +6,7 @@ One LocalCluster of two worker processes serves the module (starting one costs s
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -18,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.cli import main
 from sim.engine import prepare, run_ensemble
@@ -126,6 +129,19 @@ def test_sweep_file_grid_hypercube_and_list(tmp_path: Path) -> None:
     assert sorted(int((x - 1) // 0.5) for x in cube) == [0, 1, 2, 3]
     assert spec.variants[-1].name == "bad" and spec.best == 2 and spec.seed == 11
     assert spec.scenario == (tmp_path / "uncertain.toml").resolve()
+
+
+def test_the_shipped_sweep_loads_and_every_variant_validates() -> None:
+    from tests.conftest import ROOT
+
+    spec = load_sweep(ROOT / "sweeps" / "qingdao_land_supply.toml")
+    assert len(spec.variants) == 9 and spec.objective.column == "share"
+    for variant in spec.variants:
+        scenario = load_scenario(spec.scenario, overrides=variant.overrides)
+        park, value = next(iter(variant.overrides.items()))
+        assert scenario.parks[park.split(".")[1]].land_supply_per_year == (
+            float(value.split()[0]) * 10_000,
+        )
 
 
 def test_sweep_file_problems_are_named(tmp_path: Path) -> None:
@@ -263,12 +279,19 @@ def _sweep_cmd(sweep: Path, out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "sim", "sweep", str(sweep), "--out", str(out), *extra]
 
 
+def _stored(out: Path) -> dict[str, int]:
+    """Finished variants' files and their modification times (not a killed write's temporary)."""
+    files = (out / "variants").glob("*.parquet")
+    return {p.name: p.stat().st_mtime_ns for p in files if not p.name.startswith(".")}
+
+
 def test_a_sweep_killed_by_sigkill_resumes_without_recomputing(sweep_dir: Path) -> None:
-    # Many cheap-ish variants, run serially in a child process that we SIGKILL once a
-    # few variants are stored.
-    grid = '"defaults.plot_ratio" = [' + ", ".join(f"{1 + i / 20:.2f}" for i in range(16)) + "]"
+    # N variants of tens of ms each, run serially in a child process that is SIGKILLed
+    # once three are stored (the rest leave it a second or more to be killed in).
+    n = 40
+    grid = '"defaults.plot_ratio" = [' + ", ".join(f"{1 + i / n:.3f}" for i in range(n)) + "]"
     text = SWEEP.split("[grid]")[0] + "[grid]\n" + grid + "\n"
-    (sweep_dir / "long.toml").write_text(text.replace("draws = 40", "draws = 300"))
+    (sweep_dir / "long.toml").write_text(text.replace("draws = 40", "draws = 1000"))
     out = sweep_dir / "killed"
     child = subprocess.Popen(
         _sweep_cmd(sweep_dir / "long.toml", out, "--serial", "--quiet"),
@@ -278,23 +301,23 @@ def test_a_sweep_killed_by_sigkill_resumes_without_recomputing(sweep_dir: Path) 
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and child.poll() is None:
-            if len(list((out / "variants").glob("*.parquet"))) >= 3:
+            if (out / "variants").is_dir() and len(_stored(out)) >= 3:
                 break
-            time.sleep(0.05)
+            time.sleep(0.01)
         assert child.poll() is None, "the sweep ended before it could be killed"
         child.send_signal(signal.SIGKILL)
     finally:
         child.kill()
         child.wait()
-    before = {p.name: p.stat().st_mtime_ns for p in (out / "variants").glob("*.parquet")}
-    assert 3 <= len(before) < 16
+    before = _stored(out)
+    assert 3 <= len(before) < n
     spec = load_sweep(sweep_dir / "long.toml")
     resumed = run_sweep(spec, SerialExecutor(), out)
-    assert (resumed.computed, resumed.reused, resumed.failed) == (16 - len(before), len(before), 0)
-    after = {p.name: p.stat().st_mtime_ns for p in (out / "variants").glob("*.parquet")}
-    assert len(after) == 16 and all(after[name] == t for name, t in before.items())
+    assert (resumed.computed, resumed.reused, resumed.failed) == (n - len(before), len(before), 0)
+    after = _stored(out)
+    assert len(after) == n and all(after[name] == t for name, t in before.items())
     sessions = resumed.manifest.groupby("session").size()
-    assert sorted(sessions.tolist()) == sorted([len(before), 16 - len(before)])
+    assert sorted(sessions.tolist()) == sorted([len(before), n - len(before)])
     fresh = run_sweep(spec, SerialExecutor(), sweep_dir / "fresh")
     pd.testing.assert_frame_equal(resumed.results, fresh.results, check_exact=True)
 
@@ -390,3 +413,56 @@ def test_scheduler_address_without_a_scheduler_is_bad_input() -> None:
     address = f"tcp://127.0.0.1:{_free_port()}"
     with pytest.raises(SimError, match="expected a running Dask scheduler"):
         DaskExecutor.connect(address, timeout=2)
+
+
+# --- invariants and figures -----------------------------------------------------------
+
+
+@given(st.integers(1, 5000), st.integers(1, 64))
+def test_draw_slices_cover_every_draw_once_in_order(draws: int, parts: int) -> None:
+    slices = draw_slices(draws, parts)
+    assert slices[0][0] == 0 and slices[-1][1] == draws and len(slices) == min(draws, parts)
+    assert all(a < b for a, b in slices)
+    assert all(prev[1] == nxt[0] for prev, nxt in itertools.pairwise(slices))
+
+
+@given(
+    st.dictionaries(
+        st.from_regex(r"[a-z]{1,6}(\.[a-z]{1,6}){0,2}", fullmatch=True), st.integers(), max_size=4
+    )
+)
+def test_an_override_reads_back_where_no_later_one_overwrites_it(
+    overrides: dict[str, int],
+) -> None:
+    try:
+        table = apply_overrides({}, overrides)
+    except ScenarioError:
+        return  # a later path went through an earlier value: refused, named (tested above)
+    for path, value in overrides.items():
+        node: object = table
+        for step in parse_path(path):
+            node = node[step] if isinstance(node, dict) else None  # type: ignore[index]
+        later = [p for p in overrides if p != path and p.startswith(path + ".")]
+        if not later:
+            assert node == value
+
+
+@pytest.mark.usefixtures("agg")
+def test_sweep_charts_heat_map_scatter_and_parallel_coordinates() -> None:
+    from sim.plot.sweep import MAX_CELLS, heat_map, parallel_coordinates
+
+    grid = pd.DataFrame(
+        {"a": ["1 ha", "2 ha", "1 ha", "2 ha"], "b": ["x", "x", "y", "y"],
+         "objective": [0.1, 0.2, 0.3, 0.4]}
+    )  # fmt: skip
+    _, ax = heat_map(grid, "a", "b", title="t")
+    cells = ax.images[0].get_array()
+    assert cells.tolist() == [[0.1, 0.2], [0.3, 0.4]]
+    cube = pd.DataFrame(
+        {"a": [str(i) for i in range(MAX_CELLS + 1)], "b": ["1"] * (MAX_CELLS + 1),
+         "objective": np.linspace(0, 1, MAX_CELLS + 1)}
+    )  # fmt: skip
+    _, ax = heat_map(cube, "a", "b", title="t")
+    assert not ax.images and len(ax.collections[0].get_offsets()) == MAX_CELLS + 1
+    _, ax = parallel_coordinates(grid.assign(c=["3", "4", "5", "6"]), ["a", "b", "c"], title="t")
+    assert len(ax.lines) == 4 + 4  # a line per variant, an axis line per lever and objective

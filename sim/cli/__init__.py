@@ -40,7 +40,7 @@ _EPILOG = """examples:
   parksim init 地块.shp --park-field 园区 --out plan.toml  # a scenario from your parcels
   parksim compare scenarios/qingdao_2012.toml plan.toml   # scenarios side by side
   parksim map scenarios/qingdao_2012.toml --kind status --year 2016 --out status.pdf
-  parksim sweep scenarios/sweep_qingdao.toml --workers 2   # variants on Dask, resumable
+  parksim sweep sweeps/qingdao_land_supply.toml --workers 2   # variants on Dask, resumable
 """
 
 #: The commands, in the order ``--help`` lists them.

@@ -42,7 +42,7 @@ def add(commands: Any) -> argparse.ArgumentParser:
         ),
         epilog=(
             "examples:\n"
-            "  parksim sweep scenarios/sweep_qingdao.toml                # local cluster\n"
+            "  parksim sweep sweeps/qingdao_land_supply.toml                # local cluster\n"
             "  parksim sweep sweep.toml --workers 2 --out out/my_sweep\n"
             "  parksim sweep sweep.toml --scheduler tcp://10.0.0.5:8786  # a running cluster"
         ),
@@ -124,14 +124,16 @@ def _write(outcome: Any, spec: Any, out: Path) -> None:
             table.to_csv(temporary, index=False)
     with atomic_file(out / "results.parquet", made_by_parksim=mine) as temporary:
         outcome.results.to_parquet(temporary, engine="pyarrow", index=False)
-    if len(outcome.results) and spec.levers:
+    if len(outcome.results):
         import matplotlib.pyplot as plt
 
         from sim.plot.sweep import sweep_chart
 
         scores = score(outcome.results, spec.objective).rename("objective").reset_index()
-        levers = outcome.results.drop_duplicates("variant")[["variant", *spec.levers]]
-        table = levers.merge(scores, on="variant")
-        fig, _ = sweep_chart(table, spec.levers, title=spec.objective.describe())
-        save_figure(fig, out / "figures" / "sweep.png", dpi=150)
-        plt.close(fig)
+        first = outcome.results.drop_duplicates("variant")[["variant", *spec.levers]]
+        table = first.merge(scores, on="variant")
+        levers = [lever for lever in spec.levers if (table[lever] != "").any()]
+        if levers:
+            fig, _ = sweep_chart(table, levers, title=spec.objective.describe())
+            save_figure(fig, out / "figures" / "sweep.png", dpi=150)
+            plt.close(fig)

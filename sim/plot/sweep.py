@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["heat_map", "lever_numbers", "parallel_coordinates", "sweep_chart"]
+__all__ = ["MAX_CELLS", "heat_map", "lever_numbers", "parallel_coordinates", "sweep_chart"]
+
+#: Most distinct values of a lever a heat map shows as cells; more are drawn as points.
+MAX_CELLS = 12
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
 
@@ -42,6 +45,16 @@ def lever_numbers(values: Sequence[str]) -> npt.NDArray[np.float64]:
     return np.array([order[v] for v in values])
 
 
+def _texts(
+    values: list[str], numbers: npt.NDArray[np.float64], unique: npt.NDArray[np.float64]
+) -> list[str]:
+    """Label each distinct number with the text it was first written as."""
+    first: dict[float, str] = {}
+    for number, text in zip(numbers.tolist(), values, strict=True):
+        first.setdefault(number, text)
+    return [first[float(u)] for u in unique]
+
+
 def heat_map(scores: pd.DataFrame, x: str, y: str, *, title: str) -> tuple[Figure, Axes]:
     """Draw the objective over two levers: the mean of the variants in each cell."""
     import matplotlib.pyplot as plt
@@ -50,6 +63,8 @@ def heat_map(scores: pd.DataFrame, x: str, y: str, *, title: str) -> tuple[Figur
 
     xs, ys = lever_numbers(list(scores[x])), lever_numbers(list(scores[y]))
     ux, uy = np.unique(xs), np.unique(ys)
+    if max(ux.size, uy.size) > MAX_CELLS:  # a hypercube: every variant its own value
+        return _scatter(scores, x, y, xs, ys, title=title)
     grid = np.full((uy.size, ux.size), np.nan)
     total = np.zeros_like(grid)
     count = np.zeros_like(grid)
@@ -61,8 +76,8 @@ def heat_map(scores: pd.DataFrame, x: str, y: str, *, title: str) -> tuple[Figur
     with style_context("A4"):
         fig, ax = plt.subplots(figsize=(6.5, 5))
         image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
-        ax.set_xticks(range(ux.size), [f"{v:g}" for v in ux])
-        ax.set_yticks(range(uy.size), [f"{v:g}" for v in uy])
+        ax.set_xticks(range(ux.size), _texts(list(scores[x]), xs, ux))
+        ax.set_yticks(range(uy.size), _texts(list(scores[y]), ys, uy))
         ax.set_xlabel(x)
         ax.set_ylabel(y)
         ax.set_title(title)
@@ -70,6 +85,30 @@ def heat_map(scores: pd.DataFrame, x: str, y: str, *, title: str) -> tuple[Figur
         for (row, col), value in np.ndenumerate(grid):
             if np.isfinite(value):
                 ax.text(col, row, f"{value:.2g}", ha="center", va="center", color="w", size=8)
+    return fig, ax
+
+
+def _scatter(
+    scores: pd.DataFrame,
+    x: str,
+    y: str,
+    xs: npt.NDArray[np.float64],
+    ys: npt.NDArray[np.float64],
+    *,
+    title: str,
+) -> tuple[Figure, Axes]:
+    """Draw each variant as a point at its two levers, coloured by the objective."""
+    import matplotlib.pyplot as plt
+
+    from sim.plot.style import style_context
+
+    with style_context("A4"):
+        fig, ax = plt.subplots(figsize=(6.5, 5))
+        points = ax.scatter(xs, ys, c=scores["objective"].to_numpy(dtype=float), cmap="viridis")
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        ax.set_title(title)
+        fig.colorbar(points, ax=ax, label="objective")
     return fig, ax
 
 
@@ -101,11 +140,17 @@ def parallel_coordinates(
         for row, value in zip(lines, objective, strict=True):
             colour = cmap(norm(value)) if np.isfinite(value) else "0.7"
             ax.plot(range(len(axes_values)), row, color=colour, alpha=0.8, linewidth=1)
-        ax.set_xticks(range(len(axes_values)), [*levers, "objective"], rotation=15, ha="right")
-        ax.set_yticks([0, 1], ["min", "max"])
-        for i in range(len(axes_values)):
+        names = [lever.rsplit(".", 1)[-1] if len(lever) > 24 else lever for lever in levers]
+        ax.set_xticks(range(len(axes_values)), [*names, "objective"], rotation=20, ha="right")
+        ax.set_yticks([])
+        ax.set_ylim(-0.08, 1.08)
+        for i, values in enumerate(axes_values):
             ax.axvline(i, color="0.5", linewidth=0.6)
-        ax.set_title(title)
+            low, high = np.nanmin(values), np.nanmax(values)
+            ax.text(i, -0.06, f"{low:.3g}", ha="center", va="top", size=8)
+            ax.text(i, 1.06, f"{high:.3g}", ha="center", va="bottom", size=8)
+        ax.set_title(title, pad=18)
+        fig.subplots_adjust(bottom=0.25)
         fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="objective")
     return fig, ax
 
