@@ -35,16 +35,16 @@ def add(commands: Any) -> argparse.ArgumentParser:
         "sweep",
         help="run many variants of a scenario (grid, Latin hypercube, list) on Dask",
         description=(
-            "Run every variant a sweep file names, each a task on a Dask cluster, storing "
-            "each result as it finishes (rerun to resume); write a table of every target's "
-            "projection and P(met) per variant, the best variants and a chart. Exit code 3 "
-            "when some variants failed (see manifest.parquet)."
+            "Run every variant a sweep file names, each a task on a Dask cluster, storing\n"
+            "each result as it finishes (run again to resume); write a table of every\n"
+            "target's projection and P(met) per variant, the best variants and a chart.\n"
+            "Exit code 3 when some variants failed (see manifest.parquet), 2 on bad input."
         ),
         epilog=(
             "examples:\n"
             "  parksim sweep sweeps/qingdao_land_supply.toml                # local cluster\n"
             "  parksim sweep sweep.toml --workers 2 --out out/my_sweep\n"
-            "  parksim sweep sweep.toml --scheduler tcp://10.0.0.5:8786  # a running cluster"
+            "  parksim sweep sweep.toml --scheduler tcp://HOST:8786      # a running cluster"
         ),
     )
     sweep.add_argument("sweep", type=Path, metavar="SWEEP.toml", help="the sweep file")

@@ -218,25 +218,29 @@ def run_sweep(
     total, finished, computed = len(spec.variants), len(spec.variants) - len(todo), 0
     if progress is not None:
         progress(finished, total)
-    for item in executor.imap_unordered(evaluate, todo, sites=executor.share(sites)):
-        task = todo[item.index]
-        result = item.value
-        if item.error is not None or result is None or result.table is None:
-            message = (
-                result.error
-                if result is not None and result.error
-                else f"{type(item.error).__name__}: {item.error}"
-            )
-            failed[task.name] = message
-            seconds = 0.0 if result is None else result.seconds
-            store.fail(task.key, task.name, message, seconds=seconds, session=session)
-        else:
-            store.put(task.key, task.name, result.table, seconds=result.seconds, session=session)
-            computed += 1
-        finished += 1
-        if progress is not None:
-            progress(finished, total)
-    store.flush()
+    try:
+        for item in executor.imap_unordered(evaluate, todo, sites=executor.share(sites)):
+            task = todo[item.index]
+            result = item.value
+            if item.error is not None or result is None or result.table is None:
+                message = (
+                    result.error
+                    if result is not None and result.error
+                    else f"{type(item.error).__name__}: {item.error}"
+                )
+                failed[task.name] = message
+                seconds = 0.0 if result is None else result.seconds
+                store.fail(task.key, task.name, message, seconds=seconds, session=session)
+            else:
+                store.put(
+                    task.key, task.name, result.table, seconds=result.seconds, session=session
+                )
+                computed += 1
+            finished += 1
+            if progress is not None:
+                progress(finished, total)
+    finally:  # also on Ctrl-C: the manifest says what finished
+        store.flush()
     done = store.done()
     tables = {v.name: store.read(keys[v.name]) for v in spec.variants if keys[v.name] in done}
     results = tidy(tables, spec.variants, spec.levers)
