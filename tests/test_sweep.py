@@ -466,3 +466,13 @@ def test_sweep_charts_heat_map_scatter_and_parallel_coordinates() -> None:
     assert not ax.images and len(ax.collections[0].get_offsets()) == MAX_CELLS + 1
     _, ax = parallel_coordinates(grid.assign(c=["3", "4", "5", "6"]), ["a", "b", "c"], title="t")
     assert len(ax.lines) == 4 + 4  # a line per variant, an axis line per lever and objective
+
+
+def test_a_local_cluster_is_sized_to_the_machine() -> None:
+    from sim.executor import local_cluster_size
+
+    workers, memory = local_cluster_size()
+    assert workers == len(os.sched_getaffinity(0))
+    import psutil
+
+    assert workers * memory <= psutil.virtual_memory().total
