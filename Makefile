@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint maps clean gdal-validator
+.PHONY: demo test bench bench-sweep lint maps clean gdal-validator
 
 # GDAL's GeoPackage validator (validate_gpkg.py), which the tests run on parcels.gpkg,
 # ships for the system Python in Debian's python3-gdal; install it when it is missing.
@@ -43,6 +43,10 @@ maps: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/maps.py
+
+# The sweep benchmark (Dask, 64 variants on 1 and 2 workers and serially): apart, it takes minutes.
+bench-sweep: $(STAMP)
+	$(BIN)/python bench/sweep.py
 
 clean:
 	rm -rf $(VENV) out

@@ -1,14 +1,14 @@
-"""The ``parksim`` command line: ``run | check | audit | init | compare | map``.
+"""The ``parksim`` command line: ``run | check | audit | init | compare | map | sweep``.
 
 One module per command (``sim/cli/<command>.py``), each with ``add(commands)``, which
 registers its arguments, and ``run(args, argv)``, which carries it out; what they share
 is in :mod:`sim.cli._common`. :func:`main` parses, dispatches and turns every
 :class:`~sim.errors.SimError` into one message on stderr.
 
-Exit codes: 0 ok, 2 bad input (one message, no traceback), 1 internal error, 130
-interrupted (Ctrl-C), 143 terminated (SIGTERM); after 130 and 143 earlier outputs are
-untouched. Heavy libraries are imported inside the commands so that ``parksim --help``
-is quick.
+Exit codes: 0 ok, 2 bad input (one message, no traceback), 1 internal error, 3 some
+variants of a sweep failed (the others finished), 130 interrupted (Ctrl-C), 143
+terminated (SIGTERM); after 130 and 143 earlier outputs are untouched. Heavy
+libraries are imported inside the commands so that ``parksim --help`` is quick.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from sim.cli import audit, check, compare, init, run
+from sim.cli import audit, check, compare, init, run, sweep
 from sim.cli import map as map_
 from sim.cli._common import (
     EXIT_BAD_INPUT,
@@ -40,10 +40,11 @@ _EPILOG = """examples:
   parksim init 地块.shp --park-field 园区 --out plan.toml  # a scenario from your parcels
   parksim compare scenarios/qingdao_2012.toml plan.toml   # scenarios side by side
   parksim map scenarios/qingdao_2012.toml --kind status --year 2016 --out status.pdf
+  parksim sweep sweeps/qingdao_land_supply.toml --workers 2   # variants on Dask, resumable
 """
 
 #: The commands, in the order ``--help`` lists them.
-_COMMANDS = (run, check, audit, init, compare, map_)
+_COMMANDS = (run, check, audit, init, compare, map_, sweep)
 
 
 def _parser() -> argparse.ArgumentParser:

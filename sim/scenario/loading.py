@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import json
 import os
 import re
 import stat
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from pydantic import ValidationError
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.messages import problems_from, unknown_key
+from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import Scenario, _short
 
 if sys.version_info >= (3, 11):
@@ -47,13 +50,17 @@ MAX_EXTENDS = 16
 MAX_NESTING = 10
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, *, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Read, merge (``extends``) and validate a scenario file.
 
     Parameters
     ----------
     path
         The TOML file.
+    overrides
+        Scenario path → value (:func:`sim.scenario.overrides.apply_overrides`), set
+        after ``extends`` is merged and before validation: a variant of the file,
+        validated like one. Its ``sha256`` then also covers the overrides.
 
     Returns
     -------
@@ -74,6 +81,14 @@ def load_scenario(path: str | Path) -> Scenario:
     path = resolved
     raw, digest, sources = _read_with_parents(path)
     raw.pop("extends", None)
+    if overrides:
+        try:
+            raw = apply_overrides(raw, overrides)
+        except ScenarioError as exc:  # name the file the overrides apply to
+            raise ScenarioError(exc.summary, source=path, problems=exc.problems) from None
+        _absolute_site_paths(raw, path.parent)
+        canonical = json.dumps(dict(overrides), sort_keys=True, ensure_ascii=False, default=str)
+        digest = hashlib.sha256((digest + canonical).encode()).hexdigest()
     # "path", "sha256" and "sources" are filled in here; in the file they are unknown keys.
     problems = [
         unknown_key([key], f"{_short(raw.pop(key))}")

@@ -1,0 +1,137 @@
+"""Split one Monte Carlo run's draws across an executor's workers and join them exactly.
+
+``(Inputs, Scenario, draws, seed, Pool) ──run_ensemble_split──▶ Ensemble``, bit for bit
+the :class:`~sim.result.Ensemble` of :func:`sim.engine.run_ensemble` with the same seed:
+every draw is sampled here, on the client, from the one generator the seed makes
+(:func:`sim.montecarlo.sample_inputs`, in its fixed order), then the draws are cut into
+contiguous slices, each slice runs on a worker (:func:`sim.engine.run_draws`) and the
+slices are joined in draw order. The engine treats draws independently, so where a
+draw runs cannot change it. The prepared inputs go to the workers once
+(:meth:`~sim.executor.Pool.share`); each task carries only its slice of the sampled
+park parameters and yearly budgets.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.engine import run_draws
+from sim.inputs import PARK_FIELDS
+from sim.montecarlo import sample_inputs
+from sim.result import Ensemble
+
+if TYPE_CHECKING:
+    from sim.engine import Inputs
+    from sim.executor import Pool
+    from sim.scenario import Scenario
+
+__all__ = ["draw_slices", "run_ensemble_split"]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: The fields of :class:`~sim.inputs.Inputs` that carry a draw axis once sampled.
+_DRAWN = ("land_supply_m2", "take_up_m2", "demand_m2", "committed_start", "committed_floor")
+
+
+def draw_slices(draws: int, parts: int) -> list[tuple[int, int]]:
+    """Cut ``range(draws)`` into at most ``parts`` contiguous ``(start, stop)`` slices.
+
+    Examples
+    --------
+    >>> draw_slices(10, 3)
+    [(0, 4), (4, 7), (7, 10)]
+    >>> draw_slices(2, 5)
+    [(0, 1), (1, 2)]
+    """
+    parts = max(1, min(parts, draws))
+    edges = np.array([0, *(int(-(-draws * i // parts)) for i in range(1, parts + 1))])
+    return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
+
+
+def _drawn_slice(sampled: Inputs, start: int, stop: int) -> dict[str, Any]:
+    """Cut the draw-dependent fields of ``sampled`` to draws ``start:stop``."""
+    total = sampled.draws
+
+    def cut(values: FloatArray) -> FloatArray:
+        return values[start:stop] if values.shape[0] == total and total > 1 else values
+
+    fields: dict[str, Any] = {name: cut(getattr(sampled, name)) for name in _DRAWN}
+    fields["park"] = {name: cut(values) for name, values in sampled.park.items()}
+    rest = sampled.rest_of_city
+    fields["rest_of_city"] = None if rest is None else {k: cut(v) for k, v in rest.items()}
+    return fields
+
+
+def _run_slice(fields: dict[str, Any], *, base: Inputs, chunk_size: int) -> dict[str, FloatArray]:
+    """On a worker: the prepared inputs with one slice's draws, run."""
+    return run_draws(replace(base, **fields), chunk_size=chunk_size)
+
+
+def run_ensemble_split(
+    inputs: Inputs,
+    scenario: Scenario,
+    executor: Pool,
+    *,
+    draws: int,
+    seed: int | None = None,
+    parts: int | None = None,
+    chunk_size: int = 2048,
+) -> Ensemble:
+    """Run a Monte Carlo build-out with its draws spread over ``executor``'s workers.
+
+    Parameters
+    ----------
+    inputs
+        :func:`sim.engine.prepare` of ``scenario`` and its site.
+    scenario
+        The scenario whose distributions and ``[market]`` are sampled.
+    executor
+        Where the slices run (:func:`sim.executor.make_executor`).
+    draws, seed, chunk_size
+        As for :func:`sim.engine.run_ensemble` (seed default: the scenario's).
+    parts
+        Number of slices (default: the executor's workers).
+
+    Returns
+    -------
+    Ensemble
+        Identical to ``run_ensemble(inputs, scenario, draws=draws, seed=seed)``.
+    """
+    from sim.memory import plan_draws
+    from sim.result import PARK_SERIES
+
+    seed = scenario.scenario.seed if seed is None else seed
+    plan = plan_draws(  # refuses what cannot fit before anything is allocated
+        draws=draws,
+        chunk_size=chunk_size,
+        parcels=inputs.parcel_ids.size,
+        parks=len(inputs.park_ids),
+        years=inputs.years.size,
+        series=len(PARK_SERIES),
+        park_fields=len(PARK_FIELDS),
+    )
+    sampled = sample_inputs(inputs, scenario, draws, np.random.default_rng(seed))
+    slices = draw_slices(draws, parts or max(1, executor.workers))
+    parts_out = executor.map(
+        _run_slice,
+        [_drawn_slice(sampled, a, b) for a, b in slices],
+        base=executor.share(inputs),
+        chunk_size=plan.chunk_size,
+    )
+    series = {name: np.concatenate([p[name] for p in parts_out], axis=0) for name in parts_out[0]}
+    rest = {
+        k.split("/", 1)[1]: series.pop(k) for k in list(series) if k.startswith("rest_of_city/")
+    }
+    return Ensemble(
+        scenario_name=scenario.name,
+        years=inputs.years,
+        park_ids=inputs.park_ids,
+        series=series,
+        seed=seed,
+        rest_of_city=rest or None,
+    )
