@@ -259,6 +259,7 @@ def sensitivity(
         )
     loaded = load_scenario(scenario)
     path = str(Path(loaded.path).resolve())
+    query = _output(output, loaded)
     inputs = uncertain_inputs(raw_table(Path(path)))
     if not inputs:
         raise SimError(
@@ -272,7 +273,6 @@ def sensitivity(
                 )
             ],
         )
-    query = _output(output, loaded)
     run = executor or SerialExecutor()
     count = 0
 
