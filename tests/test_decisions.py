@@ -96,9 +96,13 @@ def test_solve_is_stable_between_calls(uncertain: Path) -> None:
 
 def test_solve_greatest_value_for_a_lever_that_hurts(uncertain: Path) -> None:
     found = solve(
-        uncertain, "floor_completed A 2016 2万 m2", ["defaults.duration_years=0.5:4"],
-        probability=0.5, draws=20, tolerance=0.01,
-    )  # fmt: skip
+        uncertain,
+        "floor_completed A 2016 2万 m2",
+        ["defaults.duration_years=0.5:4"],
+        probability=0.5,
+        draws=20,
+        tolerance=0.01,
+    )
     assert found.direction == "greatest"
     v = found.answer["defaults.duration_years"]  # type: ignore[index]
     p = found.curve[1]
@@ -108,8 +112,9 @@ def test_solve_greatest_value_for_a_lever_that_hurts(uncertain: Path) -> None:
 
 
 def test_solve_reports_unreachable_and_earliest_year(uncertain: Path) -> None:
-    found = solve(uncertain, "floor_completed A 2016 1000万 m2", ["defaults.plot_ratio=1:2"],
-                  draws=5, grid=3)  # fmt: skip
+    found = solve(
+        uncertain, "floor_completed A 2016 1000万 m2", ["defaults.plot_ratio=1:2"], draws=5, grid=3
+    )
     assert found.status == "unreachable" and found.answer is None
     assert found.variant_values() == {}
     early = solve(uncertain, "floor_completed total 2016 5万 m2", [], probability=0.5, draws=20)
@@ -120,8 +125,7 @@ def test_solve_reports_unreachable_and_earliest_year(uncertain: Path) -> None:
 
 
 def test_solve_least_cost_of_two_levers_meets_the_target(uncertain: Path) -> None:
-    levers = ["parks.A.land_supply_per_year=0.5:4",
-              "defaults.plot_ratio=1:2"]  # fmt: skip
+    levers = ["parks.A.land_supply_per_year=0.5:4", "defaults.plot_ratio=1:2"]
     costs = {levers[0].split("=")[0]: 1.0, "defaults.plot_ratio": 1.0}
     found = solve(uncertain, TARGET, levers, probability=0.5, draws=20, costs=costs)
     assert found.status == "solved" and found.achieved is not None and found.achieved >= 0.5
@@ -147,8 +151,11 @@ def test_evaluate_reads_quarters_and_matches_the_run(tiny_dir: Path) -> None:
     from tests.conftest import load_and_simulate
 
     _, _, result = load_and_simulate(tiny_dir / "tiny.toml")
-    queries = (Query("floor_completed_m2", "A", 2016), Query("floor_completed_m2", "A", 2016, 4),
-               Query("floor_completed_m2", "total", 2015, 2))  # fmt: skip
+    queries = (
+        Query("floor_completed_m2", "A", 2016),
+        Query("floor_completed_m2", "A", 2016, 4),
+        Query("floor_completed_m2", "total", 2015, 2),
+    )
     values = evaluate(Task(str(tiny_dir / "tiny.toml"), (), queries))[:, 0]
     annual = result.by_park("floor_completed_m2")[0, 4, 0]
     assert result.quarterly is not None
@@ -157,8 +164,11 @@ def test_evaluate_reads_quarters_and_matches_the_run(tiny_dir: Path) -> None:
 
 
 def _observe(path: Path, truth: dict[str, object], seed: int) -> Observations:
-    queries = tuple(Query(s, "A", y) for s in ("floor_completed_m2", "floor_occupied_m2")
-                    for y in range(2014, 2020))  # fmt: skip
+    queries = tuple(
+        Query(s, "A", y)
+        for s in ("floor_completed_m2", "floor_occupied_m2")
+        for y in range(2014, 2020)
+    )
     exact = evaluate(Task(str(path), tuple(truth.items()), queries))[:, 0]
     sd = np.maximum(0.03 * exact, 200.0)
     noisy = exact + np.random.default_rng(seed).standard_normal(exact.size) * sd
@@ -176,8 +186,9 @@ def test_calibrate_recovers_known_parameters_within_intervals(tiny_dir: Path) ->
     truth = {"defaults.plot_ratio": 1.25, "defaults.occupancy_ceiling": 70.0}
     covered = dict.fromkeys(truth, 0)
     for seed in range(5):
-        observed = _observe(path, {"defaults.plot_ratio": 1.25,
-                                   "defaults.occupancy_ceiling": "70 %"}, seed=seed)  # fmt: skip
+        observed = _observe(
+            path, {"defaults.plot_ratio": 1.25, "defaults.occupancy_ceiling": "70 %"}, seed=seed
+        )
         found = calibrate(path, observed, FITS)
         for name, value in truth.items():
             low, high = found.interval[name]
@@ -191,8 +202,9 @@ def test_calibrate_recovers_known_parameters_within_intervals(tiny_dir: Path) ->
 
 def test_calibrate_posterior_abc_smc_concentrates_on_the_truth(tiny_dir: Path) -> None:
     path = tiny_dir / "tiny.toml"
-    observed = _observe(path, {"defaults.plot_ratio": 1.25,
-                               "defaults.occupancy_ceiling": "70 %"}, seed=4)  # fmt: skip
+    observed = _observe(
+        path, {"defaults.plot_ratio": 1.25, "defaults.occupancy_ceiling": "70 %"}, seed=4
+    )
     found = calibrate(path, observed, FITS, posterior=True, particles=40, generations=2, seed=1)
     post = found.posterior
     assert post is not None
@@ -205,8 +217,10 @@ def test_calibrate_posterior_abc_smc_concentrates_on_the_truth(tiny_dir: Path) -
 
 def test_read_observations_dates_and_errors(tmp_path: Path) -> None:
     csv = tmp_path / "obs.csv"
-    csv.write_text("date,park_id,metric,value,sd\n2016,A,floor_completed,100,10\n"
-                   "2016Q3,total,floor_occupied_m2,50,\n2015-05-02,B,workers,7,1\n")  # fmt: skip
+    csv.write_text(
+        "date,park_id,metric,value,sd\n2016,A,floor_completed,100,10\n"
+        "2016Q3,total,floor_occupied_m2,50,\n2015-05-02,B,workers,7,1\n"
+    )
     obs = read_observations(csv)
     assert [(q.year, q.quarter) for q in obs.queries] == [(2016, None), (2016, 3), (2015, 2)]
     assert obs.sd.tolist() == [10.0, 2.5, 1.0]
@@ -217,8 +231,13 @@ def test_read_observations_dates_and_errors(tmp_path: Path) -> None:
 
 def test_sobol_on_a_linear_toy_matches_analytic_indices() -> None:
     # y = 3 x1 + 2 x2 + x3 + 0 x4, x_i ~ U(0, 1): S_i = a_i² / Σ a² = 9/14, 4/14, 1/14, 0.
-    table = indices(lambda x: x @ np.array([3.0, 2.0, 1.0, 0.0]), list("abcd"),
-                    [(0.0, 1.0)] * 4, samples=2048, seed=1).set_index("input")  # fmt: skip
+    table = indices(
+        lambda x: x @ np.array([3.0, 2.0, 1.0, 0.0]),
+        list("abcd"),
+        [(0.0, 1.0)] * 4,
+        samples=2048,
+        seed=1,
+    ).set_index("input")
     expected = np.array([9, 4, 1, 0]) / 14
     assert np.allclose(table.loc[list("abcd"), "S1"], expected, atol=0.03)
     assert np.allclose(table.loc[list("abcd"), "ST"], expected, atol=0.03)  # additive
@@ -237,11 +256,14 @@ revenue_growth = { dist = "uniform", min = "0 %", max = "20 %" }
     path = tiny_dir / "sens.toml"
     path.write_text(tiny_toml(extra=extra), encoding="utf-8")
     assert [i.path for i in uncertain_inputs(raw_table(path))] == [
-        "parks.A.take_up_per_year", "parks.A.revenue_growth"]  # fmt: skip
+        "parks.A.take_up_per_year",
+        "parks.A.revenue_growth",
+    ]
     output = "floor_completed A 2016"
     for method, column in (("tornado", "swing"), ("morris", "mu_star"), ("sobol", "ST")):
-        found = sensitivity(path, method=method, output=output, samples=8 if method == "sobol"
-                            else 4)  # fmt: skip
+        found = sensitivity(
+            path, method=method, output=output, samples=8 if method == "sobol" else 4
+        )
         assert found.table["input"].iloc[0] == "parks.A.take_up_per_year", method
         assert found.table["input"].iloc[-1] == "parks.A.revenue_growth", method
         assert abs(found.table[column].iloc[-1]) < 1e-9, method
@@ -254,8 +276,20 @@ def test_solve_command_writes_json_chart_and_a_variant_run_reproduces(
     uncertain: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "solved"
-    argv = ["solve", str(uncertain), "--target", TARGET, "--lever", LEVER,
-            "--draws", "30", "--tolerance", "0.01", "--out", str(out)]  # fmt: skip
+    argv = [
+        "solve",
+        str(uncertain),
+        "--target",
+        TARGET,
+        "--lever",
+        LEVER,
+        "--draws",
+        "30",
+        "--tolerance",
+        "0.01",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     assert "P(met) at the answer" in capsys.readouterr().out
     record = json.loads((out / "solve.json").read_text())
@@ -264,8 +298,10 @@ def test_solve_command_writes_json_chart_and_a_variant_run_reproduces(
     variant = out / "uncertain_solved.toml"
     assert 'extends = "../' in variant.read_text()
     run_out = tmp_path / "run"
-    assert main(["run", str(variant), "--draws", "30", "--out", str(run_out), "--no-figures",
-                 "-q"]) == 0  # fmt: skip
+    assert (
+        main(["run", str(variant), "--draws", "30", "--out", str(run_out), "--no-figures", "-q"])
+        == 0
+    )
     targets = pd.read_csv(run_out / "targets.csv", encoding="utf-8-sig")
     assert record["draws"] == 30 and _p_met(variant, draws=30, seed=record["seed"]) >= 0.8
     assert len(targets) == 2
@@ -275,12 +311,19 @@ def test_calibrate_and_sensitivity_commands_write_their_files(
     tiny_dir: Path, tmp_path: Path
 ) -> None:
     path = tiny_dir / "tiny.toml"
-    observed = _observe(path, {"defaults.plot_ratio": 1.25,
-                               "defaults.occupancy_ceiling": "70 %"}, seed=5)  # fmt: skip
+    observed = _observe(
+        path, {"defaults.plot_ratio": 1.25, "defaults.occupancy_ceiling": "70 %"}, seed=5
+    )
     csv = tmp_path / "obs.csv"
-    pd.DataFrame({"date": [q.year for q in observed.queries],
-                  "park_id": "A", "metric": [q.series for q in observed.queries],
-                  "value": observed.values, "sd": observed.sd}).to_csv(csv, index=False)  # fmt: skip
+    pd.DataFrame(
+        {
+            "date": [q.year for q in observed.queries],
+            "park_id": "A",
+            "metric": [q.series for q in observed.queries],
+            "value": observed.values,
+            "sd": observed.sd,
+        }
+    ).to_csv(csv, index=False)
     out = tmp_path / "cal"
     argv = ["calibrate", str(path), "--observed", str(csv), "--out", str(out), "-q"]
     assert main([*argv, *(x for f in FITS for x in ("--fit", f))]) == 0
@@ -288,8 +331,10 @@ def test_calibrate_and_sensitivity_commands_write_their_files(
     assert set(record["estimate"]) == {"defaults.plot_ratio", "defaults.occupancy_ceiling"}
     assert (out / "calibration.png").exists() and (out / "tiny_calibrated.toml").exists()
     uncertain = tiny_dir / "u.toml"
-    uncertain.write_text(tiny_toml(extra='[parks.A]\nplot_ratio = { dist = "uniform", min = 1, '
-                                   'max = 2 }\n'), encoding="utf-8")  # fmt: skip
+    uncertain.write_text(
+        tiny_toml(extra='[parks.A]\nplot_ratio = { dist = "uniform", min = 1, max = 2 }\n'),
+        encoding="utf-8",
+    )
     out = tmp_path / "sens"
     assert main(["sensitivity", str(uncertain), "--out", str(out), "-q"]) == 0
     table = pd.read_csv(out / "sensitivity.csv", encoding="utf-8-sig")
@@ -300,9 +345,27 @@ def test_calibrate_and_sensitivity_commands_write_their_files(
 def test_decision_commands_refuse_bad_input(
     uncertain: Path, cli_error: object, tmp_path: Path
 ) -> None:
-    err = cli_error(["solve", str(uncertain), "--target", "floor_completed A",  # type: ignore[operator]
-                     "--lever", LEVER, "--out", str(tmp_path / "x")])  # fmt: skip
+    err = cli_error(
+        [
+            "solve",
+            str(uncertain),
+            "--target",
+            "floor_completed A",  # type: ignore[operator]
+            "--lever",
+            LEVER,
+            "--out",
+            str(tmp_path / "x"),
+        ]
+    )
     assert "METRIC PARK YEAR VALUE" in err
-    err = cli_error(["sensitivity", str(uncertain), "--output", "nope",  # type: ignore[operator]
-                     "--out", str(tmp_path / "y")])  # fmt: skip
+    err = cli_error(
+        [
+            "sensitivity",
+            str(uncertain),
+            "--output",
+            "nope",  # type: ignore[operator]
+            "--out",
+            str(tmp_path / "y"),
+        ]
+    )
     assert "METRIC PARK YEAR" in err
