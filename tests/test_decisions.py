@@ -369,3 +369,26 @@ def test_decision_commands_refuse_bad_input(
         ]
     )
     assert "METRIC PARK YEAR" in err
+
+
+def test_solve_latest_start_of_a_committed_project(tiny_dir: Path) -> None:
+    # Q1 (park B, 2万 m² in two phases of 1万) starts in 2013 and takes 2 years a phase:
+    # B completes its 2万 m² by the end of 2016 only if the project starts within 2012
+    # (two phases of two years each, the second starting as the first tops out).
+    found = solve(
+        tiny_dir / "tiny.toml",
+        "floor_completed B 2016 2万 m2",
+        ["committed.0.start_year=2012:2016"],
+        draws=1,
+        tolerance=0.01,
+    )
+    assert found.direction == "greatest" and found.status == "solved"
+    latest = found.answer["committed.0.start_year"]  # type: ignore[index]
+    assert 2012 <= latest < 2013
+    variant = tiny_dir / "late.toml"
+    variant.write_text(variant_text(tiny_dir / "tiny.toml", found.variant_values(), at=variant))
+    from tests.conftest import load_and_simulate
+
+    scenario, _, result = load_and_simulate(variant)
+    assert scenario.committed[0].start_year == latest
+    assert result.by_park("floor_completed_m2")[0, 4, 1] >= 2e4

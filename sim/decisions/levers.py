@@ -14,12 +14,13 @@ evaluated.
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,7 @@ class Lever:
     low: float
     high: float
     written: tuple[object, ...] = ()
+    arrays: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -102,7 +104,7 @@ class Lever:
                 out[path] = _scaled(was, value / centre if centre else 1.0)
             else:
                 out[path] = format_value(value, self.unit)
-        return out
+        return _expand_lists(out, self.arrays) if self.arrays else out
 
     @property
     def label(self) -> str:
@@ -257,17 +259,46 @@ def lever_value(raw: Mapping[str, Any], path: str) -> object:
 def _get(table: Mapping[str, Any], parts: list[str]) -> object:
     node: object = table
     for part in parts:
-        if not isinstance(node, Mapping) or part not in node:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
             return None
-        node = node[part]
     return node
+
+
+def _expand_lists(values: dict[str, Value], raw: Mapping[str, Any]) -> dict[str, Value]:
+    """Turn paths into arrays of tables (``committed.0.start_year``) into whole arrays.
+
+    A variant replaces an array as a whole (``extends`` merges tables, not arrays), so it
+    writes the scenario's array with the lever's entries changed.
+    """
+    out: dict[str, Value] = {}
+    arrays: dict[str, list[Any]] = {}
+    for path, value in values.items():
+        parts = path.split(".")
+        index = next((i for i, p in enumerate(parts) if p.isdigit()), None)
+        if index is None:
+            out[path] = value
+            continue
+        head = ".".join(parts[:index])
+        if head not in arrays:
+            found = _get(raw, parts[:index])
+            arrays[head] = copy.deepcopy(found) if isinstance(found, list) else []
+        node: Any = arrays[head][int(parts[index])]
+        for part in parts[index + 1 : -1]:
+            node = node[int(part)] if part.isdigit() else node.setdefault(part, {})
+        node[parts[-1]] = value
+    return {**out, **arrays}
 
 
 def parse_lever(spec: str, raw: Mapping[str, Any]) -> Lever:
     """Read ``PATH`` or ``PATH=LOW:HIGH`` (bounds in the unit the scenario writes).
 
     ``PATH`` may join several paths with ``+`` (they take one value together); a path
-    holding a distribution moves its central value and scales the rest with it.
+    holding a distribution moves its central value and scales the rest with it; an
+    entry of an array of tables is named by its index (``committed.0.start_year``).
 
     Without bounds the bracket is 0 … 4 × the current value (or current ± 10 for a value
     of 0 or below, such as a start year, and current − 10 … current + 10 for a year).
@@ -282,6 +313,9 @@ def parse_lever(spec: str, raw: Mapping[str, Any]) -> Lever:
     8.0
     >>> raw["parks"]["a"]["take_up_per_year"] = {"dist": "uniform", "min": "1 ha", "max": "5 ha"}
     >>> both = parse_lever("parks.a.land_supply_per_year+parks.a.take_up_per_year", raw)
+    >>> later = parse_lever("committed.0.start_year", {"committed": [{"start_year": 2013}]})
+    >>> later.low, later.high, later.values(2015)
+    (2003.0, 2023.0, {'committed': [{'start_year': 2015.0}]})
     >>> both.values(6)
     {'parks.a.land_supply_per_year': '6 ha',
      'parks.a.take_up_per_year': {'dist': 'uniform', 'min': '2 ha', 'max': '10 ha'}}
@@ -334,7 +368,14 @@ def parse_lever(spec: str, raw: Mapping[str, Any]) -> Lever:
         low, high = 0.0, 4 * current
     else:
         low, high = current - 10, current + 10
-    return Lever(path=path, unit=unit, current=current, low=low, high=high, written=written)
+    arrays = {p.split(".")[0]: raw[p.split(".")[0]] for p in paths if _in_array(p)}
+    return Lever(
+        path=path, unit=unit, current=current, low=low, high=high, written=written, arrays=arrays
+    )
+
+
+def _in_array(path: str) -> bool:
+    return any(part.isdigit() for part in path.split("."))
 
 
 def variant_text(
@@ -386,7 +427,7 @@ def variant_text(
         node[key] = dict(value) if isinstance(value, Mapping) else value
     for name, table in nested.items():
         doc.add(tomlkit.nl())
-        doc.add(name, _table(table, tomlkit))
+        doc.add(name, _table(table, tomlkit) if isinstance(table, Mapping) else table)
     return tomlkit.dumps(doc)
 
 
