@@ -42,8 +42,8 @@ __all__ = [
     "variant_text",
 ]
 
-#: What a variant writes at a path: a plain number, a quantity text or a table.
-Value = float | str | Mapping[str, Any]
+#: What a variant writes at a path: a number, a quantity text, a table or an array.
+Value = float | str | Mapping[str, Any] | list[Any]
 
 _QUANTITY = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*")
 
