@@ -9,6 +9,7 @@ Load a scenario, read its site, simulate, and look at the result::
     result.summary_frame()
     from sim.outcome import compute
     compute(scenario, site).audit.to_markdown()   # capacity, consistency, rules
+    sim.solve(path, "floor_completed total 2016 1000万 m2", ["PATH=LOW:HIGH"])  # what it takes
 
 Names are imported lazily so that the command line starts quickly.
 """
@@ -20,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sim.audit import Audit
+    from sim.decisions.calibrate import calibrate
+    from sim.decisions.sensitivity import sensitivity
+    from sim.decisions.solve import solve
     from sim.engine import prepare, run, simulate, simulate_draws
     from sim.errors import ScenarioError, SimError, SiteError, UnitError
     from sim.outcome import Outcome, compute
@@ -30,6 +34,9 @@ if TYPE_CHECKING:
     from sim.units import format_quantity, parse_quantity
 
 _WHERE = {
+    "calibrate": "sim.decisions.calibrate",
+    "sensitivity": "sim.decisions.sensitivity",
+    "solve": "sim.decisions.solve",
     "Audit": "sim.audit",
     "prepare": "sim.engine",
     "run": "sim.engine",
@@ -65,6 +72,7 @@ __all__ = [
     "SiteError",
     "Status",
     "UnitError",
+    "calibrate",
     "compute",
     "evaluate_targets",
     "format_quantity",
@@ -73,8 +81,10 @@ __all__ = [
     "parse_quantity",
     "prepare",
     "run",
+    "sensitivity",
     "simulate",
     "simulate_draws",
+    "solve",
 ]
 __version__ = "0.1.0"
 

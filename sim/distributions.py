@@ -283,6 +283,35 @@ class Distribution:
         # lognormal, truncated to [min, max] through its log-normal cdf
         return _TruncatedLognormal(self["median"], self["sigma"], *self.bounds())
 
+    def quantile(self, q: npt.ArrayLike) -> FloatArray:
+        """Return the values below which a share ``q`` of draws falls (the inverse cdf).
+
+        Parameters
+        ----------
+        q
+            Shares in [0, 1].
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per share (a choice gives the value its cumulative weight reaches).
+
+        Examples
+        --------
+        >>> d = Distribution(kind=Kind.UNIFORM, params=(("min", 2.0), ("max", 4.0)))
+        >>> d.quantile([0.1, 0.5, 0.9]).round(6).tolist()
+        [2.2, 3.0, 3.8]
+        """
+        shares = np.asarray(q, dtype=np.float64)
+        if self.kind is Kind.CHOICE:
+            order = np.argsort(self.values)
+            values = np.asarray(self.values)[order]
+            cumulative = np.cumsum(np.asarray(self.weights)[order])
+            cumulative /= cumulative[-1]
+            index = np.searchsorted(cumulative, shares, side="left")
+            return np.asarray(values[np.minimum(index, values.size - 1)], dtype=np.float64)
+        return np.asarray(self._frozen().ppf(shares), dtype=np.float64)
+
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         """Draw ``size`` values with ``rng``.
 
@@ -315,6 +344,9 @@ class _TruncatedLognormal:
 
     def median(self) -> float:
         return float(self._dist.ppf((self._lo + self._hi) / 2))
+
+    def ppf(self, q: FloatArray) -> FloatArray:
+        return np.asarray(self._dist.ppf(self._lo + q * (self._hi - self._lo)), dtype=np.float64)
 
     def rvs(self, *, size: int, random_state: np.random.Generator) -> FloatArray:
         u = random_state.uniform(self._lo, self._hi, size=size)

@@ -1,4 +1,7 @@
-"""The ``parksim`` command line: ``run | check | audit | init | compare | map | sweep``.
+"""The ``parksim`` command line: ``run``, ``check``, ``audit``, ``init`` … ``sweep``.
+
+The commands: ``run | check | audit | init | compare | map | solve | calibrate |
+sensitivity | sweep``.
 
 One module per command (``sim/cli/<command>.py``), each with ``add(commands)``, which
 registers its arguments, and ``run(args, argv)``, which carries it out; what they share
@@ -19,7 +22,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from sim.cli import audit, check, compare, init, run, sweep
+from sim.cli import audit, calibrate, check, compare, init, run, sensitivity, solve, sweep
 from sim.cli import map as map_
 from sim.cli._common import (
     EXIT_BAD_INPUT,
@@ -40,11 +43,14 @@ _EPILOG = """examples:
   parksim init 地块.shp --park-field 园区 --out plan.toml  # a scenario from your parcels
   parksim compare scenarios/qingdao_2012.toml plan.toml   # scenarios side by side
   parksim map scenarios/qingdao_2012.toml --kind status --year 2016 --out status.pdf
+  parksim solve plan.toml --target "floor_completed total 2016 1000万 m2" --lever PATH=LOW:HIGH
+  parksim calibrate plan.toml --observed observed.csv --fit PATH=LOW:HIGH
+  parksim sensitivity scenarios/qingdao_2012_uncertain.toml --method sobol
   parksim sweep sweeps/qingdao_land_supply.toml --workers 2   # variants on Dask, resumable
 """
 
 #: The commands, in the order ``--help`` lists them.
-_COMMANDS = (run, check, audit, init, compare, map_, sweep)
+_COMMANDS = (run, check, audit, init, compare, map_, solve, calibrate, sensitivity, sweep)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -16,7 +16,9 @@ ensemble and tables in it) and computes nothing of its own.
   line: :mod:`sim.plot.cartography`); the parcel states are in :mod:`sim.states`;
 - charts (:mod:`sim.plot.charts`, :mod:`sim.plot.uncertainty`): :func:`floor_chart`,
   :func:`completions_chart`, :func:`revenue_chart`, :func:`rule_scatter`,
-  :func:`fan_chart`, :func:`probability_chart`;
+  :func:`fan_chart`, :func:`probability_chart`; the decision tools' charts
+  (:mod:`sim.plot.decisions`): :func:`probability_curve_chart`,
+  :func:`calibration_chart`, :func:`tornado_chart`, :func:`sobol_chart`;
 - the house style (:mod:`sim.plot.style`) and :func:`save_figure` (PNG 300 dpi, SVG,
   PDF with the CJK font embedded); :mod:`sim.plot.render` draws a map kind by name
   (``parksim map``) and writes the figures of a run.
@@ -25,6 +27,12 @@ ensemble and tables in it) and computes nothing of its own.
 from sim.plot.charts import completions_chart, floor_chart, revenue_chart
 from sim.plot.completion import completion_map
 from sim.plot.compliance import compliance_map, rule_scatter
+from sim.plot.decisions import (
+    calibration_chart,
+    probability_curve_chart,
+    sobol_chart,
+    tornado_chart,
+)
 from sim.plot.figure import FIGURE_FORMATS, save_figure
 from sim.plot.frame import MapOptions, parcel_map
 from sim.plot.overview import overview_map
@@ -55,6 +63,7 @@ __all__ = [
     "TARGET_COLOUR",
     "MapOptions",
     "ParcelState",
+    "calibration_chart",
     "completion_map",
     "completions_chart",
     "compliance_map",
@@ -67,14 +76,17 @@ __all__ = [
     "parcel_states",
     "park_colour",
     "probability_chart",
+    "probability_curve_chart",
     "register_cjk_font",
     "revenue_chart",
     "rule_scatter",
     "save_figure",
+    "sobol_chart",
     "status_map",
     "status_years_map",
     "style_context",
     "style_rc",
+    "tornado_chart",
     "unit_label",
     "write_report_figures",
 ]
