@@ -18,7 +18,9 @@ The rules, year by year (``t`` = 0 is the base year):
    projects will supply tenants through this one function.
 5. **Revenue.** The non-anchor firms share the park's floor-driven revenue (revenue less
    other revenue) in proportion to their sizes, so their revenues sum to it exactly
-   each year; the anchors share the other revenue equally.
+   each year; the anchors share the other revenue equally. (A park whose floor earns
+   revenue but holds no tenant firm — base floor without base firms — leaves that
+   revenue to no firm; so does other revenue without anchors.)
 
 Randomness comes from one generator per park made from the seed and the park's index,
 so the same seed gives the same firms. A leaf over numpy: it reads arrays, not the
@@ -141,16 +143,21 @@ def entrants_from_floor(
     Returns
     -------
     numpy.ndarray
-        ``(D, Y)`` whole numbers of firms (rounded half up); never below ``base_firms``
-        less nothing — floor lost below the base year's removes no base firm.
+        ``(D, Y)`` whole numbers of firms: ``base_firms`` + floor gained ÷
+        ``m2_per_firm`` rounded half up, at least one more than ``base_firms`` where any
+        floor was gained (so its revenue has a tenant); floor lost below the base year's
+        removes no base firm.
 
     Examples
     --------
-    >>> entrants_from_floor(np.array([[1000.0, 2600.0, 900.0]]), base_firms=3, m2_per_firm=800.0)
-    array([[3, 5, 3]])
+    >>> occupied = np.array([[1000.0, 2600.0, 900.0, 1100.0]])
+    >>> entrants_from_floor(occupied, base_firms=3, m2_per_firm=800.0)
+    array([[3, 5, 3, 4]])
     """
     gained = np.maximum(occupied_m2 - occupied_m2[:, :1], 0.0)
-    return np.asarray(base_firms + np.floor(gained / m2_per_firm + 0.5), dtype=np.int64)
+    tenants = np.floor(gained / m2_per_firm + 0.5)
+    tenants = np.where(gained > 0, np.maximum(tenants, 1.0), tenants)
+    return np.asarray(base_firms + tenants, dtype=np.int64)
 
 
 def simulate_park_firms(

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Fiscal",
+    "LedgerInputs",
     "Ledger",
     "LedgerItem",
     "apply_caps",
@@ -122,7 +123,7 @@ class Ledger:
     def group(self, name: str) -> FloatArray:
         """The sum of a group's items, with a total column, ``(D, Y, K + 1)``."""
         mask = np.array([item.group == name for item in self.items], dtype=bool)
-        summed = self.values[..., mask].sum(axis=3) if mask.any() else self.values[..., 0] * 0
+        summed = self.values[..., mask].sum(axis=3)
         return _with_total(summed)
 
     def item(self, index: int) -> FloatArray:
@@ -210,6 +211,12 @@ class Fiscal:
         The ledger of every Monte Carlo draw, or None.
     ensemble_counts
         The firm counts of every draw, or None.
+    table
+        ``fiscal.csv``: :meth:`Ledger.frame` of the deterministic run, with
+        ``value_cny_p10/_p50/_p90`` over the draws after ``basis`` when there are draws.
+    payback
+        ``fiscal_payback.csv``: :meth:`Ledger.payback_frame` (of the draws when there are
+        any, the deterministic ``payback_year`` first).
     """
 
     ledger: Ledger
@@ -217,6 +224,8 @@ class Fiscal:
     counts: FirmCounts | None
     ensemble: Ledger | None = None
     ensemble_counts: FirmCounts | None = None
+    table: pd.DataFrame | None = None
+    payback: pd.DataFrame | None = None
 
 
 def _with_total(values: FloatArray) -> FloatArray:
@@ -387,8 +396,13 @@ def _split(amount: FloatArray, weights: FloatArray, eligible: npt.NDArray[np.boo
 
 
 @dataclass(frozen=True)
-class _Run:
-    """What the ledger reads of a run, per park ``(D, Y, K)``."""
+class LedgerInputs:
+    """What the ledger reads of a run, per park ``(D, Y, K)``.
+
+    Made from a Result or an Ensemble by :func:`compute_fiscal` (or by hand in tests):
+    revenue (floor-driven plus other), other revenue, occupied floor, workers and other
+    workers, land sold (m² of land), and the land price ``(D or 1, K)`` (CNY/m²).
+    """
 
     years: npt.NDArray[np.int64]
     park_ids: tuple[str, ...]
@@ -403,7 +417,7 @@ class _Run:
 
 def incentive_claims(
     incentive: Incentive,
-    run: _Run,
+    run: LedgerInputs,
     firms: FirmPopulation | None,
     m2_per_firm: float,
 ) -> FloatArray:
@@ -474,7 +488,7 @@ def _ages(park: ParkFirms) -> npt.NDArray[np.int64]:
 
 def tax_items(
     lines: Sequence[TaxLine],
-    run: _Run,
+    run: LedgerInputs,
     firms: FirmPopulation | None,
     *,
     tax_base: str,
@@ -517,7 +531,7 @@ def _holiday_revenue(park: ParkFirms, holiday: Sequence[float]) -> FloatArray:
 
 
 def fiscal_ledger(
-    scenario: Scenario, run: _Run, firms: FirmPopulation | None
+    scenario: Scenario, run: LedgerInputs, firms: FirmPopulation | None
 ) -> Ledger:
     """The ledger of a run: outlays, local tax and land, ``(D, Y, K, I)``.
 
@@ -526,7 +540,7 @@ def fiscal_ledger(
     scenario
         Its ``[[incentives]]``, ``[fiscal]`` and ``[firms]``.
     run
-        The run's per-park series (:func:`_run_from`).
+        The run's per-park series.
     firms
         The run's firms (None without ``[firms]``).
 
@@ -619,8 +633,8 @@ def _land_per_floor(result: Result) -> FloatArray:
 
 def _run_from(
     source: Result | Ensemble, land_sold_m2: FloatArray, land_price: FloatArray
-) -> _Run:
-    return _Run(
+) -> LedgerInputs:
+    return LedgerInputs(
         years=np.asarray(source.years),
         park_ids=tuple(source.park_ids),
         revenue=source.by_park("revenue_cny"),
@@ -641,7 +655,7 @@ def _thresholds(scenario: Scenario) -> list[float]:
     return sorted(levels)
 
 
-def _firms_of(scenario: Scenario, run: _Run, seed: int) -> FirmPopulation | None:
+def _firms_of(scenario: Scenario, run: LedgerInputs, seed: int) -> FirmPopulation | None:
     if scenario.firms is None:
         return None
     return simulate_firms(
@@ -684,7 +698,13 @@ def compute_fiscal(
     thresholds = _thresholds(scenario)
     counts = firms.counts(thresholds) if firms is not None else None
     if ensemble is None:
-        return Fiscal(ledger=ledger, firms=firms, counts=counts)
+        return Fiscal(
+            ledger=ledger,
+            firms=firms,
+            counts=counts,
+            table=ledger.frame(),
+            payback=ledger.payback_frame(),
+        )
     sold = ensemble.by_park("floor_sold_m2")
     land = np.maximum(np.diff(sold, axis=1, prepend=0.0), 0.0) * _land_per_floor(result)
     ledgers, chunk_counts = [], []
@@ -712,8 +732,20 @@ def compute_fiscal(
                 t: np.concatenate([c.values[t] for c in chunk_counts], axis=0) for t in thresholds
             },
         )
+    table = ledger.frame()
+    spread = joined.percentile_frame()
+    for q in PERCENTILES:
+        table[f"value_cny_p{q}"] = spread[f"value_cny_p{q}"].to_numpy()
+    payback = joined.payback_frame()
+    payback["payback_year"] = ledger.payback_frame()["payback_year"].to_numpy()
     return Fiscal(
-        ledger=ledger, firms=firms, counts=counts, ensemble=joined, ensemble_counts=ens_counts
+        ledger=ledger,
+        firms=firms,
+        counts=counts,
+        ensemble=joined,
+        ensemble_counts=ens_counts,
+        table=table,
+        payback=payback,
     )
 
 

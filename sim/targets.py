@@ -69,7 +69,8 @@ def evaluate_targets(
     -------
     pandas.DataFrame
         Columns ``metric, park_id, year, target, projected, gap, share, met,
-        probability_met, projected_p10, projected_p50, projected_p90, source``;
+        probability_met, projected_p10, projected_p50, projected_p90, source, basis,
+        threshold_cny`` (the revenue level of a ``firms`` target, else NaN);
         ``gap = projected − target`` (negative = short), ``share = projected / target``.
     """
     rows = []
@@ -97,12 +98,13 @@ def evaluate_targets(
                 "projected_p90": float(p90),
                 "source": target.source,
                 "basis": target.counted.value,
+                "threshold_cny": np.nan if target.threshold is None else target.threshold,
             }
         )
     columns = [
         "metric", "park_id", "year", "target", "projected", "gap", "share", "met",
         "probability_met", "projected_p10", "projected_p50", "projected_p90", "source",
-        "basis",
+        "basis", "threshold_cny",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
