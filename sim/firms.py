@@ -118,11 +118,11 @@ class FirmCounts:
     values: Mapping[float, FloatArray]
 
     def by_park(self, threshold: float | None) -> FloatArray:
-        """Counts per park, ``(D, Y, K)``."""
+        """Return the counts per park, ``(D, Y, K)``."""
         return self.values[float(threshold or 0.0)]
 
     def total(self, threshold: float | None) -> FloatArray:
-        """Counts over every park, ``(D, Y)``."""
+        """Return the counts over every park, ``(D, Y)``."""
         return np.asarray(self.by_park(threshold).sum(axis=2), dtype=np.float64)
 
 

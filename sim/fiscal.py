@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,6 +36,17 @@ import pandas as pd
 from sim.firms import FirmCounts, FirmPopulation, ParkFirms, simulate_firms
 from sim.metrics import Metric
 from sim.result import PERCENTILES, TOTAL, sum_by_park
+from sim.scenario.fiscal import (
+    EquityInjection,
+    InterestSubsidy,
+    LandConcession,
+    MilestoneAward,
+    OneOffAward,
+    Procurement,
+    ProjectGrant,
+    RentSubsidy,
+    TraineeGrant,
+)
 
 if TYPE_CHECKING:
     from sim.result import Ensemble, Result
@@ -44,8 +55,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Fiscal",
-    "LedgerInputs",
     "Ledger",
+    "LedgerInputs",
     "LedgerItem",
     "apply_caps",
     "compute_fiscal",
@@ -121,7 +132,7 @@ class Ledger:
         return int(self.values.shape[0])
 
     def group(self, name: str) -> FloatArray:
-        """The sum of a group's items, with a total column, ``(D, Y, K + 1)``."""
+        """Sum a group's items, with a total column, ``(D, Y, K + 1)``."""
         mask = np.array([item.group == name for item in self.items], dtype=bool)
         summed = self.values[..., mask].sum(axis=3)
         return _with_total(summed)
@@ -147,7 +158,10 @@ class Ledger:
         return payback_year(self.cumulative_net(), self.years)
 
     def subsidy_per_job(self) -> FloatArray:
-        """Cumulative outlays ÷ jobs created since the base year, ``(D, Y, K + 1)``."""
+        """Cumulative outlays ÷ jobs created since the base year, ``(D, Y, K + 1)``.
+
+        NaN where fewer than one job was created.
+        """
         return _ratio(np.cumsum(self.outlays(), axis=1), _with_total(self.jobs_created))
 
     def subsidy_per_m2(self) -> FloatArray:
@@ -176,8 +190,10 @@ class Ledger:
         return out
 
     def payback_frame(self) -> pd.DataFrame:
-        """Payback year per park and ``total``: the deterministic draw and, with more,
-        P10/P50/P90 and the share of draws paid back by the horizon.
+        """Tabulate the payback year per park and ``total``.
+
+        The first draw's year and, with more draws, P10/P50/P90 and the share of draws
+        paid back by the horizon.
 
         Columns ``park_id, payback_year`` and, with draws, ``payback_year_p10/_p50/_p90,
         probability_paid_back``; a draw not paid back counts as after the horizon
@@ -190,7 +206,9 @@ class Ledger:
             late = np.where(np.isnan(years), np.inf, years)
             for q in PERCENTILES:
                 level = np.percentile(late, q, axis=0, method="lower")
-                out[f"payback_year_p{q}"] = pd.array(_int_or_na(np.where(np.isinf(level), np.nan, level)))
+                out[f"payback_year_p{q}"] = pd.array(
+                    _int_or_na(np.where(np.isinf(level), np.nan, level))
+                )
             out["probability_paid_back"] = np.isfinite(late).mean(axis=0)
         return out
 
@@ -233,8 +251,10 @@ def _with_total(values: FloatArray) -> FloatArray:
 
 
 def _ratio(top: FloatArray, bottom: FloatArray) -> FloatArray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray(np.where(bottom > 0, top / bottom, np.nan), dtype=np.float64)
+    """``top ÷ bottom`` where at least one job or m² was gained, else NaN."""
+    out = np.full(np.broadcast_shapes(top.shape, bottom.shape), np.nan)
+    np.divide(top, bottom, out=out, where=bottom >= 1.0)
+    return out
 
 
 def _nan_percentile(values: FloatArray, q: int) -> FloatArray:
@@ -291,7 +311,7 @@ def apply_caps(
     cap_per_park: float | None = None,
     cap_total: float | None = None,
 ) -> FloatArray:
-    """What caps let through of yearly claims ``(D, Y, K)``.
+    """Return what caps let through of yearly claims ``(D, Y, K)``.
 
     In order: each park's payment in a year is at most ``cap_per_year``; a park's
     cumulative payments at most ``cap_per_park``; all parks' cumulative payments at
@@ -372,7 +392,7 @@ def milestone_crossings(firms: ParkFirms, thresholds: Sequence[float]) -> FloatA
     >>> milestone_crossings(firms, [5.0, 10.0, 20.0])[0].tolist()
     [[0.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
     """
-    n_draws, n_years, n_slots = firms.revenue.shape
+    n_draws, n_years = firms.revenue.shape[:2]
     out = np.zeros((n_draws, n_years, len(thresholds)))
     best = np.where(firms.alive[:, 0], firms.revenue[:, 0], 0.0)
     levels = np.asarray(thresholds, dtype=np.float64)
@@ -421,64 +441,90 @@ def incentive_claims(
     firms: FirmPopulation | None,
     m2_per_firm: float,
 ) -> FloatArray:
-    """What one incentive would pay each year and park before its own caps, ``(D, Y, K)``.
+    """Return what an incentive would pay each year and park before its caps, ``(D, Y, K)``.
 
-    Kind-specific limits (per project, per institution and year) are inside; the
-    caps every incentive may have are :func:`apply_caps`'s.
+    - ``milestone_award``: Σ amount × firms first reaching each threshold, in any year
+      the incentive touches; ``rent_subsidy``: rate × ``m2_per_firm`` × alive entrants in
+      their first ``years``; ``interest_subsidy``: loan × rate × share a year;
+      ``equity_injection``: the amount in the year of ``start``; ``land_concession``:
+      land sold × share × (market price − land price);
+    - city-wide programmes (``one_off_award``, ``project_grant``, ``trainee_grant``,
+      ``procurement``): the yearly amount (per project or institution capped), split
+      between the eligible parks by their revenue that year (equally without revenue).
+
+    Yearly amounts are paid for the share of each year in ``[start, end)``. The caps
+    every incentive may have are :func:`apply_caps`'s.
+
+    Raises
+    ------
+    ValueError
+        For an award or rent subsidy without firms.
     """
-    kind = incentive.kind
     shape = run.revenue.shape
     active = year_fraction(run.years, incentive.start, incentive.end)
     eligible = np.array(
         [not incentive.parks or p in incentive.parks for p in run.park_ids], dtype=bool
     )
-    if kind in ("milestone_award", "rent_subsidy") and firms is None:
-        raise ValueError(f"incentive {incentive.name!r} ({kind}) needs a [firms] table")
-    if kind == "milestone_award":
-        counts = np.stack(
-            [milestone_crossings(park, incentive.thresholds) for park in firms.parks], axis=2
-        )  # (D, Y, K, J)
-        claims = (counts * np.asarray(incentive.amounts)).sum(axis=3) * (active > 0)[None, :, None]
-    elif kind == "rent_subsidy":
-        ages = [
-            (park.alive & (park.born >= 0) & (_ages(park) < incentive.years)).sum(axis=2)
-            for park in firms.parks
-        ]
-        claims = np.stack(ages, axis=2) * m2_per_firm * incentive.rate * active[None, :, None]
-    elif kind == "interest_subsidy":
+    claims: FloatArray
+    if isinstance(incentive, MilestoneAward | RentSubsidy):
+        if firms is None:
+            raise ValueError(
+                f"incentive {incentive.name!r} ({incentive.kind}) needs a [firms] table"
+            )
+        claims = _firm_claims(incentive, firms, m2_per_firm, active)
+    elif isinstance(incentive, InterestSubsidy):
         per_park = incentive.loan * incentive.rate * incentive.share
-        claims = np.broadcast_to(per_park * active[None, :, None], shape).copy()
-    elif kind == "equity_injection":
+        claims = np.broadcast_to(per_park * active[None, :, None], shape)
+    elif isinstance(incentive, EquityInjection):
         start = incentive.start.year if incentive.start is not None else int(run.years[0])
-        claims = np.broadcast_to(
-            (run.years == start).astype(float)[None, :, None] * incentive.amount, shape
-        ).copy()
-    elif kind == "land_concession":
+        once = (run.years == start).astype(np.float64)[None, :, None] * incentive.amount
+        claims = np.broadcast_to(once, shape)
+    elif isinstance(incentive, LandConcession):
         gap = np.maximum(incentive.market_price - run.land_price, 0.0)[:, None, :]
         claims = run.land_sold_m2 * incentive.share * gap * active[None, :, None]
     else:
         claims = _split(_city_amount(incentive) * active, run.revenue, eligible)
-        claims = np.broadcast_to(claims, shape).copy()
     return np.asarray(np.where(eligible[None, None, :], claims, 0.0), dtype=np.float64)
 
 
-def _city_amount(incentive: Incentive) -> float:
-    """The yearly amount of a city-wide programme (awards, grants, procurement)."""
-    if incentive.kind == "one_off_award":
+def _firm_claims(
+    incentive: MilestoneAward | RentSubsidy,
+    firms: FirmPopulation,
+    m2_per_firm: float,
+    active: FloatArray,
+) -> FloatArray:
+    """Awards on crossing revenue thresholds, or rent support of young entrants."""
+    if isinstance(incentive, MilestoneAward):
+        counts = np.stack(
+            [milestone_crossings(park, incentive.thresholds) for park in firms.parks], axis=2
+        )  # (D, Y, K, J)
+        awards = (counts * np.asarray(incentive.amounts)).sum(axis=3)
+        return np.asarray(awards * (active > 0)[None, :, None], dtype=np.float64)
+    young = [
+        (park.alive & (park.born >= 0) & (_ages(park) < incentive.years)).sum(axis=2)
+        for park in firms.parks
+    ]
+    rent = np.stack(young, axis=2) * m2_per_firm * incentive.rate * active[None, :, None]
+    return np.asarray(rent, dtype=np.float64)
+
+
+def _city_amount(
+    incentive: OneOffAward | ProjectGrant | TraineeGrant | Procurement,
+) -> float:
+    """Return the yearly amount of a city-wide programme (awards, grants, procurement)."""
+    if isinstance(incentive, OneOffAward):
         return incentive.amount * incentive.recipients_per_year
-    if incentive.kind == "project_grant":
+    if isinstance(incentive, ProjectGrant):
         each = incentive.share * incentive.project_cost
         if incentive.cap_per_project is not None:
             each = min(each, incentive.cap_per_project)
         return each * incentive.projects_per_year
-    if incentive.kind == "trainee_grant":
+    if isinstance(incentive, TraineeGrant):
         each = incentive.per_trainee * incentive.trainees_per_institution
         if incentive.cap_per_institution is not None:
             each = min(each, incentive.cap_per_institution)
         return each * incentive.institutions
-    if incentive.kind == "procurement":
-        return incentive.contract_value_per_year * incentive.share
-    raise ValueError(f"not a city-wide programme: {incentive.kind}")
+    return incentive.contract_value_per_year * incentive.share
 
 
 def _ages(park: ParkFirms) -> npt.NDArray[np.int64]:
@@ -522,7 +568,7 @@ def tax_items(
 
 
 def _holiday_revenue(park: ParkFirms, holiday: Sequence[float]) -> FloatArray:
-    """New firms' revenue × (1 − holiday multiplier at their age), ``(D, Y)``."""
+    """Sum new firms' revenue × (1 − holiday multiplier at their age), ``(D, Y)``."""
     ages = _ages(park)
     table = np.asarray([*holiday, 1.0], dtype=np.float64)
     index = np.clip(ages, 0, len(holiday))
@@ -530,10 +576,8 @@ def _holiday_revenue(park: ParkFirms, holiday: Sequence[float]) -> FloatArray:
     return np.asarray((relief * park.revenue).sum(axis=2), dtype=np.float64)
 
 
-def fiscal_ledger(
-    scenario: Scenario, run: LedgerInputs, firms: FirmPopulation | None
-) -> Ledger:
-    """The ledger of a run: outlays, local tax and land, ``(D, Y, K, I)``.
+def fiscal_ledger(scenario: Scenario, run: LedgerInputs, firms: FirmPopulation | None) -> Ledger:
+    """Book a run's outlays, local tax and land in a ledger, ``(D, Y, K, I)``.
 
     Parameters
     ----------
@@ -587,8 +631,10 @@ def fiscal_ledger(
         if columns
         else np.zeros((*shape, 0))
     )
-    own = run.workers if scenario.fiscal is None or scenario.fiscal.tax_other_revenue else (
-        run.workers - run.workers_other
+    own = (
+        run.workers
+        if scenario.fiscal is None or scenario.fiscal.tax_other_revenue
+        else (run.workers - run.workers_other)
     )
     return Ledger(
         years=run.years,
@@ -632,7 +678,7 @@ def _land_per_floor(result: Result) -> FloatArray:
 
 
 def _run_from(
-    source: Result | Ensemble, land_sold_m2: FloatArray, land_price: FloatArray
+    source: Result | Ensemble | _Slice, land_sold_m2: FloatArray, land_price: FloatArray
 ) -> LedgerInputs:
     return LedgerInputs(
         years=np.asarray(source.years),
@@ -669,9 +715,7 @@ def _firms_of(scenario: Scenario, run: LedgerInputs, seed: int) -> FirmPopulatio
     )
 
 
-def compute_fiscal(
-    scenario: Scenario, result: Result, ensemble: Ensemble | None = None
-) -> Fiscal:
+def compute_fiscal(scenario: Scenario, result: Result, ensemble: Ensemble | None = None) -> Fiscal:
     """Firms and the fiscal ledger of a run, deterministic and over the draws.
 
     Parameters

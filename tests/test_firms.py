@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,13 +15,15 @@ from sim.outcome import compute
 from sim.scenario.fiscal import FirmsSpec
 from tests.conftest import load_inputs, tiny_toml
 
-SPEC = FirmsSpec(
-    m2_per_firm="500 m2",
-    size_sigma=1.0,
-    growth_drift=0.02,
-    growth_sd=0.3,
-    exit_rate="10 %",
-    source="test",
+SPEC = FirmsSpec.model_validate(
+    {
+        "m2_per_firm": "500 m2",
+        "size_sigma": 1.0,
+        "growth_drift": 0.02,
+        "growth_sd": 0.3,
+        "exit_rate": "10 %",
+        "source": "test",
+    }
 )
 
 FIRMS = """
@@ -151,7 +156,9 @@ def test_firm_counts_follow_the_floor_and_revenues_sum_to_the_park(
     np.testing.assert_allclose(firms.revenue.sum(axis=2), expected, rtol=1e-9, atol=1e-6)
 
 
-def test_firms_targets_are_evaluated_against_the_firm_counts(write_scenario) -> None:
+def test_firms_targets_are_evaluated_against_the_firm_counts(
+    write_scenario: Callable[..., Path],
+) -> None:
     outcome = compute(*load_inputs(write_scenario(tiny_toml(extra=FIRMS))))
     assert outcome.fiscal is not None and outcome.fiscal.counts is not None
     table = outcome.targets[outcome.targets["metric"] == "firms_count"]
@@ -162,7 +169,7 @@ def test_firms_targets_are_evaluated_against_the_firm_counts(write_scenario) -> 
     assert table["threshold_cny"].iloc[1] == pytest.approx(1e7)
 
 
-def test_a_threshold_needs_a_firms_target(write_scenario) -> None:
+def test_a_threshold_needs_a_firms_target(write_scenario: Callable[..., Path]) -> None:
     from sim.errors import ScenarioError
 
     bad = FIRMS.replace('metric = "firms"\npark = "A"', 'metric = "workers"\npark = "A"')

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,9 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from matplotlib.patches import Rectangle
 
 from sim.firms import BASE_BORN, FirmPopulation, ParkFirms
 from sim.fiscal import (
+    Ledger,
     LedgerInputs,
     apply_caps,
     fiscal_ledger,
@@ -23,7 +27,9 @@ from sim.fiscal import (
     year_fraction,
 )
 from sim.outcome import compute
+from sim.scenario import Scenario
 from sim.scenario.fiscal import InterestSubsidy, MilestoneAward, TaxLine, TraineeGrant
+from sim.site import Site
 from tests.conftest import load_inputs, tiny_toml
 
 YEARS = np.arange(2012, 2016)
@@ -118,6 +124,11 @@ source = "made up"
 NO_INCENTIVES = FISCAL[FISCAL.index("[fiscal]") :]
 
 
+def _line(**fields: object) -> TaxLine:
+    """A tax line from fields as a scenario writes them (units as text)."""
+    return TaxLine.model_validate(fields)
+
+
 def _inputs(revenue: np.ndarray, *, parks: tuple[str, ...] = ("A",)) -> LedgerInputs:
     """Ledger inputs of one draw, revenue ``(Y, K)``, nothing else."""
     values = np.asarray(revenue, dtype=float)[None]
@@ -146,12 +157,14 @@ def _one_firm(revenue: list[float], born: int = BASE_BORN) -> FirmPopulation:
     return FirmPopulation(years=YEARS[:n], park_ids=("A",), parks=(park,))
 
 
-AWARDS = MilestoneAward(
-    kind="milestone_award",
-    name="awards",
-    thresholds=("5000 万元", "1 亿元", "5 亿元", "10 亿元"),
-    amounts=("50 万元", "100 万元", "150 万元", "200 万元"),
-    source="POLICY 六、（十三）",
+AWARDS = MilestoneAward.model_validate(
+    {
+        "kind": "milestone_award",
+        "name": "awards",
+        "thresholds": ["5000 万元", "1 亿元", "5 亿元", "10 亿元"],
+        "amounts": ["50 万元", "100 万元", "150 万元", "200 万元"],
+        "source": "POLICY 六、（十三）",
+    }
 )
 
 
@@ -182,9 +195,10 @@ def test_a_new_firm_in_a_reused_slot_earns_its_own_award() -> None:
 def test_the_interest_subsidy_stops_when_the_park_cap_binds() -> None:
     # 1亿 × 6 % × 50 % = 300万 a year, from 2012-07-01 (184 of 366 days in 2012);
     # the 500万 cap per park leaves 500 − 150.8 − 300 = 49.2万 for 2014, then nothing.
-    subsidy = InterestSubsidy(
-        kind="interest_subsidy", name="i", loan="1 亿元", rate="6 %", share="50 %",
-        cap_per_park="500 万元", start=dt.date(2012, 7, 1), source="s",
+    subsidy = InterestSubsidy.model_validate(
+        {"kind": "interest_subsidy", "name": "i", "loan": "1 亿元", "rate": "6 %",
+         "share": "50 %", "cap_per_park": "500 万元", "start": dt.date(2012, 7, 1),
+         "source": "s"}
     )  # fmt: skip
     claims = incentive_claims(subsidy, _inputs(np.zeros((4, 1))), None, 1.0)
     paid = apply_caps(claims, cap_per_park=subsidy.cap_per_park)[0, :, 0] / WAN
@@ -195,9 +209,10 @@ def test_the_interest_subsidy_stops_when_the_park_cap_binds() -> None:
 
 def test_the_trainee_grant_is_capped_per_institution_and_year() -> None:
     # 1,500 trainees × 1000 元 = 150万 > the 100万 cap: two institutions get 200万 a year.
-    grant = TraineeGrant(
-        kind="trainee_grant", name="t", institutions=2, trainees_per_institution=1500,
-        per_trainee="1000 元", cap_per_institution="100 万元", source="s",
+    grant = TraineeGrant.model_validate(
+        {"kind": "trainee_grant", "name": "t", "institutions": 2,
+         "trainees_per_institution": 1500, "per_trainee": "1000 元",
+         "cap_per_institution": "100 万元", "source": "s"}
     )  # fmt: skip
     paid = incentive_claims(grant, _inputs(np.ones((4, 2)), parks=("A", "B")), None, 1.0)
     np.testing.assert_allclose(paid[0].sum(axis=1), [200 * WAN] * 4)
@@ -208,9 +223,9 @@ def test_a_tax_regime_change_mid_year_splits_the_year_pro_rata() -> None:
     # 2013: business tax 5 % on turnover until 2013-08-01 (212 of 365 days), then VAT
     # 6 % on value added (50 %) with a local share of 25 % for the other 153 days.
     lines = [
-        TaxLine(name="bt", base="turnover", rate="5 %", local_share="100 %",
+        _line(name="bt", base="turnover", rate="5 %", local_share="100 %",
                 end=dt.date(2013, 8, 1), source="s"),
-        TaxLine(name="vat", base="value_added", rate="6 %", base_share="50 %",
+        _line(name="vat", base="value_added", rate="6 %", base_share="50 %",
                 local_share="25 %", start=dt.date(2013, 8, 1), source="s"),
     ]  # fmt: skip
     revenue = np.array([[0.0], [1e8], [1e8], [1e8]])  # the increment over 2012 is taxed
@@ -226,7 +241,7 @@ def test_a_tax_regime_change_mid_year_splits_the_year_pro_rata() -> None:
 
 def test_a_refund_above_a_burden_caps_the_tax() -> None:
     # Software products: 17 % × 60 % value added = 10.2 % of sales, refunded above 3 %.
-    line = TaxLine(name="vat_sw", base="value_added", rate="17 %", base_share="60 %",
+    line = _line(name="vat_sw", base="value_added", rate="17 %", base_share="60 %",
                    max_burden="3 %", local_share="50 %", source="s")  # fmt: skip
     taxes = tax_items([line], _inputs(np.array([[1e8]])), None, tax_base="all",
                       tax_other_revenue=False)  # fmt: skip
@@ -236,7 +251,7 @@ def test_a_refund_above_a_burden_caps_the_tax() -> None:
 def test_the_tax_holiday_exempts_new_firms_then_halves_their_tax() -> None:
     # A firm entering in 2013 with 1亿 a year: CIT 25 % × 10 % margin × 40 % local
     # = 100万 a year; exempt in 2013 and 2014 (ages 0, 1), half in 2015 (age 2).
-    line = TaxLine(name="cit", base="profit", rate="25 %", base_share="10 %",
+    line = _line(name="cit", base="profit", rate="25 %", base_share="10 %",
                    local_share="40 %", holiday=(0, 0, "50 %"), holiday_share="100 %",
                    source="s")  # fmt: skip
     park = ParkFirms(
@@ -292,7 +307,7 @@ def test_outlays_never_exceed_their_caps(
 
 
 @pytest.fixture(scope="module")
-def fiscal_scenarios(site_dir):  # type: ignore[no-untyped-def]
+def fiscal_scenarios(site_dir: tuple[Path, Site]) -> tuple[Scenario, Scenario]:
     folder, _ = site_dir
     (folder / "fiscal.toml").write_text(tiny_toml(extra=FISCAL), encoding="utf-8")
     (folder / "no_incentives.toml").write_text(tiny_toml(extra=NO_INCENTIVES), encoding="utf-8")
@@ -304,25 +319,42 @@ _PATHS = hnp.arrays(np.float64, (1, 4, 2), elements=st.floats(0, 5e8))
 
 @settings(max_examples=25, deadline=None)
 @given(revenue=_PATHS, occupied=_PATHS, land=_PATHS)
-def test_ledger_rows_sum_to_totals(fiscal_scenarios, revenue, occupied, land) -> None:  # type: ignore[no-untyped-def]
+def test_ledger_rows_sum_to_totals(
+    fiscal_scenarios: tuple[Scenario, Scenario],
+    revenue: np.ndarray,
+    occupied: np.ndarray,
+    land: np.ndarray,
+) -> None:
     scenario, _ = fiscal_scenarios
     ledger = _random_ledger(scenario, revenue, occupied / 1e3, land / 1e4)
     frame = ledger.frame()
     items = frame[frame["kind"] != "summary"]
-    summary = frame[frame["kind"] == "summary"].set_index(["year", "park_id", "item"])
-    net = items.groupby(["year", "park_id"], sort=False)["value_cny"].sum()
-    for (year, park), value in net.items():
-        assert value == pytest.approx(summary.loc[(year, park, "net"), "value_cny"], abs=1e-3)
-        parts = sum(summary.loc[(year, park, g), "value_cny"] for g in ("outlays", "tax", "land"))
-        assert parts == pytest.approx(value, abs=1e-3)
-    parks = items[items["park_id"] != "total"].groupby(["year", "item"])["value_cny"].sum()
-    totals = items[items["park_id"] == "total"].set_index(["year", "item"])["value_cny"]
-    np.testing.assert_allclose(parks.sort_index(), totals.sort_index(), atol=1e-3)
+    summary = frame[frame["kind"] == "summary"].pivot_table(
+        index=["year", "park_id"], columns="item", values="value_cny", sort=False
+    )
+    net = items.pivot_table(
+        index=["year", "park_id"], values="value_cny", aggfunc="sum", sort=False
+    )["value_cny"]
+    np.testing.assert_allclose(net.to_numpy(), summary["net"].to_numpy(), atol=1e-3)
+    groups = summary[["outlays", "tax", "land"]].to_numpy().sum(axis=1)
+    np.testing.assert_allclose(groups, summary["net"].to_numpy(), atol=1e-3)
+    by_park = items[items["park_id"] != "total"].pivot_table(
+        index=["year", "item"], values="value_cny", aggfunc="sum"
+    )["value_cny"]
+    totals = items[items["park_id"] == "total"].pivot_table(
+        index=["year", "item"], values="value_cny", aggfunc="sum"
+    )["value_cny"]
+    np.testing.assert_allclose(by_park.to_numpy(), totals.to_numpy(), atol=1e-3)
 
 
 @settings(max_examples=25, deadline=None)
 @given(revenue=_PATHS, occupied=_PATHS, land=_PATHS)
-def test_with_no_incentives_the_ledger_is_tax_and_land_only(fiscal_scenarios, revenue, occupied, land) -> None:  # type: ignore[no-untyped-def]
+def test_with_no_incentives_the_ledger_is_tax_and_land_only(
+    fiscal_scenarios: tuple[Scenario, Scenario],
+    revenue: np.ndarray,
+    occupied: np.ndarray,
+    land: np.ndarray,
+) -> None:
     _, scenario = fiscal_scenarios
     ledger = _random_ledger(scenario, revenue, occupied / 1e3, land / 1e4)
     assert {item.group for item in ledger.items} == {"tax", "land"}
@@ -330,7 +362,9 @@ def test_with_no_incentives_the_ledger_is_tax_and_land_only(fiscal_scenarios, re
     np.testing.assert_allclose(ledger.net(), ledger.group("tax") + ledger.group("land"))
 
 
-def _random_ledger(scenario, revenue, occupied, land):  # type: ignore[no-untyped-def]
+def _random_ledger(
+    scenario: Scenario, revenue: np.ndarray, occupied: np.ndarray, land: np.ndarray
+) -> Ledger:
     from sim.firms import simulate_firms
 
     zeros = np.zeros_like(revenue)
@@ -346,7 +380,9 @@ def _random_ledger(scenario, revenue, occupied, land):  # type: ignore[no-untype
     return fiscal_ledger(scenario, run, firms)
 
 
-def test_the_land_ledger_books_sales_less_development_and_the_concession(write_scenario) -> None:
+def test_the_land_ledger_books_sales_less_development_and_the_concession(
+    write_scenario: Callable[..., Path],
+) -> None:
     outcome = compute(*load_inputs(write_scenario(tiny_toml(extra=FISCAL))))
     assert outcome.fiscal is not None
     frame = outcome.fiscal.table
@@ -360,7 +396,9 @@ def test_the_land_ledger_books_sales_less_development_and_the_concession(write_s
     assert total["concession"] == pytest.approx(-1000 * 0.5 * sold)
 
 
-def test_fiscal_csv_is_written_tidy_with_percentiles_with_draws(tmp_path, write_scenario) -> None:  # type: ignore[no-untyped-def]
+def test_fiscal_csv_is_written_tidy_with_percentiles_with_draws(
+    tmp_path: Path, write_scenario: Callable[..., Path]
+) -> None:
     from sim.cli import main
 
     path = write_scenario(tiny_toml(extra=FISCAL))
@@ -376,7 +414,9 @@ def test_fiscal_csv_is_written_tidy_with_percentiles_with_draws(tmp_path, write_
 
 
 @pytest.mark.usefixtures("agg")
-def test_the_fiscal_chart_draws_outlays_below_and_revenue_above_zero(write_scenario) -> None:
+def test_the_fiscal_chart_draws_outlays_below_and_revenue_above_zero(
+    write_scenario: Callable[..., Path],
+) -> None:
     from sim.plot.fiscal import fiscal_chart
 
     outcome = compute(*load_inputs(write_scenario(tiny_toml(extra=FISCAL))), draws=5)
@@ -384,6 +424,7 @@ def test_the_fiscal_chart_draws_outlays_below_and_revenue_above_zero(write_scena
     _, ax = fiscal_chart(outcome.fiscal.table, lang="en")
     heights: dict[str, list[float]] = {}
     for patch in ax.patches:
+        assert isinstance(patch, Rectangle)
         heights.setdefault(str(patch.get_gid()), []).append(patch.get_height())
     interest, tax = heights["fiscal-interest_subsidy"], heights["fiscal-tax"]
     assert all(h <= 0 for h in interest) and interest[0] < 0
@@ -391,5 +432,6 @@ def test_the_fiscal_chart_draws_outlays_below_and_revenue_above_zero(write_scena
     line = next(x for x in ax.lines if x.get_gid() == "fiscal-cumulative-net")
     rows = outcome.fiscal.table
     cumulative = rows[(rows["park_id"] == "total") & (rows["item"] == "cumulative_net")]
-    np.testing.assert_allclose(line.get_ydata(), cumulative["value_cny"] / 1e8)
+    drawn = np.asarray(line.get_ydata(), dtype=float)
+    np.testing.assert_allclose(drawn, cumulative["value_cny"].to_numpy() / 1e8)
     assert any(c.get_gid() == "fiscal-cumulative-band" for c in ax.collections)

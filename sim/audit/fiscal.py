@@ -36,7 +36,7 @@ def award_budget(
     *,
     already: dict[float, float] | None = None,
 ) -> float:
-    """The awards (CNY) firm-count targets imply under a milestone schedule.
+    """Return the awards (CNY) firm-count targets imply under a milestone schedule.
 
     Parameters
     ----------
@@ -86,7 +86,9 @@ def fiscal_findings(scenario: Scenario, fiscal: Fiscal) -> list[Finding]:
     cumulative = float(ledger.cumulative_net()[0, -1, -1])
     payback = float(ledger.payback()[0, -1])
     horizon = int(ledger.years[-1])
-    when = f"pays back in {payback:.0f}" if math.isfinite(payback) else f"not paid back by {horizon}"
+    when = (
+        f"pays back in {payback:.0f}" if math.isfinite(payback) else f"not paid back by {horizon}"
+    )
     findings.append(
         Finding(
             topic="fiscal",

@@ -121,10 +121,11 @@ def fiscal_chart(
                 marker="o", markersize=3, linewidth=1.4, gid="fiscal-cumulative-net",
                 label=label("累计净收益", "cumulative net", lang))  # fmt: skip
         if "value_cny_p10" in cumulative:
+            band = label("累计净收益 P10–P90", "cumulative net P10–P90", lang)
             ax.fill_between(years, cumulative["value_cny_p10"].to_numpy() / _YI,
                             cumulative["value_cny_p90"].to_numpy() / _YI, color=TARGET_COLOUR,
                             alpha=0.15, linewidth=0, gid="fiscal-cumulative-band",
-                            label=label("累计净收益 P10–P90", "cumulative net P10–P90", lang))  # fmt: skip
+                            label=band)  # fmt: skip
         ax.axhline(0.0, color="black", linewidth=0.6)
         ax.set_xticks(years)
         ax.set_xlabel(label("年份", "Year", lang))

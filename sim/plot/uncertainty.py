@@ -254,8 +254,10 @@ def _value_text(target: Target, lang: Lang = "zh") -> str:
     if target.metric is Metric.WORKERS:
         return f"≥ {target.value:,.0f}"
     if target.metric is Metric.FIRMS:
-        above = "" if not target.threshold else (
-            f" (≥ {target.threshold / 1e8:,.0f} " + ("× 10⁸ CNY)" if english else "亿元)")
+        above = (
+            ""
+            if not target.threshold
+            else (f" (≥ {target.threshold / 1e8:,.0f} " + ("× 10⁸ CNY)" if english else "亿元)"))
         )
         return f"≥ {target.value:,.0f}{above}"
     return f"≥ {target.value / _WAN:,.0f} " + ("× 10⁴ m²" if english else "万m²")

@@ -694,7 +694,7 @@ class Scenario(_Model):
                 problems.append(
                     Problem(
                         f"targets[{i}].threshold",
-                        f"expected a threshold only with metric = \"firms\"; found it with "
+                        f'expected a threshold only with metric = "firms"; found it with '
                         f"{target.metric.value!r}; drop threshold",
                     )
                 )
