@@ -662,19 +662,22 @@ def land_sold_from_result(result: Result) -> FloatArray:
 
 
 def _land_per_floor(result: Result) -> FloatArray:
-    """m² of land per m² of floor sold, per park, in the deterministic run, ``(K,)``."""
-    land = land_sold_from_result(result)[0].sum(axis=0)
-    held = result.series["floor_sold_m2"][0] > 0
-    first = held & ~np.concatenate([np.zeros_like(held[:1]), held[:-1]], axis=0)
-    floor = sum_by_park(first * result.series["floor_sold_m2"][0], result.parcel_park,
-                        len(result.park_ids)).sum(axis=0)  # fmt: skip
-    area = np.bincount(result.parcel_park, weights=result.area_m2, minlength=len(result.park_ids))
-    capacity = np.bincount(
-        result.parcel_park, weights=result.capacity_m2, minlength=len(result.park_ids)
+    """m² of land per m² of floor newly sold, per year and park, deterministic run, ``(Y, K)``.
+
+    Years in which a park sold nothing take the park's ratio over all its sales (or, with
+    none, its parcels' area ÷ capacity).
+    """
+    n_parks = len(result.park_ids)
+    land = land_sold_from_result(result)[0]  # (Y, K)
+    floor = np.maximum(np.diff(result.by_park("floor_sold_m2")[0], axis=0, prepend=0.0), 0.0)
+    area = np.bincount(result.parcel_park, weights=result.area_m2, minlength=n_parks)
+    capacity = np.bincount(result.parcel_park, weights=result.capacity_m2, minlength=n_parks)
+    overall = _ratio(land.sum(axis=0), floor.sum(axis=0))
+    fallback = np.where(np.isnan(overall), _ratio(area, capacity), overall)
+    yearly = _ratio(land, floor)
+    return np.asarray(
+        np.where(np.isnan(yearly), np.nan_to_num(fallback)[None, :], yearly), dtype=np.float64
     )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fallback = np.where(capacity > 0, area / capacity, 0.0)
-        return np.asarray(np.where(floor > 0, land / floor, fallback), dtype=np.float64)
 
 
 def _run_from(
@@ -725,9 +728,9 @@ def compute_fiscal(scenario: Scenario, result: Result, ensemble: Ensemble | None
     result
         The deterministic run.
     ensemble
-        The Monte Carlo run, or None. Its land sold is its floor sold × the
-        deterministic run's land per floor sold in each park (an ensemble keeps no
-        parcels); its land prices are the deterministic ones. Firms are simulated in
+        The Monte Carlo run, or None. Its land sold is its floor newly sold × the
+        deterministic run's land per floor newly sold in the same park and year (an
+        ensemble keeps no parcels); its land prices are the deterministic ones. Firms are simulated in
         fixed chunks of draws from the ensemble's seed.
 
     Returns

@@ -435,3 +435,60 @@ def test_the_fiscal_chart_draws_outlays_below_and_revenue_above_zero(
     drawn = np.asarray(line.get_ydata(), dtype=float)
     np.testing.assert_allclose(drawn, cumulative["value_cny"].to_numpy() / 1e8)
     assert any(c.get_gid() == "fiscal-cumulative-band" for c in ax.collections)
+
+
+def test_an_unknown_incentive_kind_is_refused_with_the_choices(
+    write_scenario: Callable[..., Path],
+) -> None:
+    from sim.errors import ScenarioError
+
+    bad = FISCAL.replace('kind = "rent_subsidy"', 'kind = "tax_holiday"')
+    with pytest.raises(ScenarioError, match="milestone_award"):
+        load_inputs(write_scenario(tiny_toml(extra=bad)))
+
+
+def test_milestone_thresholds_need_one_amount_each(write_scenario: Callable[..., Path]) -> None:
+    from sim.errors import ScenarioError
+
+    bad = FISCAL.replace('amounts = ["10 万元", "50 万元"]', 'amounts = ["10 万元"]')
+    with pytest.raises(ScenarioError, match="one amount per threshold"):
+        load_inputs(write_scenario(tiny_toml(extra=bad)))
+
+
+def test_the_baseline_encodes_every_measure_of_the_seed_with_amounts() -> None:
+    from sim.scenario import load_scenario
+    from tests.conftest import BASELINE
+
+    scenario = load_scenario(BASELINE)
+    sections = {i.section for i in scenario.incentives}
+    # POLICY "Money the policy commits" and the entrant measures of 四、（十二）.
+    assert sections >= {
+        "四、（十）", "四、（十二）", "五、（十一）", "六、（十三）", "七、（十六）", "八、（十九）",
+        "十、（二十四）", "十、（二十五）",
+    }  # fmt: skip
+    kinds = {i.kind for i in scenario.incentives}
+    assert kinds >= {"milestone_award", "interest_subsidy", "equity_injection", "land_concession"}
+    assert all(i.source for i in scenario.incentives)
+    awards = next(i for i in scenario.incentives if i.name == "revenue_milestone_awards")
+    assert isinstance(awards, MilestoneAward)
+    assert awards.thresholds == (5e7, 1e8, 5e8, 1e9)
+    assert awards.amounts == (5e5, 1e6, 1.5e6, 2e6)
+    assert scenario.fiscal is not None
+    vat = [t for t in scenario.fiscal.tax if t.name == "vat_services"]
+    assert [t.local_share for t in vat] == [0.25, 0.5]
+    assert vat[1].start == dt.date(2016, 5, 1)
+
+
+def test_draws_equal_to_the_deterministic_run_book_the_same_land_and_tax(
+    write_scenario: Callable[..., Path],
+) -> None:
+    """The tiny scenario has no distributions: every draw is the deterministic run, so
+    the items that do not depend on the firms' random sizes agree exactly (the land of
+    a draw is read from its floor sold, the deterministic run's from its parcels)."""
+    outcome = compute(*load_inputs(write_scenario(tiny_toml(extra=FISCAL))), draws=3)
+    assert outcome.fiscal is not None and outcome.fiscal.ensemble is not None
+    det, ens = outcome.fiscal.ledger, outcome.fiscal.ensemble
+    for i, item in enumerate(det.items):
+        if item.name in ("land_sale", "land_development", "concession", "interest", "vat"):
+            for draw in range(3):
+                np.testing.assert_allclose(ens.values[draw, ..., i], det.values[0, ..., i])
