@@ -730,8 +730,8 @@ def compute_fiscal(scenario: Scenario, result: Result, ensemble: Ensemble | None
     ensemble
         The Monte Carlo run, or None. Its land sold is its floor newly sold × the
         deterministic run's land per floor newly sold in the same park and year (an
-        ensemble keeps no parcels); its land prices are the deterministic ones. Firms are simulated in
-        fixed chunks of draws from the ensemble's seed.
+        ensemble keeps no parcels); its land prices are the deterministic ones. Firms
+        are simulated in fixed chunks of draws from the ensemble's seed.
 
     Returns
     -------

@@ -463,8 +463,8 @@ def test_the_baseline_encodes_every_measure_of_the_seed_with_amounts() -> None:
     sections = {i.section for i in scenario.incentives}
     # POLICY "Money the policy commits" and the entrant measures of 四、（十二）.
     assert sections >= {
-        "四、（十）", "四、（十二）", "五、（十一）", "六、（十三）", "七、（十六）", "八、（十九）",
-        "十、（二十四）", "十、（二十五）",
+        "四、（十）", "四、（十二）", "五、（十一）", "六、（十三）", "七、（十六）",
+        "八、（十九）", "十、（二十四）", "十、（二十五）",
     }  # fmt: skip
     kinds = {i.kind for i in scenario.incentives}
     assert kinds >= {"milestone_award", "interest_subsidy", "equity_injection", "land_concession"}
