@@ -670,8 +670,13 @@ def _land_per_floor(result: Result) -> FloatArray:
     n_parks = len(result.park_ids)
     land = land_sold_from_result(result)[0]  # (Y, K)
     floor = np.maximum(np.diff(result.by_park("floor_sold_m2")[0], axis=0, prepend=0.0), 0.0)
-    area = np.bincount(result.parcel_park, weights=result.area_m2, minlength=n_parks)
-    capacity = np.bincount(result.parcel_park, weights=result.capacity_m2, minlength=n_parks)
+    area = np.asarray(
+        np.bincount(result.parcel_park, weights=result.area_m2, minlength=n_parks), np.float64
+    )
+    capacity = np.asarray(
+        np.bincount(result.parcel_park, weights=result.capacity_m2, minlength=n_parks),
+        np.float64,
+    )
     overall = _ratio(land.sum(axis=0), floor.sum(axis=0))
     fallback = np.where(np.isnan(overall), _ratio(area, capacity), overall)
     yearly = _ratio(land, floor)
