@@ -63,7 +63,9 @@ def evaluate_targets(
         ``probability_met`` is 1 or 0 (the deterministic run is one draw).
     firms, firms_ensemble
         Firm counts (:class:`sim.firms.FirmCounts`) of the deterministic run and of the
-        draws, which ``firms`` targets (above their ``threshold``) are checked against.
+        draws, which ``firms`` targets (above their ``threshold``) are checked against;
+        without them a ``firms`` target's projection is NaN (``sim.compute`` simulates
+        the firms and passes them).
 
     Returns
     -------
@@ -118,8 +120,8 @@ def _values(
     """
     t = _year_index(result, target.year)
     if target.metric is Metric.FIRMS:
-        if firms is None:
-            raise ValueError("a firms target needs the run's firm counts (a [firms] table)")
+        if firms is None:  # firms are simulated by sim.outcome.compute, not the engine
+            return np.full(result.draws, np.nan)
         if target.park == "total":
             return np.asarray(firms.total(target.threshold)[:, t], dtype=np.float64)
         column = firms.park_ids.index(target.park)
@@ -142,7 +144,7 @@ def probability_by_year(
     target
         A target; its ``year`` is ignored — the probability is given for every year.
     firms
-        The draws' firm counts, for a ``firms`` target.
+        The draws' firm counts, for a ``firms`` target (NaN in every year without).
 
     Returns
     -------
@@ -151,7 +153,7 @@ def probability_by_year(
     """
     if target.metric is Metric.FIRMS:
         if firms is None:
-            raise ValueError("a firms target needs the draws' firm counts (a [firms] table)")
+            return np.full(ensemble.years.size, np.nan)
         counts = firms.by_park(target.threshold)
         if target.park == "total":
             values = counts.sum(axis=2)

@@ -175,3 +175,16 @@ def test_a_threshold_needs_a_firms_target(write_scenario: Callable[..., Path]) -
     bad = FIRMS.replace('metric = "firms"\npark = "A"', 'metric = "workers"\npark = "A"')
     with pytest.raises(ScenarioError, match="threshold"):
         load_inputs(write_scenario(tiny_toml(extra=bad)))
+
+
+def test_firms_targets_without_firm_counts_are_not_projected(
+    write_scenario: Callable[..., Path],
+) -> None:
+    from sim.engine import simulate
+    from sim.targets import evaluate_targets
+
+    scenario, site = load_inputs(write_scenario(tiny_toml(extra=FIRMS)))
+    table = evaluate_targets(simulate(scenario, site), scenario.targets)
+    firms = table[table["metric"] == "firms_count"]
+    assert firms["projected"].isna().all()
+    assert not firms["met"].any()
