@@ -197,7 +197,7 @@ class Ledger:
 
         Columns ``park_id, payback_year`` and, with draws, ``payback_year_p10/_p50/_p90,
         probability_paid_back``; a draw not paid back counts as after the horizon
-        (percentiles there are empty).
+        (percentiles there are empty); percentiles of years are the nearest draw's.
         """
         years = self.payback()
         ids = [*self.park_ids, TOTAL]
@@ -205,7 +205,7 @@ class Ledger:
         if self.draws > 1:
             late = np.where(np.isnan(years), np.inf, years)
             for q in PERCENTILES:
-                level = np.percentile(late, q, axis=0, method="lower")
+                level = np.percentile(late, q, axis=0, method="nearest")
                 out[f"payback_year_p{q}"] = pd.array(
                     _int_or_na(np.where(np.isinf(level), np.nan, level))
                 )
@@ -789,7 +789,7 @@ def compute_fiscal(scenario: Scenario, result: Result, ensemble: Ensemble | None
     for q in PERCENTILES:
         table[f"value_cny_p{q}"] = spread[f"value_cny_p{q}"].to_numpy()
     payback = joined.payback_frame()
-    payback["payback_year"] = ledger.payback_frame()["payback_year"].to_numpy()
+    payback["payback_year"] = ledger.payback_frame()["payback_year"].array
     return Fiscal(
         ledger=ledger,
         firms=firms,

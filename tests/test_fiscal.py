@@ -282,6 +282,25 @@ def test_payback_year_on_a_toy_ledger() -> None:
     assert np.isnan(result[3])
 
 
+def test_the_payback_table_gives_whole_years_and_the_share_paid_back() -> None:
+    from sim.fiscal import LedgerItem
+
+    # Three draws, one park, nets a year: paid back in 2013, in 2014, never.
+    nets = np.array([[-1.0, 2.0, 2.0], [-1.0, -2.0, 4.0], [-1.0, -2.0, -3.0]])
+    ledger = Ledger(
+        years=np.array([2012, 2013, 2014]), park_ids=("A",),
+        items=(LedgerItem("tax", "tax", "tax", "cash"),), values=nets[:, :, None, None],
+        jobs_created=np.zeros((3, 3, 1)), occupied_gained=np.zeros((3, 3, 1)),
+    )  # fmt: skip
+    table = ledger.payback_frame().set_index("park_id")
+    assert str(table["payback_year"].dtype) == "Int64"
+    assert table.loc["A", "payback_year"] == 2013
+    assert table.loc["A", "payback_year_p10"] == 2013
+    assert table.loc["A", "payback_year_p50"] == 2014
+    assert pd.isna(table.loc["A", "payback_year_p90"])  # the last draw never pays back
+    assert table.loc["A", "probability_paid_back"] == pytest.approx(2 / 3)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     claims=hnp.arrays(np.float64, (2, 5, 3), elements=st.floats(0, 1e7)),
@@ -410,6 +429,7 @@ def test_fiscal_csv_is_written_tidy_with_percentiles_with_draws(
     assert {"awards", "interest", "business_tax", "vat", "land_sale", "net"} <= set(table["item"])
     payback = pd.read_csv(out / "fiscal_payback.csv", encoding="utf-8-sig")
     assert payback["park_id"].tolist() == ["A", "B", "total"]
+    assert str(payback["payback_year"].dtype) in ("Int64", "float64")  # empty: never paid back
     assert "probability_paid_back" in payback
 
 
