@@ -10,6 +10,9 @@ comes from the :class:`~sim.outcome.Outcome`)::
                      deterministic run)
     targets.csv      one row per target
     compliance.csv   one row per (parcel, year): admission-rule densities and flags
+    fiscal.csv       with [firms]/[[incentives]]/[fiscal]: the ledger, tidy — one row per
+                     (year, park_id, item): outlays, local tax, land, summaries (P10–P90
+                     columns with draws); fiscal_payback.csv the payback year per park
     audit_parks.csv  one row per (year, park_id): admission averages, idle land, land supply
     audit.json       capacity, consistency and rule findings (also audit.md, for people)
     parcels.gpkg     layers ``parcels`` (outcome, map state and rules per parcel), ``parks``
@@ -174,6 +177,10 @@ def write_outputs(
             write_csv(outcome.result.quarterly_frame(), staging / "summary_quarterly.csv")
         write_csv(targets_csv_frame(outcome.targets), staging / "targets.csv")
         write_csv(outcome.rules.compliance, staging / "compliance.csv")
+        fiscal = outcome.fiscal
+        if fiscal is not None and fiscal.table is not None and fiscal.payback is not None:
+            write_csv(fiscal.table, staging / "fiscal.csv")
+            write_csv(fiscal.payback, staging / "fiscal_payback.csv")
         report = outcome.audit
         write_csv(report.park_years, staging / "audit_parks.csv")
         (staging / "audit.json").write_text(

@@ -26,6 +26,7 @@ class Metric(str, enum.Enum):
     FLOOR_OCCUPIED = "floor_occupied"
     REVENUE = "revenue"
     WORKERS = "workers"
+    FIRMS = "firms"
 
     @property
     def info(self) -> MetricInfo:
@@ -97,6 +98,10 @@ METRICS: dict[Metric, MetricInfo] = {
     Metric.WORKERS: MetricInfo(
         "workers_persons", Dimension.RATIO, "persons", "persons", 1.0, "workers", "从业人员",
         "workers", "persons",
+    ),
+    Metric.FIRMS: MetricInfo(
+        "firms_count", Dimension.RATIO, "firms", "firms", 1.0, "firms", "企业数", "firms",
+        "firms",
     ),
 }  # fmt: skip
 

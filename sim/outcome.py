@@ -12,7 +12,7 @@ then it evaluates the targets, the rules and the audit — each exactly once. Wr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from sim.audit import Audit
     from sim.engine import Inputs
+    from sim.fiscal import Fiscal
     from sim.result import Ensemble, Result
     from sim.rules import ParcelRules, RuleTables
     from sim.scenario import Scenario
@@ -61,6 +62,10 @@ class Outcome:
     probability_by_year
         With an ensemble, P(target met) in every year for each of the scenario's
         targets, ``(T, Y)`` (:func:`sim.targets.probability_by_year`); else None.
+    fiscal
+        Firms and the fiscal ledger (:func:`sim.fiscal.compute_fiscal`), deterministic
+        and over the draws; None when the scenario has no ``[firms]``,
+        ``[[incentives]]`` or ``[fiscal]``.
     """
 
     scenario: Scenario
@@ -74,6 +79,7 @@ class Outcome:
     audit: Audit
     states: npt.NDArray[np.int8]
     probability_by_year: npt.NDArray[np.float64] | None = None
+    fiscal: Fiscal | None = None
 
     @property
     def draws(self) -> int:
@@ -162,7 +168,9 @@ def compute(
         land uses without a rule) or the draws cannot fit in memory.
     """
     from sim.audit import audit
+    from sim.audit.fiscal import fiscal_findings
     from sim.engine import prepare, run, run_ensemble
+    from sim.fiscal import compute_fiscal
     from sim.rules import bind_rules, evaluate_rules
     from sim.states import parcel_states
     from sim.targets import evaluate_targets, probability_by_year
@@ -175,8 +183,15 @@ def compute(
         ensemble = run_ensemble(
             inputs, scenario, draws=draws, seed=seed, chunk_size=chunk_size, progress=progress
         )
+    fiscal = None
+    if scenario.firms is not None or scenario.incentives or scenario.fiscal is not None:
+        fiscal = compute_fiscal(scenario, result, ensemble)
+    counts = fiscal.counts if fiscal is not None else None
+    if ensemble is not None:
+        spread = fiscal.ensemble_counts if fiscal is not None else None
         chances = np.array(
-            [probability_by_year(ensemble, target) for target in scenario.targets], dtype=float
+            [probability_by_year(ensemble, target, spread) for target in scenario.targets],
+            dtype=float,
         ).reshape(len(scenario.targets), ensemble.years.size)
     tables = evaluate_rules(result, scenario.rules, bound)
     ceiling = result.parcel_parameters()["occupancy_ceiling"]
@@ -191,6 +206,9 @@ def compute(
             for year in result.years
         ]
     )
+    report = audit(scenario, result, tables)
+    if fiscal is not None:
+        report = replace(report, findings=(*report.findings, *fiscal_findings(scenario, fiscal)))
     return Outcome(
         scenario=scenario,
         site=site,
@@ -199,8 +217,15 @@ def compute(
         ensemble=ensemble,
         bound=bound,
         rules=tables,
-        targets=evaluate_targets(result, scenario.targets, ensemble=ensemble),
-        audit=audit(scenario, result, tables),
+        targets=evaluate_targets(
+            result,
+            scenario.targets,
+            ensemble=ensemble,
+            firms=counts,
+            firms_ensemble=None if fiscal is None else fiscal.ensemble_counts,
+        ),
+        audit=report,
         states=states,
         probability_by_year=chances,
+        fiscal=fiscal,
     )

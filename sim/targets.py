@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sim.firms import FirmCounts
 from sim.metrics import Metric, metric_info
 from sim.result import Ensemble, Result
 from sim.scenario import Target
@@ -41,7 +42,12 @@ def metric_series(result: Result | Ensemble, metric: Metric) -> npt.NDArray[np.f
 
 
 def evaluate_targets(
-    result: Result, targets: Sequence[Target], *, ensemble: Ensemble | None = None
+    result: Result,
+    targets: Sequence[Target],
+    *,
+    ensemble: Ensemble | None = None,
+    firms: FirmCounts | None = None,
+    firms_ensemble: FirmCounts | None = None,
 ) -> pd.DataFrame:
     """Compare each target with the projection.
 
@@ -55,18 +61,28 @@ def evaluate_targets(
         A Monte Carlo run: ``probability_met`` is then the share of its draws that
         meet the target, with the draws' P10/P50/P90 beside it. Without one,
         ``probability_met`` is 1 or 0 (the deterministic run is one draw).
+    firms, firms_ensemble
+        Firm counts (:class:`sim.firms.FirmCounts`) of the deterministic run and of the
+        draws, which ``firms`` targets (above their ``threshold``) are checked against;
+        without them a ``firms`` target's projection is NaN (``sim.compute`` simulates
+        the firms and passes them).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``metric, park_id, year, target, projected, gap, share, met,
-        probability_met, projected_p10, projected_p50, projected_p90, source``;
+        probability_met, projected_p10, projected_p50, projected_p90, source, basis,
+        threshold_cny`` (the revenue level of a ``firms`` target, else NaN);
         ``gap = projected − target`` (negative = short), ``share = projected / target``.
     """
     rows = []
     for target in targets:
-        projected = float(_values(result, target)[0])
-        draws = _values(ensemble, target) if ensemble is not None else np.array([projected])
+        projected = float(_values(result, target, firms)[0])
+        draws = (
+            _values(ensemble, target, firms_ensemble)
+            if ensemble is not None
+            else np.array([projected])
+        )
         p10, p50, p90 = np.percentile(draws, [10, 50, 90])
         rows.append(
             {
@@ -84,29 +100,41 @@ def evaluate_targets(
                 "projected_p90": float(p90),
                 "source": target.source,
                 "basis": target.counted.value,
+                "threshold_cny": np.nan if target.threshold is None else target.threshold,
             }
         )
     columns = [
         "metric", "park_id", "year", "target", "projected", "gap", "share", "met",
         "probability_met", "projected_p10", "projected_p50", "projected_p90", "source",
-        "basis",
+        "basis", "threshold_cny",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
 
-def _values(result: Result | Ensemble, target: Target) -> npt.NDArray[np.float64]:
+def _values(
+    result: Result | Ensemble, target: Target, firms: FirmCounts | None = None
+) -> npt.NDArray[np.float64]:
     """Return the target's quantity in every draw, ``(D,)``.
 
-    ``total`` is every park and the rest of the city.
+    ``total`` is every park and the rest of the city (firms: every park).
     """
     t = _year_index(result, target.year)
+    if target.metric is Metric.FIRMS:
+        if firms is None:  # firms are simulated by sim.outcome.compute, not the engine
+            return np.full(result.draws, np.nan)
+        if target.park == "total":
+            return np.asarray(firms.total(target.threshold)[:, t], dtype=np.float64)
+        column = firms.park_ids.index(target.park)
+        return np.asarray(firms.by_park(target.threshold)[:, t, column], dtype=np.float64)
     if target.park == "total":
         return np.asarray(result.total(target.metric.column)[:, t], dtype=np.float64)
     series = metric_series(result, target.metric)[:, t]
     return np.asarray(series[:, result.park_ids.index(target.park)], dtype=np.float64)
 
 
-def probability_by_year(ensemble: Ensemble, target: Target) -> npt.NDArray[np.float64]:
+def probability_by_year(
+    ensemble: Ensemble, target: Target, firms: FirmCounts | None = None
+) -> npt.NDArray[np.float64]:
     """Share of draws in which the target's quantity reaches its value, every year.
 
     Parameters
@@ -115,12 +143,23 @@ def probability_by_year(ensemble: Ensemble, target: Target) -> npt.NDArray[np.fl
         A Monte Carlo run.
     target
         A target; its ``year`` is ignored — the probability is given for every year.
+    firms
+        The draws' firm counts, for a ``firms`` target (NaN in every year without).
 
     Returns
     -------
     numpy.ndarray
         ``(Y,)`` probabilities in [0, 1].
     """
+    if target.metric is Metric.FIRMS:
+        if firms is None:
+            return np.full(ensemble.years.size, np.nan)
+        counts = firms.by_park(target.threshold)
+        if target.park == "total":
+            values = counts.sum(axis=2)
+        else:
+            values = counts[:, :, firms.park_ids.index(target.park)]
+        return np.asarray((values >= target.value).mean(axis=0), dtype=np.float64)
     series = metric_series(ensemble, target.metric)
     if target.park == "total":
         values = ensemble.total(target.metric.column)

@@ -53,7 +53,7 @@ class Finding:
     Attributes
     ----------
     topic
-        ``"capacity"``, ``"consistency"`` or ``"rules"``.
+        ``"capacity"``, ``"consistency"``, ``"rules"`` or ``"fiscal"``.
     check
         Short id of the check, e.g. ``"revenue_split"``.
     scope
@@ -105,6 +105,7 @@ _TOPICS = {
     "capacity": "Capacity findings",
     "consistency": "The plan's own numbers",
     "rules": "Rules: admission, control indicators, idle land",
+    "fiscal": "Fiscal: what the policy costs and returns",
 }
 
 

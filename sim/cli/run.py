@@ -184,6 +184,9 @@ def _print_report(outcome: Outcome, out: Path, *, width: int | None = None) -> N
             )
         for row in targets.to_dict("records"):
             what, scale, unit = metric_display(str(row["metric"]))
+            threshold = row.get("threshold_cny")
+            if threshold is not None and threshold == threshold and threshold > 0:
+                what = f"{what} ≥{threshold / 1e8:,.0f}亿"  # firms above a revenue level
             target, projected = float(row["target"]), float(row["projected"])
             digits = 0 if scale == 1.0 else 1  # persons are whole
             cells = [

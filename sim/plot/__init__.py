@@ -16,7 +16,8 @@ ensemble and tables in it) and computes nothing of its own.
   line: :mod:`sim.plot.cartography`); the parcel states are in :mod:`sim.states`;
 - charts (:mod:`sim.plot.charts`, :mod:`sim.plot.uncertainty`): :func:`floor_chart`,
   :func:`completions_chart`, :func:`revenue_chart`, :func:`rule_scatter`,
-  :func:`fan_chart`, :func:`probability_chart`; the decision tools' charts
+  :func:`fan_chart`, :func:`probability_chart`; :func:`fiscal_chart` (:mod:`sim.plot.fiscal`,
+  outlays against tax and land revenue); the decision tools' charts
   (:mod:`sim.plot.decisions`): :func:`probability_curve_chart`,
   :func:`calibration_chart`, :func:`tornado_chart`, :func:`sobol_chart`;
 - the house style (:mod:`sim.plot.style`) and :func:`save_figure` (PNG 300 dpi, SVG,
@@ -34,6 +35,7 @@ from sim.plot.decisions import (
     tornado_chart,
 )
 from sim.plot.figure import FIGURE_FORMATS, save_figure
+from sim.plot.fiscal import fiscal_chart
 from sim.plot.frame import MapOptions, parcel_map
 from sim.plot.overview import overview_map
 from sim.plot.render import MAP_KINDS, map_figure, write_report_figures
@@ -68,6 +70,7 @@ __all__ = [
     "completions_chart",
     "compliance_map",
     "fan_chart",
+    "fiscal_chart",
     "floor_chart",
     "label",
     "map_figure",

@@ -18,6 +18,7 @@ from sim.plot.charts import completions_chart, floor_chart, revenue_chart
 from sim.plot.completion import completion_map
 from sim.plot.compliance import compliance_map, rule_scatter
 from sim.plot.figure import save_figure
+from sim.plot.fiscal import fiscal_chart
 from sim.plot.frame import MapOptions
 from sim.plot.overview import overview_map
 from sim.plot.status import status_map, status_years_map
@@ -140,6 +141,8 @@ def write_report_figures(
     ``compliance_scatter.png``    investment intensity against revenue density
     ``floor_fan_chart.png``       with an ensemble: P10–P90 of floor, median, targets
     ``target_probability_by_year.png``  with an ensemble and targets: P(met) by year
+    ``fiscal_ledger.png``         with a fiscal ledger: outlays against tax and land
+                                  revenue, cumulative net (P10–P90 with draws)
     ============================  ===================================================
 
     Parameters
@@ -196,6 +199,10 @@ def write_report_figures(
             lambda: rule_scatter(parcels, scenario.rules, parks=site.parks, lang=lang)[0],
         ),
     ]
+    fiscal = outcome.fiscal
+    if fiscal is not None and fiscal.table is not None:
+        table = fiscal.table
+        jobs.append(("fiscal_ledger.png", lambda: fiscal_chart(table, lang=lang)[0]))
     if ensemble is not None:
         spread = ensemble
         jobs.append(

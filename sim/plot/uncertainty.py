@@ -61,6 +61,7 @@ _METRIC_LABELS: dict[Metric, tuple[str, str]] = {
     Metric.FLOOR_OCCUPIED: ("入驻", "occupied"),
     Metric.REVENUE: ("收入", "revenue"),
     Metric.WORKERS: ("从业人员", "workers"),
+    Metric.FIRMS: ("企业数", "firms"),
 }
 
 
@@ -252,4 +253,11 @@ def _value_text(target: Target, lang: Lang = "zh") -> str:
         return f"≥ {target.value / 1e8:,.0f} " + ("× 10⁸ CNY" if english else "亿元")
     if target.metric is Metric.WORKERS:
         return f"≥ {target.value:,.0f}"
+    if target.metric is Metric.FIRMS:
+        above = (
+            ""
+            if not target.threshold
+            else (f" (≥ {target.threshold / 1e8:,.0f} " + ("× 10⁸ CNY)" if english else "亿元)"))
+        )
+        return f"≥ {target.value:,.0f}{above}"
     return f"≥ {target.value / _WAN:,.0f} " + ("× 10⁴ m²" if english else "万m²")

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import MAX_SHOWN, Problem
+from sim.scenario.fiscal import FirmsSpec, FiscalSpec
 from sim.scenario.schema import (
     Benchmarks,
     Committed,
@@ -120,6 +121,8 @@ _TABLES: dict[str, type[BaseModel]] = {
     "market": Market,
     "rest_of_city": RestOfCity,
     "benchmarks": Benchmarks,
+    "firms": FirmsSpec,
+    "fiscal": FiscalSpec,
 }
 
 

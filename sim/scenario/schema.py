@@ -35,6 +35,7 @@ from pydantic import (
 from sim.distributions import Distribution, parse_uncertain, point_value
 from sim.errors import Problem
 from sim.metrics import Metric
+from sim.scenario.fiscal import FirmsSpec, FiscalSpec, Incentive
 from sim.units import Dimension, quantities_to_si, quantity_to_si
 
 __all__ = [
@@ -402,6 +403,8 @@ class Target(_Model):
     value: float
     source: str = ""
     basis: Basis | None = None
+    #: For ``metric = "firms"``: count only firms with yearly revenue ≥ this (CNY).
+    threshold: Money | None = None
 
     @property
     def counted(self) -> Basis:
@@ -645,6 +648,9 @@ class Scenario(_Model):
     rest_of_city: RestOfCity | None = None
     demand: DemandChain | None = None
     benchmarks: Benchmarks = Benchmarks()
+    firms: FirmsSpec | None = None
+    incentives: tuple[Incentive, ...] = ()
+    fiscal: FiscalSpec | None = None
 
     @property
     def name(self) -> str:
@@ -700,6 +706,22 @@ class Scenario(_Model):
                     )
                 )
         for i, target in enumerate(self.targets):
+            if target.threshold is not None and target.metric is not Metric.FIRMS:
+                problems.append(
+                    Problem(
+                        f"targets[{i}].threshold",
+                        f'expected a threshold only with metric = "firms"; found it with '
+                        f"{target.metric.value!r}; drop threshold",
+                    )
+                )
+            if target.metric is Metric.FIRMS and self.firms is None:
+                problems.append(
+                    Problem(
+                        f"targets[{i}].metric",
+                        "expected a [firms] table for a firms target; found none; add [firms] "
+                        "(base firms, m2_per_firm, sizes, growth, exits) or drop the target",
+                    )
+                )
             if not first <= target.year <= last:
                 problems.append(
                     Problem(
