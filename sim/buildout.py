@@ -309,6 +309,10 @@ def advance(inputs: Inputs, *, record: bool = True) -> Quarters:  # noqa: C901 -
         ramp_per_q = to_parcels(np.where(ramp_years > 0, 1.0 / (4.0 * ramp_years), np.inf))
     has_ramp = bool(np.any(ramp_years > 0))
     rpm_k = park_param("revenue_per_m2")
+    # applicants: a parcel's own revenue per m² (admitted pledges × shortfall, base-year
+    # prices) replaces the park's where given (NaN: the park's); sim/applicants.py
+    rpm_own = inputs.parcel_revenue_per_m2
+    rpm_p = None if rpm_own is None else np.where(np.isnan(rpm_own), to_parcels(rpm_k), rpm_own)
     growth_k = park_param("revenue_growth")
     m2pw_k = park_param("m2_per_worker")
     land_cost = inputs.area_m2 * parcel_param("land_price")
@@ -494,7 +498,12 @@ def advance(inputs: Inputs, *, record: bool = True) -> Quarters:  # noqa: C901 -
         park_out["floor_topped_out_m2"][:, t] = psum(topped_floor)
         park_out["floor_completed_m2"][:, t] = parcels_completed
         park_out["floor_occupied_m2"][:, t] = parcels_occupied
-        park_out["revenue_cny"][:, t] = parcels_occupied * rate_now
+        # applicants: per parcel where parcels have their own revenue per m²
+        parcel_rate = to_parcels(rate_now) if rpm_p is None else rpm_p * to_parcels(grow) / 4.0
+        parcel_revenue = occupied * parcel_rate
+        park_out["revenue_cny"][:, t] = (
+            parcels_occupied * rate_now if rpm_p is None else psum(parcel_revenue)
+        )
         park_out["investment_cny"][:, t] = psum(investment)
         if record:
             parcel_out["floor_sold_m2"][:, t] = sold_floor
@@ -502,7 +511,7 @@ def advance(inputs: Inputs, *, record: bool = True) -> Quarters:  # noqa: C901 -
             parcel_out["floor_topped_out_m2"][:, t] = topped_floor
             parcel_out["floor_completed_m2"][:, t] = completed
             parcel_out["floor_occupied_m2"][:, t] = occupied
-            parcel_out["revenue_cny"][:, t] = occupied * to_parcels(rate_now)
+            parcel_out["revenue_cny"][:, t] = parcel_revenue  # applicants: per parcel
             parcel_out["investment_cny"][:, t] = investment
             parcel_out["idle"][:, t] = idle
             parcel_out["reclaimable"][:, t] = reclaimable

@@ -411,6 +411,13 @@ def _draw_slice(inputs: Inputs, start: int, stop: int, total: int) -> Inputs:
         committed_start=cut(inputs.committed_start),
         committed_floor=cut(inputs.committed_floor),
         rest_of_city=None if rest is None else {k: cut(v) for k, v in rest.items()},
+        # applicants: per-parcel economics have a draw axis too
+        parcel_revenue_per_m2=None
+        if inputs.parcel_revenue_per_m2 is None
+        else cut(inputs.parcel_revenue_per_m2),
+        parcel_investment_intensity=None
+        if inputs.parcel_investment_intensity is None
+        else cut(inputs.parcel_investment_intensity),
     )
 
 

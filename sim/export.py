@@ -11,6 +11,9 @@ comes from the :class:`~sim.outcome.Outcome`)::
     targets.csv      one row per target
     compliance.csv   one row per (parcel, year): admission-rule densities and flags
     audit_parks.csv  one row per (year, park_id): admission averages, idle land, land supply
+    applicants.csv   with ``[applicants]``: one row per applicant (pledges, verdict, outcome,
+                     its stretch of queue, the 达产 check); applicants_by_year.csv one row per
+                     (year, park_id): admitted, rejected, leaked projects, land and floor
     audit.json       capacity, consistency and rule findings (also audit.md, for people)
     parcels.gpkg     layers ``parcels`` (outcome, map state and rules per parcel), ``parks``
                      and ``parcel_status_by_year``, styled by map state for QGIS
@@ -176,6 +179,9 @@ def write_outputs(
         write_csv(outcome.rules.compliance, staging / "compliance.csv")
         report = outcome.audit
         write_csv(report.park_years, staging / "audit_parks.csv")
+        if outcome.applicants is not None and outcome.applicants_by_year is not None:
+            write_csv(outcome.applicants, staging / "applicants.csv")
+            write_csv(outcome.applicants_by_year, staging / "applicants_by_year.csv")
         (staging / "audit.json").write_text(
             json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )

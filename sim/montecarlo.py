@@ -19,10 +19,11 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
+from sim.applicants import admit, apply_admission
 from sim.demand import chain_demand
 from sim.distributions import Distribution
 from sim.inputs import PARK_FIELDS, Inputs
-from sim.scenario import Scenario, park_assumption
+from sim.scenario import Gate, Scenario, park_assumption
 
 __all__ = ["sample_inputs"]
 
@@ -51,6 +52,8 @@ def sample_inputs(
     Inputs
         Park parameters ``(draws, K)``; yearly land supply and demand ``(draws, K, Y)``.
         Demand is multiplied by the market factor when the scenario has ``[market]``.
+        With an ``[applicants]`` gate, each draw's applicants are drawn and admitted
+        (:func:`sim.applicants.admit`) and set its take-up and parcel economics.
     """
     n_parks, n_years = len(inputs.park_ids), inputs.years.size
     # Parameters that do not vary keep a draw axis of 1 and broadcast.
@@ -116,7 +119,7 @@ def sample_inputs(
         # signed as written, so slow builders leave land idle.
         for name in ("start_lag_years", "topout_years", "duration_years"):
             park[name] = np.broadcast_to(park[name], (draws, n_parks)) / speed
-    return replace(
+    sampled = replace(
         inputs,
         park=park,
         land_supply_m2=supply,
@@ -125,6 +128,11 @@ def sample_inputs(
         committed_start=committed_start,
         committed_floor=committed_floor,
     )
+    spec = scenario.applicants
+    if spec is not None and spec.gate is not Gate.NONE and inputs.parcel_revenue_per_m2 is None:
+        # Drawn last, so a scenario without a gate keeps every other draw as it was.
+        sampled = apply_admission(sampled, admit(scenario, sampled, rng, draws=draws))
+    return sampled
 
 
 def _sample_committed(

@@ -22,6 +22,7 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.applicants import Admission
     from sim.audit import Audit
     from sim.engine import Inputs
     from sim.result import Ensemble, Result
@@ -61,6 +62,13 @@ class Outcome:
     probability_by_year
         With an ensemble, P(target met) in every year for each of the scenario's
         targets, ``(T, Y)`` (:func:`sim.targets.probability_by_year`); else None.
+    admission
+        With ``[applicants]``, the deterministic run's applicants and their admission
+        (:func:`sim.applicants.admit`, one draw of the applicants at the medians' point
+        values); else None.
+    applicants, applicants_by_year
+        :func:`sim.applicants.table` and :func:`sim.applicants.by_park_year` of it
+        (``applicants.csv``, ``applicants_by_year.csv``); None without ``[applicants]``.
     """
 
     scenario: Scenario
@@ -74,6 +82,9 @@ class Outcome:
     audit: Audit
     states: npt.NDArray[np.int8]
     probability_by_year: npt.NDArray[np.float64] | None = None
+    admission: Admission | None = None
+    applicants: pd.DataFrame | None = None
+    applicants_by_year: pd.DataFrame | None = None
 
     @property
     def draws(self) -> int:
@@ -161,6 +172,7 @@ def compute(
         When the scenario cannot be bound to its site (unknown parks or parcels,
         land uses without a rule) or the draws cannot fit in memory.
     """
+    from sim.applicants import admit, apply_admission, by_park_year, table
     from sim.audit import audit
     from sim.engine import prepare, run, run_ensemble
     from sim.rules import bind_rules, evaluate_rules
@@ -168,12 +180,17 @@ def compute(
     from sim.targets import evaluate_targets, probability_by_year
 
     inputs = prepare(scenario, site) if inputs is None else inputs
+    before_admission = inputs  # Monte Carlo admits each draw's applicants itself
+    admission = None
+    if scenario.applicants is not None and inputs.parcel_revenue_per_m2 is None:
+        admission = admit(scenario, inputs, np.random.default_rng(scenario.scenario.seed))
+        inputs = apply_admission(inputs, admission)
     bound = bind_rules(scenario, site)
     result = run(inputs)
     ensemble = chances = None
     if draws > 1:
         ensemble = run_ensemble(
-            inputs, scenario, draws=draws, seed=seed, chunk_size=chunk_size, progress=progress
+            before_admission, scenario, draws=draws, seed=seed, chunk_size=chunk_size, progress=progress
         )
         chances = np.array(
             [probability_by_year(ensemble, target) for target in scenario.targets], dtype=float
@@ -203,4 +220,7 @@ def compute(
         audit=audit(scenario, result, tables),
         states=states,
         probability_by_year=chances,
+        admission=admission,
+        applicants=None if admission is None else table(admission),
+        applicants_by_year=None if admission is None else by_park_year(admission),
     )

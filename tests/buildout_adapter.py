@@ -49,6 +49,7 @@ def to_inputs(inputs: OracleInputs) -> Inputs:
             2.0 if inputs.reclaim_after_years is None else float(inputs.reclaim_after_years)
         ),
         reclaim_idle=inputs.reclaim_after_years is not None,
+        parcel_revenue_per_m2=inputs.parcel_revenue_per_m2,
     )
 
 
@@ -80,6 +81,7 @@ def from_inputs(inputs: Inputs) -> OracleInputs:
         demand_m2=np.asarray(inputs.demand_m2, dtype=float),
         reclaim_after_years=float(inputs.reclaim_after_years) if inputs.reclaim_idle else None,
         idle_after_years=float(inputs.idle_after_years),
+        parcel_revenue_per_m2=inputs.parcel_revenue_per_m2,
     )
 
 

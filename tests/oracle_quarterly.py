@@ -89,6 +89,8 @@ class OracleInputs:
     reclaim_after_years: float | None = None
     # CHOICE: only the map's "idle" state uses it; no output of the oracle depends on it.
     idle_after_years: float = 1.0
+    # applicants: a parcel's own revenue per m² (D, P), NaN = the park's; None = none
+    parcel_revenue_per_m2: FloatArray | None = None
 
     @property
     def draws(self) -> int:
@@ -528,7 +530,7 @@ def _record(
     out: OracleOutputs,
 ) -> None:
     """Stage floors, occupancy, revenue and investment of each parcel at the end of t."""
-    del inputs
+    own = None if inputs.parcel_revenue_per_m2 is None else _at(inputs.parcel_revenue_per_m2, d)
     tau, delta = park.tau, park.delta
     growth = (1.0 + park["revenue_growth"]) ** (t / 4.0)
     for p in members:
@@ -542,7 +544,10 @@ def _record(
         out.floor_topped_out_m2[d, t, i] = _n_started(t - tau, p.start, tau, p.n_phases) * f
         out.floor_completed_m2[d, t, i] = _completed(p, park, t)
         out.floor_occupied_m2[d, t, i] = p.occupied
-        out.revenue_cny[d, t, i] = p.occupied * park["revenue_per_m2"] * growth / 4.0
+        rate = park["revenue_per_m2"]
+        if own is not None and not np.isnan(own[i]):  # applicants: the parcel's own rate
+            rate = float(own[i])
+        out.revenue_cny[d, t, i] = p.occupied * rate * growth / 4.0
         out.workers_persons[d, t, i] = p.occupied / park["m2_per_worker"]
         invest = 0.0
         # Land: in each quarter of sale (a resold parcel pays again).

@@ -39,6 +39,10 @@ from sim.units import Dimension, quantities_to_si, quantity_to_si
 
 __all__ = [
     "DEFAULT_MIN_PARCEL_AREA_M2",
+    "Applicants",
+    "ApplicantKind",
+    "Consequence",
+    "Gate",
     "MAX_YEARS",
     "OPTIONAL_DEFAULTS",
     "AreaBenchmark",
@@ -534,6 +538,132 @@ class Rules(_Model):
         return self
 
 
+class Gate(str, enum.Enum):
+    """How applicants are admitted (``[applicants] gate``)."""
+
+    NONE = "none"  #: every applicant admitted; the rules are reported only (default)
+    PER_PROJECT = "per_project"  #: each pledge meets each threshold
+    PARK_AVERAGE = "park_average"  #: 平均: in order of merit while the park average meets them
+
+
+class Consequence(str, enum.Enum):
+    """What the 投入产出监管协议 does at 达产 to a project below its pledge."""
+
+    NONE = "none"
+    PENALTY = "penalty"  #: a penalty of ``penalty_share`` × the revenue shortfall of a year
+    BUY_BACK = "buy_back"  #: the land is bought back (reported; not returned to the queue)
+
+
+class ApplicantKind(_Model):
+    """A kind of applicant project (``[applicants.kinds.<name>]``).
+
+    ``share`` of the arrivals; its medians are the table's times the factors.
+    """
+
+    share: Annotated[Ratio, Field(gt=0, le=1)]
+    investment_factor: PositiveRatio = 1.0
+    revenue_factor: PositiveRatio = 1.0
+    far_factor: PositiveRatio = 1.0
+    source: str = ""
+
+
+class Applicants(_Model):
+    """Applicant projects and the admission gate (``[applicants]``; :mod:`sim.applicants`).
+
+    Each applicant has a land area, a planned plot ratio, a pledged investment intensity
+    (CNY/m² of land) and a pledged revenue density (yearly CNY/m² of land), drawn
+    log-normal: ``median × exp(sd_log · z)``; the logs of FAR, investment and revenue
+    are jointly normal with correlations ``far_correlation`` (FAR with each pledge) and
+    ``correlation`` (investment with revenue). Medians of the pledges and the shortfall
+    may be distributions (one level per Monte Carlo draw). Prices are base-year prices.
+
+    Attributes
+    ----------
+    gate
+        :class:`Gate`; thresholds are ``[rules] investment_intensity_min`` and
+        ``revenue_density_min`` (required unless ``gate = "none"``).
+    arrivals_per_year
+        Mean number of applicants per park and year (Poisson); 0 (default): arrivals
+        are sized to the park's take-up (the land developers would buy).
+    land_median, land_sd_log, far_median, far_sd_log
+        Land per applicant and planned plot ratio.
+    investment_intensity_median, investment_intensity_sd_log, revenue_density_median,
+    revenue_density_sd_log
+        The pledges.
+    correlation, far_correlation
+        Correlations of the logs (see above).
+    shortfall_median, shortfall_sd_log
+        Delivered revenue = pledged × shortfall (per applicant, log-normal).
+    consequence, penalty_share, tolerance
+        The 达产 check: a project delivering less than pledged × (1 − tolerance) meets
+        :class:`Consequence`.
+    fallback
+        Per park, the parks a rejected applicant tries next, in order; an applicant
+        rejected by all of them leaves the city.
+    kinds
+        Kinds of project (shares sum to 1); none: one kind, ``"project"``.
+    source
+        Where the distributions come from.
+    """
+
+    gate: Gate = Gate.NONE
+    arrivals_per_year: Annotated[float, Field(ge=0, le=10_000)] = 0.0
+    land_median: PositiveArea = 30_000.0
+    land_sd_log: Annotated[float, Field(ge=0, le=3)] = 0.0
+    far_median: PositiveRatio = 2.0
+    far_sd_log: Annotated[float, Field(ge=0, le=3)] = 0.0
+    investment_intensity_median: UMoneyPerArea = 0.0
+    investment_intensity_sd_log: Annotated[float, Field(ge=0, le=3)] = 0.0
+    revenue_density_median: UMoneyPerArea = 0.0
+    revenue_density_sd_log: Annotated[float, Field(ge=0, le=3)] = 0.0
+    correlation: Annotated[float, Field(ge=-1, le=1)] = 0.0
+    far_correlation: Annotated[float, Field(ge=-1, le=1)] = 0.0
+    shortfall_median: UPositiveRatio = 1.0
+    shortfall_sd_log: Annotated[float, Field(ge=0, le=3)] = 0.0
+    consequence: Consequence = Consequence.NONE
+    penalty_share: Annotated[Ratio, Field(ge=0, le=10)] = 0.0
+    tolerance: Annotated[Ratio, Field(ge=0, lt=1)] = 0.0
+    fallback: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    kinds: dict[str, ApplicantKind] = Field(default_factory=dict)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Applicants:
+        problems = []
+        rho, f = self.correlation, self.far_correlation
+        corr = np.array([[1.0, f, f], [f, 1.0, rho], [f, rho, 1.0]])
+        if np.linalg.eigvalsh(corr).min() < -1e-12:
+            problems.append(
+                Problem(
+                    "far_correlation",
+                    f"expected a valid correlation matrix; far_correlation {f:g} with "
+                    f"correlation {rho:g} is not positive semi-definite; lower |far_correlation| "
+                    "below √((1 + correlation)/2)",
+                )
+            )
+        if self.kinds and abs(sum(k.share for k in self.kinds.values()) - 1.0) > 1e-6:
+            total = sum(k.share for k in self.kinds.values())
+            problems.append(
+                Problem(
+                    "kinds",
+                    f"expected kinds' shares to sum to 100 %; found {total:.1%}; scale them",
+                )
+            )
+        if self.gate is not Gate.NONE:
+            for name in ("investment_intensity_median", "revenue_density_median"):
+                if point_value(getattr(self, name)) <= 0:
+                    problems.append(
+                        Problem(
+                            name,
+                            f"required (> 0) with gate = {self.gate.value!r}: the pledges are "
+                            'drawn around it; give one, e.g. "4812 万元/ha"',
+                        )
+                    )
+        if problems:
+            raise _ProblemsError(problems)
+        return self
+
+
 class _Benchmark(_Model):
     """A published figure the plan's numbers are compared with: value, year, growth, source."""
 
@@ -629,6 +759,7 @@ class Scenario(_Model):
     rest_of_city: RestOfCity | None = None
     demand: DemandChain | None = None
     benchmarks: Benchmarks = Benchmarks()
+    applicants: Applicants | None = None
 
     @property
     def name(self) -> str:
