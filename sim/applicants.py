@@ -16,8 +16,9 @@ jointly log-normal, and a kind. The gate (``[rules]`` thresholds) decides who ge
   park's year of land sales) still meets both thresholds; the first that would pull it
   below stops the year's admission.
 
-Merit is ``log(inv / inv_median) + log(rev / rev_median)``, the scenario's medians, so
-the order never depends on the thresholds (raising a threshold never admits more at a
+Merit is ``min(log(inv / inv_median), log(rev / rev_median))`` (the weaker pledge against
+the scenario's medians, so the first in line is strong on both), and the order never
+depends on the thresholds (raising a threshold never admits more at a
 park). A rejected applicant tries the parks of ``fallback[<its park>]`` in order, the
 same year, and joins the year's cohort there; rejected by all, it leaves the city
 (leakage).
@@ -365,7 +366,8 @@ def _draw(
     # Merit against the scenario's point medians: the same ranking in every draw.
     inv0 = max(point_value(spec.investment_intensity_median), 1e-300)
     rev0 = max(point_value(spec.revenue_density_median), 1e-300)
-    merit = np.log(np.maximum(inv, 1e-300) / inv0) + np.log(np.maximum(rev, 1e-300) / rev0)
+    merit = np.minimum(np.log(np.maximum(inv, 1e-300) / inv0),
+                       np.log(np.maximum(rev, 1e-300) / rev0))  # fmt: skip
     return {"valid": valid, "land": land, "far": far, "inv": inv, "rev": rev,
             "shortfall": shortfall, "merit": merit, "kind": kind}  # fmt: skip
 

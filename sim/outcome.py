@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sim.applicants import Admission
     from sim.audit import Audit
     from sim.engine import Inputs
+    from sim.indicators import IndicatorTables
     from sim.result import Ensemble, Result
     from sim.rules import ParcelRules, RuleTables
     from sim.scenario import Scenario
@@ -66,6 +67,9 @@ class Outcome:
         With ``[applicants]``, the deterministic run's applicants and their admission
         (:func:`sim.applicants.admit`, one draw of the applicants at the medians' point
         values); else None.
+    indicators
+        :func:`sim.indicators.indicator_tables` of the deterministic run
+        (``parcel_indicators.csv``, ``park_indicators.csv``).
     applicants, applicants_by_year
         :func:`sim.applicants.table` and :func:`sim.applicants.by_park_year` of it
         (``applicants.csv``, ``applicants_by_year.csv``); None without ``[applicants]``.
@@ -82,6 +86,7 @@ class Outcome:
     audit: Audit
     states: npt.NDArray[np.int8]
     probability_by_year: npt.NDArray[np.float64] | None = None
+    indicators: IndicatorTables | None = None
     admission: Admission | None = None
     applicants: pd.DataFrame | None = None
     applicants_by_year: pd.DataFrame | None = None
@@ -175,6 +180,7 @@ def compute(
     from sim.applicants import admit, apply_admission, by_park_year, table
     from sim.audit import audit
     from sim.engine import prepare, run, run_ensemble
+    from sim.indicators import indicator_tables
     from sim.rules import bind_rules, evaluate_rules
     from sim.states import parcel_states
     from sim.targets import evaluate_targets, probability_by_year
@@ -220,6 +226,7 @@ def compute(
         audit=audit(scenario, result, tables),
         states=states,
         probability_by_year=chances,
+        indicators=indicator_tables(result, inputs, bound, scenario.indicators),
         admission=admission,
         applicants=None if admission is None else table(admission),
         applicants_by_year=None if admission is None else by_park_year(admission),

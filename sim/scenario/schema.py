@@ -43,6 +43,8 @@ __all__ = [
     "ApplicantKind",
     "Consequence",
     "Gate",
+    "Indicators",
+    "ScoreIndicator",
     "MAX_YEARS",
     "OPTIONAL_DEFAULTS",
     "AreaBenchmark",
@@ -664,6 +666,72 @@ class Applicants(_Model):
         return self
 
 
+class ScoreIndicator(_Model):
+    """One indicator of the 亩均效益 score (``[indicators.score.<name>]``): weight, benchmark.
+
+    The benchmark is in the indicator's own unit: 万元/亩 for the per-亩 figures, persons
+    per ha for employment density.
+    """
+
+    weight: Annotated[float, Field(gt=0, le=1)]
+    benchmark: Annotated[float, Field(gt=0)]
+    source: str = ""
+
+
+class Indicators(_Model):
+    """Indicators Chinese practice reports (``[indicators]``; :mod:`sim.indicators`).
+
+    Attributes
+    ----------
+    year
+        Year the tables read (default the horizon).
+    tax_to_revenue
+        Local tax per yuan of business revenue (亩均税收; NaN columns without it).
+    value_added_ratio
+        Value added per yuan of business revenue (亩均增加值).
+    score
+        The 亩均效益 score (浙政发〔2018〕5号 practice): per indicator (``tax_per_mu``,
+        ``value_added_per_mu``, ``revenue_per_mu``, ``employment_density``) a weight and
+        a benchmark; a parcel scores ``100 × Σ weight × min(value / benchmark, cap)``.
+    score_cap
+        The most one indicator may score, in benchmarks (default 1.5).
+    classes
+        Scores at or above which a parcel is class A, B and C (else D).
+    source
+        Where the ratios, weights and benchmarks come from.
+    """
+
+    year: Year | None = None
+    tax_to_revenue: Annotated[Ratio, Field(ge=0, le=1)] | None = None
+    value_added_ratio: Annotated[Ratio, Field(ge=0, le=1)] | None = None
+    score: dict[str, ScoreIndicator] = Field(default_factory=dict)
+    score_cap: Annotated[float, Field(gt=0, le=10)] = 1.5
+    classes: tuple[float, float, float] = (90.0, 60.0, 30.0)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Indicators:
+        problems = []
+        known = ("tax_per_mu", "value_added_per_mu", "revenue_per_mu", "employment_density")
+        problems += [
+            Problem(f"score.{name}", f"unknown indicator {name!r}; use one of {list(known)}")
+            for name in self.score
+            if name not in known
+        ]
+        if self.score and abs(sum(i.weight for i in self.score.values()) - 1.0) > 1e-6:
+            problems.append(
+                Problem("score", "expected weights summing to 1; scale them so they do")
+            )
+        a, b, c = self.classes
+        if not a >= b >= c:
+            problems.append(
+                Problem("classes", f"expected A ≥ B ≥ C; found {list(self.classes)}; sort them")
+            )
+        if problems:
+            raise _ProblemsError(problems)
+        return self
+
+
 class _Benchmark(_Model):
     """A published figure the plan's numbers are compared with: value, year, growth, source."""
 
@@ -760,6 +828,7 @@ class Scenario(_Model):
     demand: DemandChain | None = None
     benchmarks: Benchmarks = Benchmarks()
     applicants: Applicants | None = None
+    indicators: Indicators = Indicators()
 
     @property
     def name(self) -> str:
