@@ -280,10 +280,13 @@ class Admission:
         numpy.ndarray
         """
         mask = self.admitted & (self.years[self.year] <= year)
-        return np.bincount(self.draw[mask], weights=self.floor_m2[mask], minlength=self.draws)
+        floor = np.bincount(self.draw[mask], weights=self.floor_m2[mask], minlength=self.draws)
+        return np.asarray(floor, dtype=float)
 
 
-def _medians(value: float | Distribution, draws: int, rng: np.random.Generator | None) -> FloatArray:
+def _medians(
+    value: float | Distribution, draws: int, rng: np.random.Generator | None
+) -> FloatArray:
     if isinstance(value, Distribution) and rng is not None and draws > 1:
         return np.asarray(value.sample(rng, draws), dtype=float)
     return np.full(draws, point_value(value))
@@ -330,7 +333,7 @@ def _draw(
         n_max = max(int(counts.max()), 1)
     else:
         mean_land = spec.land_median * math.exp(spec.land_sd_log**2 / 2)
-        n_max = int(math.ceil(2.0 * float(budget.max()) / mean_land)) + 20
+        n_max = math.ceil(2.0 * float(budget.max()) / mean_land) + 20
     while True:
         z = rng.standard_normal((*budget.shape, n_max, 5))
         land = spec.land_median * np.exp(spec.land_sd_log * z[..., 0])
@@ -366,10 +369,19 @@ def _draw(
     # Merit against the scenario's point medians: the same ranking in every draw.
     inv0 = max(point_value(spec.investment_intensity_median), 1e-300)
     rev0 = max(point_value(spec.revenue_density_median), 1e-300)
-    merit = np.minimum(np.log(np.maximum(inv, 1e-300) / inv0),
-                       np.log(np.maximum(rev, 1e-300) / rev0))  # fmt: skip
-    return {"valid": valid, "land": land, "far": far, "inv": inv, "rev": rev,
-            "shortfall": shortfall, "merit": merit, "kind": kind}  # fmt: skip
+    merit = np.minimum(
+        np.log(np.maximum(inv, 1e-300) / inv0), np.log(np.maximum(rev, 1e-300) / rev0)
+    )
+    return {
+        "valid": valid,
+        "land": land,
+        "far": far,
+        "inv": inv,
+        "rev": rev,
+        "shortfall": shortfall,
+        "merit": merit,
+        "kind": kind,
+    }
 
 
 def admit(
@@ -462,8 +474,17 @@ def admit(
                     break
                 rows = np.flatnonzero(candidates)
                 group = d_idx[rows] * n_parks + at[rows]
-                ok = _gate(spec.gate, inv[rows], rev[rows], land[rows], merit[rows], group,
-                           inv_min, rev_min, totals)  # fmt: skip
+                ok = _gate(
+                    spec.gate,
+                    inv[rows],
+                    rev[rows],
+                    land[rows],
+                    merit[rows],
+                    group,
+                    inv_min,
+                    rev_min,
+                    totals,
+                )
                 admitted[rows] = ok
                 for t, weight in enumerate((np.ones(rows.size), inv[rows], rev[rows])):
                     totals[t] += np.bincount(
@@ -485,8 +506,21 @@ def admit(
                 hops[moving] = hop + 1
                 candidates = np.zeros(m, dtype=bool)
                 candidates[moving] = True
-    return _finish(scenario, inputs, spec, drawn, flat, (d_idx, k_idx, y_idx), at, admitted,
-                   hops, reason, draws, inv_min, rev_min)  # fmt: skip
+    return _finish(
+        scenario,
+        inputs,
+        spec,
+        drawn,
+        flat,
+        (d_idx, k_idx, y_idx),
+        at,
+        admitted,
+        hops,
+        reason,
+        draws,
+        inv_min,
+        rev_min,
+    )
 
 
 def _threshold(value: float | None) -> float:
@@ -506,8 +540,16 @@ def _gate(
 ) -> BoolArray:
     if gate is Gate.PER_PROJECT:
         return gate_per_project(inv, rev, investment_min=inv_min, revenue_min=rev_min)
-    return gate_park_average(inv, rev, land, merit, group, investment_min=inv_min,
-                             revenue_min=rev_min, prior=(totals[0], totals[1], totals[2]))  # fmt: skip
+    return gate_park_average(
+        inv,
+        rev,
+        land,
+        merit,
+        group,
+        investment_min=inv_min,
+        revenue_min=rev_min,
+        prior=(totals[0], totals[1], totals[2]),
+    )
 
 
 def _finish(
@@ -545,9 +587,10 @@ def _finish(
     take_up = np.zeros((draws, n_parks, n_years))
     np.add.at(take_up, (d_idx[adm], final[adm], y_idx[adm]), land[adm])
     # 达产: admission year + start lag + build time + occupancy ramp, whole years.
-    park = {name: np.broadcast_to(inputs.park[name], (draws, n_parks))
-            for name in ("start_lag_years", "duration_years", "occupancy_ramp_years",
-                         "revenue_growth")}  # fmt: skip
+    park = {
+        name: np.broadcast_to(inputs.park[name], (draws, n_parks))
+        for name in ("start_lag_years", "duration_years", "occupancy_ramp_years", "revenue_growth")
+    }
     k_at = np.maximum(final, 0)
     to_daichan = np.ceil(
         park["start_lag_years"][d_idx, k_at]
@@ -636,15 +679,20 @@ def apply_admission(inputs: Inputs, admission: Admission) -> Inputs:
     start = end - inputs.area_m2
     adm = admission.admitted
     group = admission.draw[adm] * n_parks + admission.admitted_park[adm]
-    covered = np.bincount(group, weights=admission.land_m2[adm], minlength=draws * n_parks)
+    covered = np.asarray(
+        np.bincount(group, weights=admission.land_m2[adm], minlength=draws * n_parks), dtype=float
+    )
     span = 2.0 * max(float(np.nanmax(end, initial=0.0)), float(covered.max(initial=0.0))) + 1.0
     ceiling = np.broadcast_to(inputs.park["occupancy_ceiling"], (draws, n_parks))
-    far = np.fmin(np.broadcast_to(inputs.park["plot_ratio"], (draws, n_parks))[:, pk],
-                  inputs.far_max)  # fmt: skip
-    density = _spread(admission.delivered_density[adm], admission, group, start, end, pk,
-                      covered, span, draws)  # fmt: skip
-    intensity = _spread(admission.investment_intensity[adm], admission, group, start, end, pk,
-                        covered, span, draws)  # fmt: skip
+    far = np.fmin(
+        np.broadcast_to(inputs.park["plot_ratio"], (draws, n_parks))[:, pk], inputs.far_max
+    )
+    density = _spread(
+        admission.delivered_density[adm], admission, group, start, end, pk, covered, span, draws
+    )
+    intensity = _spread(
+        admission.investment_intensity[adm], admission, group, start, end, pk, covered, span, draws
+    )
     return replace(
         inputs,
         take_up_m2=admission.take_up_m2,
@@ -714,7 +762,7 @@ def table(admission: Admission, *, draw: int = 0) -> pd.DataFrame:
     """
     a = admission
     sel = a.draw == draw
-    parks = np.array(a.park_ids + ("",), dtype=object)
+    parks = np.array((*a.park_ids, ""), dtype=object)
     outcome = np.where(
         a.admitted[sel],
         np.where(a.hops[sel] > 0, "admitted_elsewhere", "admitted"),
@@ -772,7 +820,8 @@ def by_park_year(admission: Admission, *, draw: int = 0) -> pd.DataFrame:
     pandas.DataFrame
         ``year, park_id, applicants, admitted, rejected, admitted_from_elsewhere,
         leaked, land_applied_m2, land_admitted_m2, land_rejected_m2, land_leaked_m2,
-        floor_planned_admitted_m2, floor_planned_rejected_m2``: ``applicants`` and
+        floor_planned_admitted_m2, floor_planned_rejected_m2, floor_planned_leaked_m2``:
+        ``applicants`` and
         ``rejected`` count the park's own arrivals (rejected at home), ``admitted``
         and the admitted land every project the park took (fallbacks included),
         ``leaked`` its own arrivals that left the city.
@@ -806,6 +855,7 @@ def by_park_year(admission: Admission, *, draw: int = 0) -> pd.DataFrame:
             "land_leaked_m2": count(home, ~took, land),
             "floor_planned_admitted_m2": count(where, took, floor),
             "floor_planned_rejected_m2": count(home, rejected_home, floor),
+            "floor_planned_leaked_m2": count(home, ~took, floor),
         }
     )
     return frame

@@ -64,7 +64,7 @@ class IndicatorTables:
 
 
 def score(values: dict[str, FloatArray], spec: Indicators) -> FloatArray:
-    """The 亩均效益 score of each unit: ``100 × Σ weight × min(value / benchmark, cap)``.
+    """Score each unit by 亩均效益: ``100 × Σ weight × min(value / benchmark, cap)``.
 
     Parameters
     ----------
@@ -246,14 +246,18 @@ def _parks(
     completed = s["floor_completed_m2"][t]
     built = completed > 0
     invested = s["investment_cny"][: t + 1].sum(axis=0) + result.investment_before_base_cny[draw]
-    none = np.zeros(area.size, dtype=bool)
-    ever_idle = none if result.idle is None else result.idle[draw, : t + 1].any(axis=0)
-    taken = none if result.reclaimed is None else result.reclaimed[draw, : t + 1].sum(axis=0) > 0
-    footprint = np.nan_to_num(bound.building_coefficient) * area
+    ever_idle = np.zeros(area.size, dtype=bool)
+    taken = np.zeros(area.size, dtype=bool)
+    if result.idle is not None:
+        ever_idle = np.asarray(result.idle[draw, : t + 1].any(axis=0), dtype=bool)
+    if result.reclaimed is not None:
+        taken = np.asarray(result.reclaimed[draw, : t + 1].sum(axis=0) > 0, dtype=bool)
+    coefficient = bound.building_coefficient
+    footprint = np.nan_to_num(coefficient) * area  # NaN where no layout is given
 
     def per_park(weights: FloatArray, mask: npt.NDArray[np.bool_] | None = None) -> FloatArray:
         w = weights if mask is None else np.where(mask, weights, 0.0)
-        return np.bincount(pk, weights=w, minlength=k)
+        return np.asarray(np.bincount(pk, weights=w, minlength=k), dtype=float)
 
     def ratio(num: FloatArray, den: FloatArray) -> FloatArray:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -279,7 +283,9 @@ def _parks(
             "land_supply_rate": ratio(land_sold, land_serviced),
             "land_built_rate": ratio(land_built, land_sold),
             "composite_plot_ratio": ratio(per_park(completed), land_built),
-            "building_density": ratio(per_park(footprint, built), land_built),
+            "building_density": ratio(
+                per_park(footprint, built), per_park(area, built & np.isfinite(coefficient))
+            ),
             "fixed_asset_intensity_wan_per_ha": ratio(per_park(invested, sold), land_sold),
             "tax_per_ha_wan": ratio(tax, land_built),
             "idle_land_ha": per_park(area, ever_idle) / 1e4,

@@ -119,7 +119,7 @@ def sample_inputs(
         # signed as written, so slow builders leave land idle.
         for name in ("start_lag_years", "topout_years", "duration_years"):
             park[name] = np.broadcast_to(park[name], (draws, n_parks)) / speed
-    sampled = replace(
+    out = replace(
         inputs,
         park=park,
         land_supply_m2=supply,
@@ -131,8 +131,8 @@ def sample_inputs(
     spec = scenario.applicants
     if spec is not None and spec.gate is not Gate.NONE and inputs.parcel_revenue_per_m2 is None:
         # Drawn last, so a scenario without a gate keeps every other draw as it was.
-        sampled = apply_admission(sampled, admit(scenario, sampled, rng, draws=draws))
-    return sampled
+        out = apply_admission(out, admit(scenario, out, rng, draws=draws))
+    return out
 
 
 def _sample_committed(

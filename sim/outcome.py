@@ -196,7 +196,12 @@ def compute(
     ensemble = chances = None
     if draws > 1:
         ensemble = run_ensemble(
-            before_admission, scenario, draws=draws, seed=seed, chunk_size=chunk_size, progress=progress
+            before_admission,
+            scenario,
+            draws=draws,
+            seed=seed,
+            chunk_size=chunk_size,
+            progress=progress,
         )
         chances = np.array(
             [probability_by_year(ensemble, target) for target in scenario.targets], dtype=float

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -45,8 +46,15 @@ def test_per_project_gate_admits_the_two_whose_pledges_both_meet() -> None:
 def test_park_average_gate_admits_four_where_the_per_project_gate_admits_two() -> None:
     # Running land-weighted averages (inv, rev): a (6000, 30000); a+b (5250, 26000);
     # +c (4667, 25667); +d (4750, 23000); +e (4000, 19400) — revenue falls below 20000.
-    ok = gate_park_average(FIVE[:, 0], FIVE[:, 1], ONE_HA, MERIT, np.zeros(5, dtype=np.int64),
-                           investment_min=INV_MIN, revenue_min=REV_MIN)  # fmt: skip
+    ok = gate_park_average(
+        FIVE[:, 0],
+        FIVE[:, 1],
+        ONE_HA,
+        MERIT,
+        np.zeros(5, dtype=np.int64),
+        investment_min=INV_MIN,
+        revenue_min=REV_MIN,
+    )
     assert ok.tolist() == [True, True, True, True, False]
 
 
@@ -54,9 +62,15 @@ def test_park_average_gate_stops_at_the_first_project_that_would_lower_the_avera
     # A tiny, excellent project ranked after e is not admitted: admission stops at e.
     inv = np.r_[FIVE[:, 0], 9000.0]
     rev = np.r_[FIVE[:, 1], 90000.0]
-    ok = gate_park_average(inv, rev, np.r_[ONE_HA, 100.0], np.r_[MERIT, 0.5],
-                           np.zeros(6, dtype=np.int64), investment_min=INV_MIN,
-                           revenue_min=REV_MIN)  # fmt: skip
+    ok = gate_park_average(
+        inv,
+        rev,
+        np.r_[ONE_HA, 100.0],
+        np.r_[MERIT, 0.5],
+        np.zeros(6, dtype=np.int64),
+        investment_min=INV_MIN,
+        revenue_min=REV_MIN,
+    )
     assert ok.tolist() == [True, True, True, True, False, False]
 
 
@@ -66,8 +80,16 @@ def test_park_average_gate_counts_prior_admissions_and_keeps_groups_apart() -> N
     # Group 1 (no prior) gets e alone: (1000, 5000) ✗.
     group = np.array([0, 0, 0, 0, 1])
     prior = (np.array([10_000.0, 0.0]), np.array([3e7, 0.0]), np.array([2e8, 0.0]))
-    ok = gate_park_average(FIVE[:, 0], FIVE[:, 1], ONE_HA, MERIT, group,
-                           investment_min=INV_MIN, revenue_min=REV_MIN, prior=prior)  # fmt: skip
+    ok = gate_park_average(
+        FIVE[:, 0],
+        FIVE[:, 1],
+        ONE_HA,
+        MERIT,
+        group,
+        investment_min=INV_MIN,
+        revenue_min=REV_MIN,
+        prior=prior,
+    )
     assert ok.tolist() == [True, True, True, True, False]
 
 
@@ -98,9 +120,15 @@ def test_raising_a_threshold_never_admits_more(
                 return gate_per_project(
                     inv, rev, investment_min=INV_MIN * k_inv, revenue_min=REV_MIN * k_rev
                 )
-            return gate_park_average(inv, rev, land, merit, group,
-                                     investment_min=INV_MIN * k_inv,
-                                     revenue_min=REV_MIN * k_rev)  # fmt: skip
+            return gate_park_average(
+                inv,
+                rev,
+                land,
+                merit,
+                group,
+                investment_min=INV_MIN * k_inv,
+                revenue_min=REV_MIN * k_rev,
+            )
 
         loose, strict = admitted(1.0, 1.0), admitted(scale_inv, scale_rev)
         assert not (strict & ~loose).any()  # a subset: fewer projects, less land and floor
@@ -143,7 +171,9 @@ def test_gate_none_reproduces_the_run_without_applicants_exactly(write_scenario)
 
 
 def test_arrivals_fill_the_take_up_and_admitted_land_becomes_the_take_up(write_scenario) -> None:
-    scenario, site = load_inputs(write_scenario(tiny_toml(extra=applicants("per_project", land_sd=0.7))))
+    scenario, site = load_inputs(
+        write_scenario(tiny_toml(extra=applicants("per_project", land_sd=0.7)))
+    )
     inputs = prepare(scenario, site)
     admission = admit(scenario, inputs, np.random.default_rng(1))
     a_only = admission.park == 0
@@ -151,25 +181,36 @@ def test_arrivals_fill_the_take_up_and_admitted_land_becomes_the_take_up(write_s
         cell = a_only & (admission.year == y)
         assert admission.land_m2[cell].sum() == pytest.approx(20_000.0)
     assert not (admission.park == 1).any()  # park B services no land: no applicants
-    admitted = gate_per_project(admission.investment_intensity, admission.revenue_density,
-                                investment_min=INV_MIN, revenue_min=REV_MIN)  # fmt: skip
+    admitted = gate_per_project(
+        admission.investment_intensity,
+        admission.revenue_density,
+        investment_min=INV_MIN,
+        revenue_min=REV_MIN,
+    )
     np.testing.assert_array_equal(admission.admitted, admitted)
     gated = apply_admission(inputs, admission)
-    by_year = np.bincount(admission.year[admitted], weights=admission.land_m2[admitted],
-                          minlength=inputs.years.size)  # fmt: skip
+    by_year = np.bincount(
+        admission.year[admitted], weights=admission.land_m2[admitted], minlength=inputs.years.size
+    )
     np.testing.assert_allclose(gated.take_up_m2[0, 0], by_year)
     assert gated.take_up_m2[0, 0].sum() < 20_000.0 * inputs.years.size  # some turned away
     reasons = np.array(REASONS)[admission.reason[~admitted]]
-    assert set(reasons) <= {"investment_below_threshold", "revenue_below_threshold",
-                            "both_below_threshold"}  # fmt: skip
+    assert set(reasons) <= {
+        "investment_below_threshold",
+        "revenue_below_threshold",
+        "both_below_threshold",
+    }
 
 
 def test_each_parcel_takes_the_pledges_of_the_applicants_covering_it(write_scenario) -> None:
     # Thresholds 0, so all are admitted; 1.5-ha applicants, no spread in land: in 2012 the
     # park's 2 ha go to a 1.5-ha and a 0.5-ha applicant, in order of merit along the queue
     # P1, P2 (phase 1), P3, P4 of 1 ha each.
-    text = tiny_toml(('"4000 万元/ha"', '"0 万元/ha"'), ('"2 亿元/ha"', '"0 亿元/ha"'),
-                     extra=applicants("per_project"))  # fmt: skip
+    text = tiny_toml(
+        ('"4000 万元/ha"', '"0 万元/ha"'),
+        ('"2 亿元/ha"', '"0 亿元/ha"'),
+        extra=applicants("per_project"),
+    )
     scenario, site = load_inputs(write_scenario(text))
     inputs = prepare(scenario, site)
     admission = admit(scenario, inputs, np.random.default_rng(3))
@@ -202,10 +243,13 @@ def test_each_parcel_takes_the_pledges_of_the_applicants_covering_it(write_scena
 def test_delivered_revenue_at_full_occupancy_is_the_delivered_density(write_scenario) -> None:
     # Growth 0 and no vacancy left: a parcel's yearly revenue ÷ its land is its delivered
     # density, once its floor is full (occupied = ceiling × floor).
-    text = tiny_toml(("revenue_growth = \"10 %\"", "revenue_growth = \"0 %\""),
-                     ('demand_per_year = "1.5万 m2"', 'demand_per_year = "10万 m2"'),
-                     ('"4000 万元/ha"', '"0 万元/ha"'), ('"2 亿元/ha"', '"0 亿元/ha"'),
-                     extra=applicants("per_project"))  # fmt: skip
+    text = tiny_toml(
+        ('revenue_growth = "10 %"', 'revenue_growth = "0 %"'),
+        ('demand_per_year = "1.5万 m2"', 'demand_per_year = "10万 m2"'),
+        ('"4000 万元/ha"', '"0 万元/ha"'),
+        ('"2 亿元/ha"', '"0 亿元/ha"'),
+        extra=applicants("per_project"),
+    )
     scenario, site = load_inputs(write_scenario(text))
     inputs = prepare(scenario, site)
     gated = apply_admission(inputs, admit(scenario, inputs, np.random.default_rng(2)))
@@ -306,3 +350,27 @@ def test_baseline_strict_variant_admits_less_floor_by_2016(tmp_path: Path) -> No
     base = admit(base_s, base_in, np.random.default_rng(1), draws=draws)
     tight = admit(strict_s, strict_in, np.random.default_rng(1), draws=draws)
     assert (tight.admitted_floor_by(2016) < base.admitted_floor_by(2016)).all()
+
+
+def test_run_writes_applicants_csv_and_the_admission_figures(write_scenario) -> None:
+    from sim.cli import main
+
+    path = write_scenario(tiny_toml(extra=applicants("park_average", land_sd=0.6)))
+    out = path.parent / "out"
+    assert main(["run", str(path), "--out", str(out), "-q"]) == 0
+    frame = pd.read_csv(out / "applicants.csv", encoding="utf-8-sig")
+    assert {
+        "park_id",
+        "year",
+        "investment_intensity_wan_per_ha",
+        "revenue_density_yi_per_ha",
+        "admitted",
+        "reason",
+        "outcome",
+    } <= set(frame.columns)
+    by_year = pd.read_csv(out / "applicants_by_year.csv", encoding="utf-8-sig")
+    assert by_year["applicants"].sum() == len(frame)
+    assert by_year["admitted"].sum() == int(frame["admitted"].sum())
+    assert (out / "figures" / "applicant_scatter.png").exists()
+    assert (out / "figures" / "admitted_floor_by_year.png").exists()
+    assert (out / "park_indicators.csv").exists() and (out / "parcel_indicators.csv").exists()
