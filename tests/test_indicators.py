@@ -47,10 +47,10 @@ def tables(write_scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_parcel_indicators_by_hand(tables: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     parcels, _ = tables
     p1 = parcels.loc["P1"]
-    assert p1["revenue_per_ha_wan"] == pytest.approx(12_000)
-    assert p1["revenue_per_mu_wan"] == pytest.approx(800)
-    assert p1["tax_per_mu_wan"] == pytest.approx(40)
-    assert p1["value_added_per_mu_wan"] == pytest.approx(280)
+    assert p1["revenue_wan_per_ha"] == pytest.approx(12_000)
+    assert p1["revenue_wan_per_mu"] == pytest.approx(800)
+    assert p1["tax_wan_per_mu"] == pytest.approx(40)
+    assert p1["value_added_wan_per_mu"] == pytest.approx(280)
     assert p1["employment_density_persons_per_ha"] == pytest.approx(300)
     assert p1["plot_ratio"] == pytest.approx(1.5)
     assert p1["area_mu"] == pytest.approx(15)
@@ -58,7 +58,7 @@ def test_parcel_indicators_by_hand(tables: tuple[pd.DataFrame, pd.DataFrame]) ->
     assert p1["investment_intensity_wan_per_ha"] == pytest.approx(8_000)
     assert p1["investment_intensity_wan_per_mu"] == pytest.approx(8_000 / 15)
     assert np.isnan(p1["investment_intensity_pledged_wan_per_ha"])  # no applicants
-    assert parcels.loc["P4", "tax_per_mu_wan"] == pytest.approx(40 * 2 / 3)
+    assert parcels.loc["P4", "tax_wan_per_mu"] == pytest.approx(40 * 2 / 3)
 
 
 def test_mu_jun_score_and_classes_by_hand(tables: tuple[pd.DataFrame, pd.DataFrame]) -> None:
@@ -84,7 +84,7 @@ def test_park_land_use_indicators_by_hand(tables: tuple[pd.DataFrame, pd.DataFra
     assert a["land_built_rate"] == pytest.approx(1.0)
     assert a["composite_plot_ratio"] == pytest.approx((3 * 1.5 + 1.0) / 4)
     assert a["fixed_asset_intensity_wan_per_ha"] == pytest.approx((3 * 8_000 + 5_500) / 4)
-    assert a["tax_per_ha_wan"] == pytest.approx((3 * 12_000 + 8_000) * 0.05 / 4)
+    assert a["tax_wan_per_ha"] == pytest.approx((3 * 12_000 + 8_000) * 0.05 / 4)
     assert a["vacancy_rate"] == pytest.approx(0.2)  # the 80 % ceiling
     assert a["score"] == pytest.approx((3 * 75 + 50) / 4)
     assert np.isnan(a["building_density"])  # no layout given: not assessed

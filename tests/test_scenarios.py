@@ -30,15 +30,20 @@ OUTPUTS = {
     "audit.md",
     "parcels.gpkg",
     "run.json",
+    "parcel_indicators.csv",
+    "park_indicators.csv",
 }
+#: … and with ``[applicants]``.
+APPLICANT_OUTPUTS = {"applicants.csv", "applicants_by_year.csv"}
 
 
-def assert_outputs(out: Path) -> None:
+def assert_outputs(out: Path, scenario: Path) -> None:
     """``out`` holds every output, not empty, and the marker, which lists them all."""
-    assert {p.name for p in out.iterdir()} == OUTPUTS | {MARKER}
+    expected = OUTPUTS | (APPLICANT_OUTPUTS if load_scenario(scenario).applicants else set())
+    assert {p.name for p in out.iterdir()} == expected | {MARKER}
     marker = json.loads((out / MARKER).read_text(encoding="utf-8"))
-    assert set(marker["files"]) == OUTPUTS
-    for name in OUTPUTS:
+    assert set(marker["files"]) == expected
+    for name in expected:
         assert (out / name).stat().st_size > 0, name
 
 
@@ -59,7 +64,7 @@ def test_scenario_runs(scenario: Path, tmp_path: Path, capsys: pytest.CaptureFix
     printed = capsys.readouterr()
     assert printed.err == ""
     assert "total" in printed.out
-    assert_outputs(out)
+    assert_outputs(out, scenario)
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
     assert "total" in set(summary["park_id"])
@@ -73,7 +78,7 @@ def test_scenario_runs_with_draws(scenario: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     argv = ["run", str(scenario), "--out", str(out), "--no-figures", "-q", "--draws", "20"]
     assert main(argv) == 0
-    assert_outputs(out)
+    assert_outputs(out, scenario)
     summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
     low, mid, high = (summary[f"floor_completed_m2_{q}"] for q in ("p10", "p50", "p90"))
     assert ((low <= mid + 1e-9) & (mid <= high + 1e-9)).all()
