@@ -227,7 +227,12 @@ def compute(
         ensemble=ensemble,
         bound=bound,
         rules=tables,
-        targets=evaluate_targets(result, scenario.targets, ensemble=ensemble),
+        targets=evaluate_targets(
+            result,
+            scenario.targets,
+            ensemble=ensemble,
+            tolerance=scenario.benchmarks.tolerance,
+        ),
         audit=audit(scenario, result, tables),
         states=states,
         probability_by_year=chances,

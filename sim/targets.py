@@ -41,7 +41,11 @@ def metric_series(result: Result | Ensemble, metric: Metric) -> npt.NDArray[np.f
 
 
 def evaluate_targets(
-    result: Result, targets: Sequence[Target], *, ensemble: Ensemble | None = None
+    result: Result,
+    targets: Sequence[Target],
+    *,
+    ensemble: Ensemble | None = None,
+    tolerance: float = 0.10,
 ) -> pd.DataFrame:
     """Compare each target with the projection.
 
@@ -55,11 +59,14 @@ def evaluate_targets(
         A Monte Carlo run: ``probability_met`` is then the share of its draws that
         meet the target, with the draws' P10/P50/P90 beside it. Without one,
         ``probability_met`` is 1 or 0 (the deterministic run is one draw).
+    tolerance
+        Relative shortfall up to which a target not met is ``near`` (the scenario's
+        ``[benchmarks] tolerance``): a 1.6 % gap is near, not a bare "no".
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``metric, park_id, year, target, projected, gap, share, met,
+        Columns ``metric, park_id, year, target, projected, gap, share, met, near,
         probability_met, projected_p10, projected_p50, projected_p90, source``;
         ``gap = projected − target`` (negative = short), ``share = projected / target``.
     """
@@ -67,6 +74,8 @@ def evaluate_targets(
     for target in targets:
         projected = float(_values(result, target)[0])
         draws = _values(ensemble, target) if ensemble is not None else np.array([projected])
+        if target.metric is Metric.WORKERS:  # workers are whole persons
+            projected, draws = float(np.floor(projected + 1e-9)), np.floor(draws + 1e-9)
         p10, p50, p90 = np.percentile(draws, [10, 50, 90])
         rows.append(
             {
@@ -78,6 +87,10 @@ def evaluate_targets(
                 "gap": projected - target.value,
                 "share": projected / target.value if target.value else np.nan,
                 "met": bool(projected >= target.value),
+                "near": bool(
+                    projected < target.value
+                    and target.value - projected <= tolerance * abs(target.value)
+                ),
                 "probability_met": float(np.mean(draws >= target.value)),
                 "projected_p10": float(p10),
                 "projected_p50": float(p50),
@@ -87,7 +100,7 @@ def evaluate_targets(
             }
         )
     columns = [
-        "metric", "park_id", "year", "target", "projected", "gap", "share", "met",
+        "metric", "park_id", "year", "target", "projected", "gap", "share", "met", "near",
         "probability_met", "projected_p10", "projected_p50", "projected_p90", "source",
         "basis",
     ]  # fmt: skip
