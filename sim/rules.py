@@ -664,7 +664,8 @@ def control_indicators(result: Result, rules: Rules, bound: ParcelRules) -> pd.D
         ``plot_ratio_min, meets_plot_ratio_rule, building_coefficient,
         meets_building_coefficient_rule, admin_share, meets_admin_share_rule,
         green_share, meets_green_share_rule, meets_control_indicators``. A layout
-        flag is empty where the share is unknown; ``meets_control_indicators`` is
+        flag is empty where the share is unknown or the parcel's land use is not in
+        ``[rules] control_land_uses``; ``meets_control_indicators`` is
         False if any indicator fails, True if all four are known and pass, and
         empty otherwise.
     """
@@ -678,6 +679,11 @@ def control_indicators(result: Result, rules: Rules, bound: ParcelRules) -> pd.D
     }
     all_known = np.ones(area.size, dtype=bool)
     any_fail = ~far_ok
+    held = (
+        np.ones(area.size, dtype=bool)
+        if rules.control_land_uses is None
+        else np.isin(bound.land_use.astype(str), list(rules.control_land_uses))
+    )
     columns: dict[str, object] = {
         "parcel_id": result.parcel_ids.astype(object),
         "park_id": np.array(result.park_ids, dtype=object)[result.parcel_park],
@@ -687,7 +693,7 @@ def control_indicators(result: Result, rules: Rules, bound: ParcelRules) -> pd.D
         "meets_plot_ratio_rule": far_ok,
     }
     for name, (values, limit, kind) in layout.items():
-        known = ~np.isnan(values)
+        known = ~np.isnan(values) & held  # a land use not held to it: not assessed
         ok = meets(values, limit, rule=kind)
         all_known &= known
         any_fail |= known & ~ok

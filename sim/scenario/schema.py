@@ -486,6 +486,11 @@ class Rules(_Model):
     building_coefficient, admin_share, green_share
         Values assumed for parcels whose layer lacks the attribute (``None``: not
         assessed).
+    control_land_uses
+        Parcel land uses held to the layout indicators (building coefficient,
+        administrative and green shares) of the industrial-project standard; others are
+        not assessed against them (R&D/office land, which the 2023 revision leaves out).
+        ``None`` (default): every land use.
     idle_after_years, reclaim_after_years
         A released parcel not started ``idle_after_years`` after its release year is
         idle (闲置); after ``reclaim_after_years`` it may be taken back (2012 national rule).
@@ -504,6 +509,7 @@ class Rules(_Model):
     building_coefficient: LandShare | None = None
     admin_share: LandShare | None = None
     green_share: LandShare | None = None
+    control_land_uses: tuple[str, ...] | None = None
     idle_after_years: int = Field(default=1, ge=1, le=50, strict=True)
     reclaim_after_years: int = Field(default=2, ge=1, le=50, strict=True)
     reclaim_idle: bool = Field(default=False, strict=True)
