@@ -43,6 +43,7 @@ them (counted from the release year).
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +79,7 @@ __all__ = [
     "park_admission_by_year",
     "result_idle_masks",
     "revenue_at_maturity",
+    "thresholds",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -124,6 +126,42 @@ class Compliance(enum.IntEnum):
 
 
 # --- pure array functions -------------------------------------------------------------
+
+
+def thresholds(rules: Rules) -> tuple[float, float]:
+    """Return the admission thresholds in 万元/ha and 亿元/ha; NaN where not assessed.
+
+    Parameters
+    ----------
+    rules
+        The scenario's ``[rules]``.
+
+    Returns
+    -------
+    tuple of float
+        ``(investment_min, revenue_min)``.
+
+    Examples
+    --------
+    >>> from sim.scenario import Rules
+    >>> thresholds(Rules(investment_intensity_min=4000, revenue_density_min=20000))
+    (4000.0, 2.0)
+    >>> thresholds(Rules())
+    (nan, nan)
+    """
+    inv, rev = rules.investment_intensity_min, rules.revenue_density_min
+    return (
+        math.nan if inv is None else float(inv),
+        math.nan if rev is None else float(rev) / CNY_PER_M2_PER_YI_PER_HA,
+    )
+
+
+def _flags(values: FloatArray, threshold: float) -> pd.arrays.BooleanArray:
+    """``meets`` as a nullable column: empty where the rule is not assessed (NaN threshold)."""
+    flat = np.asarray(values, dtype=float)
+    return pd.arrays.BooleanArray(
+        meets(flat, threshold).reshape(-1), np.full(flat.size, math.isnan(threshold))
+    )
 
 
 def meets(value: npt.ArrayLike, threshold: float, *, rule: str = "min") -> BoolArray:
@@ -463,8 +501,7 @@ def admission(result: Result, rules: Rules, *, draw: int = 0) -> pd.DataFrame:
     )
     intensity = investment / area
     density = revenue / area / CNY_PER_M2_PER_YI_PER_HA
-    inv_min = rules.investment_intensity_min
-    rev_min = rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA
+    inv_min, rev_min = thresholds(rules)
 
     _, _, yearly_intensity, yearly_density = _densities(result)
     inv_ok = meets(yearly_intensity[draw : draw + 1], inv_min)
@@ -485,8 +522,8 @@ def admission(result: Result, rules: Rules, *, draw: int = 0) -> pd.DataFrame:
             "revenue_density_yi_per_ha": density,
             "investment_margin_wan_per_ha": intensity - inv_min,
             "revenue_margin_yi_per_ha": density - rev_min,
-            "meets_investment_rule": meets(intensity, inv_min),
-            "meets_revenue_rule": meets(density, rev_min),
+            "meets_investment_rule": _flags(intensity, inv_min),
+            "meets_revenue_rule": _flags(density, rev_min),
             "first_investment_year": _nullable_years(first_inv),
             "first_revenue_year": _nullable_years(first_rev),
             "first_compliant_year": _nullable_years(first_both),
@@ -534,9 +571,11 @@ def compliance_by_year(result: Result, rules: Rules, *, draw: int = 0) -> pd.Dat
             "revenue_cny": flat(revenue),
             "investment_intensity_wan_per_ha": flat(intensity),
             "revenue_density_yi_per_ha": flat(density),
-            "meets_investment_rule": flat(meets(intensity, rules.investment_intensity_min)),
-            "meets_revenue_rule": flat(
-                meets(density, rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA)
+            "meets_investment_rule": _flags(
+                np.asarray(flat(intensity), dtype=float), thresholds(rules)[0]
+            ),
+            "meets_revenue_rule": _flags(
+                np.asarray(flat(density), dtype=float), thresholds(rules)[1]
             ),
         }
     )
@@ -569,8 +608,10 @@ def compliance_classes(
     """
     t = result.year_index(int(result.years[-1]) if year is None else year)
     _, _, intensity, density = _densities(result)
-    inv_ok = meets(intensity[draw, t], rules.investment_intensity_min)
-    rev_ok = meets(density[draw, t], rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA)
+    inv_min, rev_min = thresholds(rules)
+    # A rule the scenario does not set is not held against the parcel.
+    inv_ok = meets(intensity[draw, t], inv_min) | math.isnan(inv_min)
+    rev_ok = meets(density[draw, t], rev_min) | math.isnan(rev_min)
     codes = np.where(
         inv_ok & rev_ok,
         Compliance.COMPLIES,
@@ -624,7 +665,8 @@ def park_admission_by_year(result: Result, rules: Rules, *, draw: int = 0) -> pd
     none = adm_area <= 0
 
     def flags(values: FloatArray, threshold: float) -> pd.arrays.BooleanArray:
-        return pd.arrays.BooleanArray(meets(values, threshold).reshape(-1), none.reshape(-1))
+        unassessed = none.reshape(-1) | math.isnan(threshold)
+        return pd.arrays.BooleanArray(meets(values, threshold).reshape(-1), unassessed)
 
     return park_year_frame(
         result.years,
@@ -634,10 +676,8 @@ def park_admission_by_year(result: Result, rules: Rules, *, draw: int = 0) -> pd
             "admitted_area_ha": adm_area / 1e4,
             "investment_intensity_wan_per_ha": intensity,
             "revenue_density_yi_per_ha": density,
-            "meets_investment_rule": flags(intensity, rules.investment_intensity_min),
-            "meets_revenue_rule": flags(
-                density, rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA
-            ),
+            "meets_investment_rule": flags(intensity, thresholds(rules)[0]),
+            "meets_revenue_rule": flags(density, thresholds(rules)[1]),
         },
     )
 

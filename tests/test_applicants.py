@@ -328,12 +328,11 @@ def test_a_gate_without_thresholds_is_refused_naming_the_field(write_scenario) -
         ('investment_intensity_min = "4000 万元/ha"\n', ""),
         extra=applicants("per_project"),
     )
-    from sim.rules import bind_rules  # noqa: F401 - the scenario still loads
+    from sim.errors import ScenarioError
 
     scenario, site = load_inputs(write_scenario(text))
-    if scenario.rules.investment_intensity_min is not None:
-        pytest.skip("[rules] thresholds still have a default")
-    with pytest.raises(Exception, match="investment_intensity_min"):
+    assert scenario.rules.investment_intensity_min is None  # no default in code
+    with pytest.raises(ScenarioError, match="investment_intensity_min"):
         compute(scenario, site)
 
 

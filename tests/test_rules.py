@@ -494,3 +494,21 @@ def test_control_indicators_hold_only_the_listed_land_uses(write_scenario) -> No
     exempt = compute(*load_inputs(write_scenario(exempt_text, "exempt.toml"))).rules.controls
     assert exempt["meets_building_coefficient_rule"].isna().all()  # software_rd: not assessed
     assert not (exempt["meets_control_indicators"] == False).any()  # noqa: E712 - NA-aware
+
+
+def test_admission_rules_are_not_assessed_without_thresholds(write_scenario) -> None:
+    """No thresholds in the scenario: no flags, no audit findings, not a default 4000/2亿."""
+    from sim.outcome import compute
+    from tests.conftest import load_inputs, tiny_toml
+
+    text = tiny_toml(
+        ('investment_intensity_min = "4000 万元/ha"\n', ""),
+        ('revenue_density_min = "2 亿元/ha"\n', ""),
+    )
+    outcome = compute(*load_inputs(write_scenario(text)))
+    assert outcome.scenario.rules.investment_intensity_min is None
+    for table in (outcome.rules.admission, outcome.rules.compliance):
+        assert table["meets_investment_rule"].isna().all()
+        assert table["meets_revenue_rule"].isna().all()
+    checks = {f.check for f in outcome.audit.findings}
+    assert not checks & {"investment_rule", "revenue_rule", "admitted_average"}

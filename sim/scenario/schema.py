@@ -475,7 +475,8 @@ class Rules(_Model):
     investment_intensity_min, revenue_density_min
         Admission thresholds in CNY/m² (1 CNY/m² = 1 万元/ha; 2 亿元/ha = 20,000 CNY/m²):
         investment (land + construction + fit-out) per m² of land, and yearly business
-        revenue per m² of land.
+        revenue per m² of land. ``None`` (default): not assessed — thresholds are the
+        scenario's (Qingdao 2012: 4,000 万元/ha and 2 亿元/ha), never the code's.
     plot_ratio_min
         Minimum plot ratio per parcel ``land_use``; the key ``"*"`` covers every land
         use not listed. Default ``{"*": 1.0}``: the 2008 national control indicators
@@ -500,8 +501,8 @@ class Rules(_Model):
         Where the thresholds come from.
     """
 
-    investment_intensity_min: MoneyPerArea = Field(default=4000.0)
-    revenue_density_min: MoneyPerArea = Field(default=20000.0)
+    investment_intensity_min: MoneyPerArea | None = None
+    revenue_density_min: MoneyPerArea | None = None
     plot_ratio_min: dict[str, PlotRatio] = Field(default_factory=lambda: {"*": 1.0})
     building_coefficient_min: LandShare = 0.30
     admin_share_max: LandShare = 0.07
