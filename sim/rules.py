@@ -144,7 +144,7 @@ def thresholds(rules: Rules) -> tuple[float, float]:
     Examples
     --------
     >>> from sim.scenario import Rules
-    >>> thresholds(Rules(investment_intensity_min=4000, revenue_density_min=20000))
+    >>> thresholds(Rules(investment_intensity_min="4000 万元/ha", revenue_density_min="2 亿元/ha"))
     (4000.0, 2.0)
     >>> thresholds(Rules())
     (nan, nan)

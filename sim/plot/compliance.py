@@ -30,7 +30,7 @@ from sim.plot.style import (
     park_colour,
     style_context,
 )
-from sim.rules import Compliance, thresholds
+from sim.rules import CNY_PER_M2_PER_YI_PER_HA, Compliance
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -102,7 +102,7 @@ def compliance_map(
         )
         for c in reversed(Compliance)
     ]
-    inv_value, rev_value = thresholds(rules)
+    inv_value, rev_value = _thresholds(rules)
     inv_min = "—" if np.isnan(inv_value) else f"{inv_value:,.0f}"  # — : not assessed
     rev_min = "—" if np.isnan(rev_value) else f"{rev_value:g}"
     where = f"{park_name(layers, park, lang)} · " if park is not None else ""
@@ -183,7 +183,7 @@ def rule_scatter(
         )
     x = table["investment_intensity_wan_per_ha"].to_numpy(dtype=float)
     y = table["revenue_density_yi_per_ha"].to_numpy(dtype=float)
-    x_rule, y_rule = thresholds(rules)
+    x_rule, y_rule = _thresholds(rules)
     has_x, has_y = bool(np.isfinite(x_rule)), bool(np.isfinite(y_rule))
     # A rule the scenario does not set is not drawn and every parcel passes it.
     x_min = x_rule if has_x else 0.0
@@ -362,3 +362,12 @@ def rule_scatter(
         ax.grid(color="#DDDDDD", linewidth=0.5)
         ax.set_axisbelow(True)
     return fig, ax
+
+
+def _thresholds(rules: Rules) -> tuple[float, float]:
+    """Read the scenario's thresholds in 万元/ha and 亿元/ha, NaN where not set."""
+    inv, rev = rules.investment_intensity_min, rules.revenue_density_min
+    return (
+        float("nan") if inv is None else float(inv),
+        float("nan") if rev is None else float(rev) / CNY_PER_M2_PER_YI_PER_HA,
+    )
