@@ -170,6 +170,7 @@ class _Plan:
     reclaiming: BoolArray  # (D, K) every sale is taken back before it starts
     reclaim_q: float  # quarters from the contracted start to reclaimable
     idle_q: float  # … to idle
+    revenue_per_m2: FloatArray | None  # (Dr, P) each parcel's own (applicants), else None
 
 
 def _build_times(
@@ -193,6 +194,22 @@ def _build_times(
     tau = np.broadcast_to(q_build(topout), shape)
     delta = np.maximum(tau, np.broadcast_to(q_build(duration), shape))
     return np.ascontiguousarray(tau), np.ascontiguousarray(delta)
+
+
+def _own_revenue(inputs: Inputs, n_draws: int, n_parks: int) -> FloatArray | None:
+    """Give each parcel's revenue per m² occupied ``(Dr, P)``, or None.
+
+    Admitted applicants give their own (``Inputs.parcel_revenue_per_m2``, NaN: the
+    park's); without them, None.
+    """
+    own = inputs.parcel_revenue_per_m2
+    if own is None:
+        return None
+    park = np.asarray(inputs.park["revenue_per_m2"], dtype=float)[:, inputs.parcel_park]
+    own = np.asarray(own, dtype=float)
+    rows = max(own.shape[0], park.shape[0])
+    shape = (rows, inputs.parcel_park.size)
+    return np.where(np.isnan(own), np.broadcast_to(park, shape), np.broadcast_to(own, shape))
 
 
 def _plan(inputs: Inputs) -> _Plan:
@@ -266,6 +283,7 @@ def _plan(inputs: Inputs) -> _Plan:
         reclaiming=np.asarray(reclaiming, dtype=bool),
         reclaim_q=reclaim_q,
         idle_q=float(q_lag(inputs.idle_after_years)),
+        revenue_per_m2=_own_revenue(inputs, n_draws, n_parks),
     )
 
 
@@ -354,7 +372,7 @@ class _Paths:
     reclaimed: FloatArray  # (S, D, K) … taken back
     serviced: FloatArray  # (S, D, K) cumulative servicing budget
     occupancy: FloatArray  # (D, K, S, T) occupied floor per m² of each completion cohort
-    rate: FloatArray  # (T, D, K) revenue per m² occupied in each quarter
+    rate: FloatArray  # (T, D, K) growth of revenue per m² by each quarter, ÷ 4
 
 
 def _book(
@@ -404,6 +422,9 @@ def _committed_schedules(inputs: Inputs, plan: _Plan, schedules: dict[str, Float
         _book_parcels(schedules["started"], pk, begun, floor)
         _book_parcels(schedules["topped"], pk, begun + tau, floor)
         _book_parcels(schedules["completed"], pk, begun + delta, floor)
+        if plan.revenue_per_m2 is not None:  # applicants: floor weighted by its revenue
+            own = np.broadcast_to(plan.revenue_per_m2[:, cols], floor.shape)
+            _book_parcels(schedules["earning"], pk, begun + delta, floor * own)
         # Construction is spent evenly over the δ steps begun … begun + δ − 1.
         _book_parcels(schedules["spend"], pk, begun, floor * cost / delta)
         _book_parcels(schedules["spend"], pk, begun + delta, -floor * cost / delta)
@@ -524,7 +545,7 @@ def _offer(
     return np.asarray(offered, dtype=np.float64)
 
 
-def _simulate(
+def _simulate(  # noqa: C901 - one quarter's stages in order, each a few lines
     inputs: Inputs, plan: _Plan, *, record: bool
 ) -> tuple[dict[str, FloatArray], FloatArray, _Paths | None]:
     """Step every park through the quarters.
@@ -569,7 +590,7 @@ def _simulate(
     ]
     schedules = {
         name: np.zeros((n_steps, n_draws, n_parks))  # step first: a step's slice is contiguous
-        for name in ("started", "topped", "completed", "sold", "land", "spend")
+        for name in ("started", "topped", "completed", "sold", "land", "spend", "earning")
     }
     _committed_schedules(inputs, plan, schedules)
     any_reclaiming = bool(plan.reclaiming.any())
@@ -599,6 +620,19 @@ def _simulate(
         cohorts = _Cohorts(schedules["completed"], ceiling, ramp, n_quarters)
     else:
         cohorts = _RunningCohorts(schedules["completed"], ceiling, ramp)
+    # applicants: with parcels' own revenue per m², the same cohorts weighted by it
+    # (each cohort fills alike per m², so occupied × revenue sums the same way).
+    own_revenue = plan.revenue_per_m2
+    earning: _Cohorts | _RunningCohorts | None = None
+    earned = zeros.copy()  # Σ occupied floor × its own revenue per m²
+    earning_tables: list[_Tables] = []
+    earning_sold = [zeros.copy() for _ in range(n_max)]
+    if own_revenue is not None:
+        earning_tables = [
+            _Tables(plan, np.where(plan.n_phases > j, plan.phase_floor * own_revenue, 0.0))
+            for j in range(n_max)
+        ]
+        earning = _RunningCohorts(schedules["earning"], ceiling, ramp)
     rates = np.zeros((n_quarters, n_draws, n_parks))
     out = {name: np.zeros((n_quarters, n_draws, n_parks)) for name in PARK_NAMES}  # (T, D, K)
     # Vacancy before the first step: the base stock (its floor under construction not yet
@@ -650,6 +684,10 @@ def _simulate(
                 _book(schedules["completed"], begun + delta, new, building)
                 _book(schedules["spend"], begun, new * cost / delta, building)
                 _book(schedules["spend"], begun + delta, -new * cost / delta, building)
+                if earning_tables:
+                    weighted = earning_tables[j].at(now)
+                    _book(schedules["earning"], begun + delta, weighted - earning_sold[j], building)
+                    earning_sold[j] = weighted
         n_sold = now
         sold_area = area.at(now)
         land = price * (sold_area - area_sold) + schedules["land"][u]
@@ -685,6 +723,9 @@ def _simulate(
                 unplaced[:, t] = pool_backlog
         cohorts.fill(u, share, t)
         occupied = occupied + share * room
+        if earning is not None:
+            earned = earned + share * earning.room(u)
+            earning.fill(u, share, t)
         base_occupied = base_occupied + share * base_room
         backlog = waiting - own
 
@@ -700,8 +741,9 @@ def _simulate(
             continue
 
         # 6. Money and people.
-        rate_now = rpm * (1.0 + growth) ** (t / 4.0) / 4.0
-        rates[t] = rate_now
+        grow = (1.0 + growth) ** (t / 4.0) / 4.0
+        rate_now = rpm * grow
+        rates[t] = grow
         other = other_revenue * (1.0 + other_growth) ** (t / 4.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             other_workers = np.where(per_worker > 0, other / per_worker, 0.0)
@@ -712,7 +754,8 @@ def _simulate(
         out["floor_topped_out_m2"][t] = topped + base_floor
         out["floor_completed_m2"][t] = park_completed
         out["floor_occupied_m2"][t] = park_occupied
-        out["revenue_cny"][t] = occupied * rate_now + base_revenue + other / 4.0
+        floor_revenue = occupied * rate_now if earning is None else earned * grow
+        out["revenue_cny"][t] = floor_revenue + base_revenue + other / 4.0
         out["investment_cny"][t] = spending + finished * fitout + land
         out["base_completed_m2"][t] = base_floor
         out["base_occupied_m2"][t] = base_occupied
@@ -885,7 +928,12 @@ def _parcel_history(
     occupancy = np.ascontiguousarray(occupied.transpose(0, 2, 1))
     del occupied
     series["floor_occupied_m2"] = occupancy
-    series["revenue_cny"] = occupancy * paths.rate[:, :, pk].transpose(1, 0, 2)
+    if plan.revenue_per_m2 is not None:  # applicants: each parcel's own
+        own = np.broadcast_to(plan.revenue_per_m2[:, cols], (n_draws, cols.size))
+    else:
+        own = np.broadcast_to(inputs.park["revenue_per_m2"], (n_draws, n_parks))[:, pk]
+    rate = paths.rate[:, :, pk].transpose(1, 0, 2) * own[:, None, :]
+    series["revenue_cny"] = occupancy * rate
     series["investment_cny"] = quarters(_investment(inputs, plan, cols, sales, start))
 
     # Idle land, from the contracted start of the sale held at each step (before any

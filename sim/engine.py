@@ -435,6 +435,13 @@ def _draw_slice(inputs: Inputs, start: int, stop: int, total: int) -> Inputs:
             if inputs.phase_years is None
             else {k: cut(v) for k, v in inputs.phase_years.items()}
         ),
+        # applicants: per-parcel economics have a draw axis too
+        parcel_revenue_per_m2=None
+        if inputs.parcel_revenue_per_m2 is None
+        else cut(inputs.parcel_revenue_per_m2),
+        parcel_investment_intensity=None
+        if inputs.parcel_investment_intensity is None
+        else cut(inputs.parcel_investment_intensity),
     )
 
 

@@ -14,6 +14,12 @@ comes from the :class:`~sim.outcome.Outcome`)::
                      (year, park_id, item): outlays, local tax, land, summaries (P10–P90
                      columns with draws); fiscal_payback.csv the payback year per park
     audit_parks.csv  one row per (year, park_id): admission averages, idle land, land supply
+    applicants.csv   with ``[applicants]``: one row per applicant (pledges, verdict, outcome,
+                     its stretch of queue, the 达产 check); applicants_by_year.csv one row per
+                     (year, park_id): admitted, rejected, leaked projects, land and floor
+    parcel_indicators.csv, park_indicators.csv
+                     投资强度, 亩均营业收入/税收/增加值, 容积率 … per parcel; 土地供应率,
+                     建成率, 综合容积率 … per park; the 亩均效益 score and class
     audit.json       capacity, consistency and rule findings (also audit.md, for people)
     parcels.gpkg     layers ``parcels`` (outcome, map state and rules per parcel), ``parks``
                      and ``parcel_status_by_year``, styled by map state for QGIS
@@ -183,6 +189,12 @@ def write_outputs(
             write_csv(fiscal.payback, staging / "fiscal_payback.csv")
         report = outcome.audit
         write_csv(report.park_years, staging / "audit_parks.csv")
+        if outcome.indicators is not None:
+            write_csv(outcome.indicators.parcels, staging / "parcel_indicators.csv")
+            write_csv(outcome.indicators.parks, staging / "park_indicators.csv")
+        if outcome.applicants is not None and outcome.applicants_by_year is not None:
+            write_csv(outcome.applicants, staging / "applicants.csv")
+            write_csv(outcome.applicants_by_year, staging / "applicants_by_year.csv")
         (staging / "audit.json").write_text(
             json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )

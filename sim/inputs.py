@@ -104,6 +104,11 @@ class Inputs:
         Years from the contracted start to idle and to reclaimable land (``[rules]``).
     reclaim_idle
         Take reclaimable land back and queue it for sale again (``[rules]``).
+    parcel_revenue_per_m2, parcel_investment_intensity
+        Admitted applicants' economics per parcel (:mod:`sim.applicants`), ``(D, P)``
+        (or ``(1, P)``), base-year prices; NaN where the park's value holds; None without
+        an admission gate. Revenue per occupied m² a year (delivered: pledged ×
+        shortfall) and pledged investment per m² of land.
     rest_of_city
         The city outside the parks (``[rest_of_city]``): ``revenue`` (CNY/yr in the base
         year), ``revenue_growth`` and ``revenue_per_worker``, each ``(D,)``; empty when
@@ -139,6 +144,8 @@ class Inputs:
     rest_of_city: dict[str, FloatArray] | None = None
     allocation: Allocation | None = None
     phase_years: dict[str, FloatArray] | None = None
+    parcel_revenue_per_m2: FloatArray | None = None
+    parcel_investment_intensity: FloatArray | None = None
 
     @property
     def draws(self) -> int:
@@ -151,4 +158,6 @@ class Inputs:
             arrays.append(self.allocation.pool_m2)
         if self.phase_years is not None:
             arrays += list(self.phase_years.values())
+        if self.parcel_revenue_per_m2 is not None:
+            arrays.append(self.parcel_revenue_per_m2)
         return int(max(np.atleast_2d(a).shape[0] for a in arrays))

@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from sim.applicants import admit, apply_admission
 from sim.demand import chain_allocation, chain_demand
 from sim.distributions import Distribution
 from sim.inputs import PARK_FIELDS, Inputs
-from sim.scenario import Scenario, park_assumption
+from sim.scenario import Gate, Scenario, park_assumption
 
 if TYPE_CHECKING:
     from sim.scenario import Market
@@ -57,6 +58,8 @@ def sample_inputs(
     Inputs
         Park parameters ``(draws, K)``; yearly land supply and demand ``(draws, K, Y)``.
         Demand is multiplied by the market factor when the scenario has ``[market]``.
+        With an ``[applicants]`` gate, each draw's applicants are drawn and admitted
+        (:func:`sim.applicants.admit`) and set its take-up and parcel economics.
     """
     n_parks, n_years = len(inputs.park_ids), inputs.years.size
     # Parameters that do not vary keep a draw axis of 1 and broadcast.
@@ -119,7 +122,7 @@ def sample_inputs(
     phase_years = None
     if market is not None and market.per_phase_build_times:
         phase_years = _sample_phases(inputs, scenario, draws, rng, park, speed)
-    return replace(
+    out = replace(
         inputs,
         park=park,
         land_supply_m2=supply,
@@ -130,6 +133,11 @@ def sample_inputs(
         allocation=allocation,
         phase_years=phase_years,
     )
+    spec = scenario.applicants
+    if spec is not None and spec.gate is not Gate.NONE and inputs.parcel_revenue_per_m2 is None:
+        # Drawn last, so a scenario without a gate keeps every other draw as it was.
+        out = apply_admission(out, admit(scenario, out, rng, draws=draws))
+    return out
 
 
 def _market_demand(

@@ -22,9 +22,11 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.applicants import Admission
     from sim.audit import Audit
     from sim.engine import Inputs
     from sim.fiscal import Fiscal
+    from sim.indicators import IndicatorTables
     from sim.result import Ensemble, Result
     from sim.rules import ParcelRules, RuleTables
     from sim.scenario import Scenario
@@ -66,6 +68,16 @@ class Outcome:
         Firms and the fiscal ledger (:func:`sim.fiscal.compute_fiscal`), deterministic
         and over the draws; None when the scenario has no ``[firms]``,
         ``[[incentives]]`` or ``[fiscal]``.
+    admission
+        With ``[applicants]``, the deterministic run's applicants and their admission
+        (:func:`sim.applicants.admit`, one draw of the applicants at the medians' point
+        values); else None.
+    indicators
+        :func:`sim.indicators.indicator_tables` of the deterministic run
+        (``parcel_indicators.csv``, ``park_indicators.csv``).
+    applicants, applicants_by_year
+        :func:`sim.applicants.table` and :func:`sim.applicants.by_park_year` of it
+        (``applicants.csv``, ``applicants_by_year.csv``); None without ``[applicants]``.
     """
 
     scenario: Scenario
@@ -80,6 +92,10 @@ class Outcome:
     states: npt.NDArray[np.int8]
     probability_by_year: npt.NDArray[np.float64] | None = None
     fiscal: Fiscal | None = None
+    indicators: IndicatorTables | None = None
+    admission: Admission | None = None
+    applicants: pd.DataFrame | None = None
+    applicants_by_year: pd.DataFrame | None = None
 
     @property
     def draws(self) -> int:
@@ -167,21 +183,33 @@ def compute(
         When the scenario cannot be bound to its site (unknown parks or parcels,
         land uses without a rule) or the draws cannot fit in memory.
     """
+    from sim.applicants import admit, apply_admission, by_park_year, table
     from sim.audit import audit
     from sim.audit.fiscal import fiscal_findings
     from sim.engine import prepare, run, run_ensemble
     from sim.fiscal import compute_fiscal
+    from sim.indicators import indicator_tables
     from sim.rules import bind_rules, evaluate_rules
     from sim.states import parcel_states
     from sim.targets import evaluate_targets, probability_by_year
 
     inputs = prepare(scenario, site) if inputs is None else inputs
+    before_admission = inputs  # Monte Carlo admits each draw's applicants itself
+    admission = None
+    if scenario.applicants is not None and inputs.parcel_revenue_per_m2 is None:
+        admission = admit(scenario, inputs, np.random.default_rng(scenario.scenario.seed))
+        inputs = apply_admission(inputs, admission)
     bound = bind_rules(scenario, site)
     result = run(inputs)
     ensemble = chances = None
     if draws > 1:
         ensemble = run_ensemble(
-            inputs, scenario, draws=draws, seed=seed, chunk_size=chunk_size, progress=progress
+            before_admission,
+            scenario,
+            draws=draws,
+            seed=seed,
+            chunk_size=chunk_size,
+            progress=progress,
         )
     fiscal = None
     if scenario.firms is not None or scenario.incentives or scenario.fiscal is not None:
@@ -223,9 +251,14 @@ def compute(
             ensemble=ensemble,
             firms=counts,
             firms_ensemble=None if fiscal is None else fiscal.ensemble_counts,
+            tolerance=scenario.benchmarks.tolerance,
         ),
         audit=report,
         states=states,
         probability_by_year=chances,
         fiscal=fiscal,
+        indicators=indicator_tables(result, inputs, bound, scenario.indicators),
+        admission=admission,
+        applicants=None if admission is None else table(admission),
+        applicants_by_year=None if admission is None else by_park_year(admission),
     )

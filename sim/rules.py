@@ -43,6 +43,7 @@ them (counted from the release year).
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +79,7 @@ __all__ = [
     "park_admission_by_year",
     "result_idle_masks",
     "revenue_at_maturity",
+    "thresholds",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -124,6 +126,42 @@ class Compliance(enum.IntEnum):
 
 
 # --- pure array functions -------------------------------------------------------------
+
+
+def thresholds(rules: Rules) -> tuple[float, float]:
+    """Return the admission thresholds in 万元/ha and 亿元/ha; NaN where not assessed.
+
+    Parameters
+    ----------
+    rules
+        The scenario's ``[rules]``.
+
+    Returns
+    -------
+    tuple of float
+        ``(investment_min, revenue_min)``.
+
+    Examples
+    --------
+    >>> from sim.scenario import Rules
+    >>> thresholds(Rules(investment_intensity_min="4000 万元/ha", revenue_density_min="2 亿元/ha"))
+    (4000.0, 2.0)
+    >>> thresholds(Rules())
+    (nan, nan)
+    """
+    inv, rev = rules.investment_intensity_min, rules.revenue_density_min
+    return (
+        math.nan if inv is None else float(inv),
+        math.nan if rev is None else float(rev) / CNY_PER_M2_PER_YI_PER_HA,
+    )
+
+
+def _flags(values: FloatArray, threshold: float) -> pd.arrays.BooleanArray:
+    """``meets`` as a nullable column: empty where the rule is not assessed (NaN threshold)."""
+    flat = np.asarray(values, dtype=float)
+    return pd.arrays.BooleanArray(
+        meets(flat, threshold).reshape(-1), np.full(flat.size, math.isnan(threshold))
+    )
 
 
 def meets(value: npt.ArrayLike, threshold: float, *, rule: str = "min") -> BoolArray:
@@ -463,8 +501,7 @@ def admission(result: Result, rules: Rules, *, draw: int = 0) -> pd.DataFrame:
     )
     intensity = investment / area
     density = revenue / area / CNY_PER_M2_PER_YI_PER_HA
-    inv_min = rules.investment_intensity_min
-    rev_min = rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA
+    inv_min, rev_min = thresholds(rules)
 
     _, _, yearly_intensity, yearly_density = _densities(result)
     inv_ok = meets(yearly_intensity[draw : draw + 1], inv_min)
@@ -485,8 +522,8 @@ def admission(result: Result, rules: Rules, *, draw: int = 0) -> pd.DataFrame:
             "revenue_density_yi_per_ha": density,
             "investment_margin_wan_per_ha": intensity - inv_min,
             "revenue_margin_yi_per_ha": density - rev_min,
-            "meets_investment_rule": meets(intensity, inv_min),
-            "meets_revenue_rule": meets(density, rev_min),
+            "meets_investment_rule": _flags(intensity, inv_min),
+            "meets_revenue_rule": _flags(density, rev_min),
             "first_investment_year": _nullable_years(first_inv),
             "first_revenue_year": _nullable_years(first_rev),
             "first_compliant_year": _nullable_years(first_both),
@@ -534,9 +571,11 @@ def compliance_by_year(result: Result, rules: Rules, *, draw: int = 0) -> pd.Dat
             "revenue_cny": flat(revenue),
             "investment_intensity_wan_per_ha": flat(intensity),
             "revenue_density_yi_per_ha": flat(density),
-            "meets_investment_rule": flat(meets(intensity, rules.investment_intensity_min)),
-            "meets_revenue_rule": flat(
-                meets(density, rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA)
+            "meets_investment_rule": _flags(
+                np.asarray(flat(intensity), dtype=float), thresholds(rules)[0]
+            ),
+            "meets_revenue_rule": _flags(
+                np.asarray(flat(density), dtype=float), thresholds(rules)[1]
             ),
         }
     )
@@ -569,8 +608,10 @@ def compliance_classes(
     """
     t = result.year_index(int(result.years[-1]) if year is None else year)
     _, _, intensity, density = _densities(result)
-    inv_ok = meets(intensity[draw, t], rules.investment_intensity_min)
-    rev_ok = meets(density[draw, t], rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA)
+    inv_min, rev_min = thresholds(rules)
+    # A rule the scenario does not set is not held against the parcel.
+    inv_ok = meets(intensity[draw, t], inv_min) | math.isnan(inv_min)
+    rev_ok = meets(density[draw, t], rev_min) | math.isnan(rev_min)
     codes = np.where(
         inv_ok & rev_ok,
         Compliance.COMPLIES,
@@ -624,7 +665,8 @@ def park_admission_by_year(result: Result, rules: Rules, *, draw: int = 0) -> pd
     none = adm_area <= 0
 
     def flags(values: FloatArray, threshold: float) -> pd.arrays.BooleanArray:
-        return pd.arrays.BooleanArray(meets(values, threshold).reshape(-1), none.reshape(-1))
+        unassessed = none.reshape(-1) | math.isnan(threshold)
+        return pd.arrays.BooleanArray(meets(values, threshold).reshape(-1), unassessed)
 
     return park_year_frame(
         result.years,
@@ -634,10 +676,8 @@ def park_admission_by_year(result: Result, rules: Rules, *, draw: int = 0) -> pd
             "admitted_area_ha": adm_area / 1e4,
             "investment_intensity_wan_per_ha": intensity,
             "revenue_density_yi_per_ha": density,
-            "meets_investment_rule": flags(intensity, rules.investment_intensity_min),
-            "meets_revenue_rule": flags(
-                density, rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA
-            ),
+            "meets_investment_rule": flags(intensity, thresholds(rules)[0]),
+            "meets_revenue_rule": flags(density, thresholds(rules)[1]),
         },
     )
 
@@ -664,7 +704,8 @@ def control_indicators(result: Result, rules: Rules, bound: ParcelRules) -> pd.D
         ``plot_ratio_min, meets_plot_ratio_rule, building_coefficient,
         meets_building_coefficient_rule, admin_share, meets_admin_share_rule,
         green_share, meets_green_share_rule, meets_control_indicators``. A layout
-        flag is empty where the share is unknown; ``meets_control_indicators`` is
+        flag is empty where the share is unknown or the parcel's land use is not in
+        ``[rules] control_land_uses``; ``meets_control_indicators`` is
         False if any indicator fails, True if all four are known and pass, and
         empty otherwise.
     """
@@ -678,6 +719,11 @@ def control_indicators(result: Result, rules: Rules, bound: ParcelRules) -> pd.D
     }
     all_known = np.ones(area.size, dtype=bool)
     any_fail = ~far_ok
+    held = (
+        np.ones(area.size, dtype=bool)
+        if rules.control_land_uses is None
+        else np.isin(bound.land_use.astype(str), list(rules.control_land_uses))
+    )
     columns: dict[str, object] = {
         "parcel_id": result.parcel_ids.astype(object),
         "park_id": np.array(result.park_ids, dtype=object)[result.parcel_park],
@@ -687,7 +733,7 @@ def control_indicators(result: Result, rules: Rules, bound: ParcelRules) -> pd.D
         "meets_plot_ratio_rule": far_ok,
     }
     for name, (values, limit, kind) in layout.items():
-        known = ~np.isnan(values)
+        known = ~np.isnan(values) & held  # a land use not held to it: not assessed
         ok = meets(values, limit, rule=kind)
         all_known &= known
         any_fail |= known & ~ok

@@ -48,6 +48,7 @@ def evaluate_targets(
     ensemble: Ensemble | None = None,
     firms: FirmCounts | None = None,
     firms_ensemble: FirmCounts | None = None,
+    tolerance: float = 0.10,
 ) -> pd.DataFrame:
     """Compare each target with the projection.
 
@@ -66,11 +67,14 @@ def evaluate_targets(
         draws, which ``firms`` targets (above their ``threshold``) are checked against;
         without them a ``firms`` target's projection is NaN (``sim.compute`` simulates
         the firms and passes them).
+    tolerance
+        Relative shortfall up to which a target not met is ``near`` (the scenario's
+        ``[benchmarks] tolerance``): a 1.6 % gap is near, not a bare "no".
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``metric, park_id, year, target, projected, gap, share, met,
+        Columns ``metric, park_id, year, target, projected, gap, share, met, near,
         probability_met, projected_p10, projected_p50, projected_p90, source, basis,
         threshold_cny`` (the revenue level of a ``firms`` target, else NaN);
         ``gap = projected − target`` (negative = short), ``share = projected / target``.
@@ -83,6 +87,8 @@ def evaluate_targets(
             if ensemble is not None
             else np.array([projected])
         )
+        if target.metric is Metric.WORKERS:  # workers are whole persons
+            projected, draws = float(np.floor(projected + 1e-9)), np.floor(draws + 1e-9)
         p10, p50, p90 = np.percentile(draws, [10, 50, 90])
         rows.append(
             {
@@ -94,6 +100,10 @@ def evaluate_targets(
                 "gap": projected - target.value,
                 "share": projected / target.value if target.value else np.nan,
                 "met": bool(projected >= target.value),
+                "near": bool(
+                    projected < target.value
+                    and target.value - projected <= tolerance * abs(target.value)
+                ),
                 "probability_met": float(np.mean(draws >= target.value)),
                 "projected_p10": float(p10),
                 "projected_p50": float(p50),
@@ -104,7 +114,7 @@ def evaluate_targets(
             }
         )
     columns = [
-        "metric", "park_id", "year", "target", "projected", "gap", "share", "met",
+        "metric", "park_id", "year", "target", "projected", "gap", "share", "met", "near",
         "probability_met", "projected_p10", "projected_p50", "projected_p90", "source",
         "basis", "threshold_cny",
     ]  # fmt: skip

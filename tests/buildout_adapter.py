@@ -63,6 +63,7 @@ def to_inputs(inputs: OracleInputs) -> Inputs:
                 room_weight=float(inputs.room_weight),
             )
         ),
+        parcel_revenue_per_m2=inputs.parcel_revenue_per_m2,
     )
 
 
@@ -98,6 +99,7 @@ def from_inputs(inputs: Inputs) -> OracleInputs:
         attractiveness=None if inputs.allocation is None else inputs.allocation.attractiveness,
         room_weight=1.0 if inputs.allocation is None else inputs.allocation.room_weight,
         phase_years=None if inputs.phase_years is None else dict(inputs.phase_years),
+        parcel_revenue_per_m2=inputs.parcel_revenue_per_m2,
     )
 
 

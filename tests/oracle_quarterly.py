@@ -98,6 +98,8 @@ class OracleInputs:
     # Build times per phase (docs/MODEL.md, "Per-phase build times"): "duration_years" and
     # "topout_years" (NaN: the duration), each (D, K, J) for phases 0 … J − 1.
     phase_years: dict[str, FloatArray] | None = None
+    # applicants: a parcel's own revenue per m² (D, P), NaN = the park's; None = none
+    parcel_revenue_per_m2: FloatArray | None = None
 
     @property
     def draws(self) -> int:
@@ -646,7 +648,7 @@ def _record(
     out: OracleOutputs,
 ) -> None:
     """Stage floors, occupancy, revenue and investment of each parcel at the end of t."""
-    del inputs
+    own = None if inputs.parcel_revenue_per_m2 is None else _at(inputs.parcel_revenue_per_m2, d)
     growth = (1.0 + park["revenue_growth"]) ** (t / 4.0)
     for p in members:
         i = p.index
@@ -659,7 +661,10 @@ def _record(
         out.floor_topped_out_m2[d, t, i] = _topped(t, p, park) * f
         out.floor_completed_m2[d, t, i] = _completed(p, park, t)
         out.floor_occupied_m2[d, t, i] = p.occupied
-        out.revenue_cny[d, t, i] = p.occupied * park["revenue_per_m2"] * growth / 4.0
+        rate = park["revenue_per_m2"]
+        if own is not None and not np.isnan(own[i]):  # applicants: the parcel's own rate
+            rate = float(own[i])
+        out.revenue_cny[d, t, i] = p.occupied * rate * growth / 4.0
         out.workers_persons[d, t, i] = p.occupied / park["m2_per_worker"]
         invest = 0.0
         # Land: in each quarter of sale (a resold parcel pays again).

@@ -42,6 +42,8 @@ CSVS = (
     "targets.csv",
     "compliance.csv",
     "audit_parks.csv",
+    "parcel_indicators.csv",
+    "park_indicators.csv",
 )
 #: Series of summary.csv that are flows over a period (the others are year-end stocks).
 FLOWS = ("revenue_cny", "investment_cny", "revenue_other_cny")
@@ -165,10 +167,15 @@ def test_every_csv_has_a_bom_and_round_trips(tiny_out: Path) -> None:
     read = pd.read_csv(tiny_out / "summary_quarterly.csv", encoding="utf-8-sig")
     pd.testing.assert_frame_equal(read, result.quarterly_frame(), check_dtype=False)
     # The others as their tables: a CSV has no types, so empty and missing read alike.
+    outcome = compute(scenario, site)
+    indicators = outcome.indicators
+    assert indicators is not None
     for name, expected in (
         ("targets.csv", evaluate_targets(result, scenario.targets)),
         ("compliance.csv", compliance_by_year(result, scenario.rules)),
-        ("audit_parks.csv", compute(scenario, site).audit.park_years),
+        ("audit_parks.csv", outcome.audit.park_years),
+        ("parcel_indicators.csv", indicators.parcels),
+        ("park_indicators.csv", indicators.parks),
     ):
         read = pd.read_csv(tiny_out / name, encoding="utf-8-sig")
         read = read.drop(columns=["unit"]) if name == "targets.csv" else read  # added on writing
@@ -208,9 +215,23 @@ def _values(frame: pd.DataFrame) -> pd.DataFrame:
 
 #: A numeric column's name must end in its unit, or be one of these (fractions, years).
 UNIT_SUFFIX = re.compile(
-    r"(_m2|_cny|_ha|_persons|_wan_per_ha|_yi_per_ha|_per_year|_parcels|_years|_left)(_p\d+)?$"
+    r"(_m2|_cny|_ha|_mu|_wan_per_mu|_persons|_wan_per_ha|_yi_per_ha|_per_year|_parcels|_years|_left)"
+    r"(_p\d+)?$"
 )
 DIMENSIONLESS = {"year", "share", "probability_met", "vacancy_rate"}  # fractions 0–1
+# … and the indicator tables' ratios (plot ratios, shares of land, rates) and scores (points).
+DIMENSIONLESS |= {
+    "plot_ratio",
+    "building_coefficient",
+    "admin_share",
+    "green_share",
+    "score",
+    "land_supply_rate",
+    "land_built_rate",
+    "composite_plot_ratio",
+    "building_density",
+    "idle_disposal_rate",
+}
 
 
 @pytest.mark.parametrize("name", CSVS)

@@ -482,3 +482,37 @@ def test_written_densities_recompute_from_their_parts(tiny_dir: Path) -> None:
     np.testing.assert_array_equal(  # all built by 2019: to date = at completion
         last["investment_to_date_cny"], parcels.set_index("parcel_id")["investment_cny"]
     )
+
+
+def test_control_indicators_hold_only_the_listed_land_uses(write_scenario) -> None:
+    """R&D/office land is not held to the industrial layout indicators unless listed."""
+    from sim.outcome import compute
+    from tests.conftest import load_inputs, tiny_toml
+
+    text = tiny_toml(
+        ("[rules]\n", '[rules]\nbuilding_coefficient = "20 %"\n'),  # below the 30 % minimum
+    )
+    held = compute(*load_inputs(write_scenario(text, "held.toml"))).rules.controls
+    assert not held["meets_building_coefficient_rule"].any()  # every parcel fails
+    exempt_text = text.replace("[rules]\n", '[rules]\ncontrol_land_uses = ["industrial"]\n')
+    exempt = compute(*load_inputs(write_scenario(exempt_text, "exempt.toml"))).rules.controls
+    assert exempt["meets_building_coefficient_rule"].isna().all()  # software_rd: not assessed
+    assert not (exempt["meets_control_indicators"] == False).any()  # noqa: E712 - NA-aware
+
+
+def test_admission_rules_are_not_assessed_without_thresholds(write_scenario) -> None:
+    """No thresholds in the scenario: no flags, no audit findings, not a default 4000/2亿."""
+    from sim.outcome import compute
+    from tests.conftest import load_inputs, tiny_toml
+
+    text = tiny_toml(
+        ('investment_intensity_min = "4000 万元/ha"\n', ""),
+        ('revenue_density_min = "2 亿元/ha"\n', ""),
+    )
+    outcome = compute(*load_inputs(write_scenario(text)))
+    assert outcome.scenario.rules.investment_intensity_min is None
+    for table in (outcome.rules.admission, outcome.rules.compliance):
+        assert table["meets_investment_rule"].isna().all()
+        assert table["meets_revenue_rule"].isna().all()
+    checks = {f.check for f in outcome.audit.findings}
+    assert not checks & {"investment_rule", "revenue_rule", "admitted_average"}

@@ -184,6 +184,7 @@ def test_package_exports_the_public_names() -> None:
         *("MoneyBenchmark", "MoneyPerAreaBenchmark", "ParkAssumptions", "ParkParams", "Rules"),
         *("RestOfCity", "Scenario", "SiteFiles", "Target", "load_scenario", "park_assumption"),
         *("resolve_park", "Basis", "DemandChain"),
+        *("Applicants", "ApplicantKind", "Consequence", "Gate", "Indicators"),
     }
     for name in sim.scenario.__all__:
         assert getattr(sim.scenario, name) is not None

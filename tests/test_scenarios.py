@@ -30,7 +30,11 @@ OUTPUTS = {
     "audit.md",
     "parcels.gpkg",
     "run.json",
+    "parcel_indicators.csv",
+    "park_indicators.csv",
 }
+#: … and with ``[applicants]``.
+APPLICANT_OUTPUTS = {"applicants.csv", "applicants_by_year.csv"}
 
 
 #: What it writes besides for a scenario with a fiscal side ([firms], [[incentives]], [fiscal]).
@@ -41,7 +45,8 @@ def expected_outputs(scenario: Path) -> set[str]:
     """The files a run of ``scenario`` writes (without figures)."""
     loaded = load_scenario(scenario)
     fiscal = loaded.firms is not None or loaded.incentives or loaded.fiscal is not None
-    return OUTPUTS | FISCAL_OUTPUTS if fiscal else OUTPUTS
+    expected = OUTPUTS | (FISCAL_OUTPUTS if fiscal else set())
+    return expected | (APPLICANT_OUTPUTS if loaded.applicants else set())
 
 
 def assert_outputs(out: Path, expected: set[str] = OUTPUTS) -> None:

@@ -28,6 +28,7 @@ from sim.audit.benchmarks import revenue_per_m2, targets_by
 from sim.audit.findings import FLOOR, M2_PER_HA, Finding
 from sim.metrics import Metric
 from sim.result import TOTAL, park_year_frame, sum_by_park
+from sim.scenario import Basis
 from sim.units import format_quantity
 
 if TYPE_CHECKING:
@@ -142,12 +143,18 @@ def capacity(scenario: Scenario, result: Result, *, draw: int = 0) -> pd.DataFra
 def _needs(scenario: Scenario) -> dict[tuple[str, int, str], tuple[float, float]]:
     """Return the floor (m²) each (scope, year, basis) of the targets needs, and the target.
 
+    Enterprise revenue targets (``basis = "enterprise"``) need no floor and are left out.
     Floor targets of the same scope and year add up, unless a ``floor_started`` target
     is larger; a revenue target needs its value ÷ the benchmark revenue per m² (before
     :func:`capacity` takes off the scope's other revenue). The second value is the
     revenue target in CNY (NaN for floor targets).
     """
     targets = targets_by(scenario)
+    # Enterprise (group) revenue targets are not driven by floor: not tested against land.
+    enterprise: dict[int, set[str]] = {}
+    for t in scenario.targets:
+        if t.metric is Metric.REVENUE and t.counted is Basis.ENTERPRISE:
+            enterprise.setdefault(t.year, set()).add(t.park)
     floors: dict[tuple[str, int, str], float] = {}
     for (metric, year), values in targets.items():
         for scope, value in values.items():
@@ -160,7 +167,7 @@ def _needs(scenario: Scenario) -> dict[tuple[str, int, str], tuple[float, float]
             if metric is Metric.FLOOR_STARTED:
                 key = (scope, year, "floor target")
                 floors[key] = max(floors.get(key, 0.0), value)
-            if metric is Metric.REVENUE:
+            if metric is Metric.REVENUE and scope not in enterprise.get(year, set()):
                 bench = revenue_per_m2(scenario, year)
                 if bench is not None and bench[0] > 0:
                     needs[(scope, year, "revenue target")] = (value / bench[0], value)

@@ -19,6 +19,7 @@ import pandas as pd
 from sim.audit.findings import Finding
 from sim.result import TOTAL
 from sim.rules import CNY_PER_M2_PER_YI_PER_HA, RTOL
+from sim.rules import thresholds as rule_thresholds
 from sim.units import format_quantity
 
 if TYPE_CHECKING:
@@ -75,10 +76,8 @@ def rule_findings(
         indicator) and ``idle_land`` (peak idle area and reclaimable land).
     """
     rules = scenario.rules
-    thresholds = {
-        "investment_rule": rules.investment_intensity_min,
-        "revenue_rule": rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA,
-    }
+    inv_min, rev_min = rule_thresholds(rules)  # NaN: not assessed, no finding
+    thresholds = {"investment_rule": inv_min, "revenue_rule": rev_min}
     findings: list[Finding] = []
     horizon = int(result.years[-1])
     parcels = tables.admission
@@ -86,8 +85,14 @@ def rule_findings(
         mine = parcels if scope == TOTAL else parcels[parcels["park_id"] == scope]
         if mine.empty:
             continue  # a park without parcels: the capacity findings say so
-        findings += [_admission_finding(scope, mine, r, thresholds[r.check]) for r in _RULES]
+        findings += [
+            _admission_finding(scope, mine, r, thresholds[r.check])
+            for r in _RULES
+            if not math.isnan(thresholds[r.check])
+        ]
         yearly = years_table[years_table["park_id"] == scope]
+        if math.isnan(inv_min) or math.isnan(rev_min):
+            continue
         finding = _admitted_finding(scope, yearly, thresholds["revenue_rule"], horizon)
         if finding is not None:
             findings.append(finding)

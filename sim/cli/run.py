@@ -196,7 +196,13 @@ def _print_report(outcome: Outcome, out: Path, *, width: int | None = None) -> N
                 f"{target / scale:,.0f} {unit}",
                 f"{projected / scale:,.{digits}f}",
                 f"{(projected - target) / scale:+,.{digits}f}",
-                "yes" if row["met"] else "[red]no[/red]",
+                "yes"
+                if row["met"]
+                else (
+                    f"[yellow]near ({(projected - target) / target:+.1%})[/yellow]"
+                    if row.get("near") and target
+                    else "[red]no[/red]"
+                ),
             ]
             if draws > 1:
                 cells.append(f"{float(row['probability_met']):.0%}")

@@ -102,8 +102,9 @@ def compliance_map(
         )
         for c in reversed(Compliance)
     ]
-    inv_min = f"{rules.investment_intensity_min:,.0f}"
-    rev_min = f"{rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA:g}"
+    inv_value, rev_value = _thresholds(rules)
+    inv_min = "—" if np.isnan(inv_value) else f"{inv_value:,.0f}"  # — : not assessed
+    rev_min = "—" if np.isnan(rev_value) else f"{rev_value:g}"
     where = f"{park_name(layers, park, lang)} · " if park is not None else ""
     return parcel_map(
         outcome.site,
@@ -182,8 +183,11 @@ def rule_scatter(
         )
     x = table["investment_intensity_wan_per_ha"].to_numpy(dtype=float)
     y = table["revenue_density_yi_per_ha"].to_numpy(dtype=float)
-    x_min = rules.investment_intensity_min
-    y_min = rules.revenue_density_min / CNY_PER_M2_PER_YI_PER_HA
+    x_rule, y_rule = _thresholds(rules)
+    has_x, has_y = bool(np.isfinite(x_rule)), bool(np.isfinite(y_rule))
+    # A rule the scenario does not set is not drawn and every parcel passes it.
+    x_min = x_rule if has_x else 0.0
+    y_min = y_rule if has_y else 0.0
     park_ids = list(dict.fromkeys(table["park_id"].astype(str)))
     if parks is not None:
         listed = [str(p) for p in parks["park_id"]]
@@ -237,30 +241,42 @@ def rule_scatter(
         ax.set_xlim(0.0, x_top)
         ax.set_ylim(0.0, y_top)
         dashed: Literal["--"] = "--"
-        ax.axvline(x_min, color=TARGET_COLOUR, linestyle=dashed, lw=0.8, gid="investment-threshold")
-        ax.axhline(y_min, color=TARGET_COLOUR, linestyle=dashed, lw=0.8, gid="revenue-threshold")
-        ax.fill_between(
-            [0.0, x_top], 0.0, y_min, color="#F4E4DA", linewidth=0, zorder=0, gid="fails-revenue"
-        )
-        ax.axvspan(0.0, x_min, color="#F4E4DA", linewidth=0, zorder=0, gid="fails-investment")
-        ax.text(
-            x_min,
-            y_top,
-            f" ≥ {x_min:,.0f} " + ("× 10⁴ CNY/ha" if lang == "en" else "万元/公顷"),
-            ha="left",
-            va="top",
-            fontsize="small",
-            gid="investment-threshold-label",
-        )
-        ax.text(
-            x_top,
-            y_min,
-            f"≥ {y_min:g} " + ("× 10⁸ CNY/ha " if lang == "en" else "亿元/公顷 "),
-            ha="right",
-            va="bottom",
-            fontsize="small",
-            gid="revenue-threshold-label",
-        )
+        if has_x:
+            ax.axvline(
+                x_min, color=TARGET_COLOUR, linestyle=dashed, lw=0.8, gid="investment-threshold"
+            )
+            ax.axvspan(0.0, x_min, color="#F4E4DA", linewidth=0, zorder=0, gid="fails-investment")
+            ax.text(
+                x_min,
+                y_top,
+                f" ≥ {x_min:,.0f} " + ("× 10⁴ CNY/ha" if lang == "en" else "万元/公顷"),
+                ha="left",
+                va="top",
+                fontsize="small",
+                gid="investment-threshold-label",
+            )
+        if has_y:
+            ax.axhline(
+                y_min, color=TARGET_COLOUR, linestyle=dashed, lw=0.8, gid="revenue-threshold"
+            )
+            ax.fill_between(
+                [0.0, x_top],
+                0.0,
+                y_min,
+                color="#F4E4DA",
+                linewidth=0,
+                zorder=0,
+                gid="fails-revenue",
+            )
+            ax.text(
+                x_top,
+                y_min,
+                f"≥ {y_min:g} " + ("× 10⁸ CNY/ha " if lang == "en" else "亿元/公顷 "),
+                ha="right",
+                va="bottom",
+                fontsize="small",
+                gid="revenue-threshold-label",
+            )
         both = ok
         inv_only = (x >= x_min * (1 - 1e-9)) & ~both
         ax.text(
@@ -346,3 +362,12 @@ def rule_scatter(
         ax.grid(color="#DDDDDD", linewidth=0.5)
         ax.set_axisbelow(True)
     return fig, ax
+
+
+def _thresholds(rules: Rules) -> tuple[float, float]:
+    """Read the scenario's thresholds in 万元/ha and 亿元/ha, NaN where not set."""
+    inv, rev = rules.investment_intensity_min, rules.revenue_density_min
+    return (
+        float("nan") if inv is None else float(inv),
+        float("nan") if rev is None else float(rev) / CNY_PER_M2_PER_YI_PER_HA,
+    )

@@ -139,6 +139,10 @@ def write_report_figures(
     ``annual_completions_by_park.png``  floor completed each year, stacked by park
     ``revenue_vs_policy_path.png``      revenue against the policy's growth path
     ``compliance_scatter.png``    investment intensity against revenue density
+    ``applicant_scatter.png``     with ``[applicants]``: every applicant's pledges,
+                                  admitted and rejected, with the thresholds
+    ``admitted_floor_by_year.png``  with ``[applicants]``: planned floor admitted and
+                                  turned away each year
     ``floor_fan_chart.png``       with an ensemble: P10–P90 of floor, median, targets
     ``target_probability_by_year.png``  with an ensemble and targets: P(met) by year
     ``fiscal_ledger.png``         with a fiscal ledger: outlays against tax and land
@@ -201,8 +205,25 @@ def write_report_figures(
     ]
     fiscal = outcome.fiscal
     if fiscal is not None and fiscal.table is not None:
-        table = fiscal.table
-        jobs.append(("fiscal_ledger.png", lambda: fiscal_chart(table, lang=lang)[0]))
+        ledger = fiscal.table
+        jobs.append(("fiscal_ledger.png", lambda: fiscal_chart(ledger, lang=lang)[0]))
+    table, by_year = outcome.applicants, outcome.applicants_by_year
+    if table is not None and by_year is not None:
+        from sim.plot.admission import admitted_floor_chart, applicant_scatter
+
+        rules = scenario.rules
+        inv_min = rules.investment_intensity_min
+        rev_min = None if rules.revenue_density_min is None else rules.revenue_density_min / 1e4
+        jobs.append(
+            (
+                "applicant_scatter.png",
+                lambda: applicant_scatter(
+                    table, investment_min=inv_min, revenue_min=rev_min, lang=lang
+                )[0],
+            )
+        )
+        jobs.append(("admitted_floor_by_year.png",
+                     lambda: admitted_floor_chart(by_year, lang=lang)[0]))  # fmt: skip
     if ensemble is not None:
         spread = ensemble
         jobs.append(

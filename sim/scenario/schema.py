@@ -42,11 +42,16 @@ __all__ = [
     "DEFAULT_MIN_PARCEL_AREA_M2",
     "MAX_YEARS",
     "OPTIONAL_DEFAULTS",
+    "ApplicantKind",
+    "Applicants",
     "AreaBenchmark",
     "Basis",
     "Benchmarks",
     "Committed",
+    "Consequence",
     "DemandChain",
+    "Gate",
+    "Indicators",
     "Market",
     "MoneyBenchmark",
     "MoneyPerAreaBenchmark",
@@ -55,6 +60,7 @@ __all__ = [
     "Rules",
     "Scenario",
     "ScenarioMeta",
+    "ScoreIndicator",
     "SiteFiles",
     "Target",
 ]
@@ -488,7 +494,8 @@ class Rules(_Model):
     investment_intensity_min, revenue_density_min
         Admission thresholds in CNY/m² (1 CNY/m² = 1 万元/ha; 2 亿元/ha = 20,000 CNY/m²):
         investment (land + construction + fit-out) per m² of land, and yearly business
-        revenue per m² of land.
+        revenue per m² of land. ``None`` (default): not assessed — thresholds are the
+        scenario's (Qingdao 2012: 4,000 万元/ha and 2 亿元/ha), never the code's.
     plot_ratio_min
         Minimum plot ratio per parcel ``land_use``; the key ``"*"`` covers every land
         use not listed. Default ``{"*": 1.0}``: the 2008 national control indicators
@@ -499,6 +506,11 @@ class Rules(_Model):
     building_coefficient, admin_share, green_share
         Values assumed for parcels whose layer lacks the attribute (``None``: not
         assessed).
+    control_land_uses
+        Parcel land uses held to the layout indicators (building coefficient,
+        administrative and green shares) of the industrial-project standard; others are
+        not assessed against them (R&D/office land, which the 2023 revision leaves out).
+        ``None`` (default): every land use.
     idle_after_years, reclaim_after_years
         A released parcel not started ``idle_after_years`` after its release year is
         idle (闲置); after ``reclaim_after_years`` it may be taken back (2012 national rule).
@@ -508,8 +520,8 @@ class Rules(_Model):
         Where the thresholds come from.
     """
 
-    investment_intensity_min: MoneyPerArea = Field(default=4000.0)
-    revenue_density_min: MoneyPerArea = Field(default=20000.0)
+    investment_intensity_min: MoneyPerArea | None = None
+    revenue_density_min: MoneyPerArea | None = None
     plot_ratio_min: dict[str, PlotRatio] = Field(default_factory=lambda: {"*": 1.0})
     building_coefficient_min: LandShare = 0.30
     admin_share_max: LandShare = 0.07
@@ -517,6 +529,7 @@ class Rules(_Model):
     building_coefficient: LandShare | None = None
     admin_share: LandShare | None = None
     green_share: LandShare | None = None
+    control_land_uses: tuple[str, ...] | None = None
     idle_after_years: int = Field(default=1, ge=1, le=50, strict=True)
     reclaim_after_years: int = Field(default=2, ge=1, le=50, strict=True)
     reclaim_idle: bool = Field(default=False, strict=True)
@@ -547,6 +560,198 @@ class Rules(_Model):
                     f"{self.building_coefficient + self.green_share:.0%}; buildings and green "
                     "space cannot cover more than the parcel, lower one of them",
                 )
+            )
+        if problems:
+            raise _ProblemsError(problems)
+        return self
+
+
+class Gate(str, enum.Enum):
+    """How applicants are admitted (``[applicants] gate``)."""
+
+    NONE = "none"  #: every applicant admitted; the rules are reported only (default)
+    PER_PROJECT = "per_project"  #: each pledge meets each threshold
+    PARK_AVERAGE = "park_average"  #: 平均: in order of merit while the park average meets them
+
+
+class Consequence(str, enum.Enum):
+    """What the 投入产出监管协议 does at 达产 to a project below its pledge."""
+
+    NONE = "none"
+    PENALTY = "penalty"  #: a penalty of ``penalty_share`` × the revenue shortfall of a year
+    BUY_BACK = "buy_back"  #: the land is bought back (reported; not returned to the queue)
+
+
+class ApplicantKind(_Model):
+    """A kind of applicant project (``[applicants.kinds.<name>]``).
+
+    ``share`` of the arrivals; its medians are the table's times the factors.
+    """
+
+    share: Annotated[Ratio, Field(gt=0, le=1)]
+    investment_factor: PositiveRatio = 1.0
+    revenue_factor: PositiveRatio = 1.0
+    far_factor: PositiveRatio = 1.0
+    source: str = ""
+
+
+class Applicants(_Model):
+    """Applicant projects and the admission gate (``[applicants]``; :mod:`sim.applicants`).
+
+    Each applicant has a land area, a planned plot ratio, a pledged investment intensity
+    (CNY/m² of land) and a pledged revenue density (yearly CNY/m² of land), drawn
+    log-normal: ``median × exp(sd_log · z)``; the logs of FAR, investment and revenue
+    are jointly normal with correlations ``far_correlation`` (FAR with each pledge) and
+    ``correlation`` (investment with revenue). Medians of the pledges and the shortfall
+    may be distributions (one level per Monte Carlo draw). Prices are base-year prices.
+
+    Attributes
+    ----------
+    gate
+        :class:`Gate`; thresholds are ``[rules] investment_intensity_min`` and
+        ``revenue_density_min`` (required unless ``gate = "none"``).
+    arrivals_per_year
+        Mean number of applicants per park and year (Poisson); 0 (default): arrivals
+        are sized to the park's take-up (the land developers would buy).
+    land_median, land_sd_log, far_median, far_sd_log
+        Land per applicant and planned plot ratio.
+    investment_intensity_median, investment_intensity_sd_log, revenue_density_median,
+    revenue_density_sd_log
+        The pledges.
+    correlation, far_correlation
+        Correlations of the logs (see above).
+    shortfall_median, shortfall_sd_log
+        Delivered revenue = pledged × shortfall (per applicant, log-normal).
+    consequence, penalty_share, tolerance
+        The 达产 check: a project delivering less than pledged × (1 − tolerance) meets
+        :class:`Consequence`.
+    fallback
+        Per park, the parks a rejected applicant tries next, in order; an applicant
+        rejected by all of them leaves the city.
+    kinds
+        Kinds of project (shares sum to 1); none: one kind, ``"project"``.
+    source
+        Where the distributions come from.
+    """
+
+    gate: Gate = Gate.NONE
+    arrivals_per_year: Annotated[float, Field(ge=0, le=10_000)] = 0.0
+    land_median: PositiveArea = 30_000.0
+    land_sd_log: Annotated[float, Field(ge=0, le=3)] = 0.0
+    far_median: PositiveRatio = 2.0
+    far_sd_log: Annotated[float, Field(ge=0, le=3)] = 0.0
+    investment_intensity_median: UMoneyPerArea = 0.0
+    investment_intensity_sd_log: Annotated[float, Field(ge=0, le=3)] = 0.0
+    revenue_density_median: UMoneyPerArea = 0.0
+    revenue_density_sd_log: Annotated[float, Field(ge=0, le=3)] = 0.0
+    correlation: Annotated[float, Field(ge=-1, le=1)] = 0.0
+    far_correlation: Annotated[float, Field(ge=-1, le=1)] = 0.0
+    shortfall_median: UPositiveRatio = 1.0
+    shortfall_sd_log: Annotated[float, Field(ge=0, le=3)] = 0.0
+    consequence: Consequence = Consequence.NONE
+    penalty_share: Annotated[Ratio, Field(ge=0, le=10)] = 0.0
+    tolerance: Annotated[Ratio, Field(ge=0, lt=1)] = 0.0
+    fallback: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    kinds: dict[str, ApplicantKind] = Field(default_factory=dict)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Applicants:
+        problems = []
+        rho, f = self.correlation, self.far_correlation
+        corr = np.array([[1.0, f, f], [f, 1.0, rho], [f, rho, 1.0]])
+        if np.linalg.eigvalsh(corr).min() < -1e-12:
+            problems.append(
+                Problem(
+                    "far_correlation",
+                    f"expected a valid correlation matrix; far_correlation {f:g} with "
+                    f"correlation {rho:g} is not positive semi-definite; lower |far_correlation| "
+                    "below √((1 + correlation)/2)",
+                )
+            )
+        if self.kinds and abs(sum(k.share for k in self.kinds.values()) - 1.0) > 1e-6:
+            total = sum(k.share for k in self.kinds.values())
+            problems.append(
+                Problem(
+                    "kinds",
+                    f"expected kinds' shares to sum to 100 %; found {total:.1%}; scale them",
+                )
+            )
+        if self.gate is not Gate.NONE:
+            for name in ("investment_intensity_median", "revenue_density_median"):
+                if point_value(getattr(self, name)) <= 0:
+                    problems.append(
+                        Problem(
+                            name,
+                            f"required (> 0) with gate = {self.gate.value!r}: the pledges are "
+                            'drawn around it; give one, e.g. "4812 万元/ha"',
+                        )
+                    )
+        if problems:
+            raise _ProblemsError(problems)
+        return self
+
+
+class ScoreIndicator(_Model):
+    """One indicator of the 亩均效益 score (``[indicators.score.<name>]``): weight, benchmark.
+
+    The benchmark is in the indicator's own unit: 万元/亩 for the per-亩 figures, persons
+    per ha for employment density.
+    """
+
+    weight: Annotated[float, Field(gt=0, le=1)]
+    benchmark: Annotated[float, Field(gt=0)]
+    source: str = ""
+
+
+class Indicators(_Model):
+    """Indicators Chinese practice reports (``[indicators]``; :mod:`sim.indicators`).
+
+    Attributes
+    ----------
+    year
+        Year the tables read (default the horizon).
+    tax_to_revenue
+        Local tax per yuan of business revenue (亩均税收; NaN columns without it).
+    value_added_ratio
+        Value added per yuan of business revenue (亩均增加值).
+    score
+        The 亩均效益 score (浙政发〔2018〕5号 practice): per indicator (``tax_per_mu``,
+        ``value_added_per_mu``, ``revenue_per_mu``, ``employment_density``) a weight and
+        a benchmark; a parcel scores ``100 × Σ weight × min(value / benchmark, cap)``.
+    score_cap
+        The most one indicator may score, in benchmarks (default 1.5).
+    classes
+        Scores at or above which a parcel is class A, B and C (else D).
+    source
+        Where the ratios, weights and benchmarks come from.
+    """
+
+    year: Year | None = None
+    tax_to_revenue: Annotated[Ratio, Field(ge=0, le=1)] | None = None
+    value_added_ratio: Annotated[Ratio, Field(ge=0, le=1)] | None = None
+    score: dict[str, ScoreIndicator] = Field(default_factory=dict)
+    score_cap: Annotated[float, Field(gt=0, le=10)] = 1.5
+    classes: tuple[float, float, float] = (90.0, 60.0, 30.0)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Indicators:
+        problems = []
+        known = ("tax_per_mu", "value_added_per_mu", "revenue_per_mu", "employment_density")
+        problems += [
+            Problem(f"score.{name}", f"unknown indicator {name!r}; use one of {list(known)}")
+            for name in self.score
+            if name not in known
+        ]
+        if self.score and abs(sum(i.weight for i in self.score.values()) - 1.0) > 1e-6:
+            problems.append(
+                Problem("score", "expected weights summing to 1; scale them so they do")
+            )
+        a, b, c = self.classes
+        if not a >= b >= c:
+            problems.append(
+                Problem("classes", f"expected A ≥ B ≥ C; found {list(self.classes)}; sort them")
             )
         if problems:
             raise _ProblemsError(problems)
@@ -651,6 +856,8 @@ class Scenario(_Model):
     firms: FirmsSpec | None = None
     incentives: tuple[Incentive, ...] = ()
     fiscal: FiscalSpec | None = None
+    applicants: Applicants | None = None
+    indicators: Indicators = Indicators()
 
     @property
     def name(self) -> str:
