@@ -119,6 +119,11 @@ def random_inputs(draw: st.DrawFn) -> OracleInputs:
                 "topout_years": np.where(rng.random(shape) < 0.3, np.nan, rng.uniform(0, 2, shape)),
             },
         )
+    if draw(st.booleans()):  # admitted applicants: parcels with their own revenue per m²
+        own = rng.uniform(0, 3_000, (int(rng.choice([1, n_draws])), n_parcels))
+        inputs = replace(
+            inputs, parcel_revenue_per_m2=np.where(rng.random(own.shape) < 0.3, np.nan, own)
+        )
     if not pooled:
         return inputs
     attractiveness = np.where(rng.random(n_parks) < 0.2, np.nan, rng.normal(0, 1, n_parks))
@@ -330,6 +335,9 @@ def one_draw(inputs: OracleInputs, d: int) -> OracleInputs:
         take_up_m2=pick(inputs.take_up_m2),
         demand_m2=pick(inputs.demand_m2),
         pool_m2=None if inputs.pool_m2 is None else pick(inputs.pool_m2),
+        parcel_revenue_per_m2=(
+            None if inputs.parcel_revenue_per_m2 is None else pick(inputs.parcel_revenue_per_m2)
+        ),
         phase_years=(
             None
             if inputs.phase_years is None
