@@ -423,8 +423,9 @@ def _committed_schedules(inputs: Inputs, plan: _Plan, schedules: dict[str, Float
         _book_parcels(schedules["topped"], pk, begun + tau, floor)
         _book_parcels(schedules["completed"], pk, begun + delta, floor)
         if plan.revenue_per_m2 is not None:  # applicants: floor weighted by its revenue
-            own = np.broadcast_to(plan.revenue_per_m2[:, cols], floor.shape)
-            _book_parcels(schedules["earning"], pk, begun + delta, floor * own)
+            _book_parcels(
+                schedules["earning"], pk, begun + delta, floor * plan.revenue_per_m2[:, cols]
+            )
         # Construction is spent evenly over the δ steps begun … begun + δ − 1.
         _book_parcels(schedules["spend"], pk, begun, floor * cost / delta)
         _book_parcels(schedules["spend"], pk, begun + delta, -floor * cost / delta)
