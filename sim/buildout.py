@@ -171,6 +171,7 @@ class _Plan:
     reclaim_q: float  # quarters from the contracted start to reclaimable
     idle_q: float  # … to idle
     revenue_per_m2: FloatArray | None  # (Dr, P) each parcel's own (applicants), else None
+    uniform: bool  # every phase takes the park's times (no per-phase build times)
 
 
 def _build_times(
@@ -284,6 +285,7 @@ def _plan(inputs: Inputs) -> _Plan:
         reclaim_q=reclaim_q,
         idle_q=float(q_lag(inputs.idle_after_years)),
         revenue_per_m2=_own_revenue(inputs, n_draws, n_parks),
+        uniform=inputs.phase_years is None,
     )
 
 
@@ -778,7 +780,7 @@ def _simulate(  # noqa: C901 - one quarter's stages in order, each a few lines
 
 #: Parcels rebuilt together: bounds the temporaries of :func:`_parcel_history` to a few
 #: arrays of about this many elements (draws × steps × parcels).
-_BLOCK_ELEMENTS = 1 << 22
+_BLOCK_ELEMENTS = 1 << 21
 
 
 def _stages(
@@ -790,7 +792,35 @@ def _stages(
     started, topped out, completed, completed a step before, and ``building``: the sum
     over phases under construction of ``1 / δ`` (the share of a phase's construction
     spent in the step).
+
+    Examples
+    --------
+    Two phases, top-out 2, build 3 quarters, from the start (−1 … 6 steps since):
+
+    >>> from types import SimpleNamespace
+    >>> plan = SimpleNamespace(uniform=True, tau=np.full((1, 1, 2), 2.0),
+    ...     delta=np.full((1, 1, 2), 3.0), begin=np.array([[[0.0, 2.0]]]))
+    >>> c = _stages(plan, np.array([0]), np.array(2.0), np.arange(-1.0, 7.0)[None, :, None])
+    >>> c["started"].ravel().tolist(), c["completed"].ravel().tolist()
+    ([0.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0], [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 2.0])
     """
+    tau, delta = plan.tau[:, pk, 0][:, None, :], plan.delta[:, pk, 0][:, None, :]
+    if plan.uniform:
+        # Every phase takes the same times: phase i starts at i·τ, so each count is a
+        # clipped floor (NaN, not started, clips to 0).
+        def count(offset: FloatArray | float) -> FloatArray:
+            raw = np.floor((since - offset) / tau)
+            raw += 1.0
+            return np.fmin(np.fmax(raw, 0.0, out=raw), n_phases, out=raw)
+
+        started, completed = count(0.0), count(delta)
+        return {
+            "started": started,
+            "topped": count(tau),
+            "completed": completed,
+            "before": count(delta + 1.0),
+            "building": (started - completed) / delta,
+        }
     zeros = np.zeros(since.shape)
     out = {name: zeros.copy() for name in ("started", "topped", "completed", "before")}
     out["building"] = zeros
@@ -798,23 +828,27 @@ def _stages(
         exists = j < n_phases
         begin = plan.begin[:, pk, j][:, None, :]
         tau, delta = plan.tau[:, pk, j][:, None, :], plan.delta[:, pk, j][:, None, :]
-        started = exists & (since >= begin)
-        done = exists & (since >= begin + delta)
-        out["started"] += started
+        began = exists & (since >= begin)
+        finished = exists & (since >= begin + delta)
+        out["started"] += began
         out["topped"] += exists & (since >= begin + tau)
-        out["completed"] += done
+        out["completed"] += finished
         out["before"] += exists & (since - 1.0 >= begin + delta)
-        out["building"] += np.where(started & ~done, 1.0 / delta, 0.0)
+        out["building"] += np.where(began & ~finished, 1.0 / delta, 0.0)
     return out
 
 
 def _investment(
-    inputs: Inputs, plan: _Plan, cols: IntArray, sales: FloatArray, start: FloatArray
+    inputs: Inputs,
+    plan: _Plan,
+    cols: IntArray,
+    sales: FloatArray,
+    stages: dict[str, FloatArray],
 ) -> FloatArray:
     """Each parcel's investment in every step ``(D, S, p)``: land, construction, fit-out.
 
-    ``sales`` counts the parcels' sales by each step ``(D, S, p)``; ``start`` is their
-    start step ``(D, p)`` (NaN: none).
+    ``sales`` counts the parcels' sales by each step ``(D, S, p)``; ``stages`` are
+    their phases by stage (:func:`_stages`).
     """
     n_parks = len(inputs.park_ids)
     pk = plan.park_of[cols]
@@ -823,13 +857,11 @@ def _investment(
         values = np.broadcast_to(inputs.park[name], (plan.draws, n_parks))
         return np.asarray(values[:, pk][:, None, :], dtype=np.float64)
 
-    steps = np.arange(plan.steps, dtype=float)[None, :, None]
-    n_phases, floor, _ = (v[:, None, :] for v in _parcel_phases(plan, cols))
-    c = _stages(plan, pk, n_phases, steps - start[:, None, :])
+    _, floor, _ = (v[:, None, :] for v in _parcel_phases(plan, cols))
     bought = np.diff(sales, axis=1, prepend=0.0) > 0
     spend = np.where(bought, inputs.area_m2[cols] * park("land_price"), 0.0)
-    spend += c["building"] * floor * park("construction_cost")
-    spend += (c["completed"] - c["before"]) * floor * park("fitout_cost")
+    spend += stages["building"] * floor * park("construction_cost")
+    spend += (stages["completed"] - stages["before"]) * floor * park("fitout_cost")
     return spend
 
 
@@ -841,7 +873,10 @@ def _before_base(inputs: Inputs, plan: _Plan) -> FloatArray:
         return out
     steps = np.arange(plan.steps, dtype=float)[None, :, None]
     sales = (steps >= plan.c_sold[:, None, :]).astype(float)
-    spend = _investment(inputs, plan, cols, sales, plan.c_start)
+    n_phases = _parcel_phases(plan, cols)[0][:, None, :]
+    since = steps - plan.c_start[:, None, :]
+    stages = _stages(plan, plan.park_of[cols], n_phases, since)
+    spend = _investment(inputs, plan, cols, sales, stages)
     out[:, cols] = spend[:, : plan.offset].sum(axis=1)
     return out
 
@@ -861,6 +896,8 @@ def _parcel_history(
     def rounds(path: FloatArray) -> FloatArray:
         """Count the times each parcel was reached by its park's running count."""
         reached = path[:, :, pk].transpose(1, 0, 2) - place
+        if not plan.reclaiming.any():  # every queue is sold once at most
+            return np.asarray(reached > 0, dtype=np.float64)
         return np.where(reached > 0, np.floor((reached - 1.0) / n_queue) + 1.0, 0.0)
 
     none = np.full((1, plan.park_of.size), np.nan)
@@ -915,7 +952,6 @@ def _parcel_history(
         "floor_topped_out_m2": quarters(c["topped"] * floor[:, None, :]),
         "floor_completed_m2": quarters(c["completed"] * floor[:, None, :]),
     }
-    del c
 
     # Occupancy: each phase fills as its completion cohort does, per m².
     history = paths.occupancy.reshape(n_draws * n_parks * n_steps, plan.quarters)
@@ -935,7 +971,7 @@ def _parcel_history(
         own = np.broadcast_to(inputs.park["revenue_per_m2"], (n_draws, n_parks))[:, pk]
     rate = paths.rate[:, :, pk].transpose(1, 0, 2) * own[:, None, :]
     series["revenue_cny"] = occupancy * rate
-    series["investment_cny"] = quarters(_investment(inputs, plan, cols, sales, start))
+    series["investment_cny"] = quarters(_investment(inputs, plan, cols, sales, c))
 
     # Idle land, from the contracted start of the sale held at each step (before any
     # reclaim of that step).
@@ -981,12 +1017,20 @@ def advance(inputs: Inputs, *, record: bool = True) -> Quarters:
     events: dict[str, FloatArray] = {}
     if paths is not None:
         block = max(1, _BLOCK_ELEMENTS // max(1, n_draws * plan.steps))
-        parts = [
-            _parcel_history(inputs, plan, paths, np.arange(lo, min(lo + block, n_parcels)))
-            for lo in range(0, max(n_parcels, 1), block)  # one (empty) block without parcels
-        ]
-        parcel = {k: np.concatenate([p[0][k] for p in parts], axis=2) for k in parts[0][0]}
-        steps = {k: np.concatenate([p[1][k] for p in parts], axis=1) for k in parts[0][1]}
+        steps: dict[str, FloatArray] = {}
+        for lo in range(0, max(n_parcels, 1), block):  # one (empty) block without parcels
+            cols = np.arange(lo, min(lo + block, n_parcels))
+            series, found = _parcel_history(inputs, plan, paths, cols)
+            if not parcel:
+                parcel = {
+                    k: np.empty((*v.shape[:2], n_parcels), dtype=v.dtype) for k, v in series.items()
+                }
+                steps = {k: np.empty((n_draws, n_parcels)) for k in found}
+            for k, v in series.items():
+                parcel[k][:, :, cols] = v
+            for k, v in found.items():
+                steps[k][:, cols] = v
+            del series, found
         # Quarter indices from the base year's Q1; NaN where not reached by the horizon.
         for name, values in steps.items():
             shifted = values - plan.offset

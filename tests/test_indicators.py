@@ -78,15 +78,20 @@ def test_mu_jun_score_and_classes_by_hand(tables: tuple[pd.DataFrame, pd.DataFra
 
 
 def test_park_land_use_indicators_by_hand(tables: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-    _, parks = tables
+    parcels, parks = tables
     a = parks.loc["A"]
     assert a["land_supply_rate"] == pytest.approx(1.0)  # all 4 ha serviced are sold
     assert a["land_built_rate"] == pytest.approx(1.0)
     assert a["composite_plot_ratio"] == pytest.approx((3 * 1.5 + 1.0) / 4)
     assert a["fixed_asset_intensity_wan_per_ha"] == pytest.approx((3 * 8_000 + 5_500) / 4)
-    assert a["tax_wan_per_ha"] == pytest.approx((3 * 12_000 + 8_000) * 0.05 / 4)
-    assert a["vacancy_rate"] == pytest.approx(0.2)  # the 80 % ceiling
-    assert a["score"] == pytest.approx((3 * 75 + 50) / 4)
+    # 2019 revenue (tests/test_rules.py): P1 1.2, P2 1.14375, P3 1.0125, P4 0.8 亿元/ha —
+    # P2's and P3's second phases still fill — taxed at 5 %, over A's 4 ha.
+    assert a["tax_wan_per_ha"] == pytest.approx((12_000 + 11_437.5 + 10_125 + 8_000) * 0.05 / 4)
+    # End of 2019: 43,250 of 55,000 m² occupied (tests/test_engine.py).
+    assert a["vacancy_rate"] == pytest.approx(1 - 43_250 / 55_000)
+    # The park's score is the area-weighted mean of its parcels' (all 1 ha).
+    in_a = ["P1", "P2", "P3", "P4"]
+    assert a["score"] == pytest.approx(parcels.loc[in_a, "score"].mean())
     assert np.isnan(a["building_density"])  # no layout given: not assessed
     assert np.isnan(a["idle_disposal_rate"])  # no idle land
 
