@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sim.assumptions import assumptions_frame
 from sim.metrics import METRICS
 from sim.outputs import atomic_folder, file_sha256
 from sim.result import Result
@@ -51,10 +52,13 @@ if TYPE_CHECKING:
     from sim.plot.style import Lang
 
 __all__ = [
+    "park_names",
     "parcels_frame",
     "status_by_year_frame",
     "targets_csv_frame",
+    "with_park_names",
     "write_csv",
+    "write_deliverables",
     "write_geopackage",
     "write_outputs",
 ]
@@ -165,17 +169,21 @@ def write_outputs(
     """
     scenario, ensemble = outcome.scenario, outcome.ensemble
     with atomic_folder(destination, inputs=scenario.input_files, force=force) as staging:
+        names = park_names(outcome.site)
         summary = outcome.result.summary_frame()
         if ensemble is not None:
             spread = ensemble.percentile_frame()
             summary = pd.concat([summary, spread.drop(columns=["year", "park_id"])], axis=1)
-        write_csv(summary, staging / "summary.csv")
+        write_csv(summary, staging / "summary.csv", names=names)
         if outcome.result.quarterly is not None:
-            write_csv(outcome.result.quarterly_frame(), staging / "summary_quarterly.csv")
-        write_csv(targets_csv_frame(outcome.targets), staging / "targets.csv")
-        write_csv(outcome.rules.compliance, staging / "compliance.csv")
+            write_csv(
+                outcome.result.quarterly_frame(), staging / "summary_quarterly.csv", names=names
+            )
+        write_csv(targets_csv_frame(outcome.targets), staging / "targets.csv", names=names)
+        write_csv(outcome.rules.compliance, staging / "compliance.csv", names=names)
+        write_csv(assumptions_frame(scenario.sources or (scenario.path,)), staging / "assumptions.csv")
         report = outcome.audit
-        write_csv(report.park_years, staging / "audit_parks.csv")
+        write_csv(report.park_years, staging / "audit_parks.csv", names=names)
         (staging / "audit.json").write_text(
             json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -199,6 +207,7 @@ def write_outputs(
         if ensemble is not None:
             provenance["draws"] = ensemble.draws
             provenance["seed"] = ensemble.seed
+        write_deliverables(staging, provenance)
         provenance["outputs"] = {
             str(path.relative_to(staging)): file_sha256(path)
             for path in sorted(staging.rglob("*"))
@@ -222,7 +231,83 @@ def targets_csv_frame(targets: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+def write_deliverables(folder: Path, provenance: dict[str, object]) -> list[Path]:
+    """Write ``report.html`` and ``results.xlsx`` from the files already in ``folder``.
+
+    Parameters
+    ----------
+    folder
+        A (staging) output folder holding the tables, layers and figures of a run.
+    provenance
+        Its ``run.json`` record, which the report shows (``run.json`` itself is
+        written last, with the hashes of these files).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The two files.
+    """
+    from sim.report import render_report, write_workbook
+
+    report = folder / "report.html"
+    report.write_text(render_report(folder, provenance=provenance), encoding="utf-8")
+    return [report, write_workbook(folder)]
+
+
+def park_names(site: Site) -> pd.DataFrame:
+    """Each park's Chinese and English name, and those of ``total`` and ``rest_of_city``.
+
+    Parameters
+    ----------
+    site
+        The site (its parks layer's ``name_zh``, ``name_en``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``park_id, park_name_zh, park_name_en``.
+    """
+    parks = pd.DataFrame(
+        {
+            "park_id": site.parks["park_id"].astype(str).to_numpy(),
+            "park_name_zh": site.parks["name_zh"].astype(str).to_numpy(),
+            "park_name_en": site.parks["name_en"].astype(str).to_numpy(),
+        }
+    )
+    extra = pd.DataFrame(
+        {
+            "park_id": ["total", "rest_of_city"],
+            "park_name_zh": ["合计", "全市其余"],
+            "park_name_en": ["total", "rest of city"],
+        }
+    )
+    return pd.concat([parks, extra], ignore_index=True)
+
+
+def with_park_names(frame: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``park_name_zh, park_name_en`` right after its ``park_id``.
+
+    Examples
+    --------
+    >>> names = pd.DataFrame(
+    ...     {"park_id": ["A"], "park_name_zh": ["甲园"], "park_name_en": ["Park A"]}
+    ... )
+    >>> with_park_names(pd.DataFrame({"year": [1], "park_id": ["A"]}), names).columns.tolist()
+    ['year', 'park_id', 'park_name_zh', 'park_name_en']
+    """
+    if "park_id" not in frame.columns:
+        return frame
+    lookup = names.set_index("park_id")
+    ids = frame["park_id"].astype(str)
+    out = frame.copy()
+    at = out.columns.get_loc("park_id") + 1
+    for offset, column in enumerate(("park_name_zh", "park_name_en")):
+        values = ids.map(lookup[column]).fillna(ids)
+        out.insert(int(at) + offset, column, values.to_numpy())
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: Path, *, names: pd.DataFrame | None = None) -> Path:
     """Write a table for Excel and pandas alike: UTF-8 with a BOM, plain numbers.
 
     The BOM makes Excel read the file as UTF-8 (Chinese names intact); numbers are
@@ -235,12 +320,17 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
         The table.
     path
         Where to write it.
+    names
+        :func:`park_names`: when given and ``frame`` has a ``park_id``, the parks'
+        Chinese and English names are written beside it.
 
     Returns
     -------
     pathlib.Path
         ``path``.
     """
+    if names is not None:
+        frame = with_park_names(frame, names)
     frame.to_csv(path, index=False, encoding=CSV_ENCODING, lineterminator="\r\n")
     return path
 
