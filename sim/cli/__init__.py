@@ -19,7 +19,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from sim.cli import audit, check, compare, init, run
+from sim.cli import audit, check, compare, init, report, run
 from sim.cli import map as map_
 from sim.cli._common import (
     EXIT_BAD_INPUT,
@@ -43,7 +43,7 @@ _EPILOG = """examples:
 """
 
 #: The commands, in the order ``--help`` lists them.
-_COMMANDS = (run, check, audit, init, compare, map_)
+_COMMANDS = (run, check, audit, init, compare, map_, report)
 
 
 def _parser() -> argparse.ArgumentParser:
