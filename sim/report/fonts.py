@@ -41,7 +41,7 @@ def font_subset(text: str) -> bytes:
     from fontTools.ttLib import TTFont
     from noto_cjk_sans_otc import FONT_PATH
 
-    font = TTFont(FONT_PATH, fontNumber=_SC_FACE)
+    font = TTFont(FONT_PATH, fontNumber=_SC_FACE, recalcTimestamp=False)
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = ["*"]

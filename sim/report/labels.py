@@ -97,8 +97,22 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "meets_building_coefficient_rule": ("符合建筑系数", "meets building coefficient"),
     "meets_admin_share_rule": ("符合行政办公比例", "meets admin share"),
     "meets_green_share_rule": ("符合绿地率", "meets green share"),
-    "investment_margin": ("投资强度余量", "investment margin"),
-    "revenue_margin": ("产出强度余量", "revenue margin"),
+    "investment_margin_wan_per_ha": ("投资强度余量 (万元/ha)", "investment margin (万元/ha)"),
+    "revenue_margin_yi_per_ha": ("产出强度余量 (亿元/ha)", "revenue margin (亿元/ha)"),
+    "admitted_parcels": ("已准入地块数", "parcels admitted"),
+    "admitted_area_ha": ("已准入面积 (ha)", "area admitted (ha)"),
+    "idle_parcels": ("闲置地块数", "idle parcels"),
+    "idle_area_ha": ("闲置面积 (ha)", "idle area (ha)"),
+    "reclaimable_parcels": ("可收回地块数", "reclaimable parcels"),
+    "reclaimable_area_ha": ("可收回面积 (ha)", "reclaimable area (ha)"),
+    "reclaimed_parcels": ("已收回地块数", "parcels reclaimed"),
+    "reclaimed_area_ha": ("已收回面积 (ha)", "area reclaimed (ha)"),
+    "land_ha": ("土地面积 (ha)", "land (ha)"),
+    "released_ha": ("已出让面积 (ha)", "land sold (ha)"),
+    "unreleased_ha": ("未出让面积 (ha)", "land not yet sold (ha)"),
+    "capacity_unreleased_m2": ("未出让土地规划建筑面积 (m²)", "capacity on unsold land (m²)"),
+    "supply_ha_per_year": ("年供地 (ha/年)", "land supply (ha/yr)"),
+    "years_of_supply_left": ("剩余供地年数", "years of supply left"),
     "first_investment_year": ("首次达到投资强度年份", "first year meeting investment"),
     "first_revenue_year": ("首次达到产出强度年份", "first year meeting revenue"),
 }
@@ -160,7 +174,7 @@ def number_format(column: str) -> str:
     ('#,##0', '0.0%', '0.00')
     """
     base = _PERCENTILE.sub(r"\g<series>", column)
-    if base.endswith("year") or base in ("phase", "idle_years", "years_to_comply"):
+    if base.endswith(("year", "_parcels")) or base in ("phase", "idle_years", "years_to_comply"):
         return "0"
     if base.endswith(("_rate", "share", "probability_met")) or base == "relative":
         return "0.0%"
