@@ -189,16 +189,17 @@ def write_outputs(
         )
         (staging / "audit.md").write_text(report.to_markdown(), encoding="utf-8")
         parcels = parcels_frame(outcome)
-        write_geopackage(
-            staging / "parcels.gpkg",
-            {
-                "parcels": parcels,
-                "parks": _parks_frame(outcome.site, outcome.result),
-                "parcel_status_by_year": status_by_year_frame(
-                    outcome.site, outcome.result, states=outcome.states
-                ),
-            },
-        )
+        layers = {
+            "parcels": parcels,
+            "parks": _parks_frame(outcome.site, outcome.result),
+            "parcel_status_by_year": status_by_year_frame(
+                outcome.site, outcome.result, states=outcome.states
+            ),
+        }
+        if outcome.site.land is not None:
+            layers["basemap"] = _basemap_frame(outcome.site)
+        write_geopackage(staging / "parcels.gpkg", layers)
+        write_qgis_project(staging / "parcels.gpkg", outcome, layers=list(layers))
         if figures:
             from sim.plot.render import write_report_figures
 
@@ -362,7 +363,7 @@ def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
     """
     import pyogrio
 
-    from sim.qgis import parks_qml, status_qml, status_sld
+    from sim.qgis import basemap_qml, parks_qml, status_qml, status_sld
 
     styles = []
     for i, (name, frame) in enumerate(layers.items()):
@@ -379,6 +380,8 @@ def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
             what = "parcels coloured by map state" + (", by year" if temporal else "")
         elif name == "parks":
             qml, sld, what = parks_qml(), "", "park outlines"
+        elif name == "basemap":
+            qml, sld, what = basemap_qml(), "", "base map land (maps/README.md)"
         else:
             continue
         styles.append((name, qml, sld, what))
@@ -503,6 +506,66 @@ def _parks_frame(site: Site, result: Result) -> gpd.GeoDataFrame:
         geometry=parks.geometry.values,
         crs=parks.crs,
     )
+
+
+def _basemap_frame(site: Site) -> gpd.GeoDataFrame:
+    """The base map's land (``[site] basemap``) within 2 km of the site, as polygons."""
+    assert site.land is not None
+    xmin, ymin, xmax, ymax = site.parcels.total_bounds
+    pad = 2000.0
+    land = site.land.cx[xmin - pad : xmax + pad, ymin - pad : ymax + pad]
+    land = land[land.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    return gpd.GeoDataFrame(
+        {"source": np.full(len(land), "maps/README.md", dtype=object)},
+        geometry=land.geometry.values,
+        crs=site.land.crs,
+    )
+
+
+def write_qgis_project(path: Path, outcome: Outcome, *, layers: Sequence[str]) -> Path:
+    """Store the QGIS project of a run's layers in its GeoPackage (:mod:`sim.qgis_project`).
+
+    Parameters
+    ----------
+    path
+        ``parcels.gpkg``, already holding ``layers``.
+    outcome
+        The run (its scenario's name, CRS and years; the site's extent).
+    layers
+        The GeoPackage's layers.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    from sim.qgis import basemap_qml, parks_qml, status_qml
+    from sim.qgis_project import ProjectLayer, project_xml, write_project
+
+    shown = {
+        "parks": ProjectLayer("parks", "园区 parks", parks_qml(), label_field="name_zh"),
+        "parcel_status_by_year": ProjectLayer(
+            "parcel_status_by_year",
+            "地块状态（逐年）parcel states by year",
+            status_qml(temporal=("date_start", "date_end")),
+        ),
+        "parcels": ProjectLayer(
+            "parcels", "地块状态（期末）parcels at the horizon", status_qml(), visible=False
+        ),
+        "basemap": ProjectLayer("basemap", "底图 base map", basemap_qml()),
+    }
+    scenario, result = outcome.scenario, outcome.result
+    bounds = outcome.site.parcels.total_bounds
+    xml = project_xml(
+        [shown[name] for name in shown if name in layers],
+        gpkg=path.name,
+        crs=str(scenario.scenario.crs),
+        extent=(float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3])),
+        years=(int(result.years[0]), int(result.years[-1])),
+        title=f"{scenario.name} 示意图",
+    )
+    write_project(path, xml)
+    return path
 
 
 def run_record(scenario: Scenario, *, argv: Sequence[str] = ()) -> dict[str, object]:
