@@ -52,8 +52,8 @@ if TYPE_CHECKING:
     from sim.plot.style import Lang
 
 __all__ = [
-    "park_names",
     "parcels_frame",
+    "park_names",
     "status_by_year_frame",
     "targets_csv_frame",
     "with_park_names",
@@ -181,7 +181,9 @@ def write_outputs(
             )
         write_csv(targets_csv_frame(outcome.targets), staging / "targets.csv", names=names)
         write_csv(outcome.rules.compliance, staging / "compliance.csv", names=names)
-        write_csv(assumptions_frame(scenario.sources or (scenario.path,)), staging / "assumptions.csv")
+        write_csv(
+            assumptions_frame(scenario.sources or (scenario.path,)), staging / "assumptions.csv"
+        )
         report = outcome.audit
         write_csv(report.park_years, staging / "audit_parks.csv", names=names)
         (staging / "audit.json").write_text(
@@ -301,10 +303,10 @@ def with_park_names(frame: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
     lookup = names.set_index("park_id")
     ids = frame["park_id"].astype(str)
     out = frame.copy()
-    at = out.columns.get_loc("park_id") + 1
+    at = int(list(out.columns).index("park_id")) + 1
     for offset, column in enumerate(("park_name_zh", "park_name_en")):
         values = ids.map(lookup[column]).fillna(ids)
-        out.insert(int(at) + offset, column, values.to_numpy())
+        out.insert(at + offset, column, values.to_numpy())
     return out
 
 
@@ -509,7 +511,7 @@ def _parks_frame(site: Site, result: Result) -> gpd.GeoDataFrame:
 
 
 def _basemap_frame(site: Site) -> gpd.GeoDataFrame:
-    """The base map's land (``[site] basemap``) within 2 km of the site, as polygons."""
+    """Clip the base map's land (``[site] basemap``) to 2 km around the site, as polygons."""
     assert site.land is not None
     xmin, ymin, xmax, ymax = site.parcels.total_bounds
     pad = 2000.0

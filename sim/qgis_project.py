@@ -87,7 +87,12 @@ def _labeling(parent: ET.Element, field: str) -> None:
 def _map_layer(layer: ProjectLayer, gpkg: str, crs: str) -> ET.Element:
     element = ET.Element(
         "maplayer",
-        {"type": "vector", "geometry": "Polygon", "wkbType": "MultiPolygon", "autoRefreshEnabled": "0"},
+        {
+            "type": "vector",
+            "geometry": "Polygon",
+            "wkbType": "MultiPolygon",
+            "autoRefreshEnabled": "0",
+        },
     )
     ET.SubElement(element, "id").text = _layer_id(layer.name)
     ET.SubElement(element, "datasource").text = f"./{gpkg}|layername={layer.name}"
@@ -107,10 +112,12 @@ def _map_layer(layer: ProjectLayer, gpkg: str, crs: str) -> ET.Element:
 def _layout(
     name: str, map_layers: list[ProjectLayer], extent: tuple[float, float, float, float]
 ) -> ET.Element:
-    """An A4 landscape print layout: map, legend, scale bar, north arrow, title, 示意图."""
+    """Make an A4 landscape print layout: map, legend, scale bar, north arrow, title, 示意图."""
     layout = ET.Element("Layout", {"name": name, "units": "mm", "printResolution": "300"})
     pages = ET.SubElement(layout, "PageCollection")
-    ET.SubElement(pages, "LayoutItem", {"type": "65638", "size": "297,210,mm", "position": "0,0,mm"})
+    ET.SubElement(
+        pages, "LayoutItem", {"type": "65638", "size": "297,210,mm", "position": "0,0,mm"}
+    )
     map_uuid = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, "parksim/layout/map")) + "}"
     xmin, ymin, xmax, ymax = extent
     item = ET.SubElement(
@@ -174,12 +181,23 @@ def _layout(
     )
     for label_id, text, position, size in (
         ("title", name, "10,5,mm", "200,12,mm"),
-        ("schematic", "示意图 — 园区边界为示意 (schematic outlines; maps/README.md)", "215,190,mm", "75,12,mm"),
+        (
+            "schematic",
+            "示意图 — 园区边界为示意 (schematic outlines; maps/README.md)",
+            "215,190,mm",
+            "75,12,mm",
+        ),
     ):
         ET.SubElement(
             layout,
             "LayoutItem",
-            {"type": "65641", "id": label_id, "labelText": text, "position": position, "size": size},
+            {
+                "type": "65641",
+                "id": label_id,
+                "labelText": text,
+                "position": position,
+                "size": size,
+            },
         )
     return layout
 
@@ -193,7 +211,7 @@ def project_xml(
     years: tuple[int, int],
     title: str,
 ) -> str:
-    """The ``.qgs`` document of a project showing ``layers`` of one GeoPackage.
+    """Make the ``.qgs`` document of a project showing ``layers`` of one GeoPackage.
 
     Parameters
     ----------
@@ -226,7 +244,9 @@ def project_xml(
     """
     root = ET.Element("qgis", {"projectname": title, "version": "3.28.0-Firenze"})
     ET.SubElement(root, "title").text = title
-    ET.SubElement(ET.SubElement(ET.SubElement(root, "projectCrs"), "spatialrefsys"), "authid").text = crs
+    ET.SubElement(
+        ET.SubElement(ET.SubElement(root, "projectCrs"), "spatialrefsys"), "authid"
+    ).text = crs
     tree = ET.SubElement(root, "layer-tree-group")
     for layer in layers:
         ET.SubElement(
@@ -249,7 +269,9 @@ def project_xml(
     box = ET.SubElement(canvas, "extent")
     for key, value in (("xmin", xmin), ("ymin", ymin), ("xmax", xmax), ("ymax", ymax)):
         ET.SubElement(box, key).text = f"{value}"
-    ET.SubElement(ET.SubElement(ET.SubElement(canvas, "destinationsrs"), "spatialrefsys"), "authid").text = crs
+    ET.SubElement(
+        ET.SubElement(ET.SubElement(canvas, "destinationsrs"), "spatialrefsys"), "authid"
+    ).text = crs
     layers_element = ET.SubElement(root, "projectlayers")
     for layer in layers:
         layers_element.append(_map_layer(layer, gpkg, crs))
@@ -313,7 +335,7 @@ def write_project(path: Path, xml: str, *, name: str = PROJECT_NAME) -> None:
 
 
 def read_project(path: Path, name: str = PROJECT_NAME) -> str:
-    """The project XML stored in a GeoPackage (the inverse of :func:`write_project`)."""
+    """Read the project XML stored in a GeoPackage (the inverse of :func:`write_project`)."""
     with sqlite3.connect(path) as db:
         row = db.execute("SELECT content FROM qgis_projects WHERE name = ?", (name,)).fetchone()
     db.close()

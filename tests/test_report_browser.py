@@ -138,7 +138,7 @@ def test_chinese_renders_in_the_embedded_cjk_font(browser: Any, run_out: Path) -
         width = browser.execute_script(
             "const s = document.createElement('span');"
             "s.style.cssText = 'font: 100px ParksimSans; font-kerning: none; white-space: pre;'"
-                "+ 'position: absolute';"
+            "+ 'position: absolute';"
             "s.textContent = arguments[0]; document.body.appendChild(s);"
             "const w = s.getBoundingClientRect().width; s.remove(); return w;",
             text,
@@ -182,7 +182,14 @@ def test_pdf_is_a4_with_a_page_per_section(run_out: Path) -> None:
         assert float(page.mediabox.height) == pytest.approx(841.9, abs=1)
     texts = [page.extract_text() for page in pages]
     # Each major section starts a page, in the report's order, in Chinese.
-    headings = ["园区：规划期末", "不确定性", "图件", "审查结论", "假设及其来源", "数据来源与可追溯性"]
+    headings = [
+        "园区：规划期末",
+        "不确定性",
+        "图件",
+        "审查结论",
+        "假设及其来源",
+        "数据来源与可追溯性",
+    ]
     starts = [next(i for i, t in enumerate(texts) if t.lstrip().startswith(h)) for h in headings]
     assert starts == sorted(starts) and starts[0] == 1
     figures = len(list((run_out / "figures").glob("*.png")))

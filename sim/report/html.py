@@ -29,16 +29,22 @@ from sim.metrics import metric_info
 from sim.report.labels import column_label
 from sim.report.sections import Table, tables_in
 
-__all__ = ["FIGURE_CAPTIONS", "Figure", "report_context", "render_report"]
+__all__ = ["FIGURE_CAPTIONS", "Figure", "render_report", "report_context"]
 
 #: Figure file stem (a prefix for year-suffixed ones) → (Chinese, English) caption.
 FIGURE_CAPTIONS: dict[str, tuple[str, str]] = {
-    "overview_map": ("园区总览：竣工建筑面积与目标", "Parks overview: floor completed against target"),
+    "overview_map": (
+        "园区总览：竣工建筑面积与目标",
+        "Parks overview: floor completed against target",
+    ),
     "status_map_by_year": ("逐年地块状态", "Parcel states, year by year"),
     "status_map": ("规划期末地块状态", "Parcel states at the horizon"),
     "completion_year_map": ("地块竣工年份", "Year each parcel was completed"),
     "compliance_map": ("准入指标达标情况", "Parcels against the admission rules"),
-    "floor_vs_target": ("竣工与在建建筑面积对比目标", "Floor completed and under way against targets"),
+    "floor_vs_target": (
+        "竣工与在建建筑面积对比目标",
+        "Floor completed and under way against targets",
+    ),
     "annual_completions_by_park": ("各园区逐年竣工面积", "Floor completed each year, by park"),
     "revenue_vs_policy_path": ("营业收入对比政策路径", "Revenue against the policy's growth path"),
     "compliance_scatter": ("投资强度与产出强度", "Investment intensity against revenue density"),
@@ -146,7 +152,7 @@ def _targets(folder: Path, names: dict[str, tuple[str, str]]) -> list[dict[str, 
                 else f"{float(probability):.0%}",
                 "spread": None
                 if any(v is None or pd.isna(v) for v in spread)
-                else " – ".join(_number(float(v) / scale, digits) for v in (spread[0], spread[2])),
+                else " – ".join(_number(float(v or 0) / scale, digits) for v in spread[::2]),
                 "source": str(row.get("source", "") or ""),
                 "basis": str(row.get("basis", "") or ""),
             }
@@ -155,7 +161,7 @@ def _targets(folder: Path, names: dict[str, tuple[str, str]]) -> list[dict[str, 
 
 
 def _frame_rows(frame: pd.DataFrame, columns: list[str]) -> dict[str, Any]:
-    """A table for the template: headings in both languages and formatted cells."""
+    """Lay out a table for the template: headings in both languages and formatted cells."""
     heads = [column_label(c) for c in columns]
     body = []
     for record in frame[columns].to_dict("records"):
@@ -239,8 +245,11 @@ def _assumptions(folder: Path) -> list[dict[str, Any]]:
 
 
 def _extra_tables(folder: Path) -> list[dict[str, Any]]:
-    """Tables shown in full: those of :data:`TABLES` marked for the report and any CSV a
-    later step of the run wrote (fiscal, applicants …), except those shown above."""
+    """List the tables shown in full.
+
+    Those of :data:`TABLES` marked for the report and any CSV a later step of the run
+    wrote (fiscal, applicants …), except those shown in their own sections.
+    """
     shown = {"targets", "parks"}
     out = []
     for table, path in tables_in(folder):
@@ -335,10 +344,10 @@ def render_report(folder: Path, *, provenance: dict[str, Any] | None = None) -> 
     template = env.get_template("report.html.j2")
     context = report_context(folder, provenance=provenance)
     assets = {
-        "css": env.loader.get_source(env, "report.css")[0],  # type: ignore[union-attr]
-        "js": env.loader.get_source(env, "report.js")[0],  # type: ignore[union-attr]
+        "css": env.loader.get_source(env, "report.css")[0],
+        "js": env.loader.get_source(env, "report.js")[0],
         "font_family": FONT_FAMILY,
     }
     draft = template.render(**context, **assets, font_url="")
     text = _TAGS.sub(" ", re.sub(r'src="data:[^"]*"', "", draft))
-    return template.render(**context, **assets, font_url=font_data_url(text))
+    return str(template.render(**context, **assets, font_url=font_data_url(text)))

@@ -124,7 +124,7 @@ _PERCENTILE = re.compile(r"^(?P<series>.+)_p(?P<q>\d{1,2})$")
 
 
 def column_label(column: str) -> tuple[str, str]:
-    """The Chinese and English heading of an output column.
+    """Name an output column in Chinese and English.
 
     Parameters
     ----------
@@ -155,7 +155,7 @@ def column_label(column: str) -> tuple[str, str]:
 
 
 def number_format(column: str) -> str:
-    """The Excel number format of a numeric output column, chosen by its unit suffix.
+    """Choose the Excel number format of a numeric output column by its unit suffix.
 
     Parameters
     ----------

@@ -23,7 +23,7 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stab
 
 
 def find_chromium() -> str | None:
-    """The path of a Chromium-family browser on ``PATH``, or None.
+    """Find a Chromium-family browser on ``PATH`` (None when there is none).
 
     Examples
     --------

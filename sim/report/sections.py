@@ -45,15 +45,19 @@ TABLES: tuple[Table, ...] = (
     Table("targets", "targets.csv", "目标与预测", "Targets against projections"),
     Table("parks", "parcels.gpkg:parks", "园区", "Parks"),
     Table("parcels", "parcels.gpkg:parcels", "地块", "Parcels", in_report=False),
-    Table("compliance", "compliance.csv", "准入指标逐年", "Admission rules by year", in_report=False),
+    Table(
+        "compliance", "compliance.csv", "准入指标逐年", "Admission rules by year", in_report=False
+    ),
     Table("audit", "audit_parks.csv", "审查：园区逐年", "Audit: parks by year", in_report=False),
-    Table("assumptions", "assumptions.csv", "假设与来源", "Assumptions and sources", in_report=False),
+    Table(
+        "assumptions", "assumptions.csv", "假设与来源", "Assumptions and sources", in_report=False
+    ),
     Table("quarterly", "summary_quarterly.csv", "逐季汇总", "Summary by quarter", in_report=False),
 )
 
 
 def tables_in(folder: Path) -> list[tuple[Table, Path]]:
-    """The tables of :data:`TABLES` present in ``folder``, then every other CSV there.
+    r"""List the tables of :data:`TABLES` present in ``folder``, then every other CSV there.
 
     Parameters
     ----------

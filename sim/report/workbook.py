@@ -54,7 +54,7 @@ def _findings(folder: Path) -> pd.DataFrame | None:
 
 
 def workbook_frames(folder: Path) -> dict[str, pd.DataFrame]:
-    """The sheets of ``results.xlsx``, name → table, in order.
+    """Read the sheets of ``results.xlsx`` from a folder, name → table, in order.
 
     Parameters
     ----------
@@ -111,7 +111,7 @@ def write_workbook(folder: Path, path: Path | None = None) -> Path:
 
     path = folder / "results.xlsx" if path is None else path
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     bold = Font(bold=True)
     for name, frame in workbook_frames(folder).items():
         sheet = book.create_sheet(name)
