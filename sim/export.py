@@ -45,7 +45,7 @@ from sim.metrics import METRICS
 from sim.outputs import atomic_folder, file_sha256
 from sim.result import Result
 from sim.scenario import Scenario
-from sim.site import Site
+from sim.site import Site, park_names
 
 if TYPE_CHECKING:
     from sim.outcome import Outcome
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "parcels_frame",
-    "park_names",
     "status_by_year_frame",
     "targets_csv_frame",
     "with_park_names",
@@ -257,36 +256,6 @@ def write_deliverables(folder: Path, provenance: dict[str, object]) -> list[Path
     return [report, write_workbook(folder)]
 
 
-def park_names(site: Site) -> pd.DataFrame:
-    """Each park's Chinese and English name, and those of ``total`` and ``rest_of_city``.
-
-    Parameters
-    ----------
-    site
-        The site (its parks layer's ``name_zh``, ``name_en``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``park_id, park_name_zh, park_name_en``.
-    """
-    parks = pd.DataFrame(
-        {
-            "park_id": site.parks["park_id"].astype(str).to_numpy(),
-            "park_name_zh": site.parks["name_zh"].astype(str).to_numpy(),
-            "park_name_en": site.parks["name_en"].astype(str).to_numpy(),
-        }
-    )
-    extra = pd.DataFrame(
-        {
-            "park_id": ["total", "rest_of_city"],
-            "park_name_zh": ["合计", "全市其余"],
-            "park_name_en": ["total", "rest of city"],
-        }
-    )
-    return pd.concat([parks, extra], ignore_index=True)
-
-
 def with_park_names(frame: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with ``park_name_zh, park_name_en`` right after its ``park_id``.
 
@@ -324,7 +293,7 @@ def write_csv(frame: pd.DataFrame, path: Path, *, names: pd.DataFrame | None = N
     path
         Where to write it.
     names
-        :func:`park_names`: when given and ``frame`` has a ``park_id``, the parks'
+        :func:`sim.site.park_names`: when given and ``frame`` has a ``park_id``, the parks'
         Chinese and English names are written beside it.
 
     Returns
