@@ -3,8 +3,8 @@
 ``layers of the GeoPackage ──project_xml──▶ .qgs text ──write_project──▶ qgis_projects``
 
 QGIS keeps projects in a GeoPackage in the table ``qgis_projects (name, metadata,
-content)``: ``content`` is the project zipped as a ``.qgz`` (one ``<name>.qgs`` inside),
-``metadata`` a small JSON record. The project is made from a template here, without
+content)``: ``content`` is the project zipped as a ``.qgz`` (one ``<name>.qgs`` inside) in
+hexadecimal text, ``metadata`` a small JSON record. The project is made from a template here, without
 QGIS: every layer of the GeoPackage by a relative source (``./parcels.gpkg|layername=…``,
 so the file can move), styled as :mod:`sim.qgis` styles them (the house palette, the
 eight map states, idle land hatched), the base map under the parcels, parks labelled
@@ -58,6 +58,15 @@ class ProjectLayer:
     label_field: str | None = None
 
 
+def _srs(parent: ET.Element, crs: str) -> None:
+    """Add a ``spatialrefsys`` naming ``crs`` by its authority id and its WKT."""
+    from pyproj import CRS
+
+    srs = ET.SubElement(parent, "spatialrefsys")
+    ET.SubElement(srs, "wkt").text = CRS.from_user_input(crs).to_wkt()
+    ET.SubElement(srs, "authid").text = crs
+
+
 def _layer_id(name: str) -> str:
     return f"{name}_{uuid.uuid5(uuid.NAMESPACE_URL, 'parksim/' + name).hex}"
 
@@ -97,8 +106,7 @@ def _map_layer(layer: ProjectLayer, gpkg: str, crs: str) -> ET.Element:
     ET.SubElement(element, "id").text = _layer_id(layer.name)
     ET.SubElement(element, "datasource").text = f"./{gpkg}|layername={layer.name}"
     ET.SubElement(element, "layername").text = layer.title
-    srs = ET.SubElement(ET.SubElement(element, "srs"), "spatialrefsys")
-    ET.SubElement(srs, "authid").text = crs
+    _srs(ET.SubElement(element, "srs"), crs)
     ET.SubElement(element, "provider", {"encoding": "UTF-8"}).text = "ogr"
     style = ET.fromstring(layer.qml.split("\n", 1)[1])  # drop the DOCTYPE line
     for child in style:
@@ -109,17 +117,42 @@ def _map_layer(layer: ProjectLayer, gpkg: str, crs: str) -> ET.Element:
     return element
 
 
+#: Size of the layout's map frame (mm).
+_MAP_MM = (200.0, 180.0)
+
+
+def _fit(extent: tuple[float, float, float, float], aspect: float) -> tuple[float, ...]:
+    """Pad ``extent`` by 5 % and widen it to ``aspect`` (width ÷ height), centred.
+
+    Examples
+    --------
+    >>> _fit((0, 0, 100, 100), 2.0)
+    (-55.0, -5.0, 155.0, 105.0)
+    """
+    xmin, ymin, xmax, ymax = extent
+    width, height = (xmax - xmin) * 1.1, (ymax - ymin) * 1.1
+    width, height = max(width, height * aspect), max(height, width / aspect)
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    return (cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
+
+
 def _layout(
-    name: str, map_layers: list[ProjectLayer], extent: tuple[float, float, float, float]
+    name: str,
+    map_layers: list[ProjectLayer],
+    extent: tuple[float, float, float, float],
+    horizon: int,
 ) -> ET.Element:
-    """Make an A4 landscape print layout: map, legend, scale bar, north arrow, title, 示意图."""
+    """Make an A4 landscape print layout: map, legend, scale bar, north arrow, title, 示意图.
+
+    The map shows the states at the end of ``horizon`` (its temporal range is that year).
+    """
     layout = ET.Element("Layout", {"name": name, "units": "mm", "printResolution": "300"})
     pages = ET.SubElement(layout, "PageCollection")
     ET.SubElement(
         pages, "LayoutItem", {"type": "65638", "size": "297,210,mm", "position": "0,0,mm"}
     )
     map_uuid = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, "parksim/layout/map")) + "}"
-    xmin, ymin, xmax, ymax = extent
+    xmin, ymin, xmax, ymax = _fit(extent, _MAP_MM[0] / _MAP_MM[1])
     item = ET.SubElement(
         layout,
         "LayoutItem",
@@ -128,9 +161,12 @@ def _layout(
             "id": "map",
             "uuid": map_uuid,
             "position": "10,20,mm",
-            "size": "200,180,mm",
+            "size": f"{_MAP_MM[0]},{_MAP_MM[1]},mm",
             "keepLayerSet": "false",
             "frame": "true",
+            "isTemporal": "1",
+            "temporalRangeBegin": f"{horizon}-01-01T00:00:00Z",
+            "temporalRangeEnd": f"{horizon}-12-31T23:59:59Z",
         },
     )
     ET.SubElement(
@@ -144,8 +180,12 @@ def _layout(
             "id": "legend",
             "map_uuid": map_uuid,
             "position": "215,20,mm",
-            "size": "75,120,mm",
+            "size": "75,130,mm",
             "title": "图例 Legend",
+            "symbolWidth": "6",
+            "symbolHeight": "3.5",
+            "wrapChar": "",
+            "resizeToContents": "1",
         },
     )
     tree = ET.SubElement(legend, "layer-tree-group")
@@ -158,12 +198,18 @@ def _layout(
             "type": "65646",
             "id": "scalebar",
             "mapUuid": map_uuid,
-            "position": "215,170,mm",
-            "size": "70,12,mm",
+            "position": "235,165,mm",
+            "size": "55,12,mm",
             "style": "Single Box",
             "unitType": "km",
-            "numSegments": "2",
             "unitLabel": "km",
+            "numSegments": "2",
+            "numSegmentsLeft": "0",
+            "numMapUnitsPerScaleBarUnit": "1000",
+            "segmentSizeMode": "1",  # fit segments of a round size between the widths
+            "minBarWidth": "25",
+            "maxBarWidth": "50",
+            "height": "3",
         },
     )
     ET.SubElement(
@@ -175,12 +221,12 @@ def _layout(
             "mapUuid": map_uuid,
             "northMode": "0",  # grid north of the map's CRS
             "file": ":/images/north_arrows/layout_default_north_arrow.svg",
-            "position": "270,145,mm",
-            "size": "15,20,mm",
+            "position": "215,160,mm",
+            "size": "12,16,mm",
         },
     )
     for label_id, text, position, size in (
-        ("title", name, "10,5,mm", "200,12,mm"),
+        ("title", f"{name}（{horizon} 年末 end of {horizon}）", "10,5,mm", "200,12,mm"),
         (
             "schematic",
             "示意图 — 园区边界为示意 (schematic outlines; maps/README.md)",
@@ -242,11 +288,9 @@ def project_xml(
     >>> "./p.gpkg|layername=parks" in xml and 'timeStep="3"' in xml
     True
     """
-    root = ET.Element("qgis", {"projectname": title, "version": "3.28.0-Firenze"})
+    root = ET.Element("qgis", {"projectname": title, "version": "3.22.0-Białowieża"})
     ET.SubElement(root, "title").text = title
-    ET.SubElement(
-        ET.SubElement(ET.SubElement(root, "projectCrs"), "spatialrefsys"), "authid"
-    ).text = crs
+    _srs(ET.SubElement(root, "projectCrs"), crs)
     tree = ET.SubElement(root, "layer-tree-group")
     for layer in layers:
         ET.SubElement(
@@ -269,9 +313,7 @@ def project_xml(
     box = ET.SubElement(canvas, "extent")
     for key, value in (("xmin", xmin), ("ymin", ymin), ("xmax", xmax), ("ymax", ymax)):
         ET.SubElement(box, key).text = f"{value}"
-    ET.SubElement(
-        ET.SubElement(ET.SubElement(canvas, "destinationsrs"), "spatialrefsys"), "authid"
-    ).text = crs
+    _srs(ET.SubElement(canvas, "destinationsrs"), crs)
     layers_element = ET.SubElement(root, "projectlayers")
     for layer in layers:
         layers_element.append(_map_layer(layer, gpkg, crs))
@@ -287,14 +329,14 @@ def project_xml(
             "cumulativeTemporalRange": "0",
         },
     )
-    span = ET.SubElement(time, "temporalRange")
+    span = ET.SubElement(time, "TemporalRange")
     ET.SubElement(span, "start").text = start.isoformat().replace("+00:00", "Z")
     ET.SubElement(span, "end").text = end.isoformat().replace("+00:00", "Z")
     properties = ET.SubElement(root, "properties")
     paths = ET.SubElement(properties, "Paths")
     ET.SubElement(paths, "Absolute", {"type": "bool"}).text = "false"
     layouts = ET.SubElement(root, "Layouts")
-    layouts.append(_layout(title, [la for la in layers if la.visible], extent))
+    layouts.append(_layout(title, [la for la in layers if la.visible], extent, years[1]))
     ET.indent(root)
     return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + ET.tostring(
         root, encoding="unicode"
@@ -316,6 +358,7 @@ def write_project(path: Path, xml: str, *, name: str = PROJECT_NAME) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{name}.qgs", xml)
+    # QGIS stores the zipped project as hexadecimal text and the metadata as JSON text.
     metadata = json.dumps(
         {
             "last_modified_time": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
@@ -329,7 +372,7 @@ def write_project(path: Path, xml: str, *, name: str = PROJECT_NAME) -> None:
         )
         db.execute(
             "INSERT OR REPLACE INTO qgis_projects VALUES (?, ?, ?)",
-            (name, metadata.encode("utf-8"), buffer.getvalue()),
+            (name, metadata, buffer.getvalue().hex()),
         )
     db.close()
 
@@ -339,5 +382,5 @@ def read_project(path: Path, name: str = PROJECT_NAME) -> str:
     with sqlite3.connect(path) as db:
         row = db.execute("SELECT content FROM qgis_projects WHERE name = ?", (name,)).fetchone()
     db.close()
-    with zipfile.ZipFile(io.BytesIO(row[0])) as archive:
+    with zipfile.ZipFile(io.BytesIO(bytes.fromhex(row[0]))) as archive:
         return archive.read(f"{name}.qgs").decode("utf-8")

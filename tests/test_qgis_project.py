@@ -79,8 +79,8 @@ def test_temporal_controller_spans_the_run_by_quarter(project: ET.Element) -> No
     settings = project.find("ProjectTimeSettings")
     assert settings is not None
     assert (settings.get("timeStep"), settings.get("timeStepUnit")) == ("3", "mon")
-    assert settings.findtext("temporalRange/start") == "2012-01-01T00:00:00Z"
-    assert settings.findtext("temporalRange/end") == "2021-01-01T00:00:00Z"  # horizon 2020
+    assert settings.findtext("TemporalRange/start") == "2012-01-01T00:00:00Z"
+    assert settings.findtext("TemporalRange/end") == "2021-01-01T00:00:00Z"  # horizon 2020
     layer = next(m for m in project.iter("maplayer") if m.find("temporal") is not None)
     temporal = layer.find("temporal")
     assert temporal is not None and temporal.get("enabled") == "1"
