@@ -3,10 +3,10 @@
 ``layers of the GeoPackage ──project_xml──▶ .qgs text ──write_project──▶ qgis_projects``
 
 QGIS keeps projects in a GeoPackage in the table ``qgis_projects (name, metadata,
-content)``: ``content`` is the project zipped as a ``.qgz`` (one ``<name>.qgs`` inside) in
-hexadecimal text, ``metadata`` a small JSON record. The project is made from a template here, without
-QGIS: every layer of the GeoPackage by a relative source (``./parcels.gpkg|layername=…``,
-so the file can move), styled as :mod:`sim.qgis` styles them (the house palette, the
+content)``: ``content`` is the project zipped as a ``.qgz`` (one ``<name>.qgs``
+inside) in hexadecimal text, ``metadata`` a small JSON record. The project is made from
+a template here, without QGIS: every layer of the GeoPackage by a relative source
+(``./parcels.gpkg|layername=…``, so the file can move), styled as :mod:`sim.qgis` styles them (the house palette, the
 eight map states, idle land hatched), the base map under the parcels, parks labelled
 with their Chinese names, the temporal controller set to the build-out (base year to
 horizon) stepping one quarter, and a print layout with legend, scale bar, north arrow
@@ -126,8 +126,8 @@ def _fit(extent: tuple[float, float, float, float], aspect: float) -> tuple[floa
 
     Examples
     --------
-    >>> _fit((0, 0, 100, 100), 2.0)
-    (-55.0, -5.0, 155.0, 105.0)
+    >>> [round(v, 6) for v in _fit((0, 0, 100, 100), 2.0)]
+    [-60.0, -5.0, 160.0, 105.0]
     """
     xmin, ymin, xmax, ymax = extent
     width, height = (xmax - xmin) * 1.1, (ymax - ymin) * 1.1
