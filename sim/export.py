@@ -12,8 +12,12 @@ comes from the :class:`~sim.outcome.Outcome`)::
     compliance.csv   one row per (parcel, year): admission-rule densities and flags
     audit_parks.csv  one row per (year, park_id): admission averages, idle land, land supply
     audit.json       capacity, consistency and rule findings (also audit.md, for people)
-    parcels.gpkg     layers ``parcels`` (outcome, map state and rules per parcel), ``parks``
-                     and ``parcel_status_by_year``, styled by map state for QGIS
+    parcels.gpkg     layers ``parcels`` (outcome, map state and rules per parcel), ``parks``,
+                     ``parcel_status_by_year`` and ``basemap``, styled by map state for
+                     QGIS, with a QGIS project (:mod:`sim.qgis_project`)
+    assumptions.csv  every scenario value with the source cited beside it
+    report.html      the deliverable, results.xlsx the workbook (:mod:`sim.report`, built
+                     last from the files above)
     run.json         provenance: hashes of the scenario and every input layer, seed, version
     figures/         status and compliance maps at the horizon, floor against targets,
                      investment intensity against revenue density
@@ -21,7 +25,8 @@ comes from the :class:`~sim.outcome.Outcome`)::
 Everything is written into a temporary sibling folder first; only when every file
 is complete is it swapped into place, so a failed or interrupted run leaves the
 previous outputs exactly as they were. CSVs are UTF-8 with a BOM (Excel then shows
-Chinese park names) and carry units in their column names.
+Chinese park names), carry units in their column names and name parks
+(``park_name_zh``, ``park_name_en``) beside every ``park_id``.
 """
 
 from __future__ import annotations
