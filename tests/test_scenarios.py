@@ -29,6 +29,9 @@ OUTPUTS = {
     "audit.json",
     "audit.md",
     "parcels.gpkg",
+    "assumptions.csv",
+    "report.html",
+    "results.xlsx",
     "run.json",
 }
 
