@@ -152,3 +152,17 @@ def test_workbook_reads_back_in_libreoffice(run_out: Path, tmp_path: Path) -> No
     assert book.sheetnames[: len(SHEETS)] == SHEETS
     assert book["summary"]["C3"].value == "甲园"
     assert isinstance(book["targets"]["J3"].value, (int, float))
+
+
+def test_workbook_cuts_tables_longer_than_a_sheet_and_says_so(
+    run_out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sim.report.workbook as workbook
+
+    monkeypatch.setattr(workbook, "EXCEL_ROWS", 12)
+    book = load_workbook(write_workbook(run_out, tmp_path / "cut.xlsx"))
+    assert book["compliance"].max_row == 12  # 2 header rows + 10 of 40 (5 parcels × 8 years)
+    notes = [row[0] for row in book["notes"].iter_rows(values_only=True)]
+    assert any(
+        str(n).startswith("compliance: 仅前 10 行") and "of 40 rows" in str(n) for n in notes
+    )

@@ -10,6 +10,7 @@ and any CSV a later step writes). Each sheet has two header rows — Chinese, th
 column's own name (English, as in the CSV) — frozen above the data, with an autofilter;
 numbers are numbers with a format chosen by unit (:func:`sim.report.labels.number_format`),
 identifiers are text, flags are booleans, and each column is as wide as its content.
+A table longer than a sheet (:data:`EXCEL_ROWS`) is cut, and a ``notes`` sheet says so.
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ import pandas as pd
 from sim.report.labels import ID_COLUMNS, column_label, number_format
 from sim.report.sections import Table, tables_in
 
-__all__ = ["HEADER_ROWS", "workbook_frames", "write_workbook"]
+__all__ = ["EXCEL_ROWS", "HEADER_ROWS", "workbook_frames", "write_workbook"]
 
 #: Header rows above the data of every sheet: Chinese headings, then column names.
 HEADER_ROWS = 2
+#: Rows an Excel sheet holds; a longer table is cut there and the cut noted in ``notes``
+#: (its CSV holds every row).
+EXCEL_ROWS = 1_048_576
 _MAX_WIDTH = 48
 
 
@@ -113,7 +117,11 @@ def write_workbook(folder: Path, path: Path | None = None) -> Path:
     book = Workbook()
     book.remove(book.active)
     bold = Font(bold=True)
-    for name, frame in workbook_frames(folder).items():
+    cut: list[tuple[str, int, int]] = []
+    for name, whole in workbook_frames(folder).items():
+        frame = whole.iloc[: EXCEL_ROWS - HEADER_ROWS]
+        if len(frame) < len(whole):
+            cut.append((name, len(frame), len(whole)))
         sheet = book.create_sheet(name)
         columns = [str(c) for c in frame.columns]
         sheet.append([column_label(c)[0] for c in columns])
@@ -140,6 +148,14 @@ def write_workbook(folder: Path, path: Path | None = None) -> Path:
         if columns:
             last = get_column_letter(len(columns))
             sheet.auto_filter.ref = f"A{HEADER_ROWS}:{last}{HEADER_ROWS + len(frame)}"
+    if cut:
+        notes = book.create_sheet("notes")
+        notes.append(["说明 note"])
+        for name, kept, rows in cut:
+            notes.append(
+                [f"{name}: 仅前 {kept:,} 行 (Excel 上限) — first {kept:,} of {rows:,} rows; "
+                 "the CSV holds them all"]
+            )  # fmt: skip
     book.save(path)
     return path
 
