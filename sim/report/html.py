@@ -210,6 +210,7 @@ def _uncertainty(folder: Path, names: dict[str, tuple[str, str]]) -> dict[str, A
     if not set(bands) <= set(summary.columns):
         return None
     last = summary[summary["year"] == summary["year"].max()]
+    last = last[last["park_id"] != "rest_of_city"]  # the model gives the rest no floor
     rows = [
         [
             *names.get(str(r["park_id"]), (str(r["park_id"]),) * 2),
