@@ -5,6 +5,7 @@ and has a print layout with legend, scale bar, north arrow and 示意图."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sim.cli import main
 from sim.qgis import state_colours
 from sim.qgis_project import PROJECT_NAME, read_project
 from tests.conftest import BASELINE
+from tests.test_output_files import _gdal_validator
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +49,13 @@ def test_every_layer_source_exists_in_the_geopackage(gpkg: Path, project: ET.Ele
     ids = {e.findtext("id") for e in project.iter("maplayer")}
     assert {e.get("id") for e in project.find("layer-tree-group") or []} == ids
     assert {e.get("id") for e in project.iterfind("layerorder/layer")} == ids
+
+
+def test_gdal_validator_passes_with_basemap_and_project(gpkg: Path) -> None:
+    command = _gdal_validator()
+    assert command is not None, "GDAL's validate_gpkg.py is missing; `make test` installs it"
+    done = subprocess.run([*command, str(gpkg)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_state_styles_match_the_palette(project: ET.Element) -> None:

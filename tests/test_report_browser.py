@@ -137,11 +137,11 @@ def test_chinese_renders_in_the_embedded_cjk_font(browser: Any, run_out: Path) -
         expected = sum(advances[cmap[ord(ch)]][0] for ch in text) / em * 100
         width = browser.execute_script(
             "const s = document.createElement('span');"
-            "s.style.cssText = 'font: 100px ParksimSans; font-kerning: none; white-space: pre;'"
-            "+ 'position: absolute';"
+            "s.style.cssText = arguments[1];"
             "s.textContent = arguments[0]; document.body.appendChild(s);"
             "const w = s.getBoundingClientRect().width; s.remove(); return w;",
             text,
+            "font: 100px ParksimSans; font-kerning: none; white-space: pre; position: absolute",
         )
         assert width == pytest.approx(expected, abs=1.0), text
     assert browser.execute_script("return document.fonts.check('16px ParksimSans', '青岛')")
