@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench bench-sweep lint maps clean gdal-validator
+.PHONY: demo test bench bench-sweep lint maps clean gdal-validator chromium
 
 # GDAL's GeoPackage validator (validate_gpkg.py), which the tests run on parcels.gpkg,
 # ships for the system Python in Debian's python3-gdal; install it when it is missing.
@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/parksim run scenarios/qingdao_2012.toml --out out/qingdao_2012
 
 # Lint first: it takes seconds, the suite a minute or more.
-test: lint gdal-validator
+test: lint gdal-validator chromium
 	$(BIN)/python -m pytest
 
 gdal-validator:
@@ -29,6 +29,18 @@ gdal-validator:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends python3-gdal >/dev/null && $(GDAL_VALIDATOR); } || { \
 	  echo "make test needs GDAL's validate_gpkg.py: install Debian's python3-gdal (as root)"; \
+	  exit 1; }
+
+# The report's browser tests (tests/test_report_browser.py) drive Debian's chromium
+# through its chromium-driver (Selenium); install both when either is missing.
+CHROMIUM_OK := command -v chromium >/dev/null && command -v chromedriver >/dev/null
+
+chromium:
+	@$(CHROMIUM_OK) || { \
+	  echo "installing chromium and chromium-driver (the report's browser tests) with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium chromium-driver >/dev/null && $(CHROMIUM_OK); } || { \
+	  echo "make test needs Chromium: install Debian's chromium and chromium-driver (as root)"; \
 	  exit 1; }
 
 # ruff (with the complexity limit, C901), ruff's format check and mypy strict.

@@ -13,7 +13,7 @@ total floor completed year by year for :func:`overlay_chart`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,6 +53,9 @@ class Comparison:
     series
         Total floor completed (m²) by year (rows) per scenario (columns); with draws
         also columns ``<label> p10`` and ``<label> p90``.
+    park_names
+        ``park_id, park_name_zh, park_name_en`` of every park of every scenario (the
+        first scenario naming a park wins), :func:`sim.site.park_names`.
     """
 
     labels: tuple[str, ...]
@@ -63,6 +66,7 @@ class Comparison:
     targets: pd.DataFrame
     compliance: pd.DataFrame
     series: pd.DataFrame
+    park_names: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _labels(paths: Sequence[Path]) -> list[str]:
@@ -109,18 +113,21 @@ def compare(
     from sim.outcome import compute, load
     from sim.result import Status
     from sim.rules import Compliance
+    from sim.site import park_names
     from sim.states import ParcelState
 
     files = [Path(p) for p in paths]
     labels = _labels(files)
     floors, targets, compliance, series = {}, {}, {}, {}
     names, horizons = [], []
+    parks = []
     for label, path in zip(labels, files, strict=True):
         if progress is not None:
             progress(label)
         outcome = compute(*load(path), draws=draws, seed=seed, chunk_size=chunk_size)
         scenario, result, ensemble = outcome.scenario, outcome.result, outcome.ensemble
         names.append(scenario.name)
+        parks.append(park_names(outcome.site))
         horizons.append(int(result.years[-1]))
         completed = result.by_park("floor_completed_m2")[0, -1]
         floors[label] = pd.Series(
@@ -155,6 +162,7 @@ def compare(
         targets=target_table,
         compliance=pd.DataFrame(compliance),
         series=pd.DataFrame(series).sort_index(),
+        park_names=pd.concat(parks, ignore_index=True).drop_duplicates("park_id"),
     )
 
 

@@ -21,8 +21,12 @@ comes from the :class:`~sim.outcome.Outcome`)::
                      投资强度, 亩均营业收入/税收/增加值, 容积率 … per parcel; 土地供应率,
                      建成率, 综合容积率 … per park; the 亩均效益 score and class
     audit.json       capacity, consistency and rule findings (also audit.md, for people)
-    parcels.gpkg     layers ``parcels`` (outcome, map state and rules per parcel), ``parks``
-                     and ``parcel_status_by_year``, styled by map state for QGIS
+    parcels.gpkg     layers ``parcels`` (outcome, map state and rules per parcel), ``parks``,
+                     ``parcel_status_by_year`` and ``basemap``, styled by map state for
+                     QGIS, with a QGIS project (:mod:`sim.qgis_project`)
+    assumptions.csv  every scenario value with the source cited beside it
+    report.html      the deliverable, results.xlsx the workbook (:mod:`sim.report`, built
+                     last from the files above)
     run.json         provenance: hashes of the scenario and every input layer, seed, version
     figures/         status and compliance maps at the horizon, floor against targets,
                      investment intensity against revenue density
@@ -30,7 +34,8 @@ comes from the :class:`~sim.outcome.Outcome`)::
 Everything is written into a temporary sibling folder first; only when every file
 is complete is it swapped into place, so a failed or interrupted run leaves the
 previous outputs exactly as they were. CSVs are UTF-8 with a BOM (Excel then shows
-Chinese park names) and carry units in their column names.
+Chinese park names), carry units in their column names and name parks
+(``park_name_zh``, ``park_name_en``) beside every ``park_id``.
 """
 
 from __future__ import annotations
@@ -49,11 +54,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sim.assumptions import assumptions_frame
 from sim.metrics import METRICS
 from sim.outputs import atomic_folder, file_sha256
 from sim.result import Result
 from sim.scenario import Scenario
-from sim.site import Site
+from sim.site import Site, park_names
 
 if TYPE_CHECKING:
     from sim.outcome import Outcome
@@ -63,7 +69,9 @@ __all__ = [
     "parcels_frame",
     "status_by_year_frame",
     "targets_csv_frame",
+    "with_park_names",
     "write_csv",
+    "write_deliverables",
     "write_geopackage",
     "write_outputs",
 ]
@@ -174,42 +182,49 @@ def write_outputs(
     """
     scenario, ensemble = outcome.scenario, outcome.ensemble
     with atomic_folder(destination, inputs=scenario.input_files, force=force) as staging:
+        names = park_names(outcome.site)
         summary = outcome.result.summary_frame()
         if ensemble is not None:
             spread = ensemble.percentile_frame()
             summary = pd.concat([summary, spread.drop(columns=["year", "park_id"])], axis=1)
-        write_csv(summary, staging / "summary.csv")
+        write_csv(summary, staging / "summary.csv", names=names)
         if outcome.result.quarterly is not None:
-            write_csv(outcome.result.quarterly_frame(), staging / "summary_quarterly.csv")
-        write_csv(targets_csv_frame(outcome.targets), staging / "targets.csv")
-        write_csv(outcome.rules.compliance, staging / "compliance.csv")
+            write_csv(
+                outcome.result.quarterly_frame(), staging / "summary_quarterly.csv", names=names
+            )
+        write_csv(targets_csv_frame(outcome.targets), staging / "targets.csv", names=names)
+        write_csv(outcome.rules.compliance, staging / "compliance.csv", names=names)
+        write_csv(
+            assumptions_frame(scenario.sources or (scenario.path,)), staging / "assumptions.csv"
+        )
         fiscal = outcome.fiscal
         if fiscal is not None and fiscal.table is not None and fiscal.payback is not None:
-            write_csv(fiscal.table, staging / "fiscal.csv")
-            write_csv(fiscal.payback, staging / "fiscal_payback.csv")
+            write_csv(fiscal.table, staging / "fiscal.csv", names=names)
+            write_csv(fiscal.payback, staging / "fiscal_payback.csv", names=names)
         report = outcome.audit
-        write_csv(report.park_years, staging / "audit_parks.csv")
+        write_csv(report.park_years, staging / "audit_parks.csv", names=names)
         if outcome.indicators is not None:
-            write_csv(outcome.indicators.parcels, staging / "parcel_indicators.csv")
-            write_csv(outcome.indicators.parks, staging / "park_indicators.csv")
+            write_csv(outcome.indicators.parcels, staging / "parcel_indicators.csv", names=names)
+            write_csv(outcome.indicators.parks, staging / "park_indicators.csv", names=names)
         if outcome.applicants is not None and outcome.applicants_by_year is not None:
-            write_csv(outcome.applicants, staging / "applicants.csv")
-            write_csv(outcome.applicants_by_year, staging / "applicants_by_year.csv")
+            write_csv(outcome.applicants, staging / "applicants.csv", names=names)
+            write_csv(outcome.applicants_by_year, staging / "applicants_by_year.csv", names=names)
         (staging / "audit.json").write_text(
             json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         (staging / "audit.md").write_text(report.to_markdown(), encoding="utf-8")
         parcels = parcels_frame(outcome)
-        write_geopackage(
-            staging / "parcels.gpkg",
-            {
-                "parcels": parcels,
-                "parks": _parks_frame(outcome.site, outcome.result),
-                "parcel_status_by_year": status_by_year_frame(
-                    outcome.site, outcome.result, states=outcome.states
-                ),
-            },
-        )
+        layers = {
+            "parcels": parcels,
+            "parks": _parks_frame(outcome.site, outcome.result),
+            "parcel_status_by_year": status_by_year_frame(
+                outcome.site, outcome.result, states=outcome.states
+            ),
+        }
+        if outcome.site.land is not None:
+            layers["basemap"] = _basemap_frame(outcome.site)
+        write_geopackage(staging / "parcels.gpkg", layers)
+        write_qgis_project(staging / "parcels.gpkg", outcome, layers=list(layers))
         if figures:
             from sim.plot.render import write_report_figures
 
@@ -218,6 +233,7 @@ def write_outputs(
         if ensemble is not None:
             provenance["draws"] = ensemble.draws
             provenance["seed"] = ensemble.seed
+        write_deliverables(staging, provenance)
         provenance["outputs"] = {
             str(path.relative_to(staging)): file_sha256(path)
             for path in sorted(staging.rglob("*"))
@@ -241,7 +257,53 @@ def targets_csv_frame(targets: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+def write_deliverables(folder: Path, provenance: dict[str, object]) -> list[Path]:
+    """Write ``report.html`` and ``results.xlsx`` from the files already in ``folder``.
+
+    Parameters
+    ----------
+    folder
+        A (staging) output folder holding the tables, layers and figures of a run.
+    provenance
+        Its ``run.json`` record, which the report shows (``run.json`` itself is
+        written last, with the hashes of these files).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The two files.
+    """
+    from sim.report import render_report, write_workbook
+
+    report = folder / "report.html"
+    report.write_text(render_report(folder, provenance=provenance), encoding="utf-8")
+    return [report, write_workbook(folder)]
+
+
+def with_park_names(frame: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``park_name_zh, park_name_en`` right after its ``park_id``.
+
+    Examples
+    --------
+    >>> names = pd.DataFrame(
+    ...     {"park_id": ["A"], "park_name_zh": ["甲园"], "park_name_en": ["Park A"]}
+    ... )
+    >>> with_park_names(pd.DataFrame({"year": [1], "park_id": ["A"]}), names).columns.tolist()
+    ['year', 'park_id', 'park_name_zh', 'park_name_en']
+    """
+    if "park_id" not in frame.columns:
+        return frame
+    lookup = names.set_index("park_id")
+    ids = frame["park_id"].astype(str)
+    out = frame.copy()
+    at = int(list(out.columns).index("park_id")) + 1
+    for offset, column in enumerate(("park_name_zh", "park_name_en")):
+        values = ids.map(lookup[column]).fillna(ids)
+        out.insert(at + offset, column, values.to_numpy())
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: Path, *, names: pd.DataFrame | None = None) -> Path:
     """Write a table for Excel and pandas alike: UTF-8 with a BOM, plain numbers.
 
     The BOM makes Excel read the file as UTF-8 (Chinese names intact); numbers are
@@ -254,12 +316,17 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
         The table.
     path
         Where to write it.
+    names
+        :func:`sim.site.park_names`: when given and ``frame`` has a ``park_id``, the parks'
+        Chinese and English names are written beside it.
 
     Returns
     -------
     pathlib.Path
         ``path``.
     """
+    if names is not None:
+        frame = with_park_names(frame, names)
     frame.to_csv(path, index=False, encoding=CSV_ENCODING, lineterminator="\r\n")
     return path
 
@@ -291,7 +358,7 @@ def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
     """
     import pyogrio
 
-    from sim.qgis import parks_qml, status_qml, status_sld
+    from sim.qgis import basemap_qml, parks_qml, status_qml, status_sld
 
     styles = []
     for i, (name, frame) in enumerate(layers.items()):
@@ -308,6 +375,8 @@ def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
             what = "parcels coloured by map state" + (", by year" if temporal else "")
         elif name == "parks":
             qml, sld, what = parks_qml(), "", "park outlines"
+        elif name == "basemap":
+            qml, sld, what = basemap_qml(), "", "base map land (maps/README.md)"
         else:
             continue
         styles.append((name, qml, sld, what))
@@ -432,6 +501,66 @@ def _parks_frame(site: Site, result: Result) -> gpd.GeoDataFrame:
         geometry=parks.geometry.values,
         crs=parks.crs,
     )
+
+
+def _basemap_frame(site: Site) -> gpd.GeoDataFrame:
+    """Clip the base map's land (``[site] basemap``) to 2 km around the site, as polygons."""
+    assert site.land is not None
+    xmin, ymin, xmax, ymax = site.parcels.total_bounds
+    pad = 2000.0
+    land = site.land.cx[xmin - pad : xmax + pad, ymin - pad : ymax + pad]
+    land = land[land.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    return gpd.GeoDataFrame(
+        {"source": np.full(len(land), "maps/README.md", dtype=object)},
+        geometry=land.geometry.values,
+        crs=site.land.crs,
+    )
+
+
+def write_qgis_project(path: Path, outcome: Outcome, *, layers: Sequence[str]) -> Path:
+    """Store the QGIS project of a run's layers in its GeoPackage (:mod:`sim.qgis_project`).
+
+    Parameters
+    ----------
+    path
+        ``parcels.gpkg``, already holding ``layers``.
+    outcome
+        The run (its scenario's name, CRS and years; the site's extent).
+    layers
+        The GeoPackage's layers.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    from sim.qgis import basemap_qml, parks_qml, status_qml
+    from sim.qgis_project import ProjectLayer, project_xml, write_project
+
+    shown = {
+        "parks": ProjectLayer("parks", "园区 parks", parks_qml(), label_field="name_zh"),
+        "parcel_status_by_year": ProjectLayer(
+            "parcel_status_by_year",
+            "地块状态（逐年）parcel states by year",
+            status_qml(temporal=("date_start", "date_end")),
+        ),
+        "parcels": ProjectLayer(
+            "parcels", "地块状态（期末）parcels at the horizon", status_qml(), visible=False
+        ),
+        "basemap": ProjectLayer("basemap", "底图 base map", basemap_qml()),
+    }
+    scenario, result = outcome.scenario, outcome.result
+    bounds = outcome.site.parcels.total_bounds
+    xml = project_xml(
+        [shown[name] for name in shown if name in layers],
+        gpkg=path.name,
+        crs=str(scenario.scenario.crs),
+        extent=(float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3])),
+        years=(int(result.years[0]), int(result.years[-1])),
+        title=f"{scenario.name} 示意图",
+    )
+    write_project(path, xml)
+    return path
 
 
 def run_record(scenario: Scenario, *, argv: Sequence[str] = ()) -> dict[str, object]:

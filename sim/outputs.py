@@ -42,6 +42,7 @@ __all__ = [
     "MARKER",
     "atomic_file",
     "atomic_folder",
+    "atomic_member",
     "check_output_file",
     "check_output_folder",
     "figure_made_by_parksim",
@@ -524,6 +525,65 @@ def atomic_file(
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def atomic_member(
+    folder: str | os.PathLike[str],
+    name: str,
+    *,
+    force: bool = False,
+    option: str = "OUTDIR",
+) -> Iterator[Path]:
+    """Yield a temporary path that replaces the file ``name`` of a parksim folder.
+
+    For commands that rebuild one output of an existing run (``parksim report``):
+    ``folder`` must be a folder parksim wrote (:func:`check_output_folder`, so
+    nothing foreign is in it and, without ``force``, nothing was edited). On success
+    the file is renamed into place and the marker :data:`MARKER` records its new size
+    and hash, so the folder stays parksim's own; on an exception nothing changes.
+
+    Parameters
+    ----------
+    folder
+        The output folder.
+    name
+        The file's name inside it (``report.html``).
+    force, option
+        As for :func:`check_output_folder`.
+
+    Raises
+    ------
+    OutputError
+        When ``folder`` is not an existing parksim output folder, or may not be
+        replaced.
+    """
+    target = check_output_folder(folder, force=force, option=option)
+    if _recorded(target) is None or not (target / MARKER).is_file():
+        raise OutputError(
+            f"{option} {os.fspath(folder)}: not a parksim output folder (no {MARKER}); "
+            "name the folder of a parksim run, e.g. out/qingdao_2012"
+        )
+    handle, raw = tempfile.mkstemp(
+        prefix=f".{Path(name).stem}.tmp-{os.getpid()}-", suffix=Path(name).suffix, dir=target
+    )
+    os.close(handle)
+    temporary = Path(raw)
+    temporary.unlink()
+    try:
+        yield temporary
+        os.replace(temporary, target / name)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    record = json.loads((target / MARKER).read_text(encoding="utf-8"))
+    record["files"][name] = {
+        "size": (target / name).stat().st_size,
+        "sha256": file_sha256(target / name),
+    }
+    marker = target / f".{MARKER}.tmp-{os.getpid()}"
+    marker.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    os.replace(marker, target / MARKER)
 
 
 def _exchange(first: Path, second: Path) -> bool:

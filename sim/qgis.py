@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from sim.palette import IDLE_HATCH_COLOUR, STATE_COLOURS
 from sim.states import ParcelState
 
-__all__ = ["parks_qml", "state_colours", "status_qml", "status_sld"]
+__all__ = ["basemap_qml", "parks_qml", "state_colours", "status_qml", "status_sld"]
 
 _OUTLINE = "#FFFFFF"
 _PARK_OUTLINE = "#333333"
@@ -252,6 +252,30 @@ def parks_qml() -> str:
     )
     symbols = ET.SubElement(renderer, "symbols")
     _fill_symbol(symbols, "0", None, _PARK_OUTLINE, 0.6)
+    ET.SubElement(root, "layerGeometryType").text = "2"
+    return _serialise(root)
+
+
+#: The base map's land: a pale warm grey under the parcels, no outline.
+BASEMAP_FILL = "#F2F1EC"
+
+
+def basemap_qml() -> str:
+    """Make a QGIS style (QML) for the base map: land in a pale grey, no outline.
+
+    Returns
+    -------
+    str
+        The QML document.
+    """
+    root = _document()
+    renderer = ET.SubElement(
+        root,
+        "renderer-v2",
+        {"type": "singleSymbol", "symbollevels": "0", "enableorderby": "0", "forceraster": "0"},
+    )
+    symbols = ET.SubElement(renderer, "symbols")
+    _fill_symbol(symbols, "0", BASEMAP_FILL, BASEMAP_FILL, 0.0)
     ET.SubElement(root, "layerGeometryType").text = "2"
     return _serialise(root)
 

@@ -40,7 +40,7 @@ from sim.layers import LayerOption, area_of_use_problem, read_layer
 from sim.result import TOTAL
 from sim.scenario import DEFAULT_MIN_PARCEL_AREA_M2, SiteFiles
 
-__all__ = ["Site", "load_site", "validate_site"]
+__all__ = ["Site", "load_site", "park_names", "validate_site"]
 
 #: Tolerances for topology checks, in m² (surveyed parcels share edges up to rounding).
 OUTSIDE_TOLERANCE_M2 = 1.0
@@ -495,3 +495,33 @@ def _check_parcel_geometry(
                 )
             )
     return problems
+
+
+def park_names(site: Site) -> pd.DataFrame:
+    """Name each park in Chinese and English, and ``total`` and ``rest_of_city`` too.
+
+    Parameters
+    ----------
+    site
+        The site (its parks layer's ``name_zh``, ``name_en``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``park_id, park_name_zh, park_name_en``.
+    """
+    parks = pd.DataFrame(
+        {
+            "park_id": site.parks["park_id"].astype(str).to_numpy(),
+            "park_name_zh": site.parks["name_zh"].astype(str).to_numpy(),
+            "park_name_en": site.parks["name_en"].astype(str).to_numpy(),
+        }
+    )
+    extra = pd.DataFrame(
+        {
+            "park_id": ["total", "rest_of_city"],
+            "park_name_zh": ["合计", "全市其余"],
+            "park_name_en": ["total", "rest of city"],
+        }
+    )
+    return pd.concat([parks, extra], ignore_index=True)

@@ -16,7 +16,7 @@ import pytest
 SIM = Path(__file__).resolve().parents[1] / "sim"
 
 #: Modules that write or draw an Outcome: they may read results, never compute them.
-WRITERS = ("sim.export", "sim.qgis", "sim.plot")
+WRITERS = ("sim.export", "sim.qgis", "sim.qgis_project", "sim.plot", "sim.report")
 #: What computes a run; a writer importing any of these would compute.
 COMPUTING = ("sim.engine", "sim.audit", "sim.targets", "sim.montecarlo", "sim.buildout")
 #: Names a writer may take from sim.rules: enums and constants, not computations.

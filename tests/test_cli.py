@@ -15,8 +15,9 @@ from sim.cli import main
 from tests.conftest import BASELINE, TINY_RUN_FIGURES, tiny_toml, tree_snapshot
 
 SUMMARY_COLUMNS = [
-    "year", "park_id", "floor_completed_m2", "floor_under_construction_m2",
-    "floor_occupied_m2", "revenue_cny", "investment_cny", "workers_persons",
+    "year", "park_id", "park_name_zh", "park_name_en", "floor_completed_m2",
+    "floor_under_construction_m2", "floor_occupied_m2", "revenue_cny", "investment_cny",
+    "workers_persons",
     "floor_sold_m2", "floor_started_m2", "floor_topped_out_m2", "floor_vacant_m2",
     "revenue_other_cny", "workers_other_persons", "base_floor_completed_m2",
     "base_floor_occupied_m2", "vacancy_rate",

@@ -72,6 +72,13 @@ def test_compare_command(
     assert raw.startswith(b"\xef\xbb\xbf")
     table = pd.read_csv(out / "comparison.csv", encoding="utf-8-sig")
     assert set(table["scenario"]) == {"tiny", "fast"}
+    columns = list(table.columns)
+    at = columns.index("park_id")
+    assert columns[at + 1 : at + 3] == ["park_name_zh", "park_name_en"]
+    named = table.drop_duplicates("park_id").set_index("park_id")
+    assert named.loc["A", "park_name_zh"] == "甲园" and named.loc["B", "park_name_en"] == "Park B"
+    assert named.loc["total", "park_name_zh"] == "合计"
+    assert "甲园" in printed  # the printed tables name parks too
     assert (out / "floor_overlay.png").stat().st_size > 10_000
 
 

@@ -44,7 +44,10 @@ CSVS = (
     "audit_parks.csv",
     "parcel_indicators.csv",
     "park_indicators.csv",
+    "assumptions.csv",
 )
+#: Columns written beside every park_id (the parks' names), not in the model's tables.
+NAMES = ["park_name_zh", "park_name_en"]
 #: Series of summary.csv that are flows over a period (the others are year-end stocks).
 FLOWS = ("revenue_cny", "investment_cny", "revenue_other_cny")
 
@@ -162,9 +165,10 @@ def test_every_csv_has_a_bom_and_round_trips(tiny_out: Path) -> None:
         assert raw.startswith(b"\xef\xbb\xbf"), name
         assert raw[3:].decode("utf-8")  # the rest is plain UTF-8
     scenario, site, result = load_and_simulate(tiny_out.parent / "tiny.toml")
-    read = pd.read_csv(tiny_out / "summary.csv", encoding="utf-8-sig")
+    read = pd.read_csv(tiny_out / "summary.csv", encoding="utf-8-sig").drop(columns=NAMES)
     pd.testing.assert_frame_equal(read, result.summary_frame(), check_dtype=False)  # full precision
     read = pd.read_csv(tiny_out / "summary_quarterly.csv", encoding="utf-8-sig")
+    read = read.drop(columns=NAMES)
     pd.testing.assert_frame_equal(read, result.quarterly_frame(), check_dtype=False)
     # The others as their tables: a CSV has no types, so empty and missing read alike.
     outcome = compute(scenario, site)
@@ -177,9 +181,26 @@ def test_every_csv_has_a_bom_and_round_trips(tiny_out: Path) -> None:
         ("parcel_indicators.csv", indicators.parcels),
         ("park_indicators.csv", indicators.parks),
     ):
-        read = pd.read_csv(tiny_out / name, encoding="utf-8-sig")
+        read = pd.read_csv(tiny_out / name, encoding="utf-8-sig").drop(columns=NAMES)
         read = read.drop(columns=["unit"]) if name == "targets.csv" else read  # added on writing
         pd.testing.assert_frame_equal(_values(read), _values(expected), check_dtype=False, obj=name)
+
+
+@pytest.mark.parametrize("name", [n for n in CSVS if n != "assumptions.csv"])
+def test_every_park_id_has_the_parks_names_beside_it(tiny_out: Path, name: str) -> None:
+    table = pd.read_csv(tiny_out / name, encoding="utf-8-sig", dtype=str)
+    columns = list(table.columns)
+    at = columns.index("park_id")
+    assert columns[at + 1 : at + 3] == NAMES
+    parks = pyogrio.read_dataframe(tiny_out / "parcels.gpkg", layer="parks", read_geometry=False)
+    expected = {
+        **{r.park_id: (r.name_zh, r.name_en) for r in parks.itertuples()},
+        "total": ("合计", "total"),
+        "rest_of_city": ("全市其余", "rest of city"),
+    }
+    for row in table[["park_id", *NAMES]].drop_duplicates().itertuples(index=False):
+        assert (row.park_name_zh, row.park_name_en) == expected[row.park_id], (name, row)
+    assert {"甲园", "乙园"} & set(table["park_name_zh"])  # the tiny site's own names
 
 
 def test_quarterly_summary_adds_up_to_the_yearly_one(tiny_out: Path) -> None:
@@ -192,7 +213,7 @@ def test_quarterly_summary_adds_up_to_the_yearly_one(tiny_out: Path) -> None:
     assert quarterly["period"].str.fullmatch(r"\d{4}Q[1-4]").all()
     assert len(quarterly) == 4 * len(yearly) == 32 * 3
     quarterly["year"] = quarterly["period"].str[:4].astype(int)
-    keys = ["year", "park_id"]
+    keys = ["year", "park_id", *NAMES]
     stocks = [c for c in yearly.columns if c not in (*keys, *FLOWS)]
     assert {"floor_completed_m2", "floor_occupied_m2", "workers_persons"} <= set(stocks)
     assert set(FLOWS) <= set(yearly.columns)

@@ -470,7 +470,13 @@ def test_written_densities_recompute_from_their_parts(tiny_dir: Path) -> None:
     raw = (out / "compliance.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     yearly = pd.read_csv(out / "compliance.csv", encoding="utf-8-sig")
-    assert list(yearly.columns[:3]) == ["parcel_id", "park_id", "year"]
+    assert list(yearly.columns[:5]) == [
+        "parcel_id",
+        "park_id",
+        "park_name_zh",
+        "park_name_en",
+        "year",
+    ]
     yearly_area = yearly["parcel_id"].map(parcels.set_index("parcel_id")["area_m2"])
     np.testing.assert_array_equal(
         yearly["investment_intensity_wan_per_ha"], yearly["investment_to_date_cny"] / yearly_area

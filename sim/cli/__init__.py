@@ -22,7 +22,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from sim.cli import audit, calibrate, check, compare, init, run, sensitivity, solve, sweep
+from sim.cli import audit, calibrate, check, compare, init, report, run, sensitivity, solve, sweep
 from sim.cli import map as map_
 from sim.cli._common import (
     EXIT_BAD_INPUT,
@@ -50,7 +50,7 @@ _EPILOG = """examples:
 """
 
 #: The commands, in the order ``--help`` lists them.
-_COMMANDS = (run, check, audit, init, compare, map_, solve, calibrate, sensitivity, sweep)
+_COMMANDS = (run, check, audit, init, compare, map_, report, solve, calibrate, sensitivity, sweep)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         )
         update("writing")
         with atomic_folder(out, inputs=inputs, force=args.force) as staging:
-            write_csv(comparison_frame(result), staging / "comparison.csv")
+            write_csv(comparison_frame(result), staging / "comparison.csv", names=result.park_names)
             if not args.no_figures:
                 import matplotlib.pyplot as plt
 
@@ -109,6 +109,13 @@ def _print_comparison(result: Any, out: Path) -> None:
 
     console = Console()
     labels = list(result.labels)
+    names = dict(
+        zip(
+            result.park_names.get("park_id", []),
+            result.park_names.get("park_name_zh", []),
+            strict=True,
+        )
+    )
     horizons = sorted(set(result.horizons))
     floor = Table(title=f"floor completed at the horizon ({', '.join(map(str, horizons))}) (万m²)")
     floor.add_column("park")
@@ -116,7 +123,9 @@ def _print_comparison(result: Any, out: Path) -> None:
         floor.add_column(label, justify="right")
     for park, row in result.floor.iterrows():
         cells = ["–" if math.isnan(v) else f"{v / 1e4:,.1f}" for v in row]
-        floor.add_row(str(park), *cells, style="bold" if park == "total" else None)
+        floor.add_row(
+            names.get(str(park), str(park)), *cells, style="bold" if park == "total" else None
+        )
     console.print(floor)
 
     if not result.targets.empty:
@@ -146,7 +155,9 @@ def _print_comparison(result: Any, out: Path) -> None:
                     else ("✓" if row[(label, "met")] else "[red]✗[/red]")
                 )
                 cells.append(f"{projected / scale:,.1f} {mark}")
-            targets.add_row(what, str(park), str(year), f"{target / scale:,.0f}", *cells)
+            targets.add_row(
+                what, names.get(str(park), str(park)), str(year), f"{target / scale:,.0f}", *cells
+            )
         console.print(targets)
 
     rules = Table(title="parcels at the horizon (admission rules, idle land)")

@@ -1,0 +1,91 @@
+"""The tables of a run's deliverables, in order: one line per output table.
+
+``OUTDIR files ──tables_in──▶ [(Table, path)]`` read by the report (:mod:`sim.report.html`)
+and the workbook (:mod:`sim.report.workbook`) alike. A later output joins both with
+one line in :data:`TABLES` (say ``Table("fiscal", "fiscal.csv", "财政", "Fiscal")``);
+a CSV a run wrote that no line names is still included, after the known ones, under
+its own name, so nothing a run wrote is left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["TABLES", "Table", "tables_in"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One output table as the deliverables show it.
+
+    Attributes
+    ----------
+    sheet
+        Worksheet name (≤ 31 characters) and the report's anchor.
+    file
+        The file in the output folder: a CSV, or ``parcels.gpkg:<layer>``.
+    title_zh, title_en
+        Headings.
+    in_report
+        Whether the HTML report shows the table itself (long per-parcel tables are
+        only in the workbook).
+    """
+
+    sheet: str
+    file: str
+    title_zh: str
+    title_en: str
+    in_report: bool = True
+
+
+#: The deliverables' tables, in order.
+TABLES: tuple[Table, ...] = (
+    Table("summary", "summary.csv", "逐年汇总", "Summary by year", in_report=False),
+    Table("targets", "targets.csv", "目标与预测", "Targets against projections"),
+    Table("parks", "parcels.gpkg:parks", "园区", "Parks"),
+    Table("parcels", "parcels.gpkg:parcels", "地块", "Parcels", in_report=False),
+    Table(
+        "compliance", "compliance.csv", "准入指标逐年", "Admission rules by year", in_report=False
+    ),
+    Table("audit", "audit_parks.csv", "审查：园区逐年", "Audit: parks by year", in_report=False),
+    Table(
+        "assumptions", "assumptions.csv", "假设与来源", "Assumptions and sources", in_report=False
+    ),
+    Table("quarterly", "summary_quarterly.csv", "逐季汇总", "Summary by quarter", in_report=False),
+)
+
+
+def tables_in(folder: Path) -> list[tuple[Table, Path]]:
+    r"""List the tables of :data:`TABLES` present in ``folder``, then every other CSV there.
+
+    Parameters
+    ----------
+    folder
+        A run's output folder.
+
+    Returns
+    -------
+    list
+        ``(Table, path)``; for a GeoPackage layer, ``path`` is the GeoPackage.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "targets.csv").write_text("a\\n")
+    ...     _ = (Path(tmp) / "fiscal.csv").write_text("a\\n")
+    ...     [t.sheet for t, _ in tables_in(Path(tmp))]
+    ['targets', 'fiscal']
+    """
+    found: list[tuple[Table, Path]] = []
+    known = set()
+    for table in TABLES:
+        name = table.file.partition(":")[0]
+        known.add(name)
+        if (folder / name).is_file():
+            found.append((table, folder / name))
+    for path in sorted(folder.glob("*.csv")):
+        if path.name not in known:
+            found.append((Table(path.stem[:31], path.name, path.stem, path.stem), path))
+    return found
