@@ -424,7 +424,9 @@ def test_fiscal_csv_is_written_tidy_with_percentiles_with_draws(
     out = tmp_path / "out"
     assert main(["run", str(path), "--out", str(out), "--draws", "20", "--no-figures"]) == 0
     table = pd.read_csv(out / "fiscal.csv", encoding="utf-8-sig")
-    assert list(table.columns[:6]) == ["year", "park_id", "item", "kind", "value_cny", "basis"]
+    assert list(table.columns[:8]) == [
+        "year", "park_id", "park_name_zh", "park_name_en", "item", "kind", "value_cny", "basis",
+    ]  # fmt: skip
     assert {"value_cny_p10", "value_cny_p50", "value_cny_p90"} <= set(table.columns)
     assert {"awards", "interest", "business_tax", "vat", "land_sale", "net"} <= set(table["item"])
     payback = pd.read_csv(out / "fiscal_payback.csv", encoding="utf-8-sig")

@@ -97,12 +97,12 @@ def test_a_later_csv_joins_report_and_workbook(run_out: Path, tmp_path: Path) ->
     folder = tmp_path / "copy"
     shutil.copytree(run_out, folder)
     pd.DataFrame({"park_id": ["A"], "revenue_tax_cny": [1.5e6]}).to_csv(
-        folder / "fiscal.csv", index=False, encoding="utf-8-sig"
+        folder / "later_table.csv", index=False, encoding="utf-8-sig"
     )
-    assert '<section id="table-fiscal"' in render_report(folder)
+    assert '<section id="table-later_table"' in render_report(folder)
     book = load_workbook(write_workbook(folder))
-    assert book.sheetnames[-1] == "fiscal"
-    assert book["fiscal"]["B3"].value == 1.5e6
+    assert book.sheetnames[-1] == "later_table"  # after every table the deliverables name
+    assert book["later_table"]["B3"].value == 1.5e6
 
 
 def test_workbook_sheets_headers_types_formats(run_out: Path) -> None:

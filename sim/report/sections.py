@@ -53,6 +53,20 @@ TABLES: tuple[Table, ...] = (
         "assumptions", "assumptions.csv", "假设与来源", "Assumptions and sources", in_report=False
     ),
     Table("quarterly", "summary_quarterly.csv", "逐季汇总", "Summary by quarter", in_report=False),
+    Table(
+        "park_indicators", "park_indicators.csv", "园区集约利用评价", "Parks' land-use indicators"
+    ),
+    Table(
+        "parcel_indicators",
+        "parcel_indicators.csv",
+        "地块亩均效益",
+        "Parcels' per-mu indicators",
+        in_report=False,
+    ),
+    Table("applicants_by_year", "applicants_by_year.csv", "项目准入逐年", "Admission by year"),
+    Table("applicants", "applicants.csv", "申请项目", "Applicant projects", in_report=False),
+    Table("fiscal_payback", "fiscal_payback.csv", "财政回收期", "Fiscal payback"),
+    Table("fiscal", "fiscal.csv", "财政收支", "Fiscal ledger", in_report=False),
 )
 
 
