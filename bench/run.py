@@ -206,6 +206,10 @@ def oracle_inputs(inputs: Inputs) -> Any:
         demand_m2=inputs.demand_m2,
         reclaim_after_years=inputs.reclaim_after_years if inputs.reclaim_idle else None,
         idle_after_years=inputs.idle_after_years,
+        pool_m2=None if inputs.allocation is None else inputs.allocation.pool_m2,
+        attractiveness=None if inputs.allocation is None else inputs.allocation.attractiveness,
+        room_weight=1.0 if inputs.allocation is None else inputs.allocation.room_weight,
+        phase_years=inputs.phase_years,
     )
 
 
