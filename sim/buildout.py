@@ -449,12 +449,15 @@ class _Cohorts:
         self.history = np.zeros((n_draws, n_parks, n_steps, n_quarters))
         self._room: FloatArray = self.o[:0]
 
-    def room(self, u: int) -> FloatArray:
-        """Room of the cohorts completed by step ``u`` ``(D, K)``."""
+    def room(self, u: int, first: npt.NDArray[np.int64] | None = None) -> FloatArray:
+        """Room of the cohorts completed by step ``u`` ``(D, K)`` (``first`` unused)."""
+        del first
         room = np.minimum(self.ceiling - self.o[: u + 1], self.ramp)
         np.maximum(room, 0.0, out=room)
         self._room = room
-        return np.asarray(np.einsum("sdk,sdk->dk", self.schedule[: u + 1], room))
+        # (A reduction over the leading axis adds cohort after cohort for every draw and
+        # park, in the same order whatever the number of draws: draws stay independent.)
+        return np.asarray((self.schedule[: u + 1] * room).sum(axis=0), dtype=np.float64)
 
     def fill(self, u: int, share: FloatArray, t: int) -> None:
         """Fill ``share`` of every cohort's room (and keep quarter ``t``'s state)."""
@@ -486,18 +489,24 @@ class _RunningCohorts:
         self.phi = np.zeros((n_draws, n_parks))
         self.first = np.zeros((n_draws, n_parks), dtype=np.int64)  # oldest cohort on the ramp
         self.tail = np.zeros((n_draws, n_parks))  # Z
+        self._cells = np.arange(n_draws * n_parks)
         self.finite = np.isfinite(ramp)
         with np.errstate(divide="ignore", invalid="ignore"):
             self.limit = np.where(self.finite, ceiling / ramp - 1.0, -1.0)
             self.rho = np.where(self.finite, ramp, 0.0)
 
     def _below(self, values: FloatArray, count: npt.NDArray[np.int64]) -> FloatArray:
-        """``values[..., count − 1]``, 0 where ``count`` is 0."""
-        index = np.maximum(count - 1, 0)[None]
-        return np.where(count > 0, np.take_along_axis(values, index, axis=0)[0], 0.0)
+        """``values[count − 1]`` per draw and park, 0 where ``count`` is 0."""
+        flat = values.reshape(values.shape[0], -1)
+        picked = flat[np.maximum(count - 1, 0).ravel(), self._cells].reshape(count.shape)
+        return np.where(count > 0, picked, 0.0)
 
-    def room(self, u: int) -> FloatArray:
-        """Room of the cohorts completed by step ``u`` ``(D, K)``."""
+    def room(self, u: int, first: npt.NDArray[np.int64] | None = None) -> FloatArray:
+        """Room of the cohorts completed by step ``u`` ``(D, K)``.
+
+        ``first``: the oldest cohort on the ramp after this step, when another set of
+        the same cohorts (driven by the same shares) has found it.
+        """
         # (The schedule of step u is final now: sales book completions in later steps.)
         new = self.schedule[u]
         self.start[u] = self.phi
@@ -505,8 +514,9 @@ class _RunningCohorts:
         self.weighted[u] = new * self.phi + (self.weighted[u - 1] if u else 0.0)
         # A cohort has left the ramp once Φ − Φ_q > ceiling/ρ − 1; Φ_q grows with q.
         # (Cohorts before the oldest still on the ramp in any draw need no second look.)
-        low = int(self.first.min())
-        first = low + (self.start[low : u + 1] < self.phi - self.limit).sum(axis=0)
+        if first is None:
+            low = int(self.first.min())
+            first = low + (self.start[low : u + 1] < self.phi - self.limit).sum(axis=0)
         if np.any(first != self.first):
             leaving = self._below(self.floor, first) - self._below(self.floor, self.first)
             phis = self._below(self.weighted, first) - self._below(self.weighted, self.first)
@@ -727,7 +737,8 @@ def _simulate(  # noqa: C901 - one quarter's stages in order, each a few lines
         cohorts.fill(u, share, t)
         occupied = occupied + share * room
         if earning is not None:
-            earned = earned + share * earning.room(u)
+            ramp_first = cohorts.first if isinstance(cohorts, _RunningCohorts) else None
+            earned = earned + share * earning.room(u, ramp_first)
             earning.fill(u, share, t)
         base_occupied = base_occupied + share * base_room
         backlog = waiting - own
