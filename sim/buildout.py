@@ -1037,10 +1037,11 @@ def advance(inputs: Inputs, *, record: bool = True) -> Quarters:
                     k: np.empty((*v.shape[:2], n_parcels), dtype=v.dtype) for k, v in series.items()
                 }
                 steps = {k: np.empty((n_draws, n_parcels)) for k in found}
+            part = slice(lo, lo + cols.size)
             for k, v in series.items():
-                parcel[k][:, :, cols] = v
+                parcel[k][:, :, part] = v
             for k, v in found.items():
-                steps[k][:, cols] = v
+                steps[k][:, part] = v
             del series, found
         # Quarter indices from the base year's Q1; NaN where not reached by the horizon.
         for name, values in steps.items():
