@@ -438,12 +438,15 @@ def test_an_override_reads_back_where_no_later_one_overwrites_it(
         table = apply_overrides({}, overrides)
     except ScenarioError:
         return  # a later path went through an earlier value: refused, named (tested above)
-    for path, value in overrides.items():
+    paths = list(overrides)
+    for i, (path, value) in enumerate(overrides.items()):
         node: object = table
         for step in parse_path(path):
             node = node[step] if isinstance(node, dict) else None  # type: ignore[index]
-        later = [p for p in overrides if p != path and p.startswith(path + ".")]
-        if not later:
+        # Overwritten: by a later value inside it, or by a later value of a table above it.
+        inside = [p for p in paths if p != path and p.startswith(path + ".")]
+        above = [p for p in paths[i + 1 :] if path.startswith(p + ".")]
+        if not inside and not above:
             assert node == value
 
 
