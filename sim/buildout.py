@@ -15,8 +15,8 @@ How it is computed, so that the quarterly loop never touches a parcel:
 - **Sales are prefixes.** A park sells its queue in order, so the land sold by a
   quarter is the first ``N`` parcels of the queue. Area, capacity and each phase's floor
   sold so far are cumulative sums along the queue, looked up at ``N``
-  (:class:`_Tables`). Land taken back rejoins the queue behind everything else, in
-  queue order; since a park's start lag is the same for all its land, either every
+  (:class:`_Tables`). Land taken back rejoins the queue behind everything else, first
+  in, first out; since a park's start lag is the same for all its land, either every
   sale of a park is taken back or none is, and a park that takes land back sells its
   queue round and round: the ``N``-th sale is parcel ``N mod n``.
 - **A sale fixes its schedule.** The quarter a parcel is sold fixes when each of its
@@ -24,7 +24,9 @@ How it is computed, so that the quarterly loop never touches a parcel:
   per-park schedules of floor started, topped out and completed.
 - **Buildings that complete together fill together.** Every phase completed in the same
   quarter of the same park has the same room per m² in every later quarter, so
-  occupancy is kept per completion cohort ``(D, K, S)`` as occupied floor per m².
+  occupancy is kept per completion cohort ``(S, D, K)`` as occupied floor per m²
+  (:class:`_Cohorts`) — or, when no parcel's history is kept, as running sums per park
+  (:class:`_RunningCohorts`).
 
 The loop over quarters therefore works on per-park arrays ``(D, K)`` and the cohorts;
 nothing loops over parcels or draws. When asked, each parcel's history is rebuilt
