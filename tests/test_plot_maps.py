@@ -34,6 +34,7 @@ from sim.plot.cartography import (
     map_units_per_metre,
     nice_length,
     polygon_paths,
+    ragged_polygons,
     source_text,
     true_north_angle,
 )
@@ -641,3 +642,41 @@ def test_large_map_is_one_compound_path_per_state() -> None:
     np.testing.assert_allclose(
         parcel_faces(ax, parcels.iloc[:16]), to_rgba_array([STATE_COLOURS[s] for s in states[:16]])
     )
+
+
+def test_a_colour_path_keeps_holes_and_parts_of_its_parcels() -> None:
+    # Three parcels, two of one colour: a holed square and a two-part multipolygon;
+    # their shared compound path fills both parts and leaves the hole open.
+    outer = shapely.box(0, 0, 10, 10)
+    holed = shapely.Polygon(outer.exterior, [shapely.box(4, 4, 6, 6).exterior.coords])
+    multi = shapely.MultiPolygon([shapely.box(12, 0, 14, 2), shapely.box(16, 0, 18, 2)])
+    other = shapely.box(12, 6, 16, 10)
+    rag = ragged_polygons(np.array([holed, other, multi], dtype=object))
+    black, grey = rag.by_class(np.array([0, 1, 0]), 2)
+    assert list(black.codes).count(Path.MOVETO) == 4  # exterior, hole, two parts
+    assert list(grey.codes).count(Path.MOVETO) == 1
+    pixels = _rendered(black, (0, -4, 20, 16))  # 5 px a unit
+    assert pixels[5 * 5, 5 * 1] == 0  # (1, 1): filled
+    assert pixels[5 * 9, 5 * 5] == 255  # (5, 5): the hole, open
+    assert pixels[5 * 5, 5 * 13] == 0 and pixels[5 * 5, 5 * 17] == 0  # both parts
+    assert pixels[5 * 5, 5 * 15] == 255  # between the parts
+    assert pixels[5 * 12, 5 * 14] == 255  # the other colour's parcel
+
+
+def test_every_map_of_a_site_converts_its_parcels_once(
+    parcels: gpd.GeoDataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sim.plot.cartography as cartography
+
+    seen: list[int] = []
+    convert = cartography._ragged
+
+    def counting(geoms: np.ndarray) -> cartography.RaggedPolygons:
+        seen.append(len(geoms))
+        return convert(geoms)
+
+    monkeypatch.setattr(cartography, "_ragged", counting)
+    outcome = outcome_of(make_result(ALL), parcels, parks=make_parks(parcels))
+    for draw in (status_map, completion_map, status_years_map):
+        draw(outcome, options=DATED)
+    assert seen.count(len(parcels)) == 1
