@@ -55,6 +55,7 @@ maps: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/maps.py
+	$(BIN)/python bench/large.py
 
 # The sweep benchmark (Dask, 64 variants on 1 and 2 workers and serially): apart, it takes minutes.
 bench-sweep: $(STAMP)

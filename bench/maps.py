@@ -46,10 +46,11 @@ import shapely  # noqa: E402
 
 from sim.outcome import Outcome  # noqa: E402
 from sim.plot import save_figure, status_map  # noqa: E402
+from sim.plot.status import STATE_COLOURS  # noqa: E402
 from sim.plot.style import page  # noqa: E402
 from sim.result import SERIES, Result  # noqa: E402
 from sim.site import Site  # noqa: E402
-from sim.states import parcel_states  # noqa: E402
+from sim.states import ParcelState, parcel_states  # noqa: E402
 
 OUT = ROOT / "out" / "bench"
 PARCELS = 10_000
@@ -173,11 +174,9 @@ def time_geopandas(parcels: gpd.GeoDataFrame, colours: list[str], path: Path) ->
 def main() -> dict[str, object]:
     site = synthetic_site()
     outcome = synthetic_outcome(site, synthetic_result(site))
-    # The same colours parksim draws, for geopandas.
-    fig, ax = status_map(outcome)
-    (collection,) = [c for c in ax.collections if c.get_gid() == "parcels"]
-    colours = [matplotlib.colors.to_hex(c) for c in collection.get_facecolor()]
-    plt.close(fig)
+    # The same colours parksim draws (by map state at the horizon), for geopandas.
+    lookup = np.array([STATE_COLOURS[s] for s in ParcelState], dtype=object)
+    colours = list(lookup[outcome.states[-1]])
 
     with tempfile.TemporaryDirectory() as folder:
         ours = Path(folder) / "parksim.png"

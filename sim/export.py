@@ -22,7 +22,8 @@ comes from the :class:`~sim.outcome.Outcome`)::
                      建成率, 综合容积率 … per park; the 亩均效益 score and class
     audit.json       capacity, consistency and rule findings (also audit.md, for people)
     parcels.gpkg     layers ``parcels`` (outcome, map state and rules per parcel), ``parks``,
-                     ``parcel_status_by_year`` and ``basemap``, styled by map state for
+                     ``parcel_status_by_year`` (status spells: one feature per parcel
+                     per state, dated) and ``basemap``, styled by map state for
                      QGIS, with a QGIS project (:mod:`sim.qgis_project`)
     assumptions.csv  every scenario value with the source cited beside it
     report.html      the deliverable, results.xlsx the workbook (:mod:`sim.report`, built
@@ -67,7 +68,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "parcels_frame",
-    "status_by_year_frame",
+    "status_spells_frame",
     "targets_csv_frame",
     "with_park_names",
     "write_csv",
@@ -217,7 +218,7 @@ def write_outputs(
         layers = {
             "parcels": parcels,
             "parks": _parks_frame(outcome.site, outcome.result),
-            "parcel_status_by_year": status_by_year_frame(
+            "parcel_status_by_year": status_spells_frame(
                 outcome.site, outcome.result, states=outcome.states
             ),
         }
@@ -404,18 +405,21 @@ def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
     return path
 
 
-def status_by_year_frame(
+def status_spells_frame(
     site: Site,
     result: Result,
     *,
     states: npt.NDArray[np.int8] | None = None,
     draw: int = 0,
 ) -> gpd.GeoDataFrame:
-    """One feature per parcel and simulated year: its status and map state at year end.
+    """One feature per parcel and status spell (:func:`sim.spells.status_spells`).
 
-    For QGIS's temporal controller: ``date_start`` is 1 January of ``year`` and
-    ``date_end`` 1 January of the next year (exclusive), so each frame of the
-    animation shows the state reached by the end of that year.
+    For QGIS's temporal controller: a feature is shown from ``date_start`` to
+    ``date_end`` (exclusive), the dates a parcel entered its state and left it — the
+    quarter of the event that brought it about where the engine records one, else
+    1 January of the year at whose end it is first recorded (``dated_by`` says which).
+    A parcel that never changes is one feature; the layer is a few features per parcel
+    whatever the number of years or quarters.
 
     Parameters
     ----------
@@ -434,11 +438,14 @@ def status_by_year_frame(
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``parcel_id, park_id, year, date_start, date_end, status, state,
-        floor_completed_m2, floor_under_construction_m2`` and geometry; years ascending,
-        parcels in site order within each year.
+        Columns ``parcel_id, park_id, date_start, date_end, dated_by, year_first,
+        year_last, status, state, floor_completed_m2, floor_under_construction_m2`` and
+        geometry: parcels in site order, each one's spells in time order; ``year_first``
+        and ``year_last`` the first and last year end the spell covers, the floor at
+        ``year_last``'s end.
     """
     from sim.result import Status
+    from sim.spells import status_spells
     from sim.states import parcel_states
 
     if states is None:
@@ -449,26 +456,30 @@ def status_by_year_frame(
                 for year in result.years
             ]
         )
-
-    n_years, n_parcels = result.years.size, result.parcel_ids.size
-    years = np.repeat(result.years, n_parcels)
+    events = {
+        name: quarters[min(draw, quarters.shape[0] - 1)]
+        for name, quarters in (result.events_q or {}).items()
+    }
+    spells = status_spells(result.years, result.status[draw], states, events)
     names = np.array([s.name.lower() for s in Status], dtype=object)
-    first = pd.to_datetime({"year": years, "month": 1, "day": 1})
+    at_end = (spells.last, spells.parcel)
     return gpd.GeoDataFrame(
         {
-            "parcel_id": np.tile(result.parcel_ids.astype(object), n_years),
-            "park_id": np.tile(site.parcels["park_id"].to_numpy(dtype=object), n_years),
-            "year": years.astype(np.int32),
-            "date_start": first.to_numpy(),
-            "date_end": (first + pd.DateOffset(years=1)).to_numpy(),
-            "status": names[result.status[draw]].reshape(-1),
-            "state": _state_names(states).reshape(-1),
-            "floor_completed_m2": result.series["floor_completed_m2"][draw].reshape(-1),
-            "floor_under_construction_m2": result.series["floor_under_construction_m2"][
-                draw
-            ].reshape(-1),
+            "parcel_id": result.parcel_ids.astype(object)[spells.parcel],
+            "park_id": site.parcels["park_id"].to_numpy(dtype=object)[spells.parcel],
+            "date_start": spells.start.astype("datetime64[ms]"),
+            "date_end": spells.end.astype("datetime64[ms]"),
+            "dated_by": spells.dated_by,
+            "year_first": result.years[spells.first].astype(np.int32),
+            "year_last": result.years[spells.last].astype(np.int32),
+            "status": names[spells.status],
+            "state": _state_names(spells.state),
+            "floor_completed_m2": result.series["floor_completed_m2"][draw][at_end],
+            "floor_under_construction_m2": result.series["floor_under_construction_m2"][draw][
+                at_end
+            ],
         },
-        geometry=np.tile(site.parcels.geometry.values, n_years),
+        geometry=site.parcels.geometry.values.take(spells.parcel),
         crs=site.parcels.crs,
     )
 

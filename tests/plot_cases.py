@@ -281,3 +281,17 @@ def outcome_of(
         audit=None,  # type: ignore[arg-type]
         states=states,
     )
+
+
+def parcel_faces(ax: object, parcels: gpd.GeoDataFrame, gid: str = "parcels") -> np.ndarray:
+    """The RGBA each parcel is filled with on ``ax``, read from the drawn paths.
+
+    A map draws one compound path per colour; a parcel's colour is the colour of the
+    path that contains a point inside it (and exactly one path must contain it).
+    """
+    (drawn,) = [c for c in ax.get_children() if c.get_gid() == gid]  # type: ignore[attr-defined]
+    points = shapely.get_coordinates(parcels.geometry.representative_point())
+    inside = np.stack([path.contains_points(points) for path in drawn.get_paths()])
+    assert (inside.sum(axis=0) == 1).all(), "every parcel in exactly one colour's path"
+    faces: np.ndarray = drawn.get_facecolor()[inside.argmax(axis=0)]
+    return faces

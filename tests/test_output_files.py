@@ -6,6 +6,7 @@ previous outputs byte for byte and no half-written folder in their place.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -80,23 +81,45 @@ def test_layers(tiny_out: Path) -> None:
     }
 
 
-def test_status_by_year_layer_for_the_temporal_controller(tiny_out: Path) -> None:
+def test_status_spells_layer_for_the_temporal_controller(tiny_out: Path) -> None:
     path = tiny_out / "parcels.gpkg"
-    by_year = pyogrio.read_dataframe(path, layer="parcel_status_by_year")
+    spells = pyogrio.read_dataframe(path, layer="parcel_status_by_year")
     info = pyogrio.read_info(path, layer="parcel_status_by_year")
     types = dict(zip(info["fields"], info["dtypes"], strict=True))
-    assert types["date_start"].startswith("datetime64") and types["year"].startswith("int")
-    assert len(by_year) == 5 * 8  # parcels × years
-    assert (by_year["date_end"] - by_year["date_start"]).dt.days.between(365, 366).all()
-    assert (by_year["date_start"].dt.year == by_year["year"]).all()
-    assert set(by_year["status"]) <= {s.name.lower() for s in Status}
-    last = by_year[by_year["year"] == 2019].set_index("parcel_id")
+    assert types["date_start"].startswith("datetime64") and types["year_first"].startswith("int")
+    # Spells, not years: fewer features than parcels × years (5 × 8), every parcel's
+    # spells tile 2012-01-01 … 2020-01-01 without gap or overlap.
+    assert 5 <= len(spells) < 5 * 8
+    assert set(spells["status"]) <= {s.name.lower() for s in Status}
+    for _, own in spells.groupby("parcel_id", sort=False):
+        assert own["date_start"].iloc[0] == pd.Timestamp("2012-01-01")
+        assert own["date_end"].iloc[-1] == pd.Timestamp("2020-01-01")
+        assert (own["date_end"].iloc[:-1].to_numpy() == own["date_start"].iloc[1:].to_numpy()).all()
+        assert (own["date_end"] > own["date_start"]).all()
+        pairs = list(zip(own["status"], own["state"], strict=True))
+        assert all(a != b for a, b in itertools.pairwise(pairs))  # a spell ends on a change
+    # Dated by an event: the first day of its quarter, in the spell's first year;
+    # otherwise 1 January of that year.
+    dated = spells["dated_by"] != "year"
+    assert dated.any()
+    assert spells.loc[dated, "date_start"].dt.month.isin([1, 4, 7, 10]).all()
+    assert (spells["date_start"].dt.year == spells["year_first"]).all()
+    assert (spells.loc[~dated, "date_start"].dt.day_of_year == 1).all()
+    # Hand-checked against the parcels layer: construction spells start in the start year,
+    # completion spells in the completion year.
     parcels = pyogrio.read_dataframe(path, layer="parcels").set_index("parcel_id")
+    for event, column in (("start", "start_year"), ("completion", "completion_year")):
+        rows = spells[spells["dated_by"] == event]
+        assert len(rows) == 5
+        years = parcels.loc[rows["parcel_id"], column].to_numpy()
+        np.testing.assert_array_equal(rows["date_start"].dt.year.to_numpy(), years)
+    # The last spell is the state at the horizon, its floor the horizon's.
+    last = spells[spells["year_last"] == 2019].set_index("parcel_id")
     assert (last["status"] == parcels["status"]).all()
+    assert (last["state"] == parcels["state"]).all()
     summary = pd.read_csv(tiny_out / "summary.csv", encoding="utf-8-sig")
-    total = summary[summary.park_id == "total"].set_index("year")["floor_completed_m2"]
-    by_sum = by_year.groupby("year")["floor_completed_m2"].sum()
-    pd.testing.assert_series_equal(by_sum, total, check_names=False, check_index_type=False)
+    total = summary[(summary.park_id == "total") & (summary.year == 2019)]["floor_completed_m2"]
+    assert last["floor_completed_m2"].sum() == pytest.approx(float(total.iloc[0]))
 
 
 def test_layer_styles_make_parcels_open_coloured(tiny_out: Path) -> None:

@@ -15,6 +15,7 @@ from sim.outcome import Outcome, compute
 from sim.plot import COMPLIANCE_COLOURS, MapOptions, compliance_map, park_colour, rule_scatter
 from sim.rules import Compliance
 from tests.conftest import NO_GROWTH, load_inputs
+from tests.plot_cases import parcel_faces
 
 pytestmark = pytest.mark.usefixtures("agg")
 
@@ -25,9 +26,8 @@ def outcome(write_scenario: Callable[..., Path]) -> Outcome:
     return compute(*load_inputs(write_scenario(NO_GROWTH)))
 
 
-def parcel_colours(ax: object) -> np.ndarray:
-    (collection,) = [c for c in ax.collections if c.get_gid() == "parcels"]  # type: ignore[attr-defined]
-    return collection.get_facecolors()
+def parcel_colours(ax: object, outcome: Outcome) -> np.ndarray:
+    return parcel_faces(ax, outcome.site.parcels)
 
 
 def test_map_colours_parcels_by_compliance(outcome: Outcome) -> None:
@@ -38,12 +38,12 @@ def test_map_colours_parcels_by_compliance(outcome: Outcome) -> None:
         COMPLIANCE_COLOURS[c] for c in (Compliance.INVESTMENT_ONLY, Compliance.FAILS_BOTH)
     )
     expected = [investment, investment, fails, investment, investment]
-    np.testing.assert_allclose(parcel_colours(ax), to_rgba_array(expected))
+    np.testing.assert_allclose(parcel_colours(ax, outcome), to_rgba_array(expected))
     # 2015: P1, P2 fail both, P3, P4 not built, Q1 investment only.
     _, ax = compliance_map(outcome, year=2015)
     not_built = COMPLIANCE_COLOURS[Compliance.NOT_BUILT]
     expected = [fails, fails, not_built, not_built, investment]
-    np.testing.assert_allclose(parcel_colours(ax), to_rgba_array(expected))
+    np.testing.assert_allclose(parcel_colours(ax, outcome), to_rgba_array(expected))
 
 
 def test_map_legend_counts_and_title(outcome: Outcome) -> None:
@@ -67,7 +67,7 @@ def test_map_defaults_to_the_horizon(outcome: Outcome) -> None:
     # only.
     _, ax = compliance_map(outcome)
     assert "2019" in ax.get_title(loc="left")
-    colours = parcel_colours(ax)
+    colours = parcel_colours(ax, outcome)
     np.testing.assert_allclose(colours[3], to_rgba(COMPLIANCE_COLOURS[Compliance.INVESTMENT_ONLY]))
     np.testing.assert_allclose(colours[0], to_rgba(COMPLIANCE_COLOURS[Compliance.COMPLIES]))
 

@@ -34,6 +34,7 @@ from sim.plot.cartography import (
     map_units_per_metre,
     nice_length,
     polygon_paths,
+    ragged_polygons,
     source_text,
     true_north_angle,
 )
@@ -48,6 +49,7 @@ from tests.plot_cases import (
     make_parks,
     make_result,
     outcome_of,
+    parcel_faces,
     result_for,
     scattered_site,
 )
@@ -88,8 +90,9 @@ def parcels() -> gpd.GeoDataFrame:
 
 def test_parcels_are_coloured_by_state(parcels: gpd.GeoDataFrame) -> None:
     _, ax = status_map(outcome_of(make_result(ALL), parcels), options=DATED)
-    faces = collection(ax).get_facecolor()
+    faces = parcel_faces(ax, parcels)
     np.testing.assert_allclose(faces, to_rgba_array([STATE_COLOURS[s] for s in ALL]))
+    assert len(collection(ax).get_paths()) == len(ALL)  # one compound path per colour
 
 
 def test_idle_parcels_are_hatched(parcels: gpd.GeoDataFrame) -> None:
@@ -114,17 +117,16 @@ def test_status_colours_in_the_chosen_year(parcels: gpd.GeoDataFrame) -> None:
         ParcelState.COMPLETED,  # at the ceiling in 2015, read from the ramp only in 2016
     ]
     np.testing.assert_allclose(
-        collection(ax).get_facecolor(), to_rgba_array([STATE_COLOURS[s] for s in expected])
+        parcel_faces(ax, parcels), to_rgba_array([STATE_COLOURS[s] for s in expected])
     )
 
 
 def test_parcel_outlines_follow_the_geometry(parcels: gpd.GeoDataFrame) -> None:
     _, ax = status_map(outcome_of(make_result(ALL), parcels), options=DATED)
     paths = collection(ax).get_paths()
-    assert len(paths) == len(parcels)
-    for path, geom in zip(paths, parcels.geometry, strict=True):
-        np.testing.assert_allclose(path.vertices.min(axis=0), geom.bounds[:2])
-        np.testing.assert_allclose(path.vertices.max(axis=0), geom.bounds[2:])
+    assert len(paths) == len(parcels)  # every parcel in its own state: one path each
+    drawn = sorted(tuple(p.vertices.min(axis=0)) + tuple(p.vertices.max(axis=0)) for p in paths)
+    np.testing.assert_allclose(drawn, sorted(tuple(g.bounds) for g in parcels.geometry))
 
 
 @pytest.mark.parametrize(
@@ -420,7 +422,7 @@ def test_completion_map_colours_by_year_and_greys_the_unbuilt() -> None:
     result = make_result(ALL)
     parcels = make_parcels(len(ALL))
     _, ax = completion_map(outcome_of(result, parcels), options=MapOptions(lang="en", date=DATE))
-    faces = collection(ax).get_facecolor()
+    faces = parcel_faces(ax, parcels)
     legend = ax.get_legend()
     swatch = {
         t.get_text(): to_rgba(h.get_facecolor())
@@ -448,7 +450,7 @@ def test_status_years_has_one_panel_per_year() -> None:
     for ax, year in zip(axes, range(2012, 2017), strict=True):
         assert ax.get_title(loc="left") == str(year)
     np.testing.assert_allclose(
-        collection(axes[-1]).get_facecolor(), to_rgba_array([STATE_COLOURS[s] for s in ALL])
+        parcel_faces(axes[-1], parcels), to_rgba_array([STATE_COLOURS[s] for s in ALL])
     )
     # One legend, one scale bar (at the same scale as the panels), one arrow.
     assert len(fig.legends) == 1
@@ -624,15 +626,57 @@ def test_polygon_paths_keep_parts_and_alignment() -> None:
     assert all(len(p.vertices) == 0 for p in paths[1:])
 
 
-def test_large_map_is_one_collection() -> None:
+def test_large_map_is_one_compound_path_per_state() -> None:
     n = 10_000
     states = [ParcelState(i % len(ParcelState)) for i in range(n)]
     result = make_result(states)
     parcels = make_parcels(n, side=10.0)
     _, ax = status_map(outcome_of(result, parcels), options=DATED)
     parcel_paths = collection(ax)
-    assert len(parcel_paths.get_paths()) == n
+    assert len(parcel_paths.get_paths()) == len(ParcelState)
     np.testing.assert_allclose(
-        parcel_paths.get_facecolor()[: len(ParcelState)],
-        to_rgba_array([STATE_COLOURS[s] for s in ParcelState]),
+        parcel_paths.get_facecolor(), to_rgba_array([STATE_COLOURS[s] for s in ParcelState])
     )
+    # Every parcel's five vertices (a closed box) in its state's path.
+    assert sum(len(p.vertices) for p in parcel_paths.get_paths()) == 5 * n
+    np.testing.assert_allclose(
+        parcel_faces(ax, parcels.iloc[:16]), to_rgba_array([STATE_COLOURS[s] for s in states[:16]])
+    )
+
+
+def test_a_colour_path_keeps_holes_and_parts_of_its_parcels() -> None:
+    # Three parcels, two of one colour: a holed square and a two-part multipolygon;
+    # their shared compound path fills both parts and leaves the hole open.
+    outer = shapely.box(0, 0, 10, 10)
+    holed = shapely.Polygon(outer.exterior, [shapely.box(4, 4, 6, 6).exterior.coords])
+    multi = shapely.MultiPolygon([shapely.box(12, 0, 14, 2), shapely.box(16, 0, 18, 2)])
+    other = shapely.box(12, 6, 16, 10)
+    rag = ragged_polygons(np.array([holed, other, multi], dtype=object))
+    black, grey = rag.by_class(np.array([0, 1, 0]), 2)
+    assert list(black.codes).count(Path.MOVETO) == 4  # exterior, hole, two parts
+    assert list(grey.codes).count(Path.MOVETO) == 1
+    pixels = _rendered(black, (0, -4, 20, 16))  # 5 px a unit
+    assert pixels[5 * 5, 5 * 1] == 0  # (1, 1): filled
+    assert pixels[5 * 9, 5 * 5] == 255  # (5, 5): the hole, open
+    assert pixels[5 * 5, 5 * 13] == 0 and pixels[5 * 5, 5 * 17] == 0  # both parts
+    assert pixels[5 * 5, 5 * 15] == 255  # between the parts
+    assert pixels[5 * 12, 5 * 14] == 255  # the other colour's parcel
+
+
+def test_every_map_of_a_site_converts_its_parcels_once(
+    parcels: gpd.GeoDataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sim.plot.cartography as cartography
+
+    seen: list[int] = []
+    convert = cartography._ragged
+
+    def counting(geoms: np.ndarray) -> cartography.RaggedPolygons:
+        seen.append(len(geoms))
+        return convert(geoms)
+
+    monkeypatch.setattr(cartography, "_ragged", counting)
+    outcome = outcome_of(make_result(ALL), parcels, parks=make_parks(parcels))
+    for draw in (status_map, completion_map, status_years_map):
+        draw(outcome, options=DATED)
+    assert seen.count(len(parcels)) == 1

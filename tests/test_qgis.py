@@ -130,16 +130,16 @@ def test_sld_rules_per_state() -> None:
 
 
 def test_the_status_by_year_layer_carries_the_state_the_style_reads() -> None:
-    from sim.export import status_by_year_frame
+    from sim.export import status_spells_frame
     from tests.plot_cases import result_for, scattered_site
 
     site = scattered_site([400.0, 400.0], [(0.0, 0.0), (1000.0, 0.0)])
     result = result_for(site)
-    frame = status_by_year_frame(site, result)
+    frame = status_spells_frame(site, result)
     values = {c.get("value") for c in _renderer().findall("categories/category")}
     assert set(frame["state"]) <= values
-    last = frame[frame["year"] == result.years[-1]]["state"].tolist()
+    last = frame[frame["year_last"] == result.years[-1]]["state"].tolist()
     assert last == [ParcelState(i % len(ParcelState)).name.lower() for i in range(len(last))]
     # Given states (the outcome's) are written as they are.
     given = np.full((result.years.size, len(site.parcels)), ParcelState.IDLE, dtype=np.int8)
-    assert set(status_by_year_frame(site, result, states=given)["state"]) == {"idle"}
+    assert set(status_spells_frame(site, result, states=given)["state"]) == {"idle"}
