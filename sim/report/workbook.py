@@ -110,13 +110,15 @@ def write_workbook(folder: Path, path: Path | None = None) -> Path:
         The workbook.
     """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     path = folder / "results.xlsx" if path is None else path
-    book = Workbook()
-    book.remove(book.active)
-    bold = Font(bold=True)
+    # Write-only: rows stream to the file, so a 100,000-parcel sheet takes seconds, not
+    # minutes; each cell carries its own number format (openpyxl reads it back).
+    book = Workbook(write_only=True)
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     cut: list[tuple[str, int, int]] = []
     for name, whole in workbook_frames(folder).items():
         frame = whole.iloc[: EXCEL_ROWS - HEADER_ROWS]
@@ -124,30 +126,38 @@ def write_workbook(folder: Path, path: Path | None = None) -> Path:
             cut.append((name, len(frame), len(whole)))
         sheet = book.create_sheet(name)
         columns = [str(c) for c in frame.columns]
-        sheet.append([column_label(c)[0] for c in columns])
-        sheet.append(columns)
-        for row in frame.itertuples(index=False, name=None):
-            sheet.append([_cell(v, c) for v, c in zip(row, columns, strict=True)])
+        formats = []
         for j, column in enumerate(columns, start=1):
-            letter = get_column_letter(j)
             series = frame[column]
-            numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(
-                series
-            )
+            boolean = pd.api.types.is_bool_dtype(series)
+            numeric = pd.api.types.is_numeric_dtype(series) and not boolean
             text = column in ID_COLUMNS or not numeric
-            style = "@" if text else number_format(column)
-            for (cell,) in sheet.iter_rows(min_row=HEADER_ROWS + 1, min_col=j, max_col=j):
-                cell.number_format = "General" if pd.api.types.is_bool_dtype(series) else style
-            for k in range(1, HEADER_ROWS + 1):
-                sheet.cell(k, j).font = bold
-                sheet.cell(k, j).alignment = Alignment(wrap_text=True, vertical="top")
+            formats.append("General" if boolean else "@" if text else number_format(column))
             sample = max((len(str(v)) for v in series.head(200)), default=0)
             width = max(len(column), _display_width(column_label(column)[0]), int(sample or 0))
-            sheet.column_dimensions[letter].width = min(_MAX_WIDTH, width + 2)
+            sheet.column_dimensions[get_column_letter(j)].width = min(_MAX_WIDTH, width + 2)
         sheet.freeze_panes = f"A{HEADER_ROWS + 1}"
         if columns:
             last = get_column_letter(len(columns))
             sheet.auto_filter.ref = f"A{HEADER_ROWS}:{last}{HEADER_ROWS + len(frame)}"
+
+        def header(values: list[str], sheet: Any = sheet) -> list[Any]:
+            cells = []
+            for value in values:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.font, cell.alignment = bold, wrap
+                cells.append(cell)
+            return cells
+
+        sheet.append(header([column_label(c)[0] for c in columns]))
+        sheet.append(header(columns))
+        for row in frame.itertuples(index=False, name=None):
+            cells = []
+            for value, column, style in zip(row, columns, formats, strict=True):
+                cell = WriteOnlyCell(sheet, value=_cell(value, column))
+                cell.number_format = style
+                cells.append(cell)
+            sheet.append(cells)
     if cut:
         notes = book.create_sheet("notes")
         notes.append(["说明 note"])
