@@ -158,6 +158,10 @@ class Status(enum.IntEnum):
         }[self]
 
 
+#: Each status code's name, for looking a whole array up at once.
+_STATUS_NAMES = np.array([m.name.lower() for m in sorted(Status)], dtype=object)
+
+
 @dataclass(frozen=True, eq=False)
 class Result:
     """Outcome of one simulation run.
@@ -393,7 +397,7 @@ class Result:
                 "start_year": pd.array(_nullable_years(self.start_year[draw])),
                 "completion_year": pd.array(_nullable_years(self.completion_year[draw])),
                 "floor_m2": self.series["floor_completed_m2"][draw, -1],
-                "status": [Status(code).name.lower() for code in self.status[draw, -1]],
+                "status": _STATUS_NAMES[self.status[draw, -1]],
             }
         )
         return frame
