@@ -49,7 +49,6 @@ class Executor(Protocol):
 
     def map(self, function: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """Apply ``function`` to every item; results in the order of ``items``."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -77,11 +76,9 @@ class Pool(Executor, Protocol):
     @property
     def workers(self) -> int:
         """Number of workers (1 for :class:`SerialExecutor`)."""
-        ...
 
     def share(self, value: T) -> Any:
         """Send ``value`` to every worker once; pass the handle as a keyword of ``map``."""
-        ...
 
     def map(  # noqa: D102 - documented on Executor
         self, function: Callable[..., R], items: Iterable[Any], **shared: Any
@@ -91,11 +88,9 @@ class Pool(Executor, Protocol):
         self, function: Callable[..., R], items: Iterable[Any], **shared: Any
     ) -> Iterator[Done[R]]:
         """Run ``function(item, **shared)`` for every item; yield each as it finishes."""
-        ...
 
     def close(self) -> None:
         """Release the workers (a cluster this executor started is stopped)."""
-        ...
 
     def __enter__(self) -> Pool: ...
 
