@@ -44,7 +44,6 @@ Vectorised over draws × applicants; Python loops run over years and fallback ho
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -323,34 +322,59 @@ def _budget(inputs: Inputs, draws: int) -> FloatArray:
     return np.asarray(budget, dtype=float)
 
 
+def _arrivals(
+    spec: Applicants, budget: FloatArray, rng: np.random.Generator
+) -> tuple[IntArray, FloatArray]:
+    """Arrivals of every cell of ``budget`` (flat): each one's cell and land, in order.
+
+    With ``arrivals_per_year`` a Poisson count per cell; otherwise applicants arrive one
+    position at a time in the cells whose land is not yet taken up, the last clipped to
+    what is left, so only the arrivals that count are drawn (a park selling ten plots a
+    year draws ten, not as many as the busiest park needs).
+
+    Examples
+    --------
+    >>> from sim.scenario import Applicants
+    >>> spec = Applicants(land_median="100 m2")
+    >>> cell, land = _arrivals(spec, np.array([250.0, 0.0, 100.0]), np.random.default_rng(0))
+    >>> cell.tolist(), land.tolist()
+    ([0, 0, 0, 2], [100.0, 100.0, 50.0, 100.0])
+    """
+    if spec.arrivals_per_year > 0:
+        counts = rng.poisson(spec.arrivals_per_year, budget.size)
+        cell = np.repeat(np.arange(budget.size), counts)
+        land = spec.land_median * np.exp(spec.land_sd_log * rng.standard_normal(cell.size))
+        return cell.astype(np.int64), np.asarray(land, dtype=np.float64)
+    taken = np.zeros(budget.size)
+    open_ = np.flatnonzero(budget > 0)
+    cells, lands = [], []
+    while open_.size:  # one arrival position per pass, in the cells still open
+        land = spec.land_median * np.exp(spec.land_sd_log * rng.standard_normal(open_.size))
+        land = np.minimum(land, budget[open_] - taken[open_])
+        taken[open_] += land
+        cells.append(open_)
+        lands.append(land)
+        open_ = open_[taken[open_] < budget[open_] * (1 - 1e-12)]
+    cell = np.concatenate(cells) if cells else np.zeros(0, dtype=np.int64)
+    order = np.argsort(cell, kind="stable")  # by cell, arrival order kept
+    land = np.concatenate(lands)[order] if lands else np.zeros(0)
+    return cell[order].astype(np.int64), np.asarray(land, dtype=np.float64)
+
+
 def _draw(
     spec: Applicants, budget: FloatArray, rng: np.random.Generator, stochastic: bool
-) -> dict[str, FloatArray]:
-    """Arrivals ``(D, K, Y, N)`` with a validity mask; land clipped to the budget."""
+) -> tuple[tuple[IntArray, IntArray, IntArray], dict[str, FloatArray]]:
+    """Every arrival, flat ``(M,)`` in (draw, park, year, arrival) order, with its indices."""
     draws = budget.shape[0]
-    if spec.arrivals_per_year > 0:
-        counts = rng.poisson(spec.arrivals_per_year, budget.shape)
-        n_max = max(int(counts.max()), 1)
-    else:
-        mean_land = spec.land_median * math.exp(spec.land_sd_log**2 / 2)
-        n_max = math.ceil(2.0 * float(budget.max()) / mean_land) + 20
-    while True:
-        z = rng.standard_normal((*budget.shape, n_max, 5))
-        land = spec.land_median * np.exp(spec.land_sd_log * z[..., 0])
-        if spec.arrivals_per_year > 0:
-            valid = np.arange(n_max) < counts[..., None]
-            break
-        cum = np.cumsum(land, axis=-1)
-        if (cum[..., -1] >= budget).all():
-            before = cum - land
-            valid = before < budget[..., None] * (1 - 1e-12)
-            land = np.where(valid, np.minimum(land, budget[..., None] - before), 0.0)
-            break
-        n_max *= 2  # rare: not enough arrivals drawn to fill the take-up
-    zc = _correlated(spec, z[..., 1:4])
+    cell, land = _arrivals(spec, budget.ravel(), rng)
+    d_idx, k_idx, y_idx = (
+        np.asarray(i, dtype=np.int64) for i in np.unravel_index(cell, budget.shape)
+    )
+    z = rng.standard_normal((cell.size, 4))
+    zc = _correlated(spec, z[:, :3])
     names = tuple(spec.kinds) or ("project",)
     shares = np.array([k.share for k in spec.kinds.values()]) if spec.kinds else np.ones(1)
-    kind = np.searchsorted(np.cumsum(shares) / shares.sum(), rng.random(land.shape), side="right")
+    kind = np.searchsorted(np.cumsum(shares) / shares.sum(), rng.random(cell.size), side="right")
     kind = np.minimum(kind, len(names) - 1)
     factors = {
         attr: np.array([getattr(k, attr) for k in spec.kinds.values()] or [1.0])[kind]
@@ -359,29 +383,21 @@ def _draw(
     med_inv = _medians(spec.investment_intensity_median, draws, rng if stochastic else None)
     med_rev = _medians(spec.revenue_density_median, draws, rng if stochastic else None)
     med_short = _medians(spec.shortfall_median, draws, rng if stochastic else None)
-    shape = (draws, 1, 1, 1)
-    far = spec.far_median * factors["far_factor"] * np.exp(spec.far_sd_log * zc[..., 0])
-    inv_log = spec.investment_intensity_sd_log * zc[..., 1]
-    rev_log = spec.revenue_density_sd_log * zc[..., 2]
-    inv = med_inv.reshape(shape) * factors["investment_factor"] * np.exp(inv_log)
-    rev = med_rev.reshape(shape) * factors["revenue_factor"] * np.exp(rev_log)
-    shortfall = med_short.reshape(shape) * np.exp(spec.shortfall_sd_log * z[..., 4])
+    far = spec.far_median * factors["far_factor"] * np.exp(spec.far_sd_log * zc[:, 0])
+    inv_log = spec.investment_intensity_sd_log * zc[:, 1]
+    rev_log = spec.revenue_density_sd_log * zc[:, 2]
+    inv = med_inv[d_idx] * factors["investment_factor"] * np.exp(inv_log)
+    rev = med_rev[d_idx] * factors["revenue_factor"] * np.exp(rev_log)
+    shortfall = med_short[d_idx] * np.exp(spec.shortfall_sd_log * z[:, 3])
     # Merit against the scenario's point medians: the same ranking in every draw.
     inv0 = max(point_value(spec.investment_intensity_median), 1e-300)
     rev0 = max(point_value(spec.revenue_density_median), 1e-300)
     merit = np.minimum(
         np.log(np.maximum(inv, 1e-300) / inv0), np.log(np.maximum(rev, 1e-300) / rev0)
     )
-    return {
-        "valid": valid,
-        "land": land,
-        "far": far,
-        "inv": inv,
-        "rev": rev,
-        "shortfall": shortfall,
-        "merit": merit,
-        "kind": kind,
-    }
+    drawn = {"land": land, "far": far, "inv": inv, "rev": rev, "shortfall": shortfall,
+             "merit": merit, "kind": kind}  # fmt: skip
+    return (d_idx, k_idx, y_idx), drawn
 
 
 def admit(
@@ -446,10 +462,7 @@ def admit(
             f"{len(problems)} problem(s) in [applicants]", source=scenario.path, problems=problems
         )
     budget = _budget(inputs, draws)
-    drawn = _draw(spec, budget, rng, stochastic=draws > 1)
-    valid = drawn["valid"]
-    d_idx, k_idx, y_idx, _ = np.nonzero(valid)
-    flat = {name: values[valid] for name, values in drawn.items() if name != "valid"}
+    (d_idx, k_idx, y_idx), flat = _draw(spec, budget, rng, stochastic=draws > 1)
     land, inv, rev, merit = flat["land"], flat["inv"], flat["rev"], flat["merit"]
     n_parks, n_years = len(park_ids), inputs.years.size
     m = land.size
@@ -510,7 +523,6 @@ def admit(
         scenario,
         inputs,
         spec,
-        drawn,
         flat,
         (d_idx, k_idx, y_idx),
         at,
@@ -556,7 +568,6 @@ def _finish(
     scenario: Scenario,
     inputs: Inputs,
     spec: Applicants,
-    drawn: dict[str, FloatArray],
     flat: dict[str, FloatArray],
     idx: tuple[IntArray, IntArray, IntArray],
     at: IntArray,
@@ -584,8 +595,9 @@ def _finish(
     land_end = np.full(land.size, np.nan)
     land_end[rows] = end
     land_start = land_end - land
-    take_up = np.zeros((draws, n_parks, n_years))
-    np.add.at(take_up, (d_idx[adm], final[adm], y_idx[adm]), land[adm])
+    cells = (d_idx[adm] * n_parks + final[adm]) * n_years + y_idx[adm]
+    take_up = np.bincount(cells, weights=land[adm], minlength=draws * n_parks * n_years)
+    take_up = take_up.reshape(draws, n_parks, n_years)
     # 达产: admission year + start lag + build time + occupancy ramp, whole years.
     park = {
         name: np.broadcast_to(inputs.park[name], (draws, n_parks))
@@ -687,11 +699,16 @@ def apply_admission(inputs: Inputs, admission: Admission) -> Inputs:
     far = np.fmin(
         np.broadcast_to(inputs.park["plot_ratio"], (draws, n_parks))[:, pk], inputs.far_max
     )
-    density = _spread(
-        admission.delivered_density[adm], admission, group, start, end, pk, covered, span, draws
-    )
-    intensity = _spread(
-        admission.investment_intensity[adm], admission, group, start, end, pk, covered, span, draws
+    density, intensity = _spread(
+        (admission.delivered_density[adm], admission.investment_intensity[adm]),
+        admission,
+        group,
+        start,
+        end,
+        pk,
+        covered,
+        span,
+        draws,
     )
     return replace(
         inputs,
@@ -702,7 +719,7 @@ def apply_admission(inputs: Inputs, admission: Admission) -> Inputs:
 
 
 def _spread(
-    values: FloatArray,
+    values: tuple[FloatArray, ...],
     admission: Admission,
     group: IntArray,
     start: FloatArray,
@@ -711,33 +728,43 @@ def _spread(
     covered: FloatArray,
     span: float,
     draws: int,
-) -> FloatArray:
-    """Land-weighted average of ``values`` over each parcel's stretch of queue ``(D, P)``."""
+) -> list[FloatArray]:
+    """Land-weighted averages of ``values`` over each parcel's stretch of queue, each ``(D, P)``."""
     adm = admission.admitted
     n_parks = len(admission.park_ids)
     # One axis for every (draw, park): x = (d·K + k)·span + position; F = ∫ value.
     order = np.argsort(group * span + admission.land_end_m2[adm], kind="stable")
     g, x_end = group[order], admission.land_end_m2[adm][order]
-    weight = values[order] * admission.land_m2[adm][order]
-    integral = np.cumsum(weight)
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if g.size else np.zeros(0, np.int64)
     first = np.repeat(starts, np.diff(np.r_[starts, g.size])).astype(np.int64)
-    integral = integral - (integral[first] - weight[first]) if g.size else integral
     groups = np.arange(draws * n_parks)
     knots_x = np.r_[groups * span, g * span + x_end]
-    knots_f = np.r_[np.zeros(groups.size), integral]
     sort = np.argsort(knots_x, kind="stable")
-    knots_x, knots_f = knots_x[sort], knots_f[sort]
-    cell = np.arange(draws)[:, None] * n_parks + pk[None, :]  # (D, P)
+    knots_x = knots_x[sort]
+    # Queued parcels in queue order, so every draw's points come in increasing order
+    # (numpy.interp is fast on sorted points); the others get NaN.
+    cols = np.flatnonzero(np.isfinite(end))
+    cols = cols[np.lexsort((end[cols], pk[cols]))]
+    cell = np.arange(draws)[:, None] * n_parks + pk[None, cols]  # (D, p)
     limit = covered[cell]
-    inside = np.isfinite(end)[None, :] & (end[None, :] <= limit * (1 + 1e-12) + 1e-6)
-    lo = np.clip(np.nan_to_num(start)[None, :], 0.0, limit)
-    hi = np.clip(np.nan_to_num(end)[None, :], 0.0, limit)
-    f_hi = np.interp(cell * span + hi, knots_x, knots_f)
-    f_lo = np.interp(cell * span + lo, knots_x, knots_f)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (f_hi - f_lo) / (hi - lo)
-    return np.where(inside & (hi > lo), mean, np.nan)
+    inside = end[None, cols] <= limit * (1 + 1e-12) + 1e-6
+    lo = np.clip(start[None, cols], 0.0, limit)
+    hi = np.clip(end[None, cols], 0.0, limit)
+    x_hi, x_lo = cell * span + hi, cell * span + lo
+    out = []
+    for value in values:
+        weight = value[order] * admission.land_m2[adm][order]
+        integral = np.cumsum(weight)
+        integral = integral - (integral[first] - weight[first]) if g.size else integral
+        knots_f = np.r_[np.zeros(groups.size), integral][sort]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = (np.interp(x_hi, knots_x, knots_f) - np.interp(x_lo, knots_x, knots_f)) / (
+                hi - lo
+            )
+        full = np.full((draws, pk.size), np.nan)
+        full[:, cols] = np.where(inside & (hi > lo), mean, np.nan)
+        out.append(full)
+    return out
 
 
 def table(admission: Admission, *, draw: int = 0) -> pd.DataFrame:
