@@ -596,8 +596,8 @@ def _finish(
     land_end[rows] = end
     land_start = land_end - land
     cells = (d_idx[adm] * n_parks + final[adm]) * n_years + y_idx[adm]
-    take_up = np.bincount(cells, weights=land[adm], minlength=draws * n_parks * n_years)
-    take_up = np.asarray(take_up, dtype=np.float64).reshape(draws, n_parks, n_years)
+    summed = np.bincount(cells, weights=land[adm], minlength=draws * n_parks * n_years)
+    take_up: FloatArray = summed.astype(np.float64).reshape(draws, n_parks, n_years)
     # 达产: admission year + start lag + build time + occupancy ramp, whole years.
     park = {
         name: np.broadcast_to(inputs.park[name], (draws, n_parks))
