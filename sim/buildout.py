@@ -45,7 +45,7 @@ import numpy.typing as npt
 
 from sim.inputs import Inputs
 
-__all__ = ["Quarters", "advance", "q_build", "q_lag"]
+__all__ = ["PARCEL_FLOWS", "Quarters", "advance", "q_build", "q_lag", "to_years"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -102,11 +102,12 @@ class Quarters:
     Attributes
     ----------
     parcel
-        Per-parcel series ``(D, T, P)`` (only when recorded): ``floor_sold_m2,
-        floor_started_m2, floor_topped_out_m2, floor_completed_m2, floor_occupied_m2``
-        (stocks at the end of the quarter), ``revenue_cny, investment_cny`` (flows of
-        the quarter), ``idle, reclaimable`` (bool at the end of the quarter) and
-        ``reclaimed`` (taken back in the quarter).
+        Per-parcel series ``(D, T, P)`` (only when recorded; ``(D, Y, P)`` by year with
+        ``annual``): ``floor_sold_m2, floor_started_m2, floor_topped_out_m2,
+        floor_completed_m2, floor_occupied_m2`` (stocks at the end of the quarter),
+        ``revenue_cny, investment_cny`` (flows of the quarter), ``idle, reclaimable``
+        (bool at the end of the quarter) and ``reclaimed`` (taken back in the quarter;
+        by year, the quarters it was).
     park
         Per-park series ``(D, T, K)`` of the same stocks and flows over the park's
         parcels and its base stock, plus ``base_completed_m2, base_occupied_m2,
@@ -167,6 +168,7 @@ class _Plan:
     queues: tuple[IntArray, ...]  # per park: its queued parcels in queue order
     positions: tuple[FloatArray, ...]  # per park: cumulative area along its queue
     place: IntArray  # (P,) place in its park's queue (0 for committed parcels)
+    position: FloatArray  # (P,) queue area up to and with each parcel (0 for committed)
     count: FloatArray  # (K,) parcels in each queue
     total: FloatArray  # (K,) area of each queue
     reclaiming: BoolArray  # (D, K) every sale is taken back before it starts
@@ -255,8 +257,10 @@ def _plan(inputs: Inputs) -> _Plan:
     queues = tuple(order[pk[order] == k] for k in range(n_parks))
     positions = tuple(np.cumsum(inputs.area_m2[q]) for q in queues)
     place = np.zeros(pk.size, dtype=np.int64)
-    for queue in queues:
+    position = np.zeros(pk.size)
+    for queue, cumulative in zip(queues, positions, strict=True):
         place[queue] = np.arange(queue.size)
+        position[queue] = cumulative
     n_quarters = 4 * inputs.years.size
     return _Plan(
         draws=n_draws,
@@ -281,6 +285,7 @@ def _plan(inputs: Inputs) -> _Plan:
         queues=queues,
         positions=positions,
         place=place,
+        position=position,
         count=np.array([q.size for q in queues], dtype=float),
         total=np.array([p[-1] if p.size else 0.0 for p in positions]),
         reclaiming=np.asarray(reclaiming, dtype=bool),
@@ -435,6 +440,23 @@ def _committed_schedules(inputs: Inputs, plan: _Plan, schedules: dict[str, Float
         _book_parcels(schedules["spend"], pk, begun + delta, -floor * cost / delta)
 
 
+def _in_order(values: FloatArray) -> FloatArray:
+    """Sum ``values`` over the leading axis one row after another.
+
+    ``ndarray.sum`` adds a contiguous axis pairwise, in an order that depends on the
+    array's shape: a draw run alone would then differ in the last bit from the same
+    draw in a batch. A running sum adds in the same order whatever the shape.
+
+    Examples
+    --------
+    >>> _in_order(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])).tolist()
+    [9.0, 12.0]
+    """
+    if values.shape[0] == 0:
+        return np.zeros(values.shape[1:])
+    return np.asarray(np.cumsum(values, axis=0)[-1], dtype=np.float64)
+
+
 class _Cohorts:
     """Occupancy per completion cohort, kept per cohort (to rebuild parcels' histories).
 
@@ -457,9 +479,7 @@ class _Cohorts:
         room = np.minimum(self.ceiling - self.o[: u + 1], self.ramp)
         np.maximum(room, 0.0, out=room)
         self._room = room
-        # (A reduction over the leading axis adds cohort after cohort for every draw and
-        # park, in the same order whatever the number of draws: draws stay independent.)
-        return np.asarray((self.schedule[: u + 1] * room).sum(axis=0), dtype=np.float64)
+        return _in_order(self.schedule[: u + 1] * room)
 
     def fill(self, u: int, share: FloatArray, t: int) -> None:
         """Fill ``share`` of every cohort's room (and keep quarter ``t``'s state)."""
@@ -793,7 +813,7 @@ def _simulate(  # noqa: C901 - one quarter's stages in order, each a few lines
 
 #: Parcels rebuilt together: bounds the temporaries of :func:`_parcel_history` to a few
 #: arrays of about this many elements (draws × steps × parcels).
-_BLOCK_ELEMENTS = 1 << 21
+_BLOCK_ELEMENTS = 1 << 16
 
 
 def _stages(
@@ -890,7 +910,7 @@ def _before_base(inputs: Inputs, plan: _Plan) -> FloatArray:
     since = steps - plan.c_start[:, None, :]
     stages = _stages(plan, plan.park_of[cols], n_phases, since)
     spend = _investment(inputs, plan, cols, sales, stages)
-    out[:, cols] = spend[:, : plan.offset].sum(axis=1)
+    out[:, cols] = _in_order(spend[:, : plan.offset].transpose(1, 0, 2))
     return out
 
 
@@ -913,7 +933,7 @@ def _parcel_history(
             return np.asarray(reached > 0, dtype=np.float64)
         return np.where(reached > 0, np.floor((reached - 1.0) / n_queue) + 1.0, 0.0)
 
-    none = np.full((1, plan.park_of.size), np.nan)
+    none = np.broadcast_to(np.nan, (1, plan.park_of.size))
     c_start = _per_parcel(plan, none, plan.c_start, cols)
     c_sold = _per_parcel(plan, none, plan.c_sold, cols)[:, None, :]
     sales = np.where(committed, (steps >= c_sold).astype(float), rounds(paths.sold))
@@ -933,11 +953,8 @@ def _parcel_history(
     finish = np.where(phase < n_phases[..., None], finish, -np.inf)
     last_sale = first(sales, n_sales, n_sales > 0)
     start = np.where(committed, c_start, np.where(n_taken < n_sales, last_sale + lag, np.nan))
-    positions = np.zeros(plan.park_of.size)
-    for queue, cumulative in zip(plan.queues, plan.positions, strict=True):
-        positions[queue] = cumulative
     budget = paths.serviced[:, :, pk].transpose(1, 0, 2)
-    unserviced = (budget + _EPS < positions[cols]).sum(axis=1).astype(float)
+    unserviced = (budget + _EPS < plan.position[cols]).sum(axis=1).astype(float)
     first_sale = first(sales, np.ones_like(n_sales), n_sales > 0)
     events = {
         "serviced": np.where(
@@ -1006,7 +1023,32 @@ def _parcel_history(
     return series, events
 
 
-def advance(inputs: Inputs, *, record: bool = True) -> Quarters:
+#: Per-parcel series that are flows of a quarter (summed over a year); ``reclaimed``
+#: counts the quarters land was taken back in; the others are stocks at the period's end.
+PARCEL_FLOWS = ("revenue_cny", "investment_cny", "reclaimed")
+
+
+def to_years(values: npt.NDArray[np.generic], *, flow: bool) -> npt.NDArray[np.generic]:
+    """``(D, 4Y, N)`` → ``(D, Y, N)``: the Q4 stock, or the sum of a year's four quarters.
+
+    Booleans summed count quarters (``int64``).
+
+    Examples
+    --------
+    >>> q = np.arange(8.0).reshape(1, 8, 1)
+    >>> to_years(q, flow=False).ravel().tolist(), to_years(q, flow=True).ravel().tolist()
+    ([3.0, 7.0], [6.0, 22.0])
+    """
+    n_draws, n_quarters, n_units = values.shape
+    by_year = values.reshape(n_draws, n_quarters // 4, 4, n_units)
+    if not flow:
+        return np.ascontiguousarray(by_year[:, :, 3])
+    if by_year.dtype == np.bool_:
+        return np.asarray(by_year.sum(axis=2, dtype=np.int64))
+    return np.asarray(by_year.sum(axis=2))
+
+
+def advance(inputs: Inputs, *, record: bool = True, annual: bool = False) -> Quarters:
     """Run the quarterly model of docs/MODEL.md on prepared inputs.
 
     Parameters
@@ -1017,6 +1059,10 @@ def advance(inputs: Inputs, *, record: bool = True) -> Quarters:
         Keep every parcel's quarterly history and event quarters
         (``Quarters.parcel``, ``Quarters.events``); without it only per-park series
         are kept, and the work grows with draws × parks × quarters, not × parcels.
+    annual
+        Keep the parcels' series by year ``(D, Y, P)`` (:func:`to_years` of each block
+        of parcels as it is rebuilt, :data:`PARCEL_FLOWS` summed), a quarter of the
+        memory; the per-park series stay quarterly.
 
     Returns
     -------
@@ -1034,6 +1080,8 @@ def advance(inputs: Inputs, *, record: bool = True) -> Quarters:
         for lo in range(0, max(n_parcels, 1), block):  # one (empty) block without parcels
             cols = np.arange(lo, min(lo + block, n_parcels))
             series, found = _parcel_history(inputs, plan, paths, cols)
+            if annual:
+                series = {k: to_years(v, flow=k in PARCEL_FLOWS) for k, v in series.items()}
             if not parcel:
                 parcel = {
                     k: np.empty((*v.shape[:2], n_parcels), dtype=v.dtype) for k, v in series.items()

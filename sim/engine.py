@@ -31,7 +31,7 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from sim.buildout import advance
+from sim.buildout import advance, to_years
 from sim.demand import chain_allocation, chain_demand
 from sim.distributions import point_value
 from sim.errors import Problem, ScenarioError
@@ -445,13 +445,6 @@ def _draw_slice(inputs: Inputs, start: int, stop: int, total: int) -> Inputs:
     )
 
 
-def _annual(quarterly: FloatArray, *, flow: bool) -> FloatArray:
-    """``(D, 4Y, N)`` → ``(D, Y, N)``: the Q4 stock, or the sum of a year's four quarters."""
-    n_draws, n_quarters, n_units = quarterly.shape
-    by_year = quarterly.reshape(n_draws, n_quarters // 4, 4, n_units)
-    return np.ascontiguousarray(by_year.sum(axis=2) if flow else by_year[:, :, 3])
-
-
 #: Series that are flows (summed over a year's quarters); the others are stocks.
 FLOWS = ("revenue_cny", "investment_cny", "revenue_other_cny")
 
@@ -502,7 +495,10 @@ def _rest_series(inputs: Inputs) -> dict[str, FloatArray] | None:
 
 
 def _by_year(series: dict[str, FloatArray]) -> dict[str, FloatArray]:
-    return {name: _annual(values, flow=name in FLOWS) for name, values in series.items()}
+    return {
+        name: np.asarray(to_years(values, flow=name in FLOWS), dtype=np.float64)
+        for name, values in series.items()
+    }
 
 
 def run(inputs: Inputs) -> Result:
@@ -519,23 +515,18 @@ def run(inputs: Inputs) -> Result:
         Per-parcel year-end series ``(D, Y, P)``; per-park series (base stock and other
         revenue included) by year and by quarter; for many draws use :func:`run_parks`.
     """
-    q = advance(inputs, record=True)
+    q = advance(inputs, record=True, annual=True)
     n_draws, n_parks = inputs.draws, len(inputs.park_ids)
-    parcel = {name: np.asarray(q.parcel[name], dtype=np.float64)
+    series = {name: np.asarray(q.parcel[name], dtype=np.float64)
               for name in ("floor_sold_m2", "floor_started_m2", "floor_topped_out_m2",
                            "floor_completed_m2", "floor_occupied_m2", "revenue_cny",
                            "investment_cny")}  # fmt: skip
-    series = {name: _annual(values, flow=name in FLOWS) for name, values in parcel.items()}
     series["floor_under_construction_m2"] = (
         series["floor_started_m2"] - series["floor_completed_m2"]
     )
     series["floor_vacant_m2"] = series["floor_completed_m2"] - series["floor_occupied_m2"]
     m2pw = np.broadcast_to(inputs.park["m2_per_worker"], (n_draws, n_parks))
     series["workers_persons"] = series["floor_occupied_m2"] / m2pw[:, None, inputs.parcel_park]
-
-    def year_end(flags: npt.NDArray[np.generic]) -> npt.NDArray[np.bool_]:
-        shape = (n_draws, inputs.years.size, 4, inputs.parcel_ids.size)
-        return np.ascontiguousarray(np.asarray(flags, dtype=bool).reshape(shape)[:, :, 3])
 
     base_year = float(inputs.years[0])
 
@@ -567,11 +558,9 @@ def run(inputs: Inputs) -> Result:
         reclaim_year=year_of(events["reclaim"]),
         park_series=_by_year(quarterly),
         quarterly=quarterly,
-        idle=year_end(q.parcel["idle"]),
-        reclaimable=year_end(q.parcel["reclaimable"]),
-        reclaimed=np.asarray(q.parcel["reclaimed"], dtype=np.int64)
-        .reshape(n_draws, inputs.years.size, 4, inputs.parcel_ids.size)
-        .sum(axis=2),
+        idle=np.asarray(q.parcel["idle"], dtype=bool),
+        reclaimable=np.asarray(q.parcel["reclaimable"], dtype=bool),
+        reclaimed=np.asarray(q.parcel["reclaimed"], dtype=np.int64),
         events_q=events,
         rest_of_city=None if rest_q is None else _by_year(rest_q),
         rest_of_city_quarterly=rest_q,
