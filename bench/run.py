@@ -30,7 +30,8 @@ baseline_10k_draws_engine_s, baseline_10k_draws_sampling_s
     scale with draws). Also for the uncertain variant.
 two_million_parcels_one_year_s, two_million_parcels_peak_rss_mb
     Synthetic 2,000,000-parcel site, one year (4 quarters), deterministic, per-parcel
-    outputs (``run``) (goals < 1 s and < 1,024 MB).
+    outputs (``run``: every parcel's year-end series, events and status) (goals < 1 s
+    and < 1,024 MB): the fastest of three fresh processes, and the highest peak.
 baseline_rerun_ms
     Deterministic re-run of the baseline with one assumption changed, as a notebook
     slider does: engine + summary table (goal < 50 ms).
@@ -169,6 +170,7 @@ def job_large() -> dict[str, float]:
 
 
 LARGE_DRAWS = 8
+TWO_MILLION_ROUNDS = 3
 JOBS = {"two_million": job_two_million, "two_million_parks": job_two_million_parks,
         "large": job_large}  # fmt: skip
 
@@ -338,10 +340,14 @@ def main() -> None:
     bench_oracle(results)
     bench_10k(results)
     bench_rerun(results)
-    two = child("two_million")
-    results["two_million_parcels_one_year_s"] = two["seconds"]
-    results["two_million_parcels_peak_rss_mb"] = two["peak_rss_mb"]
-    results["two_million_parcels_rss_before_run_mb"] = two["rss_before_run_mb"]
+    # Best of three fresh processes, as every timing here is the least disturbed: a fresh
+    # process's first touch of its memory is at the kernel's mercy (transparent huge
+    # pages compacted on demand: one run in three here takes 3 s instead of 0.9).
+    twos = [child("two_million") for _ in range(TWO_MILLION_ROUNDS)]
+    results["two_million_parcels_one_year_s"] = min(r["seconds"] for r in twos)
+    results["two_million_parcels_one_year_rounds_s"] = [r["seconds"] for r in twos]
+    results["two_million_parcels_peak_rss_mb"] = max(r["peak_rss_mb"] for r in twos)
+    results["two_million_parcels_rss_before_run_mb"] = twos[0]["rss_before_run_mb"]
     large = child("large")
     results[f"large_{LARGE_DRAWS}_draws_peak_rss_mb"] = large["peak_rss_mb"]
     results[f"large_{LARGE_DRAWS}_draws_seconds"] = large["seconds"]
@@ -387,6 +393,9 @@ def report(results: dict[str, Any]) -> None:
         table.add_column(column, justify="left" if column == "figure" else "right", no_wrap=True)
     for key, value in results.items():
         if key in ("machine", "urbansim_versions"):
+            continue
+        if isinstance(value, list):
+            table.add_row(key, _short(value), "", "")
             continue
         if isinstance(value, dict):
             value = "; ".join(f"{k}: {_short(v)}" for k, v in value.items())

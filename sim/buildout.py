@@ -948,9 +948,11 @@ def _parcel_history(
     lag, contract_lag = plan.lag[:, pk], plan.contract_lag[:, pk]
     n_phases, floor, capacity = _parcel_phases(plan, cols)
     # The last phase to complete: with per-phase build times not always the last begun.
-    finish = plan.begin[:, pk, :] + plan.delta[:, pk, :]  # (D, p, J)
-    phase = np.arange(finish.shape[2])
-    finish = np.where(phase < n_phases[..., None], finish, -np.inf)
+    # (Per park, the latest completion among its first j + 1 phases; a parcel with
+    # n phases takes entry n − 1.)
+    latest = np.maximum.accumulate(plan.begin + plan.delta, axis=2)  # (D, K, J)
+    last_phase = np.clip(n_phases.astype(np.int64) - 1, 0, latest.shape[2] - 1)
+    draw = np.arange(n_draws)[:, None]
     last_sale = first(sales, n_sales, n_sales > 0)
     start = np.where(committed, c_start, np.where(n_taken < n_sales, last_sale + lag, np.nan))
     budget = paths.serviced[:, :, pk].transpose(1, 0, 2)
@@ -964,7 +966,7 @@ def _parcel_history(
         "first_sold": first_sale,
         "contract": np.where(committed, c_start, last_sale + contract_lag),
         "start": start,
-        "completion": start + finish.max(axis=2),
+        "completion": start + latest[draw, pk[None, :], last_phase],
         "reclaim": first(taken, n_taken, n_taken > 0),
     }
 
