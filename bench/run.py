@@ -3,8 +3,10 @@
 Run ``make bench`` (or ``.venv/bin/python bench/run.py``). Prints a table and writes
 ``out/bench/results.json``. Every ratio compares two timings taken in the same run,
 so it holds on a noisy machine; absolute seconds are for this machine only. Memory is
-the peak resident set (``VmHWM``) of a fresh child process doing just that one job. Goals are
-the project's, for the benchmark only — tests never assert wall-clock times.
+the peak resident set (``VmHWM``) of a fresh child process doing just that one job. The
+run sets numpy's huge pages as parksim's command line does (``avoid_huge_page_stalls``;
+``machine`` in the results says how). Goals are the project's, for the benchmark only —
+tests never assert wall-clock times.
 
 The engine is the quarterly model (``sim.buildout.advance``, docs/MODEL.md): it does
 four steps a year where the old annual engine did one, and each step runs the whole
@@ -74,6 +76,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from sim.engine import Inputs, prepare, run, run_draws, run_parks  # noqa: E402
+from sim.memory import avoid_huge_page_stalls  # noqa: E402
 from sim.montecarlo import sample_inputs  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 from sim.site import load_site  # noqa: E402
@@ -331,9 +334,14 @@ def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--job":
         print(json.dumps(JOBS[sys.argv[2]]()))
         return
+    # As parksim's command line runs (sim.memory.avoid_huge_page_stalls); the children,
+    # UrbanSim's included, inherit the setting through the environment.
+    pages = avoid_huge_page_stalls()
     results: dict[str, Any] = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "numpy": np.__version__, "platform": platform.platform()},
+                    "numpy": np.__version__, "platform": platform.platform(),
+                    "numpy_huge_pages": os.environ.get("NUMPY_MADVISE_HUGEPAGE", "numpy's default"),
+                    "huge_page_advice_switched_off": pages},
     }  # fmt: skip
     started = time.perf_counter()
     bench_numpy_ratio(results)

@@ -585,7 +585,9 @@ def _finish(
     final = np.where(admitted, at, -1)
     # Queue order among the admitted: by park, year, hop, merit (the gate's order).
     adm = np.flatnonzero(admitted)
-    key = np.lexsort((-merit[adm], hops[adm], y_idx[adm], final[adm], d_idx[adm]))
+    n_hops = int(hops.max(initial=0)) + 1
+    cohort = ((d_idx[adm] * n_parks + final[adm]) * n_years + y_idx[adm]) * n_hops + hops[adm]
+    key = np.lexsort((-merit[adm], cohort))
     rows = adm[key]
     group = d_idx[rows] * n_parks + final[rows]
     cum = np.cumsum(land[rows])
@@ -745,26 +747,33 @@ def _spread(
     # (numpy.interp is fast on sorted points); the others get NaN.
     cols = np.flatnonzero(np.isfinite(end))
     cols = cols[np.lexsort((end[cols], pk[cols]))]
-    cell = np.arange(draws)[:, None] * n_parks + pk[None, cols]  # (D, p)
-    limit = covered[cell]
-    inside = end[None, cols] <= limit * (1 + 1e-12) + 1e-6
-    lo = np.clip(start[None, cols], 0.0, limit)
-    hi = np.clip(end[None, cols], 0.0, limit)
-    x_hi, x_lo = cell * span + hi, cell * span + lo
-    out = []
+    knots_f = []
     for value in values:
         weight = value[order] * admission.land_m2[adm][order]
         integral = np.cumsum(weight)
         integral = integral - (integral[first] - weight[first]) if g.size else integral
-        knots_f = np.r_[np.zeros(groups.size), integral][sort]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = (np.interp(x_hi, knots_x, knots_f) - np.interp(x_lo, knots_x, knots_f)) / (
-                hi - lo
-            )
-        full = np.full((draws, pk.size), np.nan)
-        full[:, cols] = np.where(inside & (hi > lo), mean, np.nan)
-        out.append(full)
+        knots_f.append(np.r_[np.zeros(groups.size), integral][sort])
+    out = [np.full((draws, pk.size), np.nan) for _ in values]
+    # Draws a few at a time: the temporaries stay small (and in cache) at any size.
+    step = max(1, _CHUNK_ELEMENTS // max(cols.size, 1))
+    for lo_d in range(0, draws, step):
+        rows = slice(lo_d, min(lo_d + step, draws))
+        cell = np.arange(lo_d, rows.stop)[:, None] * n_parks + pk[None, cols]  # (d, p)
+        limit = covered[cell]
+        inside = end[None, cols] <= limit * (1 + 1e-12) + 1e-6
+        lo = np.clip(start[None, cols], 0.0, limit)
+        hi = np.clip(end[None, cols], 0.0, limit)
+        inside &= hi > lo
+        x_hi, x_lo = cell * span + hi, cell * span + lo
+        for f, full in zip(knots_f, out, strict=True):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = (np.interp(x_hi, knots_x, f) - np.interp(x_lo, knots_x, f)) / (hi - lo)
+            full[rows, cols] = np.where(inside, mean, np.nan)
     return out
+
+
+#: Elements per chunk of draws × parcels in :func:`_spread`.
+_CHUNK_ELEMENTS = 1 << 18
 
 
 def table(admission: Admission, *, draw: int = 0) -> pd.DataFrame:

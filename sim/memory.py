@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sim.errors import Problem, SimError
 
-__all__ = ["DrawsPlan", "available_bytes", "plan_draws"]
+__all__ = ["DrawsPlan", "available_bytes", "avoid_huge_page_stalls", "plan_draws"]
 
 #: Bytes per float.
 _FLOAT = 8
@@ -24,6 +24,60 @@ _FLOAT = 8
 _WORK_PER_PARCEL_DRAW = 320
 #: Share of the available memory a run may plan to use.
 _SHARE = 0.8
+#: The kernel's setting for how it finds transparent huge pages.
+_THP_DEFRAG = Path("/sys/kernel/mm/transparent_hugepage/defrag")
+
+
+def avoid_huge_page_stalls(*, defrag: Path = _THP_DEFRAG) -> bool:
+    """Stop numpy asking for transparent huge pages where the kernel stalls to make them.
+
+    numpy advises the kernel to back each array of 4 MB or more with huge pages. Where
+    the kernel then compacts memory on the spot to find them (``defrag`` set to
+    ``always`` or ``madvise``, Debian's default), a fresh process's first touch of its
+    arrays waits for it: measured on our 2-core machines, 3.6 s per GB against 0.4 s
+    with ordinary pages, and 10,000 draws of the baseline sampled in 7.5 s against
+    3.2 s. The command line calls this first; a library user chooses with numpy's own
+    ``NUMPY_MADVISE_HUGEPAGE`` (read when numpy is imported), which this never
+    overrides. It also sets that variable, so processes started from this one (Dask
+    workers) do the same.
+
+    Parameters
+    ----------
+    defrag
+        The kernel's setting (``/sys/kernel/mm/transparent_hugepage/defrag``).
+
+    Returns
+    -------
+    bool
+        Whether numpy's advice was switched off.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     setting = Path(tmp) / "defrag"
+    ...     _ = setting.write_text("always defer [defer+madvise] madvise never")
+    ...     avoid_huge_page_stalls(defrag=setting)  # the kernel never stalls: keep them
+    False
+    """
+    if "NUMPY_MADVISE_HUGEPAGE" in os.environ:
+        return False  # the user's choice
+    try:
+        chosen = defrag.read_text(encoding="ascii").split("[", 1)[1].split("]", 1)[0]
+    except (OSError, IndexError):
+        return False  # not Linux, or no transparent huge pages
+    if chosen not in ("always", "madvise"):
+        return False
+    try:
+        from numpy._core import multiarray
+    except ImportError:  # numpy < 2
+        from numpy.core import multiarray  # type: ignore[no-redef]
+    switch = getattr(multiarray, "_set_madvise_hugepage", None)
+    if switch is None:
+        return False
+    os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0"
+    switch(False)
+    return True
 
 
 def available_bytes() -> int:

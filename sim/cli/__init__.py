@@ -82,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     from sim.errors import SimError
+    from sim.memory import avoid_huge_page_stalls
+
+    avoid_huge_page_stalls()
 
     line = list(sys.argv if argv is None else ["parksim", *argv])
     previous = handle_sigterm()
