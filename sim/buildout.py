@@ -669,7 +669,7 @@ def _simulate(  # noqa: C901 - one quarter's stages in order, each a few lines
         ]
         earning = _RunningCohorts(schedules["earning"], ceiling, ramp)
     rates = np.zeros((n_quarters, n_draws, n_parks))
-    out = {name: np.zeros((n_quarters, n_draws, n_parks)) for name in PARK_NAMES}  # (T, D, K)
+    out = {name: np.zeros((n_draws, n_quarters, n_parks)) for name in PARK_NAMES}  # (D, T, K)
     # Vacancy before the first step: the base stock (its floor under construction not yet
     # complete) with its tenants.
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -692,7 +692,7 @@ def _simulate(  # noqa: C901 - one quarter's stages in order, each a few lines
         whole = prefix >= plan.total - _EPS
         reachable = np.where(whole, plan.total + rejoined, prefix)
         if y >= 0:
-            out["take_up_factor"][t] = feedback
+            out["take_up_factor"][:, t] = feedback
             with np.errstate(invalid="ignore"):  # inf × 0: a feedback of 0 stops all take-up
                 rate = np.where(feedback > 0, take_up[:, :, y] * feedback, 0.0)
             pointer = np.minimum(pointer + rate, reachable)
@@ -785,27 +785,26 @@ def _simulate(  # noqa: C901 - one quarter's stages in order, each a few lines
             other_workers = np.where(per_worker > 0, other / per_worker, 0.0)
         held = capacity.at(now) - capacity.at(n_reclaimed) + sold_committed
         base_revenue = base_occupied * rate_now
-        out["floor_sold_m2"][t] = held + base_completed + base_building
-        out["floor_started_m2"][t] = started + base_completed + base_building
-        out["floor_topped_out_m2"][t] = topped + base_floor
-        out["floor_completed_m2"][t] = park_completed
-        out["floor_occupied_m2"][t] = park_occupied
+        out["floor_sold_m2"][:, t] = held + base_completed + base_building
+        out["floor_started_m2"][:, t] = started + base_completed + base_building
+        out["floor_topped_out_m2"][:, t] = topped + base_floor
+        out["floor_completed_m2"][:, t] = park_completed
+        out["floor_occupied_m2"][:, t] = park_occupied
         floor_revenue = occupied * rate_now if earning is None else earned * grow
-        out["revenue_cny"][t] = floor_revenue + base_revenue + other / 4.0
-        out["investment_cny"][t] = spending + finished * fitout + land
-        out["base_completed_m2"][t] = base_floor
-        out["base_occupied_m2"][t] = base_occupied
-        out["revenue_other_cny"][t] = other / 4.0
-        out["workers_persons"][t] = park_occupied / m2pw + other_workers
-        out["workers_other_persons"][t] = other_workers
-        out["backlog_m2"][t] = backlog
-        out["base_revenue_cny"][t] = base_revenue
+        out["revenue_cny"][:, t] = floor_revenue + base_revenue + other / 4.0
+        out["investment_cny"][:, t] = spending + finished * fitout + land
+        out["base_completed_m2"][:, t] = base_floor
+        out["base_occupied_m2"][:, t] = base_occupied
+        out["revenue_other_cny"][:, t] = other / 4.0
+        out["workers_persons"][:, t] = park_occupied / m2pw + other_workers
+        out["workers_other_persons"][:, t] = other_workers
+        out["backlog_m2"][:, t] = backlog
+        out["base_revenue_cny"][:, t] = base_revenue
     city = unplaced
-    series = {name: np.ascontiguousarray(values.transpose(1, 0, 2)) for name, values in out.items()}
     if not isinstance(cohorts, _Cohorts):
-        return series, city, None
+        return out, city, None
     paths = _Paths(sold_path, reclaimed_path, serviced_path, cohorts.history, rates)
-    return series, city, paths
+    return out, city, paths
 
 
 # ----------------------------------------------------------------------------------------
