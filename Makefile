@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench bench-sweep lint maps clean gdal-validator chromium
+.PHONY: demo test bench bench-sweep lint maps clean gdal-validator chromium libreoffice
 
 # GDAL's GeoPackage validator (validate_gpkg.py), which the tests run on parcels.gpkg,
 # ships for the system Python in Debian's python3-gdal; install it when it is missing.
@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/parksim run scenarios/qingdao_2012.toml --out out/qingdao_2012
 
 # Lint first: it takes seconds, the suite a minute or more.
-test: lint gdal-validator chromium
+test: lint gdal-validator chromium libreoffice
 	$(BIN)/python -m pytest
 
 gdal-validator:
@@ -41,6 +41,18 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends chromium chromium-driver >/dev/null && $(CHROMIUM_OK); } || { \
 	  echo "make test needs Chromium: install Debian's chromium and chromium-driver (as root)"; \
+	  exit 1; }
+
+# The workbook's second real client (tests/test_workbook_libreoffice.py): LibreOffice Calc
+# converts results.xlsx headless; install Debian's calc without a GUI when it is missing.
+LIBREOFFICE_OK := command -v soffice >/dev/null
+
+libreoffice:
+	@$(LIBREOFFICE_OK) || { \
+	  echo "installing libreoffice-calc-nogui (the workbook's read-back test) with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends libreoffice-calc-nogui >/dev/null && $(LIBREOFFICE_OK); } || { \
+	  echo "make test needs LibreOffice Calc: install Debian's libreoffice-calc-nogui (as root)"; \
 	  exit 1; }
 
 # ruff (with the complexity limit, C901), ruff's format check and mypy strict.
