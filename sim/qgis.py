@@ -243,17 +243,13 @@ def parks_qml() -> str:
     -------
     str
         The QML document.
+
+    Examples
+    --------
+    >>> 'style" value="no"' in parks_qml()
+    True
     """
-    root = _document()
-    renderer = ET.SubElement(
-        root,
-        "renderer-v2",
-        {"type": "singleSymbol", "symbollevels": "0", "enableorderby": "0", "forceraster": "0"},
-    )
-    symbols = ET.SubElement(renderer, "symbols")
-    _fill_symbol(symbols, "0", None, _PARK_OUTLINE, 0.6)
-    ET.SubElement(root, "layerGeometryType").text = "2"
-    return _serialise(root)
+    return _single_symbol_qml(None, _PARK_OUTLINE, 0.6)
 
 
 #: The base map's land: a pale warm grey under the parcels, no outline.
@@ -267,7 +263,17 @@ def basemap_qml() -> str:
     -------
     str
         The QML document.
+
+    Examples
+    --------
+    >>> 'value="242,241,236,255"' in basemap_qml()
+    True
     """
+    return _single_symbol_qml(BASEMAP_FILL, BASEMAP_FILL, 0.0)
+
+
+def _single_symbol_qml(fill: str | None, outline: str, width: float) -> str:
+    """A QML document drawing every polygon with one simple fill (``fill=None``: outline only)."""
     root = _document()
     renderer = ET.SubElement(
         root,
@@ -275,8 +281,8 @@ def basemap_qml() -> str:
         {"type": "singleSymbol", "symbollevels": "0", "enableorderby": "0", "forceraster": "0"},
     )
     symbols = ET.SubElement(renderer, "symbols")
-    _fill_symbol(symbols, "0", BASEMAP_FILL, BASEMAP_FILL, 0.0)
-    ET.SubElement(root, "layerGeometryType").text = "2"
+    _fill_symbol(symbols, "0", fill, outline, width)
+    ET.SubElement(root, "layerGeometryType").text = "2"  # polygons
     return _serialise(root)
 
 
