@@ -27,7 +27,7 @@ import pandas as pd
 
 from sim.metrics import metric_info
 from sim.report.labels import column_label
-from sim.report.sections import Table, tables_in
+from sim.report.sections import read_csv_table, read_table, tables_in
 
 __all__ = ["FIGURE_CAPTIONS", "Figure", "render_report", "report_context"]
 
@@ -89,19 +89,6 @@ def _figures(folder: Path) -> list[Figure]:
     return [figure for *_, figure in sorted(out, key=lambda item: (item[0], item[1]))]
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, encoding="utf-8-sig", dtype={"park_id": str, "parcel_id": str})
-
-
-def _read_table(table: Table, path: Path) -> pd.DataFrame:
-    if path.suffix == ".gpkg":
-        import pyogrio
-
-        layer = table.file.partition(":")[2]
-        return pd.DataFrame(pyogrio.read_dataframe(path, layer=layer, read_geometry=False))
-    return _read_csv(path)
-
-
 def _names(folder: Path) -> dict[str, tuple[str, str]]:
     """park_id → (Chinese, English) name, from the GeoPackage's parks layer."""
     names = dict(_TOTAL)
@@ -126,7 +113,7 @@ def _targets(folder: Path, names: dict[str, tuple[str, str]]) -> list[dict[str, 
     if not path.is_file():
         return []
     rows = []
-    for row in _read_csv(path).to_dict("records"):
+    for row in read_csv_table(path).to_dict("records"):
         info = metric_info(str(row["metric"]))
         scale, unit = (info.scale, info.unit) if info else (1.0, str(row.get("unit", "")))
         zh, en = (info.zh, info.en) if info else (str(row["metric"]),) * 2
@@ -205,7 +192,7 @@ def _uncertainty(folder: Path, names: dict[str, tuple[str, str]]) -> dict[str, A
     path = folder / "summary.csv"
     if not path.is_file():
         return None
-    summary = _read_csv(path)
+    summary = read_csv_table(path)
     bands = [f"floor_completed_m2_p{q}" for q in (10, 50, 90)]
     if not set(bands) <= set(summary.columns):
         return None
@@ -256,7 +243,7 @@ def _extra_tables(folder: Path) -> list[dict[str, Any]]:
     for table, path in tables_in(folder):
         if table.sheet in shown or not table.in_report:
             continue
-        frame = _read_table(table, path)
+        frame = read_table(table, path)
         out.append(
             {
                 "id": f"table-{table.sheet}",
