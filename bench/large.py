@@ -15,9 +15,16 @@ Every ratio compares two timings taken in the same run on the same data:
   axes per panel for the by-year map) — no legend, labels or insets (goal: parksim at
   least 5× faster);
 - **layers**: each layer of ``parcels.gpkg`` built from the Outcome and written by
-  :func:`sim.export.write_geopackage` (styles included), against
-  ``pyogrio.write_dataframe`` of the same rows (goal ≤ 1.3×);
-- **run**: ``parksim run`` end to end (load, simulate, every output), in process.
+  :func:`sim.export.write_geopackage` into a GeoPackage of its own, with a style table
+  holding its style, against ``pyogrio.write_dataframe`` of the same rows into a new
+  file (goal ≤ 1.3×); the best of 7 for layers under 10,000 rows, both sides alike, as
+  their few milliseconds are at the mercy of the machine. A run writes one style table
+  for all layers, so each layer here pays for a whole one — an upper bound on its share.
+  Then ``all layers``: the GeoPackage as the run writes it (every layer, one style
+  table) against pyogrio writing the same layers into one file;
+- **run**: ``parksim run`` end to end (load, simulate, every output), in process; then
+  ``results.xlsx`` rebuilt alone from the run's folder (its sheets listed: the
+  per-parcel tables are above :data:`sim.report.workbook.SHEET_ROW_LIMIT`).
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pyogrio  # noqa: E402
 import shapely  # noqa: E402
+from openpyxl import load_workbook  # noqa: E402
 
 from sim.cli import main as parksim  # noqa: E402
 from sim.export import (  # noqa: E402
@@ -67,6 +75,7 @@ from sim.plot.overview import overview_map  # noqa: E402
 from sim.plot.render import overview_year  # noqa: E402
 from sim.plot.status import STATE_COLOURS, status_map, status_years_map  # noqa: E402
 from sim.plot.style import page  # noqa: E402
+from sim.report import write_workbook  # noqa: E402
 from sim.states import ParcelState  # noqa: E402
 
 OUT = ROOT / "out" / "bench"
@@ -202,7 +211,21 @@ def bench_maps(outcome: Outcome, folder: Path) -> dict[str, dict[str, Any]]:
     return records
 
 
+def best_of(func: Callable[[], object], repeats: int) -> float:
+    """Time ``func`` ``repeats`` times and keep the fastest (small layers are noise-bound)."""
+    return min(timed(func) for _ in range(repeats))
+
+
 def bench_layers(outcome: Outcome, folder: Path) -> dict[str, dict[str, Any]]:
+    """Each layer: built and written by parksim into its own GeoPackage, against pyogrio.
+
+    parksim's side is ``write_geopackage(path, {name: frame})``: the layer, then the
+    ``layer_styles`` table holding its style (:func:`sim.qgis.write_layer_styles`, one
+    transaction). A run writes that table once for all its layers; here each layer pays
+    for a whole table of its own — the layer's share is at most that. The last line,
+    ``all layers``, is the GeoPackage as the run writes it: every layer and one style
+    table, against pyogrio writing the same layers into one file.
+    """
     builders: dict[str, Callable[[], gpd.GeoDataFrame]] = {
         "parcels": lambda: parcels_frame(outcome),
         "parks": lambda: _parks_frame(outcome.site, outcome.result),
@@ -213,28 +236,56 @@ def bench_layers(outcome: Outcome, folder: Path) -> dict[str, dict[str, Any]]:
     if outcome.site.land is not None:
         builders["basemap"] = lambda: _basemap_frame(outcome.site)
     records: dict[str, dict[str, Any]] = {}
-    for name, build in builders.items():
-        start = time.perf_counter()
-        frame = build()
-        built = time.perf_counter() - start
-        ours = folder / f"ours_{name}.gpkg"
-        written = timed(lambda: write_geopackage(ours, {name: frame}))  # noqa: B023
-        theirs = folder / f"pyogrio_{name}.gpkg"
-        bare = timed(lambda: pyogrio.write_dataframe(frame, theirs, layer=name, driver="GPKG"))  # noqa: B023
-        total = built + written
-        records[name] = {
-            "rows": len(frame),
-            "build_s": round(built, 3),
-            "write_s": round(written, 3),
-            "parksim_s": round(total, 3),
-            "pyogrio_s": round(bare, 3),
-            "ratio": round(total / bare, 3),
-            "goal_ratio": LAYER_GOAL,
-            "meets_goal": total / bare <= LAYER_GOAL,
-        }
-        print(f"  layer {name:22s} {len(frame):>9,} rows  parksim {total:6.2f} s "
-              f"(build {built:.2f})  pyogrio {bare:6.2f} s  ratio {total / bare:5.2f}")  # fmt: skip
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    for k, (name, build) in enumerate(builders.items()):
+        frames[name] = frame = build()
+        repeats = 1 if len(frame) > 10_000 else 7
+        built = best_of(build, repeats)
+
+        def ours(k: int = k, name: str = name, frame: gpd.GeoDataFrame = frame) -> None:
+            path = folder / f"ours_{name}_{k}_{time.perf_counter_ns()}.gpkg"
+            write_geopackage(path, {name: frame})
+
+        def theirs(k: int = k, name: str = name, frame: gpd.GeoDataFrame = frame) -> None:
+            path = folder / f"pyogrio_{name}_{k}_{time.perf_counter_ns()}.gpkg"
+            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+
+        written, bare = best_of(ours, repeats), best_of(theirs, repeats)
+        records[name] = _layer_record(len(frame), built, written, bare, repeats)
+
+    def ours_all() -> None:
+        write_geopackage(folder / f"ours_all_{time.perf_counter_ns()}.gpkg", frames)
+
+    def theirs_all() -> None:
+        path = folder / f"pyogrio_all_{time.perf_counter_ns()}.gpkg"
+        for name, frame in frames.items():
+            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+
+    built = sum(r["build_s"] for r in records.values())
+    total_rows = sum(len(f) for f in frames.values())
+    records["all layers"] = _layer_record(total_rows, built, timed(ours_all), timed(theirs_all), 1)
+    for name, r in records.items():
+        print(f"  layer {name:22s} {r['rows']:>9,} rows  parksim {r['parksim_s']:7.3f} s "
+              f"(build {r['build_s']:.3f})  pyogrio {r['pyogrio_s']:7.3f} s  "
+              f"ratio {r['ratio']:5.2f}")  # fmt: skip
     return records
+
+
+def _layer_record(
+    rows: int, built: float, written: float, bare: float, repeats: int
+) -> dict[str, Any]:
+    total = built + written
+    return {
+        "rows": rows,
+        "repeats": repeats,
+        "build_s": round(built, 4),
+        "write_s": round(written, 4),
+        "parksim_s": round(total, 4),
+        "pyogrio_s": round(bare, 4),
+        "ratio": round(total / bare, 3),
+        "goal_ratio": LAYER_GOAL,
+        "meets_goal": total / bare <= LAYER_GOAL,
+    }
 
 
 def main() -> dict[str, Any]:
@@ -245,12 +296,15 @@ def main() -> dict[str, Any]:
         assert parksim(["run", str(scenario), "--out", str(folder / "run"), "-q"]) == 0
         run_s = time.perf_counter() - start
         figures = sorted(p.name for p in (folder / "run" / "figures").glob("*.png"))
+        workbook_s = timed(lambda: write_workbook(folder / "run", folder / "again.xlsx"))
+        sheets = load_workbook(folder / "again.xlsx", read_only=True).sheetnames
         start = time.perf_counter()
         outcome = compute(*load(scenario))
         compute_s = time.perf_counter() - start
         n, years = len(outcome.site.parcels), outcome.result.years.size
         print(
-            f"{n:,} parcels × {years} years: parksim run {run_s:.1f} s (compute {compute_s:.1f} s)"
+            f"{n:,} parcels × {years} years: parksim run {run_s:.1f} s (compute {compute_s:.1f} s; "
+            f"results.xlsx alone {workbook_s:.1f} s, sheets {', '.join(sheets)})"
         )
         maps = bench_maps(outcome, folder)
         layers = bench_layers(outcome, folder)
@@ -259,6 +313,8 @@ def main() -> dict[str, Any]:
         "years": years,
         "run_s": round(run_s, 2),
         "compute_s": round(compute_s, 2),
+        "workbook_s": round(workbook_s, 2),
+        "workbook_sheets": sheets,
         "figures_written": len(figures),
         "per_year_rows_before": n * years,
         "maps": maps,
