@@ -54,6 +54,7 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import shapely
 
 from sim.assumptions import assumptions_frame
 from sim.metrics import METRICS
@@ -486,14 +487,16 @@ def _parks_frame(site: Site, result: Result) -> gpd.GeoDataFrame:
         name: result.by_park(name)[0, -1, order]
         for name in ("floor_completed_m2", "floor_under_construction_m2", "floor_occupied_m2")
     }
-    capacity = pd.Series(result.capacity_m2).groupby(result.parcel_park).sum()
+    capacity = np.bincount(
+        result.parcel_park, weights=result.capacity_m2, minlength=len(result.park_ids)
+    )
     return gpd.GeoDataFrame(
         {
             "park_id": parks["park_id"].to_numpy(),
             "name_zh": parks["name_zh"].astype(str).to_numpy(),
             "name_en": parks["name_en"].astype(str).to_numpy(),
             "area_ha": parks.geometry.area.to_numpy() / 1e4,
-            "capacity_m2": capacity.reindex(order).fillna(0.0).to_numpy(),
+            "capacity_m2": capacity[order],
             **last,
         },
         geometry=parks.geometry.values,
@@ -504,13 +507,16 @@ def _parks_frame(site: Site, result: Result) -> gpd.GeoDataFrame:
 def _basemap_frame(site: Site) -> gpd.GeoDataFrame:
     """Clip the base map's land (``[site] basemap``) to 2 km around the site, as polygons."""
     assert site.land is not None
-    xmin, ymin, xmax, ymax = site.parcels.total_bounds
+    xmin, ymin, xmax, ymax = site.extent
     pad = 2000.0
-    land = site.land.cx[xmin - pad : xmax + pad, ymin - pad : ymax + pad]
-    land = land[land.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    geoms = site.land.geometry.values
+    raw = np.asarray(geoms)
+    # What GeoDataFrame.cx selects (the land meeting the padded box), without its frame.
+    near = shapely.intersects(raw, shapely.box(xmin - pad, ymin - pad, xmax + pad, ymax + pad))
+    near &= np.isin(shapely.get_type_id(raw), (3, 6))  # Polygon, MultiPolygon
     return gpd.GeoDataFrame(
-        {"source": np.full(len(land), "maps/README.md", dtype=object)},
-        geometry=land.geometry.values,
+        {"source": np.full(int(near.sum()), "maps/README.md", dtype=object)},
+        geometry=geoms[near],
         crs=site.land.crs,
     )
 
@@ -548,7 +554,7 @@ def write_qgis_project(path: Path, outcome: Outcome, *, layers: Sequence[str]) -
         "basemap": ProjectLayer("basemap", "底图 base map", basemap_qml()),
     }
     scenario, result = outcome.scenario, outcome.result
-    bounds = outcome.site.parcels.total_bounds
+    bounds = outcome.site.extent
     xml = project_xml(
         [shown[name] for name in shown if name in layers],
         gpkg=path.name,
