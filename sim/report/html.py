@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from sim.metrics import metric_info
+from sim.report.findings import finding_zh
 from sim.report.labels import column_label
 from sim.report.sections import read_csv_table, read_table, tables_in
 
@@ -56,6 +57,7 @@ _TOPICS = {
     "capacity": ("容量", "Capacity"),
     "consistency": ("规划自身数据一致性", "The plan's own numbers"),
     "rules": ("准入、控制指标与闲置土地", "Rules: admission, control indicators, idle land"),
+    "fiscal": ("财政：政策的成本与回报", "Fiscal: what the policy costs and returns"),
 }
 
 
@@ -208,14 +210,23 @@ def _uncertainty(folder: Path, names: dict[str, tuple[str, str]]) -> dict[str, A
     return {"year": int(summary["year"].max()), "rows": rows}
 
 
-def _audit(folder: Path) -> list[dict[str, Any]]:
+def _audit(folder: Path, names: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
+    """Group the findings by topic, each with its Chinese wording (:func:`finding_zh`)."""
     path = folder / "audit.json"
     if not path.is_file():
         return []
     findings = json.loads(path.read_text(encoding="utf-8")).get("findings", [])
+    parks = {park: zh for park, (zh, _) in names.items()}
     groups = []
     for topic, (zh, en) in _TOPICS.items():
-        items = [f for f in findings if f.get("topic") == topic]
+        items = []
+        for f in findings:
+            if f.get("topic") != topic:
+                continue
+            scope = str(f.get("scope") or "")
+            scope_zh, scope_en = names.get(scope, (scope, scope))
+            text_zh = finding_zh(f, parks=parks)
+            items.append({**f, "text_zh": text_zh, "scope_zh": scope_zh, "scope_en": scope_en})
         if items:
             groups.append({"zh": zh, "en": en, "findings": items})
     return groups
@@ -287,7 +298,7 @@ def report_context(folder: Path, *, provenance: dict[str, Any] | None = None) ->
         "parks": _parks(folder),
         "uncertainty": _uncertainty(folder, names),
         "figures": _figures(folder),
-        "audit": _audit(folder),
+        "audit": _audit(folder, names),
         "assumptions": _assumptions(folder),
         "tables": _extra_tables(folder),
     }
