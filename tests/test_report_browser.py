@@ -107,6 +107,15 @@ def test_every_figure_is_drawn(browser: Any, run_out: Path) -> None:
     assert len(sizes) == len(figures) >= 11  # the tiny run's maps, charts and fan charts
     for complete, natural, width, height in sizes:
         assert complete and natural > 0 and width > 100 and height > 50
+    kinds = browser.execute_script(
+        "return Array.from(document.querySelectorAll('figure')).map(f => "
+        "[f.id, f.querySelector('img').src.slice(5, 18)])"
+    )
+    vector = {p.stem for p in (run_out / "figures").glob("*.svg")}
+    assert {"floor_vs_target", "floor_fan_chart"} <= vector  # charts as SVG, maps as PNG
+    for figure, mime in kinds:
+        stem = figure.removeprefix("figure-")
+        assert mime == ("image/svg+xml" if stem in vector else "image/png;bas"), figure
 
 
 def _embedded_font(html: str) -> Any:
