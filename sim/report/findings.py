@@ -89,8 +89,11 @@ def _check(check: str) -> tuple[str, str, str | None]:
     return check, "实际", "应为"
 
 
-def _finite(value: Any) -> bool:
-    return isinstance(value, int | float) and math.isfinite(value)
+def _finite(value: Any) -> float | None:
+    """Return the value as a float when it is a finite number (JSON null, NaN: None)."""
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    return None
 
 
 def finding_zh(finding: Mapping[str, Any], *, parks: Mapping[str, str] | None = None) -> str:
@@ -123,28 +126,28 @@ def finding_zh(finding: Mapping[str, Any], *, parks: Mapping[str, str] | None = 
     name, found_as, expected_as = _check(check)
     scope = str(finding.get("scope") or "")
     where = _SCOPES.get(scope) or (parks or {}).get(scope, scope)
-    year = finding.get("year")
-    if _finite(year) and check != "admitted_average":  # there: the first year both hold
+    year = _finite(finding.get("year"))
+    if year is not None and check != "admitted_average":  # there: the first year both hold
         where += f" {int(year)}年"
     raw_unit = str(finding.get("unit") or "")
     unit = _UNITS.get(raw_unit, raw_unit)
     gap = "" if unit in ("宗", "年", "家", "人") else " "
     text = f"{name}｜{where}："
-    found, expected = finding.get("found"), finding.get("expected")
-    if _finite(found):
-        text += f"{found_as} {_number(float(found))}{gap}{unit}"
-    else:
-        text += f"{found_as} –"
-    if expected_as is not None and _finite(expected):
-        text += f"，{expected_as} {_number(float(expected))}{gap}{unit}"
-        if float(expected) and _finite(found):
-            text += f"（{float(found) / float(expected) - 1:+.1%}）"
+    found, expected = _finite(finding.get("found")), _finite(finding.get("expected"))
+    text += f"{found_as} –" if found is None else f"{found_as} {_number(found)}{gap}{unit}"
+    if expected_as is not None and expected is not None:
+        text += f"，{expected_as} {_number(expected)}{gap}{unit}"
+        if expected and found is not None:
+            text += f"（{found / expected - 1:+.1%}）"
     if check == "admitted_average":
-        text += f"；{int(year)}年起同时达到投资、产出强度门槛" if _finite(year) else ""
-        text += "" if _finite(year) else "；规划期内未同时达到投资、产出强度门槛"
+        text += (
+            "；规划期内未同时达到投资、产出强度门槛"
+            if year is None
+            else f"；{int(year)}年起同时达到投资、产出强度门槛"
+        )
     if finding.get("ok"):
         return text + "；无差距"
-    above = _finite(found) and _finite(expected) and float(found) >= float(expected)
+    above = found is not None and expected is not None and found >= expected
     return text + (
         f"；存在差距：{_GAP_ABOVE[check]}" if above and check in _GAP_ABOVE else "；存在差距"
     )
