@@ -66,8 +66,10 @@ from sim.site import Site, park_names
 if TYPE_CHECKING:
     from sim.outcome import Outcome
     from sim.plot.style import Lang
+    from sim.qgis import LayerStyle
 
 __all__ = [
+    "layer_styles",
     "parcels_frame",
     "status_spells_frame",
     "targets_csv_frame",
@@ -338,13 +340,13 @@ def write_csv(frame: pd.DataFrame, path: Path, *, names: pd.DataFrame | None = N
 GPKG_VERSION = "1.3"
 
 
-def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
+def write_geopackage(
+    path: Path, layers: dict[str, gpd.GeoDataFrame], *, styles: bool = True
+) -> Path:
     """Write layers into one GeoPackage 1.3 with QGIS styles in ``layer_styles``.
 
-    Layers with a ``state`` column get the map-state colours (:func:`sim.qgis.status_qml`,
-    with an SLD copy); ``parcel_status_by_year`` also gets its temporal settings
-    (``date_start``–``date_end``) so that QGIS's temporal controller plays it; a layer
-    named ``parks`` gets an outline style. Each is the layer's default style.
+    The styles are :func:`layer_styles`, each the layer's default, written in one
+    transaction after the layers (:func:`sim.qgis.write_layer_styles`).
 
     Parameters
     ----------
@@ -352,6 +354,9 @@ def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
         The new GeoPackage (must not exist).
     layers
         Layer name → frame, written in this order.
+    styles
+        Whether to write the style table (False: the layers alone, for a caller that
+        writes the styles itself).
 
     Returns
     -------
@@ -360,16 +365,8 @@ def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
     """
     import pyogrio
 
-    from sim.qgis import (
-        LayerStyle,
-        basemap_qml,
-        parks_qml,
-        status_qml,
-        status_sld,
-        write_layer_styles,
-    )
+    from sim.qgis import write_layer_styles
 
-    styles = []
     for i, (name, frame) in enumerate(layers.items()):
         pyogrio.write_dataframe(
             frame,
@@ -378,6 +375,36 @@ def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
             driver="GPKG",
             dataset_options={"VERSION": GPKG_VERSION} if i == 0 else None,
         )
+    found = layer_styles(layers) if styles else []
+    if found:
+        # All styles in one transaction, once per file: through GDAL the table cost a
+        # second dataset open and layer creation, ~10 ms — as much as a small layer.
+        write_layer_styles(path, found)
+    return path
+
+
+def layer_styles(layers: dict[str, gpd.GeoDataFrame]) -> list[LayerStyle]:
+    """Choose each layer's QGIS style: map states, park outlines or the base map's land.
+
+    Layers with a ``state`` column get the map-state colours (:func:`sim.qgis.status_qml`,
+    with an SLD copy); one with ``date_start`` (``parcel_status_by_year``) also gets its
+    temporal settings so that QGIS's temporal controller plays it; a layer named
+    ``parks`` gets an outline style, ``basemap`` a pale fill; others none.
+
+    Parameters
+    ----------
+    layers
+        Layer name → frame.
+
+    Returns
+    -------
+    list of sim.qgis.LayerStyle
+        In layer order.
+    """
+    from sim.qgis import LayerStyle, basemap_qml, parks_qml, status_qml, status_sld
+
+    styles = []
+    for name, frame in layers.items():
         if "state" in frame.columns:
             temporal = ("date_start", "date_end") if "date_start" in frame.columns else None
             what = "parcels coloured by map state" + (", by year" if temporal else "")
@@ -386,11 +413,7 @@ def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
             styles.append(LayerStyle(name, parks_qml(), "", "park outlines"))
         elif name == "basemap":
             styles.append(LayerStyle(name, basemap_qml(), "", "base map land (maps/README.md)"))
-    if styles:
-        # All styles in one transaction, once per file: through GDAL the table cost a
-        # second dataset open and layer creation, ~10 ms — as much as a small layer.
-        write_layer_styles(path, styles)
-    return path
+    return styles
 
 
 def status_spells_frame(
