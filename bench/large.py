@@ -19,10 +19,10 @@ Every ratio compares two timings taken in the same run on the same data:
   ``layer_styles`` table a run writes for all layers (that table's time ÷ the styled
   layers), against ``pyogrio.write_dataframe`` of the same rows into a new file (goal ≤
   1.3×); the layer with a style table of its own is reported beside it (the upper
-  bound). The best of 7 for layers under 10,000 rows, both sides alike: their few
-  milliseconds are at the mercy of the machine. Then ``all layers``: the GeoPackage as
-  the run writes it (every layer, one style table) against pyogrio writing the same
-  layers into one file;
+  bound). The best of 7 for layers under 10,000 rows and of 3 above, both sides
+  alike: on a shared machine the noise is as large as a small layer. Then ``all
+  layers``: the GeoPackage as the run writes it (every layer, one style table) against
+  pyogrio writing the same layers into one file;
 - **run**: ``parksim run`` end to end (load, simulate, every output), in process; then
   ``results.xlsx`` rebuilt alone from the run's folder (its sheets listed: the
   per-parcel tables are above :data:`sim.report.workbook.SHEET_ROW_LIMIT`).
@@ -257,7 +257,7 @@ def bench_layers(outcome: Outcome, folder: Path) -> dict[str, dict[str, Any]]:
     records: dict[str, dict[str, Any]] = {}
     for k, (name, build) in enumerate(builders.items()):
         frame = frames[name]
-        repeats = 1 if len(frame) > 10_000 else 7
+        repeats = 3 if len(frame) > 10_000 else 7
         built = best_of(build, repeats)
 
         def ours(k: int = k, name: str = name, frame: gpd.GeoDataFrame = frame) -> None:
