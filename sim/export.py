@@ -54,6 +54,7 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import shapely
 
 from sim.assumptions import assumptions_frame
 from sim.metrics import METRICS
@@ -65,8 +66,10 @@ from sim.site import Site, park_names
 if TYPE_CHECKING:
     from sim.outcome import Outcome
     from sim.plot.style import Lang
+    from sim.qgis import LayerStyle
 
 __all__ = [
+    "layer_styles",
     "parcels_frame",
     "status_spells_frame",
     "targets_csv_frame",
@@ -337,13 +340,13 @@ def write_csv(frame: pd.DataFrame, path: Path, *, names: pd.DataFrame | None = N
 GPKG_VERSION = "1.3"
 
 
-def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
+def write_geopackage(
+    path: Path, layers: dict[str, gpd.GeoDataFrame], *, styles: bool = True
+) -> Path:
     """Write layers into one GeoPackage 1.3 with QGIS styles in ``layer_styles``.
 
-    Layers with a ``state`` column get the map-state colours (:func:`sim.qgis.status_qml`,
-    with an SLD copy); ``parcel_status_by_year`` also gets its temporal settings
-    (``date_start``–``date_end``) so that QGIS's temporal controller plays it; a layer
-    named ``parks`` gets an outline style. Each is the layer's default style.
+    The styles are :func:`layer_styles`, each the layer's default, written in one
+    transaction after the layers (:func:`sim.qgis.write_layer_styles`).
 
     Parameters
     ----------
@@ -351,6 +354,9 @@ def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
         The new GeoPackage (must not exist).
     layers
         Layer name → frame, written in this order.
+    styles
+        Whether to write the style table (False: the layers alone, for a caller that
+        writes the styles itself).
 
     Returns
     -------
@@ -359,9 +365,8 @@ def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
     """
     import pyogrio
 
-    from sim.qgis import basemap_qml, parks_qml, status_qml, status_sld
+    from sim.qgis import write_layer_styles
 
-    styles = []
     for i, (name, frame) in enumerate(layers.items()):
         pyogrio.write_dataframe(
             frame,
@@ -370,39 +375,45 @@ def write_geopackage(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
             driver="GPKG",
             dataset_options={"VERSION": GPKG_VERSION} if i == 0 else None,
         )
+    found = layer_styles(layers) if styles else []
+    if found:
+        # All styles in one transaction, once per file: through GDAL the table cost a
+        # second dataset open and layer creation, ~10 ms — as much as a small layer.
+        write_layer_styles(path, found)
+    return path
+
+
+def layer_styles(layers: dict[str, gpd.GeoDataFrame]) -> list[LayerStyle]:
+    """Choose each layer's QGIS style: map states, park outlines or the base map's land.
+
+    Layers with a ``state`` column get the map-state colours (:func:`sim.qgis.status_qml`,
+    with an SLD copy); one with ``date_start`` (``parcel_status_by_year``) also gets its
+    temporal settings so that QGIS's temporal controller plays it; a layer named
+    ``parks`` gets an outline style, ``basemap`` a pale fill; others none.
+
+    Parameters
+    ----------
+    layers
+        Layer name → frame.
+
+    Returns
+    -------
+    list of sim.qgis.LayerStyle
+        In layer order.
+    """
+    from sim.qgis import LayerStyle, basemap_qml, parks_qml, status_qml, status_sld
+
+    styles = []
+    for name, frame in layers.items():
         if "state" in frame.columns:
             temporal = ("date_start", "date_end") if "date_start" in frame.columns else None
-            qml, sld = status_qml(temporal=temporal), status_sld(name)
             what = "parcels coloured by map state" + (", by year" if temporal else "")
+            styles.append(LayerStyle(name, status_qml(temporal=temporal), status_sld(name), what))
         elif name == "parks":
-            qml, sld, what = parks_qml(), "", "park outlines"
+            styles.append(LayerStyle(name, parks_qml(), "", "park outlines"))
         elif name == "basemap":
-            qml, sld, what = basemap_qml(), "", "base map land (maps/README.md)"
-        else:
-            continue
-        styles.append((name, qml, sld, what))
-    if styles:
-        now = pd.Timestamp.now(tz="UTC").floor("s")
-        table = pd.DataFrame(
-            {
-                "f_table_catalog": "",
-                "f_table_schema": "",
-                "f_table_name": [name for name, *_ in styles],
-                "f_geometry_column": "geom",  # GDAL's GeoPackage geometry column
-                "styleName": [f"parksim {name}" for name, *_ in styles],
-                "styleQML": [qml for _, qml, _, _ in styles],
-                "styleSLD": [sld for _, _, sld, _ in styles],
-                "useAsDefault": True,
-                "description": [what for *_, what in styles],
-                "owner": "",
-                "ui": "",
-                "update_time": now,
-            }
-        )
-        pyogrio.write_dataframe(
-            table, path, layer="layer_styles", driver="GPKG", layer_options={"FID": "id"}
-        )
-    return path
+            styles.append(LayerStyle(name, basemap_qml(), "", "base map land (maps/README.md)"))
+    return styles
 
 
 def status_spells_frame(
@@ -499,14 +510,16 @@ def _parks_frame(site: Site, result: Result) -> gpd.GeoDataFrame:
         name: result.by_park(name)[0, -1, order]
         for name in ("floor_completed_m2", "floor_under_construction_m2", "floor_occupied_m2")
     }
-    capacity = pd.Series(result.capacity_m2).groupby(result.parcel_park).sum()
+    capacity = np.bincount(
+        result.parcel_park, weights=result.capacity_m2, minlength=len(result.park_ids)
+    )
     return gpd.GeoDataFrame(
         {
             "park_id": parks["park_id"].to_numpy(),
             "name_zh": parks["name_zh"].astype(str).to_numpy(),
             "name_en": parks["name_en"].astype(str).to_numpy(),
             "area_ha": parks.geometry.area.to_numpy() / 1e4,
-            "capacity_m2": capacity.reindex(order).fillna(0.0).to_numpy(),
+            "capacity_m2": capacity[order],
             **last,
         },
         geometry=parks.geometry.values,
@@ -517,13 +530,16 @@ def _parks_frame(site: Site, result: Result) -> gpd.GeoDataFrame:
 def _basemap_frame(site: Site) -> gpd.GeoDataFrame:
     """Clip the base map's land (``[site] basemap``) to 2 km around the site, as polygons."""
     assert site.land is not None
-    xmin, ymin, xmax, ymax = site.parcels.total_bounds
+    xmin, ymin, xmax, ymax = site.extent
     pad = 2000.0
-    land = site.land.cx[xmin - pad : xmax + pad, ymin - pad : ymax + pad]
-    land = land[land.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    geoms = site.land.geometry.values
+    raw = np.asarray(geoms)
+    # What GeoDataFrame.cx selects (the land meeting the padded box), without its frame.
+    near = shapely.intersects(raw, shapely.box(xmin - pad, ymin - pad, xmax + pad, ymax + pad))
+    near &= np.isin(shapely.get_type_id(raw), (3, 6))  # Polygon, MultiPolygon
     return gpd.GeoDataFrame(
-        {"source": np.full(len(land), "maps/README.md", dtype=object)},
-        geometry=land.geometry.values,
+        {"source": np.full(int(near.sum()), "maps/README.md", dtype=object)},
+        geometry=geoms[near],
         crs=site.land.crs,
     )
 
@@ -561,7 +577,7 @@ def write_qgis_project(path: Path, outcome: Outcome, *, layers: Sequence[str]) -
         "basemap": ProjectLayer("basemap", "底图 base map", basemap_qml()),
     }
     scenario, result = outcome.scenario, outcome.result
-    bounds = outcome.site.parcels.total_bounds
+    bounds = outcome.site.extent
     xml = project_xml(
         [shown[name] for name in shown if name in layers],
         gpkg=path.name,

@@ -1,10 +1,11 @@
 """QGIS layer styles for the output GeoPackage: parcels coloured by map state, parks outlined.
 
-``map-state colours ──status_qml / status_sld──▶ text`` stored by :mod:`sim.export` in
-the GeoPackage's ``layer_styles`` table (the table QGIS itself writes with "Save style →
-In database"), so that ``parcels.gpkg`` opens in QGIS already coloured as the status
-maps are — one category per :class:`~sim.states.ParcelState`, labelled in Chinese and
-English, idle land hatched — with the per-year layer ready for the temporal controller.
+``map-state colours ──status_qml / status_sld──▶ text ──write_layer_styles──▶`` the
+GeoPackage's ``layer_styles`` table (the table QGIS itself writes with "Save style →
+In database"; :mod:`sim.export` writes it once per GeoPackage, for all its layers), so
+that ``parcels.gpkg`` opens in QGIS already coloured as the status maps are — one
+category per :class:`~sim.states.ParcelState`, labelled in Chinese and English, idle
+land hatched — with the per-year layer ready for the temporal controller.
 
 The colours are the house palette, :data:`sim.palette.STATE_COLOURS` (a module without
 matplotlib, which a run without figures must not pay for).
@@ -12,12 +13,25 @@ matplotlib, which a run without figures must not pay for).
 
 from __future__ import annotations
 
+import datetime as dt
+import sqlite3
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from sim.palette import IDLE_HATCH_COLOUR, STATE_COLOURS
 from sim.states import ParcelState
 
-__all__ = ["basemap_qml", "parks_qml", "state_colours", "status_qml", "status_sld"]
+__all__ = [
+    "LayerStyle",
+    "basemap_qml",
+    "parks_qml",
+    "state_colours",
+    "status_qml",
+    "status_sld",
+    "write_layer_styles",
+]
 
 _OUTLINE = "#FFFFFF"
 _PARK_OUTLINE = "#333333"
@@ -243,17 +257,13 @@ def parks_qml() -> str:
     -------
     str
         The QML document.
+
+    Examples
+    --------
+    >>> 'style" value="no"' in parks_qml()
+    True
     """
-    root = _document()
-    renderer = ET.SubElement(
-        root,
-        "renderer-v2",
-        {"type": "singleSymbol", "symbollevels": "0", "enableorderby": "0", "forceraster": "0"},
-    )
-    symbols = ET.SubElement(renderer, "symbols")
-    _fill_symbol(symbols, "0", None, _PARK_OUTLINE, 0.6)
-    ET.SubElement(root, "layerGeometryType").text = "2"
-    return _serialise(root)
+    return _single_symbol_qml(None, _PARK_OUTLINE, 0.6)
 
 
 #: The base map's land: a pale warm grey under the parcels, no outline.
@@ -267,7 +277,17 @@ def basemap_qml() -> str:
     -------
     str
         The QML document.
+
+    Examples
+    --------
+    >>> 'value="242,241,236,255"' in basemap_qml()
+    True
     """
+    return _single_symbol_qml(BASEMAP_FILL, BASEMAP_FILL, 0.0)
+
+
+def _single_symbol_qml(fill: str | None, outline: str, width: float) -> str:
+    """Make a QML document drawing every polygon with one simple fill (None: outline only)."""
     root = _document()
     renderer = ET.SubElement(
         root,
@@ -275,8 +295,8 @@ def basemap_qml() -> str:
         {"type": "singleSymbol", "symbollevels": "0", "enableorderby": "0", "forceraster": "0"},
     )
     symbols = ET.SubElement(renderer, "symbols")
-    _fill_symbol(symbols, "0", BASEMAP_FILL, BASEMAP_FILL, 0.0)
-    ET.SubElement(root, "layerGeometryType").text = "2"
+    _fill_symbol(symbols, "0", fill, outline, width)
+    ET.SubElement(root, "layerGeometryType").text = "2"  # polygons
     return _serialise(root)
 
 
@@ -349,3 +369,109 @@ def _sld_hatch(rule: ET.Element) -> None:
     ).text = IDLE_HATCH_COLOUR.lower()
     ET.SubElement(stroke, f"{{{_SE}}}SvgParameter", {"name": "stroke-width"}).text = "1"
     ET.SubElement(graphic, f"{{{_SE}}}Size").text = "8"
+
+
+@dataclass(frozen=True)
+class LayerStyle:
+    """A layer's default QGIS style, one row of ``layer_styles``.
+
+    Attributes
+    ----------
+    layer
+        The GeoPackage table it styles.
+    qml
+        The QML document (:func:`status_qml`, :func:`parks_qml` …).
+    sld
+        An SLD copy, or ``""``.
+    description
+        What the style shows, in a few words.
+    """
+
+    layer: str
+    qml: str
+    sld: str = ""
+    description: str = ""
+
+
+# The table exactly as GDAL creates it for QGIS's "Save style → In database" (GDAL 3.6,
+# checked against a file pyogrio wrote), with GDAL's feature-count triggers.
+_STYLES_DDL = (
+    'CREATE TABLE "layer_styles" ( "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, '
+    '"f_table_catalog" TEXT, "f_table_schema" TEXT, "f_table_name" TEXT, '
+    '"f_geometry_column" TEXT, "styleName" TEXT, "styleQML" TEXT, "styleSLD" TEXT, '
+    '"useAsDefault" BOOLEAN, "description" TEXT, "owner" TEXT, "ui" TEXT, '
+    '"update_time" DATETIME)',
+    'CREATE TRIGGER "trigger_insert_feature_count_layer_styles" AFTER INSERT ON '
+    '"layer_styles" BEGIN UPDATE gpkg_ogr_contents SET feature_count = feature_count + 1 '
+    "WHERE lower(table_name) = lower('layer_styles'); END",
+    'CREATE TRIGGER "trigger_delete_feature_count_layer_styles" AFTER DELETE ON '
+    '"layer_styles" BEGIN UPDATE gpkg_ogr_contents SET feature_count = feature_count - 1 '
+    "WHERE lower(table_name) = lower('layer_styles'); END",
+)
+
+
+def write_layer_styles(path: Path, styles: Sequence[LayerStyle]) -> None:
+    """Store each layer's default style in the GeoPackage's ``layer_styles`` table.
+
+    One connection and one transaction for every style of the file (a table written
+    through GDAL costs a dataset open and a layer creation, ~10 ms, whatever its size).
+    The table is registered as GDAL registers it (``gpkg_contents`` as ``attributes``,
+    ``gpkg_ogr_contents`` with its count), so GDAL, QGIS and ``validate_gpkg.py`` read
+    it as their own. ``synchronous = OFF``, as GDAL sets for a GeoPackage it creates:
+    the file is written into a staging folder that only replaces the outputs once
+    complete (:func:`sim.outputs.atomic_folder`).
+
+    Parameters
+    ----------
+    path
+        A GeoPackage holding the styled layers (each with geometry column ``geom``,
+        GDAL's default), and no ``layer_styles`` table yet.
+    styles
+        One per layer, each its layer's default.
+
+    Examples
+    --------
+    >>> import tempfile, geopandas as gpd, pyogrio, shapely
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     gpkg = Path(tmp) / "x.gpkg"
+    ...     frame = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1, 1)], crs=3857)
+    ...     pyogrio.write_dataframe(frame, gpkg, layer="parks", driver="GPKG")
+    ...     write_layer_styles(gpkg, [LayerStyle("parks", parks_qml())])
+    ...     dict(pyogrio.list_layers(gpkg))
+    {'parks': 'Polygon', 'layer_styles': None}
+    """
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    rows = [
+        ("", "", s.layer, "geom", f"parksim {s.layer}", s.qml, s.sld, 1, s.description, "", "",
+         now)
+        for s in styles
+    ]  # fmt: skip
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("BEGIN")
+        counted = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gpkg_ogr_contents'"
+        ).fetchone()
+        for statement in _STYLES_DDL if counted else _STYLES_DDL[:1]:
+            db.execute(statement)
+        db.executemany(
+            "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+            "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
+            "owner, ui, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        db.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
+            "last_change, srs_id) VALUES ('layer_styles', 'attributes', 'layer_styles', '', "
+            "?, 0)",
+            (now,),
+        )
+        if counted:
+            db.execute(
+                "INSERT INTO gpkg_ogr_contents (table_name, feature_count) VALUES (?, ?)",
+                ("layer_styles", len(rows)),
+            )
+        db.execute("COMMIT")
+    finally:
+        db.close()

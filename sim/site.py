@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -66,11 +66,22 @@ class Site:
         layer has none), ``area_m2``, geometry.
     land
         Land polygons for the base map, or ``None``.
+    extent
+        ``(xmin, ymin, xmax, ymax)`` of the parcels (NaN without parcels), computed
+        once here: the base map's clip, the QGIS project and the maps' frames read it
+        (100,000 parcels' bounds take ≈ 5 ms each time).
     """
 
     parks: gpd.GeoDataFrame
     parcels: gpd.GeoDataFrame
     land: gpd.GeoDataFrame | None = None
+    extent: tuple[float, float, float, float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Compute :attr:`extent` (a frozen dataclass sets it through ``object``)."""
+        geoms = self.parcels.geometry.values
+        bounds = shapely.total_bounds(geoms) if len(geoms) else (math.nan,) * 4
+        object.__setattr__(self, "extent", tuple(float(b) for b in bounds))
 
     @property
     def crs(self) -> CRS:

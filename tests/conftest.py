@@ -43,12 +43,15 @@ Loaded = tuple[Scenario, Site, Result]
 #: The figures ``parksim run`` writes for the tiny scenario, in figures/.
 TINY_RUN_FIGURES = [
     "annual_completions_by_park.png",
+    "annual_completions_by_park.svg",  # charts also as SVG (sim.plot.render.VECTOR_FIGURES)
     "completion_year_map.png",
     "compliance_map_2019.png",
     "compliance_scatter.png",
     "floor_vs_target.png",
+    "floor_vs_target.svg",
     "overview_map_2016.png",  # the year of the first floor target
     "revenue_vs_policy_path.png",
+    "revenue_vs_policy_path.svg",
     "status_map_2019.png",
     "status_map_by_year.png",
 ]

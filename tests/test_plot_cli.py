@@ -112,5 +112,8 @@ def test_report_figures_say_what_they_show(tiny_dir: Path) -> None:
     out = tiny_dir / "run"
     assert main(["run", str(tiny_dir / "tiny.toml"), "--out", str(out), "-q"]) == 0
     assert sorted(p.name for p in (out / "figures").iterdir()) == TINY_RUN_FIGURES
-    for path in (out / "figures").iterdir():
+    for path in (out / "figures").glob("*.png"):
         assert plt.imread(path).shape[1] >= 2000, path.name
+    for path in (out / "figures").glob("*.svg"):  # the same chart, drawn as vectors
+        assert path.with_suffix(".png").is_file()
+        assert path.read_text(encoding="utf-8").lstrip().startswith("<?xml")

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
 
 from sim.palette import IDLE_HATCH_COLOUR
 from sim.plot import STATE_COLOURS
-from sim.qgis import parks_qml, state_colours, status_qml, status_sld
+from sim.qgis import (
+    LayerStyle,
+    basemap_qml,
+    parks_qml,
+    state_colours,
+    status_qml,
+    status_sld,
+    write_layer_styles,
+)
 from sim.states import ParcelState
 
 
@@ -143,3 +157,53 @@ def test_the_status_by_year_layer_carries_the_state_the_style_reads() -> None:
     # Given states (the outcome's) are written as they are.
     given = np.full((result.years.size, len(site.parcels)), ParcelState.IDLE, dtype=np.int8)
     assert set(status_spells_frame(site, result, states=given)["state"]) == {"idle"}
+
+
+def test_layer_styles_table_is_the_one_gdal_writes(tmp_path: Path) -> None:
+    """Written in one sqlite transaction, the table reads back through GDAL as if GDAL wrote it."""
+    frame = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4549)
+    ours, theirs = tmp_path / "ours.gpkg", tmp_path / "theirs.gpkg"
+    styles = [LayerStyle("parks", parks_qml(), "", "park outlines"),
+              LayerStyle("basemap", basemap_qml(), "<sld/>", "base map")]  # fmt: skip
+    for path in (ours, theirs):
+        pyogrio.write_dataframe(frame, path, layer="parks", driver="GPKG")
+        pyogrio.write_dataframe(frame, path, layer="basemap", driver="GPKG")
+    write_layer_styles(ours, styles)
+    gdal = pd.DataFrame(
+        {
+            "f_table_catalog": "",
+            "f_table_schema": "",
+            "f_table_name": [s.layer for s in styles],
+            "f_geometry_column": "geom",
+            "styleName": [f"parksim {s.layer}" for s in styles],
+            "styleQML": [s.qml for s in styles],
+            "styleSLD": [s.sld for s in styles],
+            "useAsDefault": True,
+            "description": [s.description for s in styles],
+            "owner": "",
+            "ui": "",
+            "update_time": pd.Timestamp.now(tz="UTC").floor("s"),
+        }
+    )
+    pyogrio.write_dataframe(
+        gdal, theirs, layer="layer_styles", driver="GPKG", layer_options={"FID": "id"}
+    )
+    schema = "SELECT sql FROM sqlite_master WHERE name LIKE '%layer_styles%' ORDER BY name"
+    registered = (
+        "SELECT table_name, data_type, identifier, srs_id FROM gpkg_contents UNION ALL "
+        "SELECT table_name, feature_count, NULL, NULL FROM gpkg_ogr_contents ORDER BY 1, 2"
+    )
+    with sqlite3.connect(ours) as a, sqlite3.connect(theirs) as b:
+        assert a.execute(schema).fetchall() == b.execute(schema).fetchall()
+        assert a.execute(registered).fetchall() == b.execute(registered).fetchall()
+    a.close()
+    b.close()
+    read = pyogrio.read_dataframe(ours, layer="layer_styles", read_geometry=False)
+    assert read["useAsDefault"].dtype == bool and read["useAsDefault"].all()
+    assert str(read["update_time"].dtype).startswith("datetime64")
+    assert read["styleQML"].tolist() == [parks_qml(), basemap_qml()]
+    assert read.drop(columns="update_time").equals(
+        pyogrio.read_dataframe(theirs, layer="layer_styles", read_geometry=False).drop(
+            columns="update_time"
+        )
+    )

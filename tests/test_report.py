@@ -137,15 +137,54 @@ def test_workbook_sheets_headers_types_formats(run_out: Path) -> None:
     assert parcels.max_row == 2 + 5
 
 
-def test_workbook_cuts_tables_longer_than_a_sheet_and_says_so(
-    run_out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_workbook_leaves_out_tables_above_the_row_limit_and_notes_where_they_are(
+    run_out: Path, tmp_path: Path
 ) -> None:
-    import sim.report.workbook as workbook
-
-    monkeypatch.setattr(workbook, "EXCEL_ROWS", 12)
-    book = load_workbook(write_workbook(run_out, tmp_path / "cut.xlsx"))
-    assert book["compliance"].max_row == 12  # 2 header rows + 10 of 40 (5 parcels × 8 years)
+    book = load_workbook(write_workbook(run_out, tmp_path / "limited.xlsx", row_limit=30))
+    # compliance is 5 parcels × 8 years = 40 rows: left out whole, never cut.
+    assert "compliance" not in book.sheetnames
+    assert book["parcels"].max_row == 2 + 5  # 5 rows: kept whole
+    assert book["audit_parks"].max_row == 2 + 24 and book["audit"].max_row > 2
     notes = [row[0] for row in book["notes"].iter_rows(values_only=True)]
-    assert any(
-        str(n).startswith("compliance: 仅前 10 行") and "of 40 rows" in str(n) for n in notes
+    assert notes[0] == "说明 note"
+    (line,) = [n for n in notes if str(n).startswith("compliance")]
+    assert "40 行" in line and "compliance.csv" in line and "audit_parks" in line
+    assert "40 rows, above the workbook's limit of 30 rows" in line
+    for name in book.sheetnames:  # no sheet holds more than the limit
+        assert book[name].max_row <= 2 + 30 or name == "notes", name
+
+
+def test_a_small_run_keeps_every_row_and_has_no_notes(run_out: Path) -> None:
+    book = load_workbook(run_out / "results.xlsx")
+    assert "notes" not in book.sheetnames
+    compliance = pd.read_csv(run_out / "compliance.csv", encoding="utf-8-sig")
+    assert book["compliance"].max_row == 2 + len(compliance) == 2 + 40
+    heads = [c.value for c in book["compliance"][2]]
+    assert heads == list(compliance.columns)
+
+
+def test_workbook_row_limit_outside_a_sheet_says_what_fits(run_out: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"row_limit must be 1 … 1,048,574 .* got 2,000,000"):
+        write_workbook(run_out, tmp_path / "x.xlsx", row_limit=2_000_000)
+
+
+def test_a_long_csv_with_a_late_text_value_reads_back_without_a_dtype_warning(
+    run_out: Path, tmp_path: Path
+) -> None:
+    """score_class is empty for unscored parcels: pandas guessed float for the first chunks."""
+    folder = tmp_path / "copy"
+    shutil.copytree(run_out, folder)
+    rows = 300_000
+    classes = [""] * (rows - 1) + ["A"]
+    pd.DataFrame({"parcel_id": range(rows), "score_class": classes}).to_csv(
+        folder / "parcel_indicators.csv", index=False, encoding="utf-8-sig"
     )
+    from sim.report.sections import TABLES, read_table
+
+    table = next(t for t in TABLES if t.sheet == "parcel_indicators")
+    frame = read_table(table, folder / "parcel_indicators.csv")  # warnings are errors here
+    assert frame["score_class"].iloc[-1] == "A" and frame["score_class"].isna().sum() == rows - 1
+    assert frame["parcel_id"].iloc[7] == "7"
+    render_report(folder)  # the report and the workbook read it the same way
+    book = load_workbook(write_workbook(folder, tmp_path / "x.xlsx", row_limit=rows))
+    assert book["parcel_indicators"].cell(2 + rows, 2).value == "A"

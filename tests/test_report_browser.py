@@ -107,6 +107,15 @@ def test_every_figure_is_drawn(browser: Any, run_out: Path) -> None:
     assert len(sizes) == len(figures) >= 11  # the tiny run's maps, charts and fan charts
     for complete, natural, width, height in sizes:
         assert complete and natural > 0 and width > 100 and height > 50
+    kinds = browser.execute_script(
+        "return Array.from(document.querySelectorAll('figure')).map(f => "
+        "[f.id, f.querySelector('img').src.slice(5, 18)])"
+    )
+    vector = {p.stem for p in (run_out / "figures").glob("*.svg")}
+    assert {"floor_vs_target", "floor_fan_chart"} <= vector  # charts as SVG, maps as PNG
+    for figure, mime in kinds:
+        stem = figure.removeprefix("figure-")
+        assert mime == ("image/svg+xml" if stem in vector else "image/png;bas"), figure
 
 
 def _embedded_font(html: str) -> Any:
@@ -197,3 +206,26 @@ def test_pdf_is_a4_with_a_page_per_section(run_out: Path) -> None:
         assert sum(f"图 {k}\u3000" in t for t in texts) == 1, k
     assert len(pages) >= len(headings) + figures // 2
     assert "English" not in texts[0]  # the toggle is not printed
+
+
+def test_language_toggle_switches_the_audit_findings(browser: Any, run_out: Path) -> None:
+    """Each finding reads in Chinese by default and as its English sentence after the toggle."""
+    _open(browser, run_out / "report.html")
+    audit = json.loads((run_out / "audit.json").read_text(encoding="utf-8"))["findings"]
+    cells = browser.find_elements("css selector", "#audit td.finding")
+    assert len(cells) == len(audit) > 0
+    chinese = [cell.text for cell in cells]
+    for text in chinese:  # shown: the Chinese wording, with no English sentence beside it
+        assert "｜" in text and ("无差距" in text or "存在差距" in text), text
+    assert not any(f["message"] in " ".join(chinese) for f in audit)
+    note = browser.find_element("css selector", "#audit p.note").text
+    assert "英文版" in note
+    browser.find_element("id", "lang-toggle").click()
+    english = [cell.text for cell in browser.find_elements("css selector", "#audit td.finding")]
+    assert sorted(english) == sorted(f["message"] for f in audit)
+    assert not any("｜" in text for text in english)
+    scope = browser.find_element("css selector", "#audit tbody td:nth-child(2)").text
+    assert scope and not any("\u4e00" <= ch <= "\u9fff" for ch in scope)  # park names in English
+    browser.find_element("id", "lang-toggle").click()
+    again = [cell.text for cell in browser.find_elements("css selector", "#audit td.finding")]
+    assert again == chinese

@@ -26,8 +26,9 @@ from typing import Any
 import pandas as pd
 
 from sim.metrics import metric_info
+from sim.report.findings import finding_zh
 from sim.report.labels import column_label
-from sim.report.sections import Table, tables_in
+from sim.report.sections import read_csv_table, read_table, tables_in
 
 __all__ = ["FIGURE_CAPTIONS", "Figure", "render_report", "report_context"]
 
@@ -56,6 +57,7 @@ _TOPICS = {
     "capacity": ("容量", "Capacity"),
     "consistency": ("规划自身数据一致性", "The plan's own numbers"),
     "rules": ("准入、控制指标与闲置土地", "Rules: admission, control indicators, idle land"),
+    "fiscal": ("财政：政策的成本与回报", "Fiscal: what the policy costs and returns"),
 }
 
 
@@ -89,19 +91,6 @@ def _figures(folder: Path) -> list[Figure]:
     return [figure for *_, figure in sorted(out, key=lambda item: (item[0], item[1]))]
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, encoding="utf-8-sig", dtype={"park_id": str, "parcel_id": str})
-
-
-def _read_table(table: Table, path: Path) -> pd.DataFrame:
-    if path.suffix == ".gpkg":
-        import pyogrio
-
-        layer = table.file.partition(":")[2]
-        return pd.DataFrame(pyogrio.read_dataframe(path, layer=layer, read_geometry=False))
-    return _read_csv(path)
-
-
 def _names(folder: Path) -> dict[str, tuple[str, str]]:
     """park_id → (Chinese, English) name, from the GeoPackage's parks layer."""
     names = dict(_TOTAL)
@@ -126,7 +115,7 @@ def _targets(folder: Path, names: dict[str, tuple[str, str]]) -> list[dict[str, 
     if not path.is_file():
         return []
     rows = []
-    for row in _read_csv(path).to_dict("records"):
+    for row in read_csv_table(path).to_dict("records"):
         info = metric_info(str(row["metric"]))
         scale, unit = (info.scale, info.unit) if info else (1.0, str(row.get("unit", "")))
         zh, en = (info.zh, info.en) if info else (str(row["metric"]),) * 2
@@ -205,7 +194,7 @@ def _uncertainty(folder: Path, names: dict[str, tuple[str, str]]) -> dict[str, A
     path = folder / "summary.csv"
     if not path.is_file():
         return None
-    summary = _read_csv(path)
+    summary = read_csv_table(path)
     bands = [f"floor_completed_m2_p{q}" for q in (10, 50, 90)]
     if not set(bands) <= set(summary.columns):
         return None
@@ -221,14 +210,23 @@ def _uncertainty(folder: Path, names: dict[str, tuple[str, str]]) -> dict[str, A
     return {"year": int(summary["year"].max()), "rows": rows}
 
 
-def _audit(folder: Path) -> list[dict[str, Any]]:
+def _audit(folder: Path, names: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
+    """Group the findings by topic, each with its Chinese wording (:func:`finding_zh`)."""
     path = folder / "audit.json"
     if not path.is_file():
         return []
     findings = json.loads(path.read_text(encoding="utf-8")).get("findings", [])
+    parks = {park: zh for park, (zh, _) in names.items()}
     groups = []
     for topic, (zh, en) in _TOPICS.items():
-        items = [f for f in findings if f.get("topic") == topic]
+        items = []
+        for f in findings:
+            if f.get("topic") != topic:
+                continue
+            scope = str(f.get("scope") or "")
+            scope_zh, scope_en = names.get(scope, (scope, scope))
+            text_zh = finding_zh(f, parks=parks)
+            items.append({**f, "text_zh": text_zh, "scope_zh": scope_zh, "scope_en": scope_en})
         if items:
             groups.append({"zh": zh, "en": en, "findings": items})
     return groups
@@ -256,7 +254,7 @@ def _extra_tables(folder: Path) -> list[dict[str, Any]]:
     for table, path in tables_in(folder):
         if table.sheet in shown or not table.in_report:
             continue
-        frame = _read_table(table, path)
+        frame = read_table(table, path)
         out.append(
             {
                 "id": f"table-{table.sheet}",
@@ -300,7 +298,7 @@ def report_context(folder: Path, *, provenance: dict[str, Any] | None = None) ->
         "parks": _parks(folder),
         "uncertainty": _uncertainty(folder, names),
         "figures": _figures(folder),
-        "audit": _audit(folder),
+        "audit": _audit(folder, names),
         "assumptions": _assumptions(folder),
         "tables": _extra_tables(folder),
     }

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["COLUMN_LABELS", "ID_COLUMNS", "column_label", "number_format"]
+__all__ = [
+    "COLUMN_LABELS",
+    "ID_COLUMNS",
+    "TEXT_COLUMNS",
+    "column_label",
+    "csv_dtypes",
+    "number_format",
+]
 
 #: Column → (Chinese, English) heading.
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
@@ -196,8 +203,39 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 
 #: Columns holding identifiers: written as text, never as numbers.
 ID_COLUMNS = frozenset({"park_id", "parcel_id", "period", "zone", "land_use", "scope"})
+#: Other columns holding text (codes, names, sentences). A CSV read back without being
+#: told guesses a type per chunk of rows: a column empty in one chunk and ``"A"`` in the
+#: next (``score_class``) comes back mixed, with pandas' ``DtypeWarning``.
+TEXT_COLUMNS = ID_COLUMNS | frozenset(
+    {
+        "park_name_zh", "park_name_en", "name_zh", "name_en", "status", "state",
+        "score_class", "metric", "unit", "basis", "source", "topic", "check", "message",
+        "dated_by", "applicant", "kind", "outcome", "reason", "item", "file", "table",
+        "key",
+    }
+)  # fmt: skip
 
 _PERCENTILE = re.compile(r"^(?P<series>.+)_p(?P<q>\d{1,2})$")
+
+
+def csv_dtypes() -> dict[str, type[str]]:
+    r"""Return the ``dtype=`` that reads an output CSV's text columns as text.
+
+    Returns
+    -------
+    dict
+        Column → ``str`` for every column of :data:`TEXT_COLUMNS` (pandas ignores
+        those a file lacks).
+
+    Examples
+    --------
+    >>> import io, pandas as pd
+    >>> text = "parcel_id,score_class\n007,\n008,A\n"
+    >>> frame = pd.read_csv(io.StringIO(text), dtype=csv_dtypes())
+    >>> frame["parcel_id"].tolist(), frame["score_class"].tolist()
+    (['007', '008'], [nan, 'A'])
+    """
+    return dict.fromkeys(sorted(TEXT_COLUMNS), str)
 
 
 def column_label(column: str) -> tuple[str, str]:
