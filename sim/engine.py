@@ -346,10 +346,31 @@ def run_ensemble(
     -------
     Ensemble
     """
+    seed = scenario.scenario.seed if seed is None else seed
+    sampled, chunk_size = _plan_and_sample(
+        inputs, scenario, draws=draws, seed=seed, chunk_size=chunk_size
+    )
+    series = run_draws(sampled, chunk_size=chunk_size, progress=progress)
+    return _ensemble(series, inputs, scenario, seed=seed)
+
+
+def _plan_and_sample(
+    inputs: Inputs, scenario: Scenario, *, draws: int, seed: int, chunk_size: int
+) -> tuple[Inputs, int]:
+    """Check that ``draws`` fit in memory, then sample them from one generator of ``seed``.
+
+    Shared by :func:`run_ensemble` and :func:`sim.split.run_ensemble_split`, so both
+    refuse the same runs and sample the same draws.
+
+    Returns
+    -------
+    tuple
+        The sampled inputs and the chunk size to run them with (``chunk_size``, lowered
+        where one chunk would not fit; :func:`sim.memory.plan_draws`).
+    """
     from sim.memory import plan_draws
     from sim.result import PARK_SERIES
 
-    seed = scenario.scenario.seed if seed is None else seed
     plan = plan_draws(  # refuses what cannot fit before anything is allocated
         draws=draws,
         chunk_size=chunk_size,
@@ -360,7 +381,17 @@ def run_ensemble(
         park_fields=len(PARK_FIELDS),
     )
     sampled = sample_inputs(inputs, scenario, draws, np.random.default_rng(seed))
-    series = run_draws(sampled, chunk_size=plan.chunk_size, progress=progress)
+    return sampled, plan.chunk_size
+
+
+def _ensemble(
+    series: dict[str, FloatArray], inputs: Inputs, scenario: Scenario, *, seed: int
+) -> Ensemble:
+    """Hold :func:`run_draws`' ``series`` as an :class:`~sim.result.Ensemble`.
+
+    The ``rest_of_city/<series>`` keys move out of ``series`` (which is changed in
+    place) into the ensemble's ``rest_of_city``.
+    """
     rest = {
         k.split("/", 1)[1]: series.pop(k) for k in list(series) if k.startswith("rest_of_city/")
     }

@@ -20,14 +20,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from sim.engine import run_draws
-from sim.inputs import PARK_FIELDS
-from sim.montecarlo import sample_inputs
-from sim.result import Ensemble
+from sim.engine import _ensemble, _plan_and_sample, run_draws
 
 if TYPE_CHECKING:
     from sim.engine import Inputs
     from sim.executor import Pool
+    from sim.result import Ensemble
     from sim.scenario import Scenario
 
 __all__ = ["draw_slices", "run_ensemble_split"]
@@ -102,36 +100,16 @@ def run_ensemble_split(
     Ensemble
         Identical to ``run_ensemble(inputs, scenario, draws=draws, seed=seed)``.
     """
-    from sim.memory import plan_draws
-    from sim.result import PARK_SERIES
-
     seed = scenario.scenario.seed if seed is None else seed
-    plan = plan_draws(  # refuses what cannot fit before anything is allocated
-        draws=draws,
-        chunk_size=chunk_size,
-        parcels=inputs.parcel_ids.size,
-        parks=len(inputs.park_ids),
-        years=inputs.years.size,
-        series=len(PARK_SERIES),
-        park_fields=len(PARK_FIELDS),
+    sampled, chunk_size = _plan_and_sample(
+        inputs, scenario, draws=draws, seed=seed, chunk_size=chunk_size
     )
-    sampled = sample_inputs(inputs, scenario, draws, np.random.default_rng(seed))
     slices = draw_slices(draws, parts or max(1, executor.workers))
     parts_out = executor.map(
         _run_slice,
         [_drawn_slice(sampled, a, b) for a, b in slices],
         base=executor.share(inputs),
-        chunk_size=plan.chunk_size,
+        chunk_size=chunk_size,
     )
     series = {name: np.concatenate([p[name] for p in parts_out], axis=0) for name in parts_out[0]}
-    rest = {
-        k.split("/", 1)[1]: series.pop(k) for k in list(series) if k.startswith("rest_of_city/")
-    }
-    return Ensemble(
-        scenario_name=scenario.name,
-        years=inputs.years,
-        park_ids=inputs.park_ids,
-        series=series,
-        seed=seed,
-        rest_of_city=rest or None,
-    )
+    return _ensemble(series, inputs, scenario, seed=seed)

@@ -147,6 +147,19 @@ def test_goal_and_lever_errors_name_the_fix(uncertain: Path) -> None:
     assert parse_lever("parks.A.plot_ratio", raw).current == 1.5  # from [defaults]
 
 
+def test_lever_paths_are_scenario_paths_and_a_number_is_an_index_only_into_an_array() -> None:
+    raw = {"parks": {"7": {"plot_ratio": 2.0}}, "committed": [{"start_year": 2013}]}
+    # a park id that is a number is a table key, not an index
+    assert parse_lever("parks.7.plot_ratio", raw).values(3.0) == {"parks.7.plot_ratio": 3.0}
+    # an entry of an array of tables, by a dotted index or as [i] (sim.scenario.overrides)
+    whole = {"committed": [{"start_year": 2015.0}]}
+    assert parse_lever("committed.0.start_year", raw).values(2015) == whole
+    assert parse_lever("committed[0].start_year", raw).values(2015) == whole
+    assert raw["committed"] == [{"start_year": 2013}]  # the scenario's own table is untouched
+    with pytest.raises(SimError, match=r"expected a scenario path .* found 'parks\.\.plot_ratio'"):
+        parse_lever("parks..plot_ratio", raw)
+
+
 def test_evaluate_reads_quarters_and_matches_the_run(tiny_dir: Path) -> None:
     from tests.conftest import load_and_simulate
 

@@ -275,3 +275,58 @@ def test_atomic_folder_checks_inputs_given_by_library_callers(tmp_path: Path) ->
         atomic_folder(tmp_path, inputs=[tmp_path / "in.toml"]),
     ):
         pass
+
+
+#: What each decision command needs besides the scenario and --out ({tmp}: tmp_path).
+DECISIONS = {
+    "solve": ["--target", "floor_completed total 2016 1万 m2", "--draws", "2"],
+    "calibrate": ["--observed", "{tmp}/obs.csv", "--fit", "defaults.plot_ratio=1:2"],
+    "sensitivity": ["--method", "tornado"],
+}
+
+
+def _decision(command: str, project: Path, tmp_path: Path, out: str, *extra: str) -> list[str]:
+    # The commands import matplotlib, which may write its font cache under HOME (inside
+    # tmp_path here) on first import: import it before the tree is compared.
+    import sim.plot  # noqa: F401  (imported for its side effect on HOME, see above)
+
+    given = [a.format(tmp=tmp_path) for a in DECISIONS[command]]
+    return [command, str(project / "tiny.toml"), *given, *extra, "--out", out.format(tmp=tmp_path)]
+
+
+@pytest.mark.parametrize("command", sorted(DECISIONS))
+@pytest.mark.parametrize(
+    ("out", "reason"),
+    [
+        ("{tmp}/thesis", "parksim did not write"),
+        ("{tmp}/project/bases", "contains an input"),
+        (".", "the current folder"),
+    ],
+)
+def test_decision_commands_refuse_before_running(
+    command: str, out: str, reason: str, project: Path, tmp_path: Path, refused: Refused
+) -> None:
+    (tmp_path / "obs.csv").write_text("date,park_id,metric,value\n2016,A,floor_completed,1\n")
+    err = refused(_decision(command, project, tmp_path, out, "--force"))
+    assert reason in err and "--out" in err
+
+
+@pytest.mark.parametrize(
+    ("command", "bad", "reason"),
+    [
+        ("solve", ["--lever", "defaults.nothing_here"], "a path to a value"),
+        ("calibrate", ["--observed", "{tmp}/missing.csv"], "cannot read the observations"),
+        ("sensitivity", [], "nothing uncertain"),  # tiny.toml has no distribution
+    ],
+)
+def test_a_decision_that_fails_writes_nothing_and_keeps_its_earlier_outputs(
+    command: str, bad: list[str], reason: str, project: Path, tmp_path: Path, refused: Refused
+) -> None:
+    new = str(tmp_path / "new")
+    bad = [a.format(tmp=tmp_path) for a in bad]
+    assert reason in refused(_decision(command, project, tmp_path, new, *bad))
+    assert not (tmp_path / "new").exists()
+    # Into the folder of an earlier (successful) solve: that folder stays as it was.
+    earlier = str(tmp_path / "earlier")
+    assert main([*_decision("solve", project, tmp_path, earlier), "-q", "--no-figures"]) == 0
+    assert reason in refused(_decision(command, project, tmp_path, earlier, *bad))

@@ -11,8 +11,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sim.cli._common import EXIT_OK, new_parser, nonnegative_int, positive_int, status
-from sim.cli._decisions import add_output_options, executor_from, output_folder, write_folder
+from sim.cli._common import EXIT_OK, nonnegative_int, positive_int, status
+from sim.cli._decisions import (
+    Output,
+    add_output_options,
+    decision_parser,
+    executor_from,
+    output_folder,
+    variant_file,
+    write_folder,
+)
 
 __all__ = ["add", "run"]
 
@@ -29,7 +37,7 @@ m2, CNY/yr, persons) and optionally sd (default 5 % of the value)."""
 
 def add(commands: Any) -> argparse.ArgumentParser:
     """Register ``parksim calibrate``."""
-    parser: argparse.ArgumentParser = new_parser(
+    parser = decision_parser(
         commands,
         "calibrate",
         help="fit scenario values to observations (least squares, ABC-SMC posterior)",
@@ -38,7 +46,6 @@ def add(commands: Any) -> argparse.ArgumentParser:
         "ABC-SMC posterior over the Monte Carlo engine.",
         epilog=_EPILOG,
     )
-    parser.add_argument("scenario", type=Path, help="scenario TOML file")
     parser.add_argument("--observed", type=Path, required=True, help="observations CSV")
     parser.add_argument("--fit", action="append", required=True, help="PATH[=LOW:HIGH]")
     parser.add_argument("--posterior", action="store_true", help="also run ABC-SMC")
@@ -51,10 +58,10 @@ def add(commands: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, argv: list[str]) -> int:
     """Carry out ``parksim calibrate``."""
-    from sim.decisions import calibrate, variant_text
+    from sim.decisions import calibrate
     from sim.plot import calibration_chart
 
-    out, inputs = output_folder(args, args.scenario, "calibrate")
+    output = output_folder(args, "calibrate")
     with status(args.quiet, "calibrating") as update:
         found = calibrate(
             args.scenario,
@@ -67,29 +74,25 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
             executor=executor_from(args),
         )
         update("writing")
-        name = f"{args.scenario.stem}_calibrated.toml"
         how = "ABC-SMC posterior" if args.posterior else "least-squares point estimates"
-        text = variant_text(
-            Path(found.scenario),
-            found.variant_values(),
-            at=out.resolve() / name,
+        variant = variant_file(
+            output,
+            found,
+            name=f"{args.scenario.stem}_calibrated.toml",
             comment=f"parksim calibrate: {how} from {args.observed.name}",
         )
-        figures = {} if args.no_figures else {"calibration.png": lambda: calibration_chart(found)}
         write_folder(
-            out,
-            inputs,
-            force=args.force,
+            output,
             record=("calibration.json", found.to_json()),
-            variant=(name, text),
-            draw=figures,
+            variant=variant,
+            figures={"calibration.png": lambda: calibration_chart(found)},
         )
     if not args.quiet:
-        _print(found, out, name)
+        _print(found, output, variant[0])
     return EXIT_OK
 
 
-def _print(found: Any, out: Path, name: str) -> None:
+def _print(found: Any, output: Output, name: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -123,4 +126,4 @@ def _print(found: Any, out: Path, name: str) -> None:
         f"χ² = {d['chi2']:,.2f} on {d['dof']} degrees of freedom; "
         f"{d['evaluations']} runs; {d['message']}"
     )
-    console.print(f"variant: {out}/{name}\noutputs: {out}/")
+    console.print(f"variant: {output.path}/{name}\noutputs: {output.path}/")

@@ -11,8 +11,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sim.cli._common import EXIT_OK, new_parser, nonnegative_int, positive_int, status
-from sim.cli._decisions import add_output_options, executor_from, output_folder, write_folder
+from sim.cli._common import EXIT_OK, nonnegative_int, positive_int, status
+from sim.cli._decisions import (
+    Output,
+    add_output_options,
+    decision_parser,
+    executor_from,
+    output_folder,
+    write_folder,
+)
 
 __all__ = ["add", "run"]
 
@@ -27,7 +34,7 @@ values) and runs the point model."""
 
 def add(commands: Any) -> argparse.ArgumentParser:
     """Register ``parksim sensitivity``."""
-    parser: argparse.ArgumentParser = new_parser(
+    parser = decision_parser(
         commands,
         "sensitivity",
         help="rank which uncertain inputs matter (tornado, Morris, Sobol)",
@@ -35,7 +42,6 @@ def add(commands: Any) -> argparse.ArgumentParser:
         "tornado (P10/P90), Morris screening or Sobol indices (SALib).",
         epilog=_EPILOG,
     )
-    parser.add_argument("scenario", type=Path, help="scenario TOML file")
     parser.add_argument("--method", choices=("tornado", "morris", "sobol"), default="tornado")
     parser.add_argument("--output", default=None, help='"METRIC PARK YEAR" (default: first target)')
     parser.add_argument(
@@ -54,7 +60,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     from sim.decisions import sensitivity
     from sim.plot import sobol_chart, tornado_chart
 
-    out, inputs = output_folder(args, args.scenario, "sensitivity")
+    output = output_folder(args, "sensitivity")
     with status(args.quiet, f"sensitivity ({args.method})") as update:
         found = sensitivity(
             args.scenario,
@@ -67,18 +73,13 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         update("writing")
         charts = {"tornado": tornado_chart, "sobol": sobol_chart}
         chart = charts.get(args.method)
-        figures = (
-            {} if args.no_figures or chart is None else {f"{args.method}.png": lambda: chart(found)}
-        )
         write_folder(
-            out,
-            inputs,
-            force=args.force,
-            draw=figures,
+            output,
+            figures={} if chart is None else {f"{args.method}.png": lambda: chart(found)},
             write=lambda staging: _write_table(found, staging),
         )
     if not args.quiet:
-        _print(found, out)
+        _print(found, output)
     return EXIT_OK
 
 
@@ -88,7 +89,7 @@ def _write_table(found: Any, staging: Path) -> None:
     write_csv(found.table, staging / "sensitivity.csv")
 
 
-def _print(found: Any, out: Path) -> None:
+def _print(found: Any, output: Output) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -102,4 +103,4 @@ def _print(found: Any, out: Path) -> None:
     for row in found.table.itertuples(index=False):
         table.add_row(*[f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row])
     Console().print(table)
-    Console().print(f"outputs: {out}/")
+    Console().print(f"outputs: {output.path}/")

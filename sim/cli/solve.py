@@ -8,11 +8,18 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from sim.cli._common import EXIT_OK, new_parser, nonnegative_int, positive_int, status
-from sim.cli._decisions import add_output_options, executor_from, output_folder, write_folder
+from sim.cli._common import EXIT_OK, nonnegative_int, positive_int, status
+from sim.cli._decisions import (
+    Output,
+    add_output_options,
+    decision_parser,
+    executor_from,
+    output_folder,
+    variant_file,
+    write_folder,
+)
 
 __all__ = ["add", "run"]
 
@@ -36,7 +43,7 @@ falls as the lever rises) met with P(met) ≥ P over the draws of one seed, to w
 
 def add(commands: Any) -> argparse.ArgumentParser:
     """Register ``parksim solve``."""
-    parser: argparse.ArgumentParser = new_parser(
+    parser = decision_parser(
         commands,
         "solve",
         help="find the lever values that meet a target with probability P",
@@ -45,7 +52,6 @@ def add(commands: Any) -> argparse.ArgumentParser:
         "lever, the earliest year the target is met at P.",
         epilog=_EPILOG,
     )
-    parser.add_argument("scenario", type=Path, help="scenario TOML file")
     parser.add_argument("--target", required=True, help='"METRIC PARK YEAR VALUE"')
     parser.add_argument("--lever", action="append", default=[], help="PATH[=LOW:HIGH]")
     parser.add_argument("--cost", action="append", default=[], help="PATH=COST per unit")
@@ -76,10 +82,10 @@ def _costs(items: list[str]) -> dict[str, float]:
 
 def run(args: argparse.Namespace, argv: list[str]) -> int:
     """Carry out ``parksim solve``."""
-    from sim.decisions import solve, variant_text
+    from sim.decisions import solve
     from sim.plot import probability_curve_chart
 
-    out, inputs = output_folder(args, args.scenario, "solve")
+    output = output_folder(args, "solve")
     with status(args.quiet, "solving") as update:
         found = solve(
             args.scenario,
@@ -94,7 +100,6 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
             parallel=args.workers or 1,
         )
         update("writing")
-        name = f"{args.scenario.stem}_solved.toml"
         variant = None
         if found.answer is not None:
             comment = (
@@ -102,32 +107,20 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
                 f"({found.draws} draws, seed {found.seed}); run with --draws {found.draws} "
                 f"--seed {found.seed} to reproduce P(met) = {found.achieved}"
             )
-            text = variant_text(
-                Path(found.scenario),
-                found.variant_values(),
-                at=out.resolve() / name,
-                comment=comment,
-            )
-            variant = (name, text)
-        figures = (
-            {}
-            if args.no_figures
-            else {"probability_curve.png": lambda: probability_curve_chart(found)}
-        )
+            name = f"{args.scenario.stem}_solved.toml"
+            variant = variant_file(output, found, name=name, comment=comment)
         write_folder(
-            out,
-            inputs,
-            force=args.force,
+            output,
             record=("solve.json", found.to_json()),
             variant=variant,
-            draw=figures,
+            figures={"probability_curve.png": lambda: probability_curve_chart(found)},
         )
     if not args.quiet:
-        _print(found, out, variant is not None and name)
+        _print(found, output, variant)
     return EXIT_OK
 
 
-def _print(found: Any, out: Path, variant: str | bool) -> None:
+def _print(found: Any, output: Output, variant: tuple[str, str] | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -162,6 +155,6 @@ def _print(found: Any, out: Path, variant: str | bool) -> None:
         console.print(f"cost of the change: {found.cost:,.6g}")
     if found.earliest_year is not None:
         console.print(f"earliest year met at P: {found.earliest_year}")
-    if variant:
-        console.print(f"variant: {out}/{variant}")
-    console.print(f"outputs: {out}/")
+    if variant is not None:
+        console.print(f"variant: {output.path}/{variant[0]}")
+    console.print(f"outputs: {output.path}/")

@@ -14,7 +14,6 @@ evaluated.
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 import re
@@ -22,9 +21,10 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sim.errors import Problem, ScenarioError
+from sim.scenario.overrides import apply_overrides, format_path, parse_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -238,10 +238,9 @@ def lever_value(raw: Mapping[str, Any], path: str) -> object:
     >>> lever_value(raw, "parks.a.plot_ratio"), lever_value(raw, "parks.b.plot_ratio")
     (3.0, 2.0)
     """
-    found = _get(raw, path.split("."))
-    parts = path.split(".")
-    if found is None and len(parts) == 3 and parts[0] == "parks":
-        found = _get(raw, ["defaults", parts[2]])
+    steps, found = _locate(raw, path)
+    if found is None and len(steps) == 3 and steps[0] == "parks":
+        found = _locate(raw, f"defaults.{steps[2]}")[1]
     if found is None:
         raise ScenarioError(
             "unknown lever",
@@ -256,16 +255,40 @@ def lever_value(raw: Mapping[str, Any], path: str) -> object:
     return found
 
 
-def _get(table: Mapping[str, Any], parts: list[str]) -> object:
-    node: object = table
-    for part in parts:
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, Mapping) and part in node:
-            node = node[part]
-        else:
-            return None
-    return node
+def _locate(raw: Mapping[str, Any], path: str) -> tuple[tuple[str | int, ...], object]:
+    """Follow a lever path through ``raw``: its steps and the value there (None if none).
+
+    The path is read by :func:`~sim.scenario.overrides.parse_path`; a lever may also name
+    an entry of an array of tables by a dotted index (``committed.0.start_year``), so a
+    number is an index where ``raw`` holds an array and a key where it holds a table.
+    """
+    try:
+        parsed = parse_path(path)
+    except ValueError as exc:
+        raise ScenarioError(
+            "unknown lever",
+            problems=[
+                Problem(
+                    path,
+                    f"{exc}; write a dotted path such as parks.<park>.land_supply_per_year "
+                    "(an entry of an array of tables by its index: committed.0.start_year)",
+                )
+            ],
+        ) from None
+    steps: list[str | int] = []
+    node: object = raw
+    for step in parsed:
+        if isinstance(node, list) and isinstance(step, str) and step.isdecimal():
+            step = int(step)
+        steps.append(step)
+        node = _child(node, step)
+    return tuple(steps), node
+
+
+def _child(node: object, step: str | int) -> object:
+    if isinstance(node, list) and isinstance(step, int):
+        return node[step] if step < len(node) else None
+    return node.get(step) if isinstance(node, Mapping) else None
 
 
 def _expand_lists(values: dict[str, Value], raw: Mapping[str, Any]) -> dict[str, Value]:
@@ -275,22 +298,19 @@ def _expand_lists(values: dict[str, Value], raw: Mapping[str, Any]) -> dict[str,
     writes the scenario's array with the lever's entries changed.
     """
     out: dict[str, Value] = {}
-    arrays: dict[str, list[Any]] = {}
+    heads: dict[str, str] = {}
+    into_arrays: dict[str, Value] = {}
     for path, value in values.items():
-        parts = path.split(".")
-        index = next((i for i, p in enumerate(parts) if p.isdigit()), None)
+        steps = _locate(raw, path)[0]
+        index = next((i for i, s in enumerate(steps) if isinstance(s, int)), None)
         if index is None:
             out[path] = value
             continue
-        head = ".".join(parts[:index])
-        if head not in arrays:
-            found = _get(raw, parts[:index])
-            arrays[head] = copy.deepcopy(found) if isinstance(found, list) else []
-        node: Any = arrays[head][int(parts[index])]
-        for part in parts[index + 1 : -1]:
-            node = node[int(part)] if part.isdigit() else node.setdefault(part, {})
-        node[parts[-1]] = value
-    return {**out, **arrays}
+        heads.setdefault(".".join(map(str, steps[:index])), format_path(steps[:index]))
+        into_arrays[format_path(steps)] = value
+    changed = apply_overrides(raw, into_arrays)
+    # each head holds an array: _locate made a step an index only where raw has one
+    return {**out, **{head: cast(list[Any], _locate(changed, h)[1]) for head, h in heads.items()}}
 
 
 def parse_lever(spec: str, raw: Mapping[str, Any]) -> Lever:
@@ -368,14 +388,16 @@ def parse_lever(spec: str, raw: Mapping[str, Any]) -> Lever:
         low, high = 0.0, 4 * current
     else:
         low, high = current - 10, current + 10
-    arrays = {p.split(".")[0]: raw[p.split(".")[0]] for p in paths if _in_array(p)}
+    arrays = {top: raw[top] for top in (_in_array(raw, p) for p in paths) if top is not None}
     return Lever(
         path=path, unit=unit, current=current, low=low, high=high, written=written, arrays=arrays
     )
 
 
-def _in_array(path: str) -> bool:
-    return any(part.isdigit() for part in path.split("."))
+def _in_array(raw: Mapping[str, Any], path: str) -> str | None:
+    """Return the top-level key of ``path`` if it goes through an array of ``raw``, else None."""
+    steps = _locate(raw, path)[0]
+    return str(steps[0]) if any(isinstance(step, int) for step in steps) else None
 
 
 def variant_text(
@@ -418,13 +440,13 @@ def variant_text(
         target if at is None else Path(os.path.relpath(target, Path(os.path.abspath(at)).parent))
     )
     doc.add("extends", where.as_posix())
-    nested: dict[str, Any] = {}
-    for path, value in values.items():
-        *tables, key = path.split(".")
-        node = nested
-        for name in tables:
-            node = node.setdefault(name, {})
-        node[key] = dict(value) if isinstance(value, Mapping) else value
+    nested = apply_overrides(
+        {},
+        {
+            path: dict(value) if isinstance(value, Mapping) else value
+            for path, value in values.items()
+        },
+    )
     for name, table in nested.items():
         doc.add(tomlkit.nl())
         doc.add(name, _table(table, tomlkit) if isinstance(table, Mapping) else table)

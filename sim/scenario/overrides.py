@@ -24,7 +24,7 @@ from typing import Any
 
 from sim.errors import Problem, ScenarioError
 
-__all__ = ["apply_overrides", "parse_path"]
+__all__ = ["apply_overrides", "format_path", "parse_path"]
 
 _PART = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
 
@@ -122,7 +122,7 @@ def _set(table: dict[str, Any], steps: tuple[str | int, ...], value: Any) -> Non
 
 
 def _child(node: Any, step: str | int, above: tuple[str | int, ...]) -> Any:
-    where = _dotted(above) or "the top table"
+    where = format_path(above) or "the top table"
     if isinstance(step, int):
         if not isinstance(node, list):
             raise ValueError(f"expected an array of tables at {where}; found {_kind(node)}")
@@ -144,7 +144,16 @@ def _kind(node: Any) -> str:
     return "an array" if isinstance(node, list) else f"the value {node!r}"
 
 
-def _dotted(steps: tuple[str | int, ...]) -> str:
+def format_path(steps: tuple[str | int, ...]) -> str:
+    """Write steps as a scenario path, the inverse of :func:`parse_path`.
+
+    Examples
+    --------
+    >>> format_path(("targets", 0, "value"))
+    'targets[0].value'
+    >>> format_path(parse_path("parks.comm_park.plot_ratio"))
+    'parks.comm_park.plot_ratio'
+    """
     text = ""
     for step in steps:
         text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
