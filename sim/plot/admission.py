@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from sim.plot.figure import root_figure
+from sim.plot.figure import chart_axes, light_grid
 from sim.plot.style import TARGET_COLOUR, Lang, PaperSize, label, style_context
 
 if TYPE_CHECKING:
@@ -62,11 +61,7 @@ def applicant_scatter(
     land_ha = applicants["land_m2"].to_numpy(dtype=float) / 1e4
     area = 6.0 + 6.0 * np.sqrt(np.maximum(land_ha, 0.0))
     with style_context(size):
-        if ax is None:
-            width = float(plt.rcParams["figure.figsize"][0])
-            fig, ax = plt.subplots(layout="constrained", figsize=(width, 0.75 * width))
-        else:
-            fig = root_figure(ax)
+        fig, ax = chart_axes(ax, size, aspect=0.75)
         for mask, colour, gid, zh, en in (
             (ok, ADMITTED_COLOUR, "admitted", "准入", "admitted"),
             (~ok, REJECTED_COLOUR, "rejected", "未准入", "rejected"),
@@ -116,8 +111,7 @@ def applicant_scatter(
             frameon=False,
             title=label("标记大小 ∝ 用地", "marker size ∝ land", lang),
         )
-        ax.grid(color="#DDDDDD", linewidth=0.5, which="both")
-        ax.set_axisbelow(True)
+        light_grid(ax, axis="both", which="both")
     return fig, ax
 
 
@@ -153,11 +147,7 @@ def admitted_floor_chart(
     admitted = grouped["floor_planned_admitted_m2"].sum().reindex(years).to_numpy() / 1e4
     rejected = grouped["floor_planned_leaked_m2"].sum().reindex(years).to_numpy() / 1e4
     with style_context(size):
-        if ax is None:
-            width = float(plt.rcParams["figure.figsize"][0])
-            fig, ax = plt.subplots(layout="constrained", figsize=(width, 0.6 * width))
-        else:
-            fig = root_figure(ax)
+        fig, ax = chart_axes(ax, size, aspect=0.6)
         bars = ax.bar(years, admitted, color=ADMITTED_COLOUR, label=label("准入", "admitted", lang))
         for patch in bars:
             patch.set_gid("admitted")
@@ -180,6 +170,5 @@ def admitted_floor_chart(
         )
         ax.set_xticks(years)
         ax.legend(loc="upper left", frameon=False)
-        ax.grid(axis="y", color="#DDDDDD", linewidth=0.5)
-        ax.set_axisbelow(True)
+        light_grid(ax)
     return fig, ax

@@ -27,7 +27,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from sim.plot.figure import root_figure
+from sim.plot.figure import chart_axes, light_grid, root_figure
 from sim.plot.style import (
     STATUS_COLOURS,
     TARGET_COLOUR,
@@ -35,7 +35,6 @@ from sim.plot.style import (
     PaperSize,
     check_lang,
     label,
-    page,
     park_colour,
     style_context,
     unit_label,
@@ -58,7 +57,6 @@ _UNDER_CONSTRUCTION = "floor_under_construction_m2"
 _TOTAL = "total"
 _YI = 1e8  # CNY per 亿元
 _BAND_EDGE = "#4D4D4D"
-_GRID = "#DDDDDD"
 
 
 def floor_chart(
@@ -316,8 +314,7 @@ def _draw_panel(
     ax.set_xlim(float(years[0]), float(years[-1]) + 0.3)
     ax.set_ylim(bottom=0.0)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=3, min_n_ticks=2))
-    ax.grid(axis="y", color="#DDDDDD", linewidth=0.5)
-    ax.set_axisbelow(True)
+    light_grid(ax)
 
 
 def _ensemble_band(
@@ -421,14 +418,6 @@ def _legend_below(
         ax.legend(handles, labels, loc="upper left", frameon=False, fontsize="x-small")
 
 
-def _own_axes(ax: Axes | None, size: PaperSize, aspect: float) -> tuple[Figure, Axes]:
-    if ax is not None:
-        return root_figure(ax), ax
-    width = page(size).width
-    fig, new = plt.subplots(layout="constrained", figsize=(width, aspect * width))
-    return fig, new
-
-
 def completions_chart(
     result: Result,
     *,
@@ -477,7 +466,7 @@ def completions_chart(
     names = _park_names(result.park_ids, parks, lang)
     with style_context(size):
         own = ax is None
-        fig, ax = _own_axes(ax, size, 0.62)
+        fig, ax = chart_axes(ax, size, aspect=0.62)
         bottom = np.zeros(result.years.size)
         for k, park in enumerate(result.park_ids):
             bars = ax.bar(
@@ -515,8 +504,7 @@ def completions_chart(
             label("每年竣工建筑面积（按园区）", "Floor completed each year, by park", lang),
             loc="left",
         )
-        ax.grid(axis="y", color=_GRID, linewidth=0.5)
-        ax.set_axisbelow(True)
+        light_grid(ax)
         handles, labels = ax.get_legend_handles_labels()
         _legend_below(fig, ax, handles[::-1], labels[::-1], own)
     return fig, ax
@@ -591,7 +579,7 @@ def revenue_chart(
     path = _policy_path(scenario, result.years)
     with style_context(size):
         own = ax is None
-        fig, ax = _own_axes(ax, size, 0.62)
+        fig, ax = chart_axes(ax, size, aspect=0.62)
         ax.text(
             0.0,
             1.0,
@@ -710,8 +698,7 @@ def revenue_chart(
             loc="left",
             pad=4.0 + 1.5 * note_lines * float(plt.rcParams["legend.fontsize"]),
         )
-        ax.grid(axis="y", color=_GRID, linewidth=0.5)
-        ax.set_axisbelow(True)
+        light_grid(ax)
         handles, labels = ax.get_legend_handles_labels()
         n_parks = len(result.park_ids)
         # Parks listed top to bottom as they are stacked.

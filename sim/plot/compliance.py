@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.plot.figure import root_figure
+from sim.plot.figure import chart_axes, light_grid
 from sim.plot.frame import DEFAULT_OPTIONS, MapOptions, parcel_map
 from sim.plot.layers import in_park, layers_of, park_name
 from sim.plot.primitives import SWATCH_EDGE
@@ -202,11 +202,7 @@ def rule_scatter(
 
     with style_context(size):
         own_figure = ax is None
-        if ax is None:
-            width = float(plt.rcParams["figure.figsize"][0])
-            fig, ax = plt.subplots(layout="constrained", figsize=(width, 0.75 * width))
-        else:
-            fig = root_figure(ax)
+        fig, ax = chart_axes(ax, size, aspect=0.75)
         # Parcels of a park that share its assumptions and plot ratio share a point, and
         # parks with the same assumptions share points with each other: hollow markers
         # of a different shape and size per park keep every park visible where they meet.
@@ -359,8 +355,7 @@ def rule_scatter(
             )
         else:
             ax.legend(handles=handles, loc="upper left", frameon=False)
-        ax.grid(color="#DDDDDD", linewidth=0.5)
-        ax.set_axisbelow(True)
+        light_grid(ax, axis="both")
     return fig, ax
 
 

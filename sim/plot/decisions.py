@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import PercentFormatter
 
-from sim.plot.figure import root_figure
-from sim.plot.style import TARGET_COLOUR, page, style_context
+from sim.plot.figure import chart_axes
+from sim.plot.style import TARGET_COLOUR, style_context
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -32,21 +31,13 @@ _LOW = "#4C78A8"
 _HIGH = "#E45756"
 
 
-def _axes(ax: Axes | None, aspect: float = 0.6) -> tuple[Figure, Axes]:
-    if ax is not None:
-        return root_figure(ax), ax
-    width = page("A4").width
-    fig, new = plt.subplots(layout="constrained", figsize=(width, aspect * width))
-    return fig, new
-
-
 def probability_curve_chart(solution: Solution, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
     """P(target met) against the lever (one-lever solutions), the answer marked.
 
     Without a lever (the earliest-year question) P(met) is drawn against the year.
     """
     with style_context():
-        fig, ax = _axes(ax)
+        fig, ax = chart_axes(ax, "A4", aspect=0.6)
         if solution.levers:
             x, p = solution.curve
             lever = solution.levers[0]
@@ -87,7 +78,7 @@ def probability_curve_chart(solution: Solution, *, ax: Axes | None = None) -> tu
 def calibration_chart(calibration: Calibration, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
     """Observed (± 1.96 sd) against simulated at the estimate, with the posterior band."""
     with style_context():
-        fig, ax = _axes(ax, aspect=0.5 + 0.03 * len(calibration.labels))
+        fig, ax = chart_axes(ax, "A4", aspect=0.5 + 0.03 * len(calibration.labels))
         y = np.arange(len(calibration.labels))
         scale = max(float(np.max(np.abs(calibration.observed))), 1.0)
         ax.errorbar(
@@ -123,7 +114,7 @@ def tornado_chart(result: Sensitivity, *, ax: Axes | None = None) -> tuple[Figur
     """Bars from the point run's output to its value at each input's P10 and P90."""
     table = result.table
     with style_context():
-        fig, ax = _axes(ax, aspect=0.3 + 0.05 * len(table))
+        fig, ax = chart_axes(ax, "A4", aspect=0.3 + 0.05 * len(table))
         y = np.arange(len(table))
         base = result.base
         ax.barh(y, table["low_output"] - base, left=base, color=_LOW, label="input at P10")
@@ -142,7 +133,7 @@ def sobol_chart(result: Sensitivity, *, ax: Axes | None = None) -> tuple[Figure,
     """First-order and total-order Sobol indices with their 95 % intervals."""
     table = result.table
     with style_context():
-        fig, ax = _axes(ax, aspect=0.3 + 0.05 * len(table))
+        fig, ax = chart_axes(ax, "A4", aspect=0.3 + 0.05 * len(table))
         y = np.arange(len(table))
         ax.barh(
             y - 0.2,

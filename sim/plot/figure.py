@@ -1,7 +1,9 @@
-"""Writing figures to files: PNG at 300 dpi, SVG or PDF, chosen by the file suffix.
+"""A chart's figure and grid; writing figures to files: PNG at 300 dpi, SVG or PDF.
 
-In: a matplotlib Figure made by a map kind (:mod:`sim.plot.frame`) or a chart.
-Out: one file, written atomically (a temporary file in the same folder, then
+:func:`chart_axes` gives a chart its Axes (the caller's, or a new figure a page wide)
+and :func:`light_grid` its grid lines, the same on every chart. :func:`save_figure`
+takes a matplotlib Figure made by a map kind (:mod:`sim.plot.frame`) or a chart and
+writes one file, atomically (a temporary file in the same folder, then
 renamed) so a failed save never leaves a half-written figure behind. Output is
 reproducible: creation dates are left out of PDF and SVG metadata.
 """
@@ -11,18 +13,19 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib as mpl
 
 from sim.outputs import FIGURE_CREATOR
+from sim.plot.style import GRID_COLOUR, PaperSize, page
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.typing import RcKeyType
 
-__all__ = ["FIGURE_FORMATS", "root_figure", "save_figure"]
+__all__ = ["FIGURE_FORMATS", "chart_axes", "light_grid", "root_figure", "save_figure"]
 
 #: File suffixes :func:`save_figure` writes, with the metadata that keeps them reproducible.
 #: The creator mark (:data:`sim.outputs.FIGURE_CREATOR`) tells ``parksim map`` that an
@@ -98,3 +101,63 @@ def root_figure(ax: Axes) -> Figure:
     if fig is None:
         raise ValueError("ax is not attached to a figure; make it with plt.subplots()")
     return fig
+
+
+def chart_axes(ax: Axes | None, size: PaperSize, *, aspect: float) -> tuple[Figure, Axes]:
+    """Return the Axes a chart draws on and its figure.
+
+    Parameters
+    ----------
+    ax
+        The caller's Axes (returned with its :func:`root_figure`), or None for a new
+        figure with one Axes and a constrained layout.
+    size
+        ``"A4"`` or ``"A3"``: a new figure is the page's text block wide
+        (:func:`sim.plot.style.page`).
+    aspect
+        Height of a new figure as a share of its width.
+
+    Returns
+    -------
+    tuple of (Figure, Axes)
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = chart_axes(None, "A4", aspect=0.5)
+    >>> [round(float(inches), 2) for inches in fig.get_size_inches()]
+    [6.69, 3.35]
+    >>> chart_axes(ax, "A3", aspect=2.0) == (fig, ax)
+    True
+    >>> plt.close(fig)
+    """
+    if ax is not None:
+        return root_figure(ax), ax
+    import matplotlib.pyplot as plt
+
+    width = page(size).width
+    fig, new = plt.subplots(layout="constrained", figsize=(width, aspect * width))
+    return fig, new
+
+
+def light_grid(
+    ax: Axes,
+    *,
+    axis: Literal["both", "x", "y"] = "y",
+    which: Literal["major", "minor", "both"] = "major",
+) -> None:
+    """Draw the charts' grid lines: thin, :data:`~sim.plot.style.GRID_COLOUR`, behind the data.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> light_grid(ax)
+    >>> ax.yaxis.get_gridlines()[0].get_visible(), ax.xaxis.get_gridlines()[0].get_visible()
+    (True, False)
+    >>> ax.get_axisbelow()
+    True
+    >>> plt.close(fig)
+    """
+    ax.grid(axis=axis, color=GRID_COLOUR, linewidth=0.5, which=which)
+    ax.set_axisbelow(True)

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from sim.plot.figure import root_figure
+from sim.plot.figure import chart_axes, light_grid
 from sim.plot.style import (
     TARGET_COLOUR,
     Lang,
     PaperSize,
     check_lang,
     label,
-    page,
     style_context,
     unit_label,
 )
@@ -35,7 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["KIND_LABELS", "fiscal_chart"]
 
 _YI = 1e8  # CNY per 亿元
-_GRID = "#DDDDDD"
 
 #: Legend labels of the ledger's kinds (Chinese, English) and their colours.
 KIND_LABELS: dict[str, tuple[str, str, str]] = {
@@ -98,11 +95,7 @@ def fiscal_chart(
     ).reindex(years, fill_value=0.0)
     summary = rows[rows["kind"] == "summary"].set_index(["item", "year"])
     with style_context(size):
-        if ax is None:
-            width = page(size).width
-            fig, ax = plt.subplots(layout="constrained", figsize=(width, 0.62 * width))
-        else:
-            fig = root_figure(ax)
+        fig, ax = chart_axes(ax, size, aspect=0.62)
         below = np.zeros(years.size)
         above = np.zeros(years.size)
         for kind, (zh, en, colour) in KIND_LABELS.items():
@@ -132,7 +125,6 @@ def fiscal_chart(
         ax.set_ylabel(unit_label("财政收支", "Budget flows", "yi_cny", lang, sep="\n"))
         title = label("政策支出与税收、土地收入", "Outlays against tax and land revenue", lang)
         ax.set_title(title if park == "total" else f"{title} · {park}", loc="left")
-        ax.grid(axis="y", color=_GRID, linewidth=0.5)
-        ax.set_axisbelow(True)
+        light_grid(ax)
         ax.legend(loc="upper left", fontsize="x-small", ncols=2, frameon=False)
     return fig, ax

@@ -41,6 +41,7 @@ __all__ = [
     "CJK_FALLBACK_FAMILIES",
     "COMPLIANCE_COLOURS",
     "EMPTY_COLOUR",
+    "GRID_COLOUR",
     "HIGHLIGHT_COLOUR",
     "IDLE_COLOUR",
     "IDLE_HATCH",
@@ -107,6 +108,9 @@ CJK_FALLBACK_FAMILIES: tuple[str, ...] = (
 
 #: Targets are black: distinct from every status and park colour and from grey.
 TARGET_COLOUR = "#000000"
+
+#: Grid lines of the charts: a light grey, behind the data.
+GRID_COLOUR = "#DDDDDD"
 
 #: Base-map colours: land a warm off-white, sea a pale blue that stays lighter
 #: than any parcel status in greyscale.

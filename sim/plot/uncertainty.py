@@ -18,6 +18,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from sim.plot.charts import _panel_axes, _panel_titles
+from sim.plot.figure import light_grid
 from sim.plot.style import (
     TARGET_COLOUR,
     Lang,
@@ -239,7 +240,7 @@ def probability_chart(
             ),
             loc="left",
         )
-        ax.grid(axis="y", color="#DDDDDD", lw=0.5)
+        light_grid(ax)
         if own:
             fig.legend(loc="outside lower left", frameon=False, ncols=1, fontsize="small")
         else:
