@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -443,37 +444,38 @@ def run_draws(
 
 
 def _draw_slice(inputs: Inputs, start: int, stop: int, total: int) -> Inputs:
+    return replace(inputs, **_drawn_fields(inputs, start, stop, total))
+
+
+def _drawn_fields(inputs: Inputs, start: int, stop: int, total: int) -> dict[str, Any]:
+    """Every field of ``inputs`` with a draw axis, cut to draws ``start:stop``."""
+
     def cut(values: FloatArray) -> FloatArray:
         return values[start:stop] if values.shape[0] == total and total > 1 else values
 
-    rest = inputs.rest_of_city
-    return replace(
-        inputs,
-        park={name: cut(values) for name, values in inputs.park.items()},
-        land_supply_m2=cut(inputs.land_supply_m2),
-        take_up_m2=cut(inputs.take_up_m2),
-        demand_m2=cut(inputs.demand_m2),
-        committed_start=cut(inputs.committed_start),
-        committed_floor=cut(inputs.committed_floor),
-        rest_of_city=None if rest is None else {k: cut(v) for k, v in rest.items()},
-        allocation=(
-            None
-            if inputs.allocation is None
-            else replace(inputs.allocation, pool_m2=cut(inputs.allocation.pool_m2))
-        ),
-        phase_years=(
-            None
-            if inputs.phase_years is None
-            else {k: cut(v) for k, v in inputs.phase_years.items()}
-        ),
+    def cut_all(values: dict[str, FloatArray] | None) -> dict[str, FloatArray] | None:
+        return None if values is None else {k: cut(v) for k, v in values.items()}
+
+    def maybe(values: FloatArray | None) -> FloatArray | None:
+        return None if values is None else cut(values)
+
+    allocation = inputs.allocation
+    return {
+        "park": cut_all(inputs.park),
+        "land_supply_m2": cut(inputs.land_supply_m2),
+        "take_up_m2": cut(inputs.take_up_m2),
+        "demand_m2": cut(inputs.demand_m2),
+        "committed_start": cut(inputs.committed_start),
+        "committed_floor": cut(inputs.committed_floor),
+        "rest_of_city": cut_all(inputs.rest_of_city),
+        "allocation": None
+        if allocation is None
+        else replace(allocation, pool_m2=cut(allocation.pool_m2)),
+        "phase_years": cut_all(inputs.phase_years),
         # applicants: per-parcel economics have a draw axis too
-        parcel_revenue_per_m2=None
-        if inputs.parcel_revenue_per_m2 is None
-        else cut(inputs.parcel_revenue_per_m2),
-        parcel_investment_intensity=None
-        if inputs.parcel_investment_intensity is None
-        else cut(inputs.parcel_investment_intensity),
-    )
+        "parcel_revenue_per_m2": maybe(inputs.parcel_revenue_per_m2),
+        "parcel_investment_intensity": maybe(inputs.parcel_investment_intensity),
+    }
 
 
 #: Series that are flows (summed over a year's quarters); the others are stocks.

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from sim.engine import _ensemble, _plan_and_sample, run_draws
+from sim.engine import _drawn_fields, _ensemble, _plan_and_sample, run_draws
 
 if TYPE_CHECKING:
     from sim.engine import Inputs
@@ -31,9 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["draw_slices", "run_ensemble_split"]
 
 FloatArray = npt.NDArray[np.float64]
-
-#: The fields of :class:`~sim.inputs.Inputs` that carry a draw axis once sampled.
-_DRAWN = ("land_supply_m2", "take_up_m2", "demand_m2", "committed_start", "committed_floor")
 
 
 def draw_slices(draws: int, parts: int) -> list[tuple[int, int]]:
@@ -49,20 +46,6 @@ def draw_slices(draws: int, parts: int) -> list[tuple[int, int]]:
     parts = max(1, min(parts, draws))
     edges = np.array([0, *(int(-(-draws * i // parts)) for i in range(1, parts + 1))])
     return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
-
-
-def _drawn_slice(sampled: Inputs, start: int, stop: int) -> dict[str, Any]:
-    """Cut the draw-dependent fields of ``sampled`` to draws ``start:stop``."""
-    total = sampled.draws
-
-    def cut(values: FloatArray) -> FloatArray:
-        return values[start:stop] if values.shape[0] == total and total > 1 else values
-
-    fields: dict[str, Any] = {name: cut(getattr(sampled, name)) for name in _DRAWN}
-    fields["park"] = {name: cut(values) for name, values in sampled.park.items()}
-    rest = sampled.rest_of_city
-    fields["rest_of_city"] = None if rest is None else {k: cut(v) for k, v in rest.items()}
-    return fields
 
 
 def _run_slice(fields: dict[str, Any], *, base: Inputs, chunk_size: int) -> dict[str, FloatArray]:
@@ -107,7 +90,7 @@ def run_ensemble_split(
     slices = draw_slices(draws, parts or max(1, executor.workers))
     parts_out = executor.map(
         _run_slice,
-        [_drawn_slice(sampled, a, b) for a, b in slices],
+        [_drawn_fields(sampled, a, b, sampled.draws) for a, b in slices],
         base=executor.share(inputs),
         chunk_size=chunk_size,
     )

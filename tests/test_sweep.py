@@ -214,6 +214,21 @@ def test_split_draws_are_bit_identical_to_one_process(
     assert draw_slices(37, 5)[-1] == (30, 37)
 
 
+@pytest.mark.parametrize("name", ["qingdao_2012_uncertain.toml", "qingdao_2012.toml"])
+def test_split_draws_carry_every_sampled_input(name: str) -> None:
+    """The Qingdao scenarios sample applicants (each parcel's own revenue per draw) and a
+    per-phase market: a split run equals the whole, revenue included."""
+    from tests.conftest import ROOT
+
+    scenario = load_scenario(ROOT / "scenarios" / name)
+    inputs = prepare(scenario, load_site(scenario.site, scenario.scenario.crs))
+    whole = run_ensemble(inputs, scenario, draws=23, seed=7)
+    split = run_ensemble_split(inputs, scenario, SerialExecutor(), draws=23, seed=7, parts=3)
+    assert split.series.keys() == whole.series.keys()
+    for key, values in whole.series.items():
+        assert np.array_equal(split.series[key], values), key
+
+
 def test_sweep_results_are_identical_with_one_and_two_workers_and_serially(
     cluster: DaskExecutor, sweep_dir: Path
 ) -> None:
