@@ -5,7 +5,7 @@ has no view, and LibreOffice drops every sheet's view settings, frozen panes inc
 even from a file openpyxl writes in its ordinary mode.)
 
 ``make test`` installs Debian's ``libreoffice-calc-nogui`` when it is missing (Makefile);
-run outside ``make test`` without it, the test skips.
+without it the test fails and says so, as the browser tests do without Chromium.
 """
 
 from __future__ import annotations
@@ -15,17 +15,17 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 
 from sim.cli import main
 from tests.conftest import TINY_TOML, write_tiny_site
 
+MISSING = "LibreOffice is missing; `make test` installs Debian's libreoffice-calc-nogui"
+
 
 def _soffice() -> str:
     found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None:
-        pytest.skip("LibreOffice is not installed (make test installs libreoffice-calc-nogui)")
+    assert found is not None, MISSING
     return found
 
 
