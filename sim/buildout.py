@@ -411,7 +411,8 @@ def _book_parcels(
     draw = np.broadcast_to(np.arange(n_draws)[:, None], step.shape)
     park = np.broadcast_to(park_of[None, :], step.shape)
     flat = step[valid].astype(np.int64) * (n_draws * n_parks) + draw[valid] * n_parks + park[valid]
-    schedule.reshape(-1)[:] += np.bincount(flat, weights=value[valid], minlength=schedule.size)
+    # (the cells booked are few: committed parcels × draws, against steps × draws × parks)
+    np.add.at(schedule.reshape(-1), flat, value[valid])
 
 
 def _committed_schedules(inputs: Inputs, plan: _Plan, schedules: dict[str, FloatArray]) -> None:
@@ -1072,7 +1073,7 @@ def advance(inputs: Inputs, *, record: bool = True, annual: bool = False) -> Qua
     plan = _plan(inputs)
     park, city, paths = _simulate(inputs, plan, record=record)
     n_draws, n_parcels = plan.draws, plan.park_of.size
-    capacity = _parcel_phases(plan, np.arange(n_parcels))[2]
+    capacity = _per_parcel(plan, plan.capacity, plan.c_capacity, np.arange(n_parcels))
     parcel: dict[str, npt.NDArray[np.generic]] = {}
     events: dict[str, FloatArray] = {}
     if paths is not None:
