@@ -14,36 +14,38 @@ How it is computed, so that the quarterly loop never touches a parcel:
 
 - **Sales are prefixes.** A park sells its queue in order, so the land sold by a
   quarter is the first ``N`` parcels of the queue. Area, capacity and each phase's floor
-  sold so far are cumulative sums along the queue, looked up at ``N``
-  (:class:`_Tables`). Land taken back rejoins the queue behind everything else, first
-  in, first out; since a park's start lag is the same for all its land, either every
-  sale of a park is taken back or none is, and a park that takes land back sells its
-  queue round and round: the ``N``-th sale is parcel ``N mod n``.
+  sold so far are cumulative sums along the queue, looked up at ``N``. Land taken back
+  rejoins the queue behind everything else, first in, first out; since a park's start
+  lag is the same for all its land, either every sale of a park is taken back or none
+  is, and a park that takes land back sells its queue round and round: the ``N``-th
+  sale is parcel ``N mod n``.
 - **A sale fixes its schedule.** The quarter a parcel is sold fixes when each of its
   phases starts, tops out and completes; each quarter's sales are booked at once into
   per-park schedules of floor started, topped out and completed.
 - **Buildings that complete together fill together.** Every phase completed in the same
   quarter of the same park has the same room per m² in every later quarter, so
-  occupancy is kept per completion cohort ``(S, D, K)`` as occupied floor per m²
-  (:class:`_Cohorts`) — or, when no parcel's history is kept, as running sums per park
-  (:class:`_RunningCohorts`).
+  occupancy is kept per completion cohort — or, when no parcel's history is kept, as
+  running sums per park.
 
-The loop over quarters therefore works on per-park arrays ``(D, K)`` and the cohorts;
-nothing loops over parcels or draws. When asked, each parcel's history is rebuilt
-afterwards (:func:`_parcel_history`) in whole-array operations, from the per-park paths
-and the parcel's place in its queue. ``tests/oracle_quarterly.py`` is the same model
-written plainly, one parcel at a time, and the engine equals it on random cases
+The loop over draws, quarters and parks is compiled (:func:`sim.quarterly.step_all`);
+this module lays out what it reads (:func:`_parks`, :func:`_queue`,
+:func:`_committed`). When asked, each parcel's history is rebuilt afterwards
+(:func:`_parcel_history`) in whole-array operations, from the per-park paths and the
+parcel's place in its queue. ``tests/oracle_quarterly.py`` is the same model written
+plainly, one parcel at a time, and the engine equals it on random cases
 (``tests/test_buildout.py``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.inputs import Inputs
+from sim.quarterly import OUTPUTS, Committed, Parks, Queue, step_all
 
 __all__ = ["PARCEL_FLOWS", "Quarters", "advance", "q_build", "q_lag", "to_years"]
 
@@ -52,25 +54,6 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 _EPS = 1e-6  # m²: cumulative areas are compared with this slack
-
-#: Per-park series of :attr:`Quarters.park`.
-PARK_NAMES = (
-    "floor_sold_m2",
-    "floor_started_m2",
-    "floor_topped_out_m2",
-    "floor_completed_m2",
-    "floor_occupied_m2",
-    "revenue_cny",
-    "investment_cny",
-    "base_completed_m2",
-    "base_occupied_m2",
-    "revenue_other_cny",
-    "workers_persons",
-    "workers_other_persons",
-    "backlog_m2",
-    "base_revenue_cny",
-    "take_up_factor",
-)
 
 
 def q_lag(years: npt.ArrayLike) -> FloatArray:
@@ -174,7 +157,6 @@ class _Plan:
     reclaiming: BoolArray  # (D, K) every sale is taken back before it starts
     reclaim_q: float  # quarters from the contracted start to reclaimable
     idle_q: float  # … to idle
-    revenue_per_m2: FloatArray | None  # (Dr, P) each parcel's own (applicants), else None
     uniform: bool  # every phase takes the park's times (no per-phase build times)
 
 
@@ -199,22 +181,6 @@ def _build_times(
     tau = np.broadcast_to(q_build(topout), shape)
     delta = np.maximum(tau, np.broadcast_to(q_build(duration), shape))
     return np.ascontiguousarray(tau), np.ascontiguousarray(delta)
-
-
-def _own_revenue(inputs: Inputs, n_draws: int, n_parks: int) -> FloatArray | None:
-    """Give each parcel's revenue per m² occupied ``(Dr, P)``, or None.
-
-    Admitted applicants give their own (``Inputs.parcel_revenue_per_m2``, NaN: the
-    park's); without them, None.
-    """
-    own = inputs.parcel_revenue_per_m2
-    if own is None:
-        return None
-    park = np.asarray(inputs.park["revenue_per_m2"], dtype=float)[:, inputs.parcel_park]
-    own = np.asarray(own, dtype=float)
-    rows = max(own.shape[0], park.shape[0])
-    shape = (rows, inputs.parcel_park.size)
-    return np.where(np.isnan(own), np.broadcast_to(park, shape), np.broadcast_to(own, shape))
 
 
 def _plan(inputs: Inputs) -> _Plan:
@@ -291,7 +257,6 @@ def _plan(inputs: Inputs) -> _Plan:
         reclaiming=np.asarray(reclaiming, dtype=bool),
         reclaim_q=reclaim_q,
         idle_q=float(q_lag(inputs.idle_after_years)),
-        revenue_per_m2=_own_revenue(inputs, n_draws, n_parks),
         uniform=inputs.phase_years is None,
     )
 
@@ -320,125 +285,99 @@ def _parcel_phases(plan: _Plan, cols: IntArray) -> tuple[FloatArray, FloatArray,
     return n_phases, capacity / n_phases, capacity
 
 
-class _Tables:
-    """Cumulative sums of per-parcel values along each park's queue, looked up by count.
-
-    Park ``k``'s table starts with a 0 at ``slot[k]``, followed by the running sum over
-    its queue; looking up ``N`` entries of a queue sold round and round adds whole
-    rounds of the park's total.
-    """
-
-    def __init__(self, plan: _Plan, values: FloatArray) -> None:
-        counts = plan.count.astype(np.int64)
-        self.slot = np.concatenate([[0], np.cumsum(counts + 1)[:-1]]).astype(np.int64)
-        table = np.zeros((values.shape[0], int(counts.sum() + counts.size)))
-        for k, queue in enumerate(plan.queues):
-            start = self.slot[k] + 1
-            table[:, start : start + queue.size] = np.cumsum(values[:, queue], axis=1)
-        self.table = table
-        self.count = np.maximum(plan.count, 1.0)
-        self.round = table[:, self.slot + counts]  # (Dv, K): one whole queue
-
-    def at(self, n: FloatArray) -> FloatArray:
-        """Sum the first ``n`` entries of each park's (repeating) queue ``(D, K)``."""
-        rounds = np.floor(n / self.count)
-        index = self.slot + (n - rounds * self.count).astype(np.int64)
-        if self.table.shape[0] == 1:
-            values = self.table[0].take(index)
-        else:
-            values = np.take_along_axis(self.table, index, axis=1)
-        return np.asarray(rounds * self.round + values, dtype=np.float64)
-
-
-def _count_within(plan: _Plan, x: FloatArray, *, repeat: bool) -> FloatArray:
-    """Entries of each park's queue whose cumulative area is ≤ ``x`` ``(D, K)``.
-
-    With ``repeat`` the queue repeats (land taken back rejoins it in the same order),
-    so ``x`` beyond the queue's area counts whole rounds; without, at most the queue.
-    """
-    out = np.zeros(x.shape)
-    for k, positions in enumerate(plan.positions):
-        if positions.size == 0:
-            continue
-        if not repeat:
-            out[:, k] = np.searchsorted(positions, x[:, k], side="right")
-            continue
-        rounds = np.floor(np.maximum(x[:, k], 0.0) / plan.total[k])
-        rest = x[:, k] - rounds * plan.total[k]
-        out[:, k] = rounds * positions.size + np.searchsorted(positions, rest, side="right")
-    return out
-
-
 # ----------------------------------------------------------------------------------------
-# The quarterly loop, per park
+# The quarterly loop, per park (compiled: sim.quarterly)
+
+
+def _queue(plan: _Plan, inputs: Inputs) -> Queue:
+    """Lay out the parcels for sale, park after park in queue order, for :func:`step_all`."""
+    own = inputs.parcel_revenue_per_m2
+    return Queue(
+        first=np.concatenate([[0], np.cumsum(plan.count)[:-1]]).astype(np.int64),
+        size=plan.count.astype(np.int64),
+        parcel=np.concatenate([np.zeros(0, dtype=np.int64), *plan.queues]),
+        positions=np.concatenate([np.zeros(0), *plan.positions]),
+        total=np.asarray(plan.total, dtype=np.float64),
+        area=np.asarray(inputs.area_m2, dtype=np.float64),
+        capacity=plan.capacity,
+        n_phases=plan.n_phases,
+        revenue=np.zeros((0, plan.park_of.size)) if own is None else np.asarray(own, float),
+        phases=int(plan.n_phases[:, ~plan.committed].max(initial=0.0)),
+    )
+
+
+def _committed(plan: _Plan, inputs: Inputs) -> Committed:
+    """Lay out the committed projects for :func:`step_all`."""
+    cols = plan.c_parcels
+    own = inputs.parcel_revenue_per_m2
+    return Committed(
+        park=plan.park_of[cols],
+        area=np.ascontiguousarray(inputs.area_m2[cols], dtype=np.float64),
+        capacity=np.ascontiguousarray(plan.c_capacity, dtype=np.float64),
+        n_phases=np.ascontiguousarray(plan.c_phases, dtype=np.float64),
+        start=np.ascontiguousarray(plan.c_start, dtype=np.float64),
+        sold=np.ascontiguousarray(plan.c_sold, dtype=np.float64),
+        revenue=np.zeros((0, cols.size)) if own is None else np.asarray(own, float)[:, cols],
+    )
+
+
+def _parks(inputs: Inputs, plan: _Plan) -> Parks:
+    """Each park's assumptions per draw, in quarters and per quarter, for :func:`step_all`."""
+    n_draws, n_parks, n_years = plan.draws, len(inputs.park_ids), inputs.years.size
+    shape = (n_draws, n_parks)
+
+    def park(name: str) -> FloatArray:
+        return np.ascontiguousarray(np.broadcast_to(inputs.park[name], shape), dtype=np.float64)
+
+    def quarterly(values: FloatArray) -> FloatArray:  # a year's → a quarter's
+        out = np.broadcast_to(values, (n_draws, n_parks, n_years)) / 4.0
+        return np.ascontiguousarray(out, dtype=np.float64)
+
+    ceiling, ramp_years = park("occupancy_ceiling"), park("occupancy_ramp_years")
+    with np.errstate(divide="ignore"):
+        # The most a building fills in a quarter, per m² (inf: no limit).
+        ramp = np.where(ramp_years > 0, ceiling / (4.0 * ramp_years), np.inf)
+    return Parks(
+        supply=quarterly(inputs.land_supply_m2),
+        take_up=quarterly(inputs.take_up_m2),
+        demand=quarterly(inputs.demand_m2),
+        ceiling=ceiling,
+        ramp=ramp,
+        price=park("land_price"),
+        cost=park("construction_cost"),
+        fitout=park("fitout_cost"),
+        revenue_per_m2=park("revenue_per_m2"),
+        revenue_growth=park("revenue_growth"),
+        m2_per_worker=park("m2_per_worker"),
+        other_revenue=park("other_revenue"),
+        other_growth=park("other_revenue_growth"),
+        per_worker=park("revenue_per_worker"),
+        base_completed=park("base_floor_completed"),
+        base_building=park("base_floor_under_construction"),
+        # The base floor under construction completes like a phase started in the base
+        # year's first quarter: in the completed stock from quarter q_build(years).
+        base_done=q_build(park("base_completion_years")),
+        base_occupied=park("base_floor_occupied"),
+        vacancy_target=park("vacancy_target"),
+        vacancy_elasticity=park("vacancy_elasticity"),
+        lag=np.ascontiguousarray(plan.lag),
+        back=np.ascontiguousarray(plan.contract_lag + plan.reclaim_q),
+        reclaiming=np.ascontiguousarray(plan.reclaiming),
+        tau=np.ascontiguousarray(plan.tau),
+        delta=np.ascontiguousarray(plan.delta),
+        begin=np.ascontiguousarray(plan.begin),
+    )
 
 
 @dataclass
 class _Paths:
-    """Per-park paths the parcels' histories are rebuilt from (steps on the step axis)."""
+    """Per-park paths the parcels' histories are rebuilt from."""
 
-    sold: FloatArray  # (S, D, K) entries of the queue sold by the end of each step
-    reclaimed: FloatArray  # (S, D, K) … taken back
-    serviced: FloatArray  # (S, D, K) cumulative servicing budget
+    sold: FloatArray  # (D, S, K) entries of the queue sold by the end of each step
+    reclaimed: FloatArray  # (D, S, K) … taken back
+    serviced: FloatArray  # (D, S, K) cumulative servicing budget
     occupancy: FloatArray  # (D, K, S, T) occupied floor per m² of each completion cohort
-    rate: FloatArray  # (T, D, K) growth of revenue per m² by each quarter, ÷ 4
-
-
-def _book(
-    schedule: FloatArray, step: FloatArray, floor: FloatArray, where: BoolArray | None = None
-) -> None:
-    """Add ``floor`` ``(D, K)`` to ``schedule[step[d, k], d, k]`` where the step is in range."""
-    n_steps, n_draws, n_parks = schedule.shape
-    valid = (step < n_steps) & (floor != 0.0)
-    if where is not None:
-        valid &= where
-    if not valid.any():
-        return
-    rows = np.arange(n_draws * n_parks).reshape(n_draws, n_parks)
-    flat = step[valid].astype(np.int64) * (n_draws * n_parks) + rows[valid]
-    schedule.reshape(-1)[flat] += floor[valid]
-
-
-def _book_parcels(
-    schedule: FloatArray, park_of: IntArray, step: FloatArray, value: FloatArray
-) -> None:
-    """Add per-parcel ``value`` ``(D, P)`` to its park's ``schedule`` at ``step`` ``(D, P)``."""
-    n_steps, n_draws, n_parks = schedule.shape
-    value = np.broadcast_to(value, step.shape)
-    valid = np.isfinite(step) & (step < n_steps) & (value != 0.0)
-    if not valid.any():
-        return
-    draw = np.broadcast_to(np.arange(n_draws)[:, None], step.shape)
-    park = np.broadcast_to(park_of[None, :], step.shape)
-    flat = step[valid].astype(np.int64) * (n_draws * n_parks) + draw[valid] * n_parks + park[valid]
-    # (the cells booked are few: committed parcels × draws, against steps × draws × parks)
-    np.add.at(schedule.reshape(-1), flat, value[valid])
-
-
-def _committed_schedules(inputs: Inputs, plan: _Plan, schedules: dict[str, FloatArray]) -> None:
-    """Book committed projects' sales, land payments and phases, all known up front."""
-    cols = plan.c_parcels
-    if cols.size == 0:
-        return
-    pk = plan.park_of[cols]
-    price = np.broadcast_to(inputs.park["land_price"], (plan.draws, len(inputs.park_ids)))
-    _book_parcels(schedules["sold"], pk, plan.c_sold, plan.c_capacity)
-    _book_parcels(schedules["land"], pk, plan.c_sold, inputs.area_m2[cols] * price[:, pk])
-    cost = np.broadcast_to(inputs.park["construction_cost"], price.shape)[:, pk]
-    floor = plan.c_capacity / plan.c_phases
-    for j in range(int(plan.c_phases.max())):
-        tau, delta = plan.tau[:, pk, j], plan.delta[:, pk, j]
-        begun = np.where(j < plan.c_phases, plan.c_start + plan.begin[:, pk, j], np.nan)
-        _book_parcels(schedules["started"], pk, begun, floor)
-        _book_parcels(schedules["topped"], pk, begun + tau, floor)
-        _book_parcels(schedules["completed"], pk, begun + delta, floor)
-        if plan.revenue_per_m2 is not None:  # applicants: floor weighted by its revenue
-            _book_parcels(
-                schedules["earning"], pk, begun + delta, floor * plan.revenue_per_m2[:, cols]
-            )
-        # Construction is spent evenly over the δ steps begun … begun + δ − 1.
-        _book_parcels(schedules["spend"], pk, begun, floor * cost / delta)
-        _book_parcels(schedules["spend"], pk, begun + delta, -floor * cost / delta)
+    rate: FloatArray  # (D, T, K) growth of revenue per m² by each quarter, ÷ 4
 
 
 def _in_order(values: FloatArray) -> FloatArray:
@@ -458,354 +397,61 @@ def _in_order(values: FloatArray) -> FloatArray:
     return np.asarray(np.cumsum(values, axis=0)[-1], dtype=np.float64)
 
 
-class _Cohorts:
-    """Occupancy per completion cohort, kept per cohort (to rebuild parcels' histories).
+_T = TypeVar("_T")
 
-    Cohort ``q`` is the floor completed in step ``q`` (``schedule[q]``); ``o`` its
-    occupied floor per m². A cohort's room per m² is ``min(ceiling − o, ramp)``.
+
+def _compilable(values: _T) -> _T:
+    """``values`` (an array, or a tuple of arrays and numbers) as writable C arrays.
+
+    :func:`step_all` is compiled once for each layout of its arguments: read-only or
+    Fortran-ordered arrays would each compile it again.
     """
-
-    def __init__(
-        self, schedule: FloatArray, ceiling: FloatArray, ramp: FloatArray, n_quarters: int
-    ) -> None:
-        self.schedule, self.ceiling, self.ramp = schedule, ceiling, ramp
-        self.o = np.zeros(schedule.shape)  # (S, D, K)
-        n_steps, n_draws, n_parks = schedule.shape
-        self.history = np.zeros((n_draws, n_parks, n_steps, n_quarters))
-        self._room: FloatArray = self.o[:0]
-
-    def room(self, u: int, first: npt.NDArray[np.int64] | None = None) -> FloatArray:
-        """Room of the cohorts completed by step ``u`` ``(D, K)`` (``first`` unused)."""
-        del first
-        room = np.minimum(self.ceiling - self.o[: u + 1], self.ramp)
-        np.maximum(room, 0.0, out=room)
-        self._room = room
-        return _in_order(self.schedule[: u + 1] * room)
-
-    def fill(self, u: int, share: FloatArray, t: int) -> None:
-        """Fill ``share`` of every cohort's room (and keep quarter ``t``'s state)."""
-        self._room *= share
-        self.o[: u + 1] += self._room
-        if t >= 0:
-            self.history[:, :, :, t] = self.o.transpose(1, 2, 0)
+    if isinstance(values, np.ndarray):
+        return cast(_T, np.require(values, requirements=["C", "W"]))
+    if isinstance(values, tuple):
+        return cast(_T, type(values)(*(_compilable(v) for v in values)))
+    return values
 
 
-class _RunningCohorts:
-    """The same occupancy, kept as running sums per park (no per-cohort state to update).
-
-    While a cohort's room per m² is the ramp ``ρ`` (``ceiling − o ≥ ρ``) it fills
-    ``φ·ρ`` a step, so its occupancy is ``ρ·(Φ − Φ_q)``, with ``Φ`` the running sum of
-    the park's shares φ and ``Φ_q`` its value when the cohort completed; once
-    ``ceiling − o < ρ`` its room shrinks by ``1 − φ`` a step, for good. Cohorts leave
-    the ramp in the order they completed, so the park's room is ``ρ ×`` the floor of the
-    cohorts still on the ramp (the newest ones) plus the room ``Z`` of the others, which
-    shrinks by ``1 − φ`` a step. Cohorts leaving in a step join ``Z`` with room
-    ``Σ F_q·(ceiling − ρ·(Φ − Φ_q))``, from running sums of ``F_q`` and ``F_q·Φ_q``.
-    """
-
-    def __init__(self, schedule: FloatArray, ceiling: FloatArray, ramp: FloatArray) -> None:
-        self.schedule, self.ceiling, self.ramp = schedule, ceiling, ramp
-        _, n_draws, n_parks = schedule.shape
-        self.start = np.zeros(schedule.shape)  # Φ_q of each cohort
-        self.floor = np.zeros(schedule.shape)  # Σ F_q up to each cohort
-        self.weighted = np.zeros(schedule.shape)  # Σ F_q·Φ_q up to each cohort
-        self.phi = np.zeros((n_draws, n_parks))
-        self.first = np.zeros((n_draws, n_parks), dtype=np.int64)  # oldest cohort on the ramp
-        self.tail = np.zeros((n_draws, n_parks))  # Z
-        self._cells = np.arange(n_draws * n_parks)
-        self.finite = np.isfinite(ramp)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.limit = np.where(self.finite, ceiling / ramp - 1.0, -1.0)
-            self.rho = np.where(self.finite, ramp, 0.0)
-
-    def _below(self, values: FloatArray, count: npt.NDArray[np.int64]) -> FloatArray:
-        """``values[count − 1]`` per draw and park, 0 where ``count`` is 0."""
-        flat = values.reshape(values.shape[0], -1)
-        picked = flat[np.maximum(count - 1, 0).ravel(), self._cells].reshape(count.shape)
-        return np.where(count > 0, picked, 0.0)
-
-    def room(self, u: int, first: npt.NDArray[np.int64] | None = None) -> FloatArray:
-        """Room of the cohorts completed by step ``u`` ``(D, K)``.
-
-        ``first``: the oldest cohort on the ramp after this step, when another set of
-        the same cohorts (driven by the same shares) has found it.
-        """
-        # (The schedule of step u is final now: sales book completions in later steps.)
-        new = self.schedule[u]
-        self.start[u] = self.phi
-        self.floor[u] = new + (self.floor[u - 1] if u else 0.0)
-        self.weighted[u] = new * self.phi + (self.weighted[u - 1] if u else 0.0)
-        # A cohort has left the ramp once Φ − Φ_q > ceiling/ρ − 1; Φ_q grows with q.
-        # (Cohorts before the oldest still on the ramp in any draw need no second look.)
-        if first is None:
-            low = int(self.first.min())
-            first = low + (self.start[low : u + 1] < self.phi - self.limit).sum(axis=0)
-        if np.any(first != self.first):
-            leaving = self._below(self.floor, first) - self._below(self.floor, self.first)
-            phis = self._below(self.weighted, first) - self._below(self.weighted, self.first)
-            # Σ F_q (ceiling − ρ (Φ − Φ_q)); with no ramp, cohorts leave as they complete.
-            self.tail += (self.ceiling - self.rho * self.phi) * leaving + self.rho * phis
-            self.first = first
-        on_ramp = self.floor[u] - self._below(self.floor, self.first)
-        return np.asarray(self.rho * on_ramp + self.tail, dtype=np.float64)
-
-    def fill(self, u: int, share: FloatArray, t: int) -> None:
-        """Fill ``share`` of every cohort's room."""
-        del u, t
-        self.phi = self.phi + share
-        self.tail = self.tail * (1.0 - share)
-
-
-def _offer(
-    waiting: FloatArray, room: FloatArray, attractiveness: FloatArray, weight: float
-) -> FloatArray:
-    """Share the city's waiting demand ``(D,)`` out to parks ``(D, K)`` by a logit.
-
-    A park's weight is ``exp(a_k) × room_k ** weight``; parks outside the logit (NaN)
-    or without room get nothing, so demand goes where there is space.
-
-    Examples
-    --------
-    >>> _offer(np.array([300.0]), np.array([[100.0, 200.0, 0.0]]), np.zeros(3), 1.0).tolist()
-    [[100.0, 200.0, 0.0]]
-    """
-    member = np.isfinite(attractiveness) & (room > 0)
-    a = np.where(member, attractiveness, -np.inf)
-    top = np.max(a, axis=1, keepdims=True)
-    with np.errstate(invalid="ignore"):
-        w = np.where(member, np.exp(a - np.where(np.isfinite(top), top, 0.0)), 0.0)
-        w = np.where(member, w * np.where(member, room, 1.0) ** weight, 0.0)
-    total = w.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        offered = np.where(total > 0, np.maximum(waiting, 0.0)[:, None] * w / total, 0.0)
-    return np.asarray(offered, dtype=np.float64)
-
-
-def _simulate(  # noqa: C901 - one quarter's stages in order, each a few lines
+def _simulate(
     inputs: Inputs, plan: _Plan, *, record: bool
 ) -> tuple[dict[str, FloatArray], FloatArray, _Paths | None]:
-    """Step every park through the quarters.
+    """Step every park through the quarters (:func:`sim.quarterly.step_all`).
 
     Returns per-park series ``(D, T, K)``, the city's unplaced demand ``(D, T)`` and,
     when recording, the paths parcels' histories are rebuilt from.
     """
     n_draws, n_parks, n_years = plan.draws, len(inputs.park_ids), inputs.years.size
-    n_steps, n_quarters, offset = plan.steps, plan.quarters, plan.offset
-
-    def park(name: str) -> FloatArray:
-        return np.broadcast_to(np.asarray(inputs.park[name], dtype=float), (n_draws, n_parks))
-
-    def yearly(values: FloatArray) -> FloatArray:
-        return np.broadcast_to(values, (n_draws, n_parks, n_years))
-
-    supply = yearly(inputs.land_supply_m2) / 4.0
-    take_up = yearly(inputs.take_up_m2) / 4.0
-    demand = yearly(inputs.demand_m2) / 4.0
-    ceiling = park("occupancy_ceiling")
-    ramp_years = park("occupancy_ramp_years")
-    with np.errstate(divide="ignore"):
-        # The most a building fills in a quarter, per m² (inf: no limit).
-        ramp = np.where(ramp_years > 0, ceiling / (4.0 * ramp_years), np.inf)
-    price, cost, fitout = park("land_price"), park("construction_cost"), park("fitout_cost")
-    rpm, growth, m2pw = park("revenue_per_m2"), park("revenue_growth"), park("m2_per_worker")
-    base_completed = park("base_floor_completed")
-    base_building = park("base_floor_under_construction")
-    # The base floor under construction completes like a phase started in the base
-    # year's first quarter: in the completed stock from quarter q_build(years).
-    base_done = q_build(park("base_completion_years"))
-    other_revenue, other_growth = park("other_revenue"), park("other_revenue_growth")
-    per_worker = park("revenue_per_worker")
-    v_target, v_elastic = park("vacancy_target"), park("vacancy_elasticity")
-
-    # (Tables hold queued parcels only: committed ones are in no queue.)
-    n_max = int(plan.n_phases[:, ~plan.committed].max(initial=0.0))
-    area = _Tables(plan, inputs.area_m2[None, :])
-    capacity = _Tables(plan, plan.capacity)
-    phases = [
-        _Tables(plan, np.where(plan.n_phases > j, plan.phase_floor, 0.0)) for j in range(n_max)
-    ]
-    schedules = {
-        name: np.zeros((n_steps, n_draws, n_parks))  # step first: a step's slice is contiguous
-        for name in ("started", "topped", "completed", "sold", "land", "spend", "earning")
-    }
-    _committed_schedules(inputs, plan, schedules)
-    any_reclaiming = bool(plan.reclaiming.any())
-    building = ~plan.reclaiming  # parks whose sales start (the others are all taken back)
-    back = plan.contract_lag + plan.reclaim_q  # a sale is taken back this many steps on
-
-    zeros = np.zeros((n_draws, n_parks))
-    budget, pointer, rejoined, backlog = zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy()
-    base_occupied = park("base_floor_occupied").copy()
-    started, topped, completed, occupied = zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy()
-    spending = zeros.copy()  # construction spent a step, per park
-    sold_committed, area_sold = zeros.copy(), zeros.copy()
-    phase_sold = [zeros.copy() for _ in range(n_max)]
-    n_sold = zeros.copy()
-    sold_path = np.zeros((n_steps, n_draws, n_parks))
-    reclaimed_path = np.zeros((n_steps, n_draws, n_parks))
-    serviced_path = np.zeros((n_steps, n_draws, n_parks))
+    n_steps, n_quarters = plan.steps, plan.quarters
     allocation = inputs.allocation
-    pool, pool_backlog = None, np.zeros(n_draws)
-    unplaced = np.zeros((n_draws, n_quarters))
-    attractiveness, room_weight = np.zeros(n_parks), 1.0
+    pool, attractiveness, room_weight = np.zeros((n_draws, 0)), np.zeros(n_parks), 1.0
     if allocation is not None:
         pool = np.broadcast_to(allocation.pool_m2, (n_draws, n_years)) / 4.0
-        attractiveness, room_weight = allocation.attractiveness, allocation.room_weight
-    cohorts: _Cohorts | _RunningCohorts
-    if record:
-        cohorts = _Cohorts(schedules["completed"], ceiling, ramp, n_quarters)
-    else:
-        cohorts = _RunningCohorts(schedules["completed"], ceiling, ramp)
-    # applicants: with parcels' own revenue per m², the same cohorts weighted by it
-    # (each cohort fills alike per m², so occupied × revenue sums the same way).
-    own_revenue = plan.revenue_per_m2
-    earning: _Cohorts | _RunningCohorts | None = None
-    earned = zeros.copy()  # Σ occupied floor × its own revenue per m²
-    earning_tables: list[_Tables] = []
-    earning_sold = [zeros.copy() for _ in range(n_max)]
-    if own_revenue is not None:
-        earning_tables = [
-            _Tables(plan, np.where(plan.n_phases > j, plan.phase_floor * own_revenue, 0.0))
-            for j in range(n_max)
-        ]
-        earning = _RunningCohorts(schedules["earning"], ceiling, ramp)
-    rates = np.zeros((n_quarters, n_draws, n_parks))
-    out = {name: np.zeros((n_draws, n_quarters, n_parks)) for name in PARK_NAMES}  # (D, T, K)
-    # Vacancy before the first step: the base stock (its floor under construction not yet
-    # complete) with its tenants.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vacancy = np.where(base_completed > 0, 1.0 - base_occupied / base_completed, 0.0)
-    feedback = np.clip(1.0 - v_elastic * (vacancy - v_target), 0.0, 1.0)
-
-    for u in range(n_steps):
-        t = u - offset  # quarter index from the base year's Q1
-        y = t // 4 if t >= 0 else -1
-
-        # 1. Servicing, in queue order under the cumulative budget.
-        if y >= 0:
-            budget = budget + supply[:, :, y]
-        serviced_path[u] = budget
-        n_serviced = _count_within(plan, budget + _EPS, repeat=False)
-        prefix = area.at(n_serviced)
-
-        # 2. Sale at the take-up rate, never beyond the serviced prefix of the queue
-        # (nor, once all of it is serviced, beyond the land taken back by last quarter).
-        whole = prefix >= plan.total - _EPS
-        reachable = np.where(whole, plan.total + rejoined, prefix)
-        if y >= 0:
-            out["take_up_factor"][:, t] = feedback
-            with np.errstate(invalid="ignore"):  # inf × 0: a feedback of 0 stops all take-up
-                rate = np.where(feedback > 0, take_up[:, :, y] * feedback, 0.0)
-            pointer = np.minimum(pointer + rate, reachable)
-        counted = _count_within(plan, pointer + _EPS, repeat=any_reclaiming)
-        now = np.where(whole, counted, np.minimum(counted, n_serviced))
-        sold_path[u] = now
-        n_reclaimed = zeros
-        if any_reclaiming:
-            ago = np.maximum(u - back, 0.0).astype(np.int64)[None]
-            then = np.take_along_axis(sold_path, ago, axis=0)[0]
-            n_reclaimed = np.where(plan.reclaiming & (u >= back), then, 0.0)
-            reclaimed_path[u] = n_reclaimed
-
-        # 3. A sale books its phases: start after the lag, one a top-out apart.
-        if np.any(now != n_sold):
-            for j, table in enumerate(phases):
-                floor_j = table.at(now)
-                new = floor_j - phase_sold[j]
-                phase_sold[j] = floor_j
-                begun = u + plan.lag + plan.begin[:, :, j]
-                tau, delta = plan.tau[:, :, j], plan.delta[:, :, j]
-                _book(schedules["started"], begun, new, building)
-                _book(schedules["topped"], begun + tau, new, building)
-                _book(schedules["completed"], begun + delta, new, building)
-                _book(schedules["spend"], begun, new * cost / delta, building)
-                _book(schedules["spend"], begun + delta, -new * cost / delta, building)
-                if earning_tables:
-                    weighted = earning_tables[j].at(now)
-                    _book(schedules["earning"], begun + delta, weighted - earning_sold[j], building)
-                    earning_sold[j] = weighted
-        n_sold = now
-        sold_area = area.at(now)
-        land = price * (sold_area - area_sold) + schedules["land"][u]
-        area_sold = sold_area
-        sold_committed += schedules["sold"][u]
-        started += schedules["started"][u]
-        spending += schedules["spend"][u]
-        topped += schedules["topped"][u]
-        finished = schedules["completed"][u]
-        completed += finished
-
-        # 4. Occupancy from demand, in proportion to each cohort's room.
-        room = cohorts.room(u)
-        base_floor = base_completed + np.where(t >= base_done, base_building, 0.0)
-        base_room = np.maximum(0.0, ceiling * base_floor - base_occupied)
-        waiting = backlog + (demand[:, :, y] if y >= 0 else 0.0)
-        total_room = room + base_room
-        # Negative net absorption places nothing and waits in the backlog; a park's own
-        # demand goes before the city's offer, and the offer not placed returns to the city.
-        own = np.maximum(waiting, 0.0)
-        if pool is not None:
-            pool_waiting = pool_backlog + (pool[:, y] if y >= 0 else 0.0)
-            offered = _offer(pool_waiting, total_room, attractiveness, room_weight)
-            takes = np.minimum(total_room, own + offered)
-        else:
-            takes = np.minimum(total_room, own)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(total_room > 0, takes / total_room, 0.0)
-        own = np.minimum(own, takes)
-        if pool is not None:
-            pool_backlog = pool_waiting - (takes - own).sum(axis=1)
-            if t >= 0:
-                unplaced[:, t] = pool_backlog
-        cohorts.fill(u, share, t)
-        occupied = occupied + share * room
-        if earning is not None:
-            ramp_first = cohorts.first if isinstance(cohorts, _RunningCohorts) else None
-            earned = earned + share * earning.room(u, ramp_first)
-            earning.fill(u, share, t)
-        base_occupied = base_occupied + share * base_room
-        backlog = waiting - own
-
-        # 5. Vacancy feedback for the next quarter's take-up.
-        park_completed = completed + base_floor
-        park_occupied = occupied + base_occupied
-        with np.errstate(divide="ignore", invalid="ignore"):
-            vacancy = np.where(park_completed > 0, 1.0 - park_occupied / park_completed, 0.0)
-        feedback = np.clip(1.0 - v_elastic * (vacancy - v_target), 0.0, 1.0)
-        if any_reclaiming:
-            rejoined = area.at(n_reclaimed)
-        if t < 0:
-            continue
-
-        # 6. Money and people.
-        grow = (1.0 + growth) ** (t / 4.0) / 4.0
-        rate_now = rpm * grow
-        rates[t] = grow
-        other = other_revenue * (1.0 + other_growth) ** (t / 4.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            other_workers = np.where(per_worker > 0, other / per_worker, 0.0)
-        held = capacity.at(now) - capacity.at(n_reclaimed) + sold_committed
-        base_revenue = base_occupied * rate_now
-        out["floor_sold_m2"][:, t] = held + base_completed + base_building
-        out["floor_started_m2"][:, t] = started + base_completed + base_building
-        out["floor_topped_out_m2"][:, t] = topped + base_floor
-        out["floor_completed_m2"][:, t] = park_completed
-        out["floor_occupied_m2"][:, t] = park_occupied
-        floor_revenue = occupied * rate_now if earning is None else earned * grow
-        out["revenue_cny"][:, t] = floor_revenue + base_revenue + other / 4.0
-        out["investment_cny"][:, t] = spending + finished * fitout + land
-        out["base_completed_m2"][:, t] = base_floor
-        out["base_occupied_m2"][:, t] = base_occupied
-        out["revenue_other_cny"][:, t] = other / 4.0
-        out["workers_persons"][:, t] = park_occupied / m2pw + other_workers
-        out["workers_other_persons"][:, t] = other_workers
-        out["backlog_m2"][:, t] = backlog
-        out["base_revenue_cny"][:, t] = base_revenue
-    city = unplaced
-    if not isinstance(cohorts, _Cohorts):
-        return out, city, None
-    paths = _Paths(sold_path, reclaimed_path, serviced_path, cohorts.history, rates)
-    return out, city, paths
+        attractiveness = np.asarray(allocation.attractiveness, dtype=np.float64)
+        room_weight = float(allocation.room_weight)
+    out = np.zeros((len(OUTPUTS), n_draws, n_quarters, n_parks))
+    unplaced = np.zeros((n_draws, n_quarters))
+    paths = np.zeros((4, n_draws, n_steps, n_parks) if record else (4, 0, 0, 0))
+    history = np.zeros((n_draws, n_parks, n_steps, n_quarters) if record else (0, 0, 0, 0))
+    step_all(
+        _compilable(_parks(inputs, plan)),
+        _compilable(_queue(plan, inputs)),
+        _compilable(_committed(plan, inputs)),
+        _compilable(pool.astype(np.float64)),
+        _compilable(attractiveness),
+        room_weight,
+        plan.offset,
+        bool(plan.reclaiming.any()),
+        out,
+        unplaced,
+        paths,
+        history,
+    )
+    series = dict(zip(OUTPUTS, out, strict=True))
+    if not record:
+        return series, unplaced, None
+    rate = paths[3, :, :n_quarters]
+    return series, unplaced, _Paths(paths[0], paths[1], paths[2], history, rate)
 
 
 # ----------------------------------------------------------------------------------------
@@ -928,7 +574,7 @@ def _parcel_history(
 
     def rounds(path: FloatArray) -> FloatArray:
         """Count the times each parcel was reached by its park's running count."""
-        reached = path[:, :, pk].transpose(1, 0, 2) - place
+        reached = path[:, :, pk] - place
         if not plan.reclaiming.any():  # every queue is sold once at most
             return np.asarray(reached > 0, dtype=np.float64)
         return np.where(reached > 0, np.floor((reached - 1.0) / n_queue) + 1.0, 0.0)
@@ -955,7 +601,7 @@ def _parcel_history(
     draw = np.arange(n_draws)[:, None]
     last_sale = first(sales, n_sales, n_sales > 0)
     start = np.where(committed, c_start, np.where(n_taken < n_sales, last_sale + lag, np.nan))
-    budget = paths.serviced[:, :, pk].transpose(1, 0, 2)
+    budget = paths.serviced[:, :, pk]
     unserviced = (budget + _EPS < plan.position[cols]).sum(axis=1).astype(float)
     first_sale = first(sales, np.ones_like(n_sales), n_sales > 0)
     events = {
@@ -997,11 +643,11 @@ def _parcel_history(
     occupancy = np.ascontiguousarray(occupied.transpose(0, 2, 1))
     del occupied
     series["floor_occupied_m2"] = occupancy
-    if plan.revenue_per_m2 is not None:  # applicants: each parcel's own
-        own = np.broadcast_to(plan.revenue_per_m2[:, cols], (n_draws, cols.size))
-    else:
-        own = np.broadcast_to(inputs.park["revenue_per_m2"], (n_draws, n_parks))[:, pk]
-    rate = paths.rate[:, :, pk].transpose(1, 0, 2) * own[:, None, :]
+    own = np.broadcast_to(inputs.park["revenue_per_m2"], (n_draws, n_parks))[:, pk]
+    if inputs.parcel_revenue_per_m2 is not None:  # applicants: each parcel's own (NaN: park's)
+        given = np.broadcast_to(inputs.parcel_revenue_per_m2[:, cols], own.shape)
+        own = np.where(np.isnan(given), own, given)
+    rate = paths.rate[:, :, pk] * own[:, None, :]
     series["revenue_cny"] = occupancy * rate
     series["investment_cny"] = quarters(_investment(inputs, plan, cols, sales, c))
 

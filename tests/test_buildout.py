@@ -1,4 +1,4 @@
-"""The vectorised quarterly engine (sim.buildout) equals its plain-Python oracle exactly.
+"""The quarterly engine (sim.buildout, its loop in sim.quarterly) equals its oracle exactly.
 
 Random small cases (tests/test_model_invariants.py's strategy: several parks, parcels and
 draws, fractional lags, feedback, reclaim, committed projects, base stock) run through
@@ -44,8 +44,8 @@ def test_engine_equals_the_oracle(inputs: OracleInputs) -> None:
 @given(random_inputs())
 def test_park_accounting_equals_the_recorded_run(inputs: OracleInputs) -> None:
     """Without a record, occupancy is kept as running sums per park, not per cohort
-    (``_RunningCohorts``): every per-park series and the spending before the base year
-    equal those of the recorded run."""
+    (:func:`sim.quarterly.step_all` without a history): every per-park series and the
+    spending before the base year equal those of the recorded run."""
     engine_inputs = to_inputs(inputs)
     recorded, running = advance(engine_inputs, record=True), advance(engine_inputs, record=False)
     assert not running.parcel and not running.events
