@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# Compile the quarterly loop (numba, about 15 s) once here, not in the first run.
+	$(BIN)/python -c "from sim.engine import simulate; from sim.outcome import load; \
+	  simulate(*load('scenarios/qingdao_2012.toml'))"
 	touch $(STAMP)
 
 demo: $(STAMP)
