@@ -1,12 +1,14 @@
 """The quarterly loop of the build-out, compiled: every draw, quarter and park (docs/MODEL.md).
 
-``Parks, Queues, schedules ──step_all──▶ per-park quarterly series``. Each quarter
+``Parks, Queue, Committed ──step_all──▶ per-park quarterly series``. Each quarter
 depends on the last one (take-up slows with vacancy, occupancy fills the room that is
 left, demand not placed waits), so the loop runs quarter after quarter; numpy would
 spend it on a few hundred small calls a quarter, so it is compiled with numba instead.
 The work per quarter is a few dozen operations per park, whatever the number of
-parcels: :mod:`sim.buildout` lays the parcels out beforehand as cumulative tables along
-each park's sale queue, and books the committed projects.
+parcels: for each draw the kernel lays the parcels for sale out as running sums along
+each park's queue (area, floor, each phase's floor) and books the committed projects
+into the draw's schedules, then looks sales up in those sums. :mod:`sim.buildout`
+prepares the arrays and rebuilds parcels' histories from the paths afterwards.
 
 Per draw, per quarter ``u``, per park, in order:
 
@@ -24,7 +26,7 @@ Per draw, per quarter ``u``, per park, in order:
    investment and workers of the quarter are written out.
 
 Occupancy per completion cohort is kept per cohort when parcels' histories are asked
-for (``record``), else as running sums (:func:`_ramp_room`).
+for (a ``history`` array), else as running sums (``ramp_room`` in :func:`step_all`).
 """
 
 from __future__ import annotations
