@@ -312,17 +312,20 @@ def _committed(plan: _Plan, inputs: Inputs) -> Committed:
     own = inputs.parcel_revenue_per_m2
     return Committed(
         park=plan.park_of[cols],
-        area=np.ascontiguousarray(inputs.area_m2[cols], dtype=np.float64),
-        capacity=np.ascontiguousarray(plan.c_capacity, dtype=np.float64),
-        n_phases=np.ascontiguousarray(plan.c_phases, dtype=np.float64),
-        start=np.ascontiguousarray(plan.c_start, dtype=np.float64),
-        sold=np.ascontiguousarray(plan.c_sold, dtype=np.float64),
+        area=np.asarray(inputs.area_m2[cols], dtype=np.float64),
+        capacity=np.asarray(plan.c_capacity, dtype=np.float64),
+        n_phases=plan.c_phases,
+        start=plan.c_start,
+        sold=plan.c_sold,
         revenue=np.zeros((0, cols.size)) if own is None else np.asarray(own, float)[:, cols],
     )
 
 
 def _parks(inputs: Inputs, plan: _Plan) -> Parks:
-    """Each park's assumptions per draw, in quarters and per quarter, for :func:`step_all`."""
+    """Each park's assumptions per draw, in quarters and per quarter, for :func:`step_all`.
+
+    (Arrays may be views here: :func:`_compilable` makes them C arrays of their own.)
+    """
     n_draws, n_parks, n_years = plan.draws, len(inputs.park_ids), inputs.years.size
     shape = (n_draws, n_parks)
 
@@ -360,12 +363,12 @@ def _parks(inputs: Inputs, plan: _Plan) -> Parks:
         base_occupied=park("base_floor_occupied"),
         vacancy_target=park("vacancy_target"),
         vacancy_elasticity=park("vacancy_elasticity"),
-        lag=np.ascontiguousarray(plan.lag),
-        back=np.ascontiguousarray(plan.contract_lag + plan.reclaim_q),
-        reclaiming=np.ascontiguousarray(plan.reclaiming),
-        tau=np.ascontiguousarray(plan.tau),
-        delta=np.ascontiguousarray(plan.delta),
-        begin=np.ascontiguousarray(plan.begin),
+        lag=plan.lag,
+        back=plan.contract_lag + plan.reclaim_q,
+        reclaiming=plan.reclaiming,
+        tau=plan.tau,
+        delta=plan.delta,
+        begin=plan.begin,
     )
 
 

@@ -67,7 +67,7 @@ def _compiled(func: _F) -> _F:
 
 _EPS = 1e-6  # m²: cumulative areas are compared with this slack
 
-#: The schedules booked ahead, ``(D, len(KINDS), S, K)``: per draw, step and park.
+#: The schedules a draw books ahead, ``(len(KINDS), S, K)``: per step and park.
 KINDS = ("started", "topped", "completed", "sold", "land", "spend", "earning")
 _STARTED, _TOPPED, _COMPLETED, _SOLD, _LAND, _SPEND, _EARNING = range(len(KINDS))
 
