@@ -38,6 +38,11 @@ plainly, one parcel at a time, and the engine equals it on random cases
 
 from __future__ import annotations
 
+import itertools
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
@@ -47,7 +52,18 @@ import numpy.typing as npt
 from sim.inputs import Inputs
 from sim.quarterly import OUTPUTS, Committed, Parks, Queue, step_all
 
-__all__ = ["PARCEL_FLOWS", "Quarters", "advance", "q_build", "q_lag", "to_years"]
+__all__ = [
+    "DRAWS_PER_THREAD",
+    "PARCEL_FLOWS",
+    "Quarters",
+    "advance",
+    "in_threads",
+    "park_years",
+    "q_build",
+    "q_lag",
+    "threads",
+    "to_years",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -416,13 +432,91 @@ def _compilable(values: _T) -> _T:
     return values
 
 
+#: Fewest draws worth a thread of their own: starting one costs about as much as
+#: stepping this many draws of the Qingdao baseline.
+DRAWS_PER_THREAD = 16
+
+
+def threads(n_draws: int) -> int:
+    """Threads to step ``n_draws`` draws on.
+
+    ``PARKSIM_THREADS`` if set, else the CPUs this process may run on; at most one per
+    :data:`DRAWS_PER_THREAD` draws; and 1 when called off the main thread, as a Dask
+    worker or any thread pool does: its caller already runs work side by side.
+
+    Examples
+    --------
+    >>> threads(1)
+    1
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return 1
+    setting = os.environ.get("PARKSIM_THREADS", "").strip()
+    if setting:
+        if not setting.isdigit() or int(setting) < 1:
+            from sim.errors import SimError
+
+            raise SimError(
+                f"environment variable PARKSIM_THREADS: expected a whole number ≥ 1; "
+                f"found {setting!r}; set it to e.g. 1, or unset it to use every CPU"
+            )
+        n = int(setting)
+    elif hasattr(os, "sched_getaffinity"):
+        n = len(os.sched_getaffinity(0))
+    else:
+        n = os.cpu_count() or 1
+    return max(1, min(n, n_draws // DRAWS_PER_THREAD))
+
+
+def in_threads(step: Callable[[tuple[int, int]], None], n_draws: int) -> None:
+    """Call ``step((first, stop))`` on consecutive slices of the draws, side by side.
+
+    One slice a thread (:func:`threads`), this thread taking the first. Draws are
+    independent, so the results are the same whatever the number of threads.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> in_threads(seen.append, 40)
+    >>> sorted(seen)[0][0], sorted(seen)[-1][1]
+    (0, 40)
+    """
+    n = threads(n_draws)
+    bounds = [n_draws * i // n for i in range(n + 1)]
+    slices = list(itertools.pairwise(bounds))
+    if n == 1:
+        step(slices[0])
+        return
+    others = [_helpers(n - 1).submit(step, part) for part in slices[1:]]
+    step(slices[0])
+    for other in others:
+        other.result()
+
+
+_HELPERS: dict[int, ThreadPoolExecutor] = {}  # this process's helper threads, by count
+_HELPERS_LOCK = threading.Lock()
+
+
+def _helpers(n: int) -> ThreadPoolExecutor:
+    """``n`` helper threads, started once per process (starting them costs ≈ 0.3 ms).
+
+    Keyed by process id too: a process forked from this one has none of its threads.
+    """
+    key = os.getpid() * 1024 + n
+    with _HELPERS_LOCK:
+        if key not in _HELPERS:
+            _HELPERS[key] = ThreadPoolExecutor(max_workers=n, thread_name_prefix="parksim")
+        return _HELPERS[key]
+
+
 def _simulate(
-    inputs: Inputs, plan: _Plan, *, record: bool
+    inputs: Inputs, plan: _Plan, *, record: bool, yearly: bool = False
 ) -> tuple[dict[str, FloatArray], FloatArray, _Paths | None]:
     """Step every park through the quarters (:func:`sim.quarterly.step_all`).
 
     Returns per-park series ``(D, T, K)``, the city's unplaced demand ``(D, T)`` and,
-    when recording, the paths parcels' histories are rebuilt from.
+    when recording, the paths parcels' histories are rebuilt from; ``yearly``: the
+    series by year, ``(D, Y, K)`` and ``(D, Y)`` (not with ``record``).
     """
     n_draws, n_parks, n_years = plan.draws, len(inputs.park_ids), inputs.years.size
     n_steps, n_quarters = plan.steps, plan.quarters
@@ -432,24 +526,22 @@ def _simulate(
         pool = np.broadcast_to(allocation.pool_m2, (n_draws, n_years)) / 4.0
         attractiveness = np.asarray(allocation.attractiveness, dtype=np.float64)
         room_weight = float(allocation.room_weight)
-    out = np.zeros((len(OUTPUTS), n_draws, n_quarters, n_parks))
-    unplaced = np.zeros((n_draws, n_quarters))
+    periods = n_years if yearly and not record else n_quarters
+    out = np.zeros((len(OUTPUTS), n_draws, periods, n_parks))
+    unplaced = np.zeros((n_draws, periods))
     paths = np.zeros((4, n_draws, n_steps, n_parks) if record else (4, 0, 0, 0))
     history = np.zeros((n_draws, n_parks, n_steps, n_quarters) if record else (0, 0, 0, 0))
-    step_all(
-        _compilable(_parks(inputs, plan)),
-        _compilable(_queue(plan, inputs)),
-        _compilable(_committed(plan, inputs)),
-        _compilable(pool.astype(np.float64)),
-        _compilable(attractiveness),
-        room_weight,
-        plan.offset,
-        bool(plan.reclaiming.any()),
-        out,
-        unplaced,
-        paths,
-        history,
-    )
+    parks = _compilable(_parks(inputs, plan))
+    queue = _compilable(_queue(plan, inputs))
+    committed = _compilable(_committed(plan, inputs))
+    pool, attractiveness = _compilable(pool.astype(np.float64)), _compilable(attractiveness)
+    repeat = bool(plan.reclaiming.any())
+
+    def step(draws: tuple[int, int]) -> None:
+        step_all(parks, queue, committed, pool, attractiveness, room_weight, plan.offset,
+                 repeat, out, unplaced, paths, history, draws, periods != n_quarters)  # fmt: skip
+
+    in_threads(step, n_draws)
     series = dict(zip(OUTPUTS, out, strict=True))
     if not record:
         return series, unplaced, None
@@ -697,6 +789,30 @@ def to_years(values: npt.NDArray[np.generic], *, flow: bool) -> npt.NDArray[np.g
     if by_year.dtype == np.bool_:
         return np.asarray(by_year.sum(axis=2, dtype=np.int64))
     return np.asarray(by_year.sum(axis=2))
+
+
+def park_years(inputs: Inputs) -> tuple[dict[str, FloatArray], FloatArray]:
+    """Run the quarterly model of docs/MODEL.md, keeping per-park series by year only.
+
+    The same steps as :func:`advance` ``(record=False)``, written by year as they are
+    stepped: for Monte Carlo, which reports years.
+
+    Parameters
+    ----------
+    inputs
+        The arrays of docs/MODEL.md, with any number of draws.
+
+    Returns
+    -------
+    park : dict
+        :data:`~sim.quarterly.OUTPUTS`, each ``(D, Y, K)``: stocks at the end of each
+        year, flows (:data:`~sim.quarterly.FLOWS`) summed over its quarters, as
+        :func:`to_years` makes them of :func:`advance`'s.
+    pool_backlog : numpy.ndarray
+        ``(D, Y)``: the city's demand not yet placed at the end of each year.
+    """
+    park, city, _ = _simulate(inputs, _plan(inputs), record=False, yearly=True)
+    return park, city
 
 
 def advance(inputs: Inputs, *, record: bool = True, annual: bool = False) -> Quarters:

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sim.buildout import advance, to_years
+from sim.buildout import advance, park_years, to_years
 from sim.demand import chain_allocation, chain_demand
 from sim.distributions import point_value
 from sim.errors import Problem, ScenarioError
@@ -440,6 +440,8 @@ def run_draws(
         parts.append(run_parks(_draw_slice(inputs, start, stop, total)))
         if progress is not None:
             progress(stop)
+    if len(parts) == 1:
+        return parts[0]
     return {name: np.concatenate([p[name] for p in parts], axis=0) for name in parts[0]}
 
 
@@ -631,7 +633,7 @@ def run_parks(inputs: Inputs) -> dict[str, FloatArray]:
         The :data:`~sim.result.PARK_SERIES` keys, each ``(D, Y, K)``, and with
         ``[rest_of_city]`` the keys ``rest_of_city/<series>``, each ``(D, Y, 1)``.
     """
-    series = _by_year(_park_series(advance(inputs, record=False).park))
+    series = _park_series(park_years(inputs)[0])
     rest = _rest_series(inputs)
     if rest is not None:
         for name, values in _by_year({k: v[:, :, None] for k, v in rest.items()}).items():

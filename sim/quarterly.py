@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "FLOWS",
     "KINDS",
     "OUTPUTS",
     "TABLES",
@@ -60,9 +61,10 @@ def _compiled(func: _F) -> _F:
     """Compile ``func`` with numba, cached on disk, with numpy's float semantics.
 
     ``error_model="numpy"``: a division by zero gives inf or NaN, as numpy does, rather
-    than raising.
+    than raising. ``nogil``: threads can run it side by side (:func:`step_all` on
+    separate draws).
     """
-    return cast(_F, numba.njit(cache=True, error_model="numpy")(func))
+    return cast(_F, numba.njit(cache=True, error_model="numpy", nogil=True)(func))
 
 
 _EPS = 1e-6  # m²: cumulative areas are compared with this slack
@@ -106,6 +108,10 @@ OUTPUTS = (
     _O_BASE_REVENUE,
     _O_TAKE_UP,
 ) = range(len(OUTPUTS))
+
+#: The outputs that are flows: a quarter's (or a year's) sum; the others are stocks at
+#: the period's end.
+FLOWS = ("revenue_cny", "investment_cny", "revenue_other_cny", "base_revenue_cny")
 
 
 class Parks(NamedTuple):
@@ -227,8 +233,10 @@ def step_all(  # noqa: C901 - one quarter's stages in order
     unplaced: FloatArray,
     paths: FloatArray,
     history: FloatArray,
+    draws: tuple[int, int],
+    yearly: bool,
 ) -> None:
-    """Step every draw and park through the quarters, writing ``out`` and the paths.
+    """Step draws ``draws[0] … draws[1] − 1`` and every park through the quarters.
 
     Parameters
     ----------
@@ -246,9 +254,12 @@ def step_all(  # noqa: C901 - one quarter's stages in order
     repeat
         Some park takes land back: queues are sold round and round.
     out
-        ``(len(OUTPUTS), D, T, K)``, written.
+        ``(len(OUTPUTS), D, T, K)``, zeros, written: stocks at the end of each quarter,
+        flows (:data:`FLOWS`) of the quarter; with ``yearly``, ``(len(OUTPUTS), D, Y,
+        K)``: stocks at the end of each year, flows of the year.
     unplaced
-        ``(D, T)``: the city's demand not yet placed at the end of each quarter.
+        ``(D, T)``, or with ``yearly`` ``(D, Y)``: the city's demand not yet placed at
+        the end of each quarter (year).
     paths
         ``(4, D, S, K)``: queue entries sold, taken back, and the servicing budget by
         the end of each step, and (in the first ``T`` steps) the growth of revenue per
@@ -256,6 +267,12 @@ def step_all(  # noqa: C901 - one quarter's stages in order
     history
         ``(D, K, S, T)``: occupied floor per m² of each completion cohort at the end
         of each quarter, kept per cohort; ``(0, 0, 0, 0)`` for running sums.
+    draws
+        The draws to step, ``(first, last + 1)``; only their rows of ``out``,
+        ``unplaced``, ``paths`` and ``history`` are written, so threads can step
+        separate draws of the same arrays at once (the GIL is released).
+    yearly
+        Write ``out`` and ``unplaced`` by year (without ``paths`` or ``history``).
 
     Notes
     -----
@@ -288,8 +305,8 @@ def step_all(  # noqa: C901 - one quarter's stages in order
     )  # fmt: skip
     c_start, c_sold, c_revenue = committed.start, committed.sold, committed.revenue
 
-    n_draws, n_parks = ceilings.shape
-    n_steps = offset + out.shape[2]
+    n_parks = ceilings.shape[1]
+    n_steps = offset + out.shape[2] * (4 if yearly else 1)
     has_pool = pool.shape[1] > 0
     has_earning = q_revenue.shape[0] > 0
     record = history.shape[0] > 0
@@ -321,44 +338,62 @@ def step_all(  # noqa: C901 - one quarter's stages in order
     # columns slot[k] … slot[k] + size[k]; one table a column, so that a quarter's
     # look-ups of a park read neighbouring entries.
     slots = firsts + np.arange(n_parks)
-    n_tables = len(TABLES) + n_phases * (2 if has_earning else 1)
+    # The floor weighted by own revenue needs tables only when queues are sold round
+    # and round; else it is summed over each quarter's new sales (in the same order).
+    earning_tables = has_earning and repeat
+    n_tables = len(TABLES) + n_phases * (2 if earning_tables else 1)
     tables = np.zeros((sizes.sum() + n_parks, n_tables))
     same_tables = (
-        q_capacity.shape[0] == 1 and q_phases.shape[0] == 1 and not has_earning
+        q_capacity.shape[0] == 1 and q_phases.shape[0] == 1 and not earning_tables
     )  # (else they are laid out again for each draw)
+    earning_acc = np.zeros((max(n_phases, 1), n_parks))  # … summed so far
+    entry_floor = np.zeros(parcel_of.size)  # floor of a phase of each queue entry
+    entry_phases = np.zeros(parcel_of.size, dtype=np.int64)  # … and its phases (≤ J)
 
     running = np.zeros(n_tables)  # the running sums of one park's queue
 
     def lay_out(d: int) -> None:
-        """Lay out draw ``d``'s tables (the area's only for the first draw: it is fixed)."""
-        rq, rr = _row(q_capacity, d), _row(q_revenue, d) if has_earning else 0
+        """Lay out draw ``d``'s tables (the area's only for the first draw stepped: it is fixed)."""
+        rq, rr = _row(q_capacity, d), _row(q_revenue, d) if earning_tables else 0
         for k in range(n_parks):
             c = slots[k]
             running[:] = 0.0
-            tables[c, _AREA if d == 0 else _CAPACITY :] = 0.0
+            tables[c, _AREA if d == draws[0] else _CAPACITY :] = 0.0
             for entry in range(firsts[k], firsts[k] + sizes[k]):
                 c += 1
                 i = parcel_of[entry]
                 capacity, phases = q_capacity[rq, i], q_phases[rq, i]
                 floor = capacity / phases
-                if d == 0:
+                entry_floor[entry], entry_phases[entry] = floor, min(n_phases, int(phases))
+                if d == draws[0]:
                     running[_AREA] += q_area[i]
                     tables[c, _AREA] = running[_AREA]
                 running[_CAPACITY] += capacity
                 tables[c, _CAPACITY] = running[_CAPACITY]
-                own = q_revenue[rr, i] if has_earning else 0.0
-                if has_earning and np.isnan(own):
+                own = q_revenue[rr, i] if earning_tables else 0.0
+                if earning_tables and np.isnan(own):
                     own = rpm[d, k]
                 for j in range(min(n_phases, int(phases))):  # the phases it has
                     col = len(TABLES) + j
                     running[col] += floor
-                    if has_earning:
+                    if earning_tables:
                         running[col + n_phases] += floor * own
                 for j in range(n_phases):
                     col = len(TABLES) + j
                     tables[c, col] = running[col]
-                    if has_earning:
+                    if earning_tables:
                         tables[c, col + n_phases] = running[col + n_phases]
+
+    def earn_sold(d: int, k: int, sold: float, now: float) -> None:
+        """Add the floor × own revenue of park ``k``'s entries ``sold … now − 1`` (no rounds)."""
+        rr = _row(q_revenue, d)
+        for entry in range(firsts[k] + int(sold), firsts[k] + int(now)):
+            own = q_revenue[rr, parcel_of[entry]]
+            if np.isnan(own):
+                own = rpm[d, k]
+            value = entry_floor[entry] * own
+            for j in range(entry_phases[entry]):
+                earning_acc[j, k] += value
 
     def at(table: int, k: int, n: float) -> float:
         """Sum of table ``table`` over park ``k``'s first ``n`` parcels sold."""
@@ -482,8 +517,8 @@ def step_all(  # noqa: C901 - one quarter's stages in order
         for k in range(n_parks):
             offered[k] = max(waiting, 0.0) * offered[k] / weights if weights > 0 else 0.0
 
-    for d in range(n_draws):
-        if d == 0 or not same_tables:
+    for d in range(draws[0], draws[1]):
+        if d == draws[0] or not same_tables:
             lay_out(d)
         sched[:] = 0.0
         book_committed(d)
@@ -504,12 +539,14 @@ def step_all(  # noqa: C901 - one quarter's stages in order
             other[k], other_q[k] = other_revenue[d, k], (1.0 + other_growth[d, k]) ** 0.25
         phase_sold[:] = 0.0
         earning_sold[:] = 0.0
+        earning_acc[:] = 0.0
         o[:] = 0.0
         pool_backlog = 0.0
 
         for u in range(n_steps):
             t = u - offset  # quarter index from the base year's Q1
             y = t // 4 if t >= 0 else -1
+            w = y if yearly else t  # the column of out written
             for k in range(n_parks):
                 # 1. Servicing, in queue order under the cumulative budget.
                 if y >= 0:
@@ -522,7 +559,7 @@ def step_all(  # noqa: C901 - one quarter's stages in order
                 whole = prefix >= totals[k] - _EPS
                 reachable = totals[k] + rejoined[k] if whole else prefix
                 if y >= 0:
-                    out[_O_TAKE_UP, d, t, k] = feedback[k]
+                    out[_O_TAKE_UP, d, w, k] = feedback[k]
                     rate = take_up[d, k, y] * feedback[k] if feedback[k] > 0 else 0.0
                     pointer[k] = min(pointer[k] + rate, reachable)
                 counted = within(k, pointer[k] + _EPS, repeat, sold_at)
@@ -539,13 +576,17 @@ def step_all(  # noqa: C901 - one quarter's stages in order
                 # 3. A sale books its phases: start after the lag, one a top-out apart.
                 if now[k] != n_sold[k]:
                     building = not reclaims[d, k]
+                    if has_earning and not earning_tables:
+                        earn_sold(d, k, n_sold[k], now[k])
                     for j in range(n_phases):
                         floor_j = at(len(TABLES) + j, k, now[k])
                         new = floor_j - phase_sold[j, k]
                         phase_sold[j, k] = floor_j
                         weighted_j = 0.0
-                        if has_earning:
+                        if earning_tables:
                             weighted_j = at(len(TABLES) + n_phases + j, k, now[k])
+                        elif has_earning:
+                            weighted_j = earning_acc[j, k]
                         earning_new = weighted_j - earning_sold[j, k]
                         earning_sold[j, k] = weighted_j
                         if not building:
@@ -571,7 +612,7 @@ def step_all(  # noqa: C901 - one quarter's stages in order
                 finished = sched[_COMPLETED, u, k]
                 completed[k] += finished
                 if t >= 0:
-                    out[_O_INVESTMENT, d, t, k] = spending[k] + finished * fitouts[d, k] + land
+                    out[_O_INVESTMENT, d, w, k] += spending[k] + finished * fitouts[d, k] + land
 
                 # 4. Occupancy: the room of every cohort completed so far.
                 ceiling, ramp = ceilings[d, k], ramps[d, k]
@@ -643,23 +684,23 @@ def step_all(  # noqa: C901 - one quarter's stages in order
                 held += sold_committed[k]
                 base_revenue = base_occupied[k] * rate_now
                 sold_base = base_completed[d, k] + base_building[d, k]
-                out[_O_SOLD, d, t, k] = held + sold_base
-                out[_O_STARTED, d, t, k] = started[k] + sold_base
-                out[_O_TOPPED, d, t, k] = topped[k] + base_floor[k]
-                out[_O_COMPLETED, d, t, k] = park_completed
-                out[_O_OCCUPIED, d, t, k] = park_occupied
+                out[_O_SOLD, d, w, k] = held + sold_base
+                out[_O_STARTED, d, w, k] = started[k] + sold_base
+                out[_O_TOPPED, d, w, k] = topped[k] + base_floor[k]
+                out[_O_COMPLETED, d, w, k] = park_completed
+                out[_O_OCCUPIED, d, w, k] = park_occupied
                 floor_revenue = earned[k] * grow if has_earning else occupied[k] * rate_now
-                out[_O_REVENUE, d, t, k] = floor_revenue + base_revenue + other_now / 4.0
-                out[_O_BASE_COMPLETED, d, t, k] = base_floor[k]
-                out[_O_BASE_OCCUPIED, d, t, k] = base_occupied[k]
-                out[_O_REVENUE_OTHER, d, t, k] = other_now / 4.0
-                out[_O_WORKERS, d, t, k] = park_occupied / m2pw[d, k] + other_workers
-                out[_O_WORKERS_OTHER, d, t, k] = other_workers
-                out[_O_BACKLOG, d, t, k] = backlog[k]
-                out[_O_BASE_REVENUE, d, t, k] = base_revenue
+                out[_O_REVENUE, d, w, k] += floor_revenue + base_revenue + other_now / 4.0
+                out[_O_BASE_COMPLETED, d, w, k] = base_floor[k]
+                out[_O_BASE_OCCUPIED, d, w, k] = base_occupied[k]
+                out[_O_REVENUE_OTHER, d, w, k] += other_now / 4.0
+                out[_O_WORKERS, d, w, k] = park_occupied / m2pw[d, k] + other_workers
+                out[_O_WORKERS_OTHER, d, w, k] = other_workers
+                out[_O_BACKLOG, d, w, k] = backlog[k]
+                out[_O_BASE_REVENUE, d, w, k] += base_revenue
                 if keep:
                     paths[3, d, t, k] = grow
             if has_pool:
                 pool_backlog = pool_waiting - placed_from_pool
                 if t >= 0:
-                    unplaced[d, t] = pool_backlog
+                    unplaced[d, w] = pool_backlog
