@@ -437,7 +437,8 @@ def run_draws(
     parts: list[dict[str, FloatArray]] = []
     for start in range(0, total, chunk_size):
         stop = min(start + chunk_size, total)
-        parts.append(run_parks(_draw_slice(inputs, start, stop, total)))
+        whole = start == 0 and stop == total
+        parts.append(run_parks(inputs if whole else _draw_slice(inputs, start, stop, total)))
         if progress is not None:
             progress(stop)
     if len(parts) == 1:

@@ -160,4 +160,5 @@ class Inputs:
             arrays += list(self.phase_years.values())
         if self.parcel_revenue_per_m2 is not None:
             arrays.append(self.parcel_revenue_per_m2)
-        return int(max(np.atleast_2d(a).shape[0] for a in arrays))
+        # (np.atleast_2d(a).shape[0], without its cost: this is asked on every run)
+        return max(a.shape[0] if a.ndim > 1 else 1 for a in map(np.asarray, arrays))

@@ -349,6 +349,9 @@ def step_all(  # noqa: C901 - one quarter's stages in order
     earning_acc = np.zeros((max(n_phases, 1), n_parks))  # … summed so far
     entry_floor = np.zeros(parcel_of.size)  # floor of a phase of each queue entry
     entry_phases = np.zeros(parcel_of.size, dtype=np.int64)  # … and its phases (≤ J)
+    # The draw's own revenue per parcel, copied in order: read in queue order straight
+    # from the (D, P) array, most reads would miss the cache.
+    own_revenue = np.zeros(q_revenue.shape[1])
 
     running = np.zeros(n_tables)  # the running sums of one park's queue
 
@@ -386,9 +389,8 @@ def step_all(  # noqa: C901 - one quarter's stages in order
 
     def earn_sold(d: int, k: int, sold: float, now: float) -> None:
         """Add the floor × own revenue of park ``k``'s entries ``sold … now − 1`` (no rounds)."""
-        rr = _row(q_revenue, d)
         for entry in range(firsts[k] + int(sold), firsts[k] + int(now)):
-            own = q_revenue[rr, parcel_of[entry]]
+            own = own_revenue[parcel_of[entry]]
             if np.isnan(own):
                 own = rpm[d, k]
             value = entry_floor[entry] * own
@@ -397,6 +399,8 @@ def step_all(  # noqa: C901 - one quarter's stages in order
 
     def at(table: int, k: int, n: float) -> float:
         """Sum of table ``table`` over park ``k``'s first ``n`` parcels sold."""
+        if not repeat:  # n ≤ the queue's size
+            return float(tables[slots[k] + int(n), table])
         rounds, rest = split(n, sizes[k])
         whole = tables[slots[k] + sizes[k], table] if rounds > 0 else 0.0
         return float(rounds * whole + tables[slots[k] + rest, table])
@@ -522,6 +526,8 @@ def step_all(  # noqa: C901 - one quarter's stages in order
             lay_out(d)
         sched[:] = 0.0
         book_committed(d)
+        if has_earning and not earning_tables:
+            own_revenue[:] = q_revenue[_row(q_revenue, d)]
         serviced_at[:] = firsts
         sold_at[:] = firsts
         for k in range(n_parks):
