@@ -236,13 +236,15 @@ def _plan(inputs: Inputs) -> _Plan:
 
     order = np.lexsort((inputs.queue_rank, pk))
     order = order[~committed[order]]
-    queues = tuple(order[pk[order] == k] for k in range(n_parks))
-    positions = tuple(np.cumsum(inputs.area_m2[q]) for q in queues)
+    # ``order`` runs park after park: each queue is a slice of it.
+    bounds = np.searchsorted(pk[order], np.arange(n_parks + 1))
+    queues = tuple(order[a:b] for a, b in itertools.pairwise(bounds))
+    area = inputs.area_m2[order]
+    positions = tuple(np.cumsum(area[a:b]) for a, b in itertools.pairwise(bounds))
     place = np.zeros(pk.size, dtype=np.int64)
     position = np.zeros(pk.size)
-    for queue, cumulative in zip(queues, positions, strict=True):
-        place[queue] = np.arange(queue.size)
-        position[queue] = cumulative
+    place[order] = np.arange(order.size) - np.repeat(bounds[:-1], np.diff(bounds))
+    position[order] = np.concatenate([np.zeros(0), *positions])
     n_quarters = 4 * inputs.years.size
     return _Plan(
         draws=n_draws,

@@ -13,6 +13,7 @@ Park parameters are named as in the scenario (:data:`PARK_FIELDS`, the fields of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -147,7 +148,7 @@ class Inputs:
     parcel_revenue_per_m2: FloatArray | None = None
     parcel_investment_intensity: FloatArray | None = None
 
-    @property
+    @cached_property  # (asked several times a run; the fields are not changed in place)
     def draws(self) -> int:
         """Number of draws: the longest leading axis (parameters that do not vary keep 1)."""
         arrays = [*self.park.values(), self.land_supply_m2, self.take_up_m2, self.demand_m2,

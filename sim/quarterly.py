@@ -325,8 +325,9 @@ def step_all(  # noqa: C901 - one quarter's stages in order
     # Occupancy: per cohort (o) when recording, else running sums per park.
     o = np.zeros((n_steps, n_parks))
     start = np.zeros((n_steps, n_parks))  # Φ_q of each cohort
-    floor_sum, weighted = np.zeros((n_steps, n_parks)), np.zeros((n_steps, n_parks))
-    e_floor, e_weighted = np.zeros((n_steps, n_parks)), np.zeros((n_steps, n_parks))
+    # Running sums over the cohorts before each: row q is the sum over cohorts < q.
+    floor_sum, weighted = np.zeros((n_steps + 1, n_parks)), np.zeros((n_steps + 1, n_parks))
+    e_floor, e_weighted = np.zeros((n_steps + 1, n_parks)), np.zeros((n_steps + 1, n_parks))
     phi, tail, e_tail = zeros.copy(), zeros.copy(), zeros.copy()
     first = np.zeros(n_parks, dtype=np.int64)  # the oldest cohort on the ramp
     serviced_at, sold_at = firsts.copy(), firsts.copy()  # where the counts ended
@@ -462,9 +463,6 @@ def step_all(  # noqa: C901 - one quarter's stages in order
                 book(_SPEND, begun, k, floor * costs[d, k] / delta)
                 book(_SPEND, begun + delta, k, -floor * costs[d, k] / delta)
 
-    def below(values: FloatArray, count: int, k: int) -> float:
-        return float(values[count - 1, k]) if count > 0 else 0.0
-
     def ramp_room(u: int, k: int, ceiling: float, ramp: float) -> None:
         """Room of park ``k``'s cohorts completed by step ``u``, from running sums.
 
@@ -481,10 +479,10 @@ def step_all(  # noqa: C901 - one quarter's stages in order
         """
         new, e_new = sched[_COMPLETED, u, k], sched[_EARNING, u, k]
         start[u, k] = phi[k]
-        floor_sum[u, k] = new + (floor_sum[u - 1, k] if u else 0.0)
-        weighted[u, k] = new * phi[k] + (weighted[u - 1, k] if u else 0.0)
-        e_floor[u, k] = e_new + (e_floor[u - 1, k] if u else 0.0)
-        e_weighted[u, k] = e_new * phi[k] + (e_weighted[u - 1, k] if u else 0.0)
+        floor_sum[u + 1, k] = new + floor_sum[u, k]
+        weighted[u + 1, k] = new * phi[k] + weighted[u, k]
+        e_floor[u + 1, k] = e_new + e_floor[u, k]
+        e_weighted[u + 1, k] = e_new * phi[k] + e_weighted[u, k]
         # A cohort has left the ramp once Φ − Φ_q > ceiling/ρ − 1; Φ_q grows with q.
         # With no ramp, cohorts leave as they complete.
         finite = np.isfinite(ramp)
@@ -494,15 +492,15 @@ def step_all(  # noqa: C901 - one quarter's stages in order
         while f <= u and start[f, k] < phi[k] - limit:
             f += 1
         if f != old:
-            leaving = below(floor_sum, f, k) - below(floor_sum, old, k)
-            phis = below(weighted, f, k) - below(weighted, old, k)
+            leaving = floor_sum[f, k] - floor_sum[old, k]
+            phis = weighted[f, k] - weighted[old, k]
             tail[k] += (ceiling - rho * phi[k]) * leaving + rho * phis
-            leaving = below(e_floor, f, k) - below(e_floor, old, k)
-            phis = below(e_weighted, f, k) - below(e_weighted, old, k)
+            leaving = e_floor[f, k] - e_floor[old, k]
+            phis = e_weighted[f, k] - e_weighted[old, k]
             e_tail[k] += (ceiling - rho * phi[k]) * leaving + rho * phis
             first[k] = f
-        room[k] = rho * (floor_sum[u, k] - below(floor_sum, f, k)) + tail[k]
-        e_room[k] = rho * (e_floor[u, k] - below(e_floor, f, k)) + e_tail[k]
+        room[k] = rho * (floor_sum[u + 1, k] - floor_sum[f, k]) + tail[k]
+        e_room[k] = rho * (e_floor[u + 1, k] - e_floor[f, k]) + e_tail[k]
 
     def offer(waiting: float) -> None:
         """Share the city's waiting demand out to parks by the logit, into ``offered``."""
@@ -679,31 +677,34 @@ def step_all(  # noqa: C901 - one quarter's stages in order
                 if t < 0:
                     continue
 
-                # 6. Money and people.
+                # 6. Money and people: the quarter's flows, then (by year: at Q4 only)
+                # the stocks.
                 grow = growth[k] / 4.0
                 growth[k] *= growth_q[k]
                 rate_now = rpm[d, k] * grow
                 other_now = other[k]
                 other[k] *= other_q[k]
+                base_revenue = base_occupied[k] * rate_now
+                floor_revenue = earned[k] * grow if has_earning else occupied[k] * rate_now
+                out[_O_REVENUE, d, w, k] += floor_revenue + base_revenue + other_now / 4.0
+                out[_O_REVENUE_OTHER, d, w, k] += other_now / 4.0
+                out[_O_BASE_REVENUE, d, w, k] += base_revenue
+                if yearly and t % 4 != 3:
+                    continue
                 other_workers = other_now / per_workers[d, k] if per_workers[d, k] > 0 else 0.0
                 held = at(_CAPACITY, k, now[k]) - at(_CAPACITY, k, n_reclaimed[k])
                 held += sold_committed[k]
-                base_revenue = base_occupied[k] * rate_now
                 sold_base = base_completed[d, k] + base_building[d, k]
                 out[_O_SOLD, d, w, k] = held + sold_base
                 out[_O_STARTED, d, w, k] = started[k] + sold_base
                 out[_O_TOPPED, d, w, k] = topped[k] + base_floor[k]
                 out[_O_COMPLETED, d, w, k] = park_completed
                 out[_O_OCCUPIED, d, w, k] = park_occupied
-                floor_revenue = earned[k] * grow if has_earning else occupied[k] * rate_now
-                out[_O_REVENUE, d, w, k] += floor_revenue + base_revenue + other_now / 4.0
                 out[_O_BASE_COMPLETED, d, w, k] = base_floor[k]
                 out[_O_BASE_OCCUPIED, d, w, k] = base_occupied[k]
-                out[_O_REVENUE_OTHER, d, w, k] += other_now / 4.0
                 out[_O_WORKERS, d, w, k] = park_occupied / m2pw[d, k] + other_workers
                 out[_O_WORKERS_OTHER, d, w, k] = other_workers
                 out[_O_BACKLOG, d, w, k] = backlog[k]
-                out[_O_BASE_REVENUE, d, w, k] += base_revenue
                 if keep:
                     paths[3, d, t, k] = grow
             if has_pool:
