@@ -49,6 +49,7 @@ from typing import TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
+from sim.errors import SimError
 from sim.inputs import Inputs
 from sim.quarterly import OUTPUTS, Committed, Parks, Queue, step_all
 
@@ -57,7 +58,6 @@ __all__ = [
     "PARCEL_FLOWS",
     "Quarters",
     "advance",
-    "in_threads",
     "park_years",
     "q_build",
     "q_lag",
@@ -339,31 +339,17 @@ def _committed(plan: _Plan, inputs: Inputs) -> Committed:
     )
 
 
-#: The park parameters :func:`step_all` reads (the others are used before it).
-_KERNEL_PARK_FIELDS = frozenset({
-    "occupancy_ceiling", "occupancy_ramp_years", "land_price", "construction_cost",
-    "fitout_cost", "revenue_per_m2", "revenue_growth", "m2_per_worker", "other_revenue",
-    "other_revenue_growth", "revenue_per_worker", "base_floor_completed",
-    "base_floor_under_construction", "base_completion_years", "base_floor_occupied",
-    "vacancy_target", "vacancy_elasticity",
-})  # fmt: skip
-
-
 def _parks(inputs: Inputs, plan: _Plan) -> Parks:
     """Each park's assumptions per draw, in quarters and per quarter, for :func:`step_all`.
 
     (Arrays may be views here: :func:`_compilable` makes them C arrays of their own.)
     """
     n_draws, n_parks, n_years = plan.draws, len(inputs.park_ids), inputs.years.size
-    # Every (D, K) parameter is a row of one block: one allocation, not one each.
-    names = [name for name in inputs.park if name in _KERNEL_PARK_FIELDS]
-    block = np.empty((len(names), n_draws, n_parks))
-    for row, name in zip(block, names, strict=True):
-        row[...] = inputs.park[name]
-    rows = dict(zip(names, block, strict=True))
 
-    def park(name: str) -> FloatArray:
-        return rows[name]
+    def park(name: str) -> FloatArray:  # (an assignment broadcasts faster than np.broadcast_to)
+        out = np.empty((n_draws, n_parks))
+        out[...] = inputs.park[name]
+        return out
 
     def quarterly(values: FloatArray) -> FloatArray:  # a year's → a quarter's
         out = np.empty((n_draws, n_parks, n_years))
@@ -475,8 +461,6 @@ def threads(n_draws: int) -> int:
     setting = os.environ.get("PARKSIM_THREADS", "").strip()
     if setting:
         if not setting.isdigit() or int(setting) < 1:
-            from sim.errors import SimError
-
             raise SimError(
                 f"environment variable PARKSIM_THREADS: expected a whole number ≥ 1; "
                 f"found {setting!r}; set it to e.g. 1, or unset it to use every CPU"
@@ -489,7 +473,7 @@ def threads(n_draws: int) -> int:
     return max(1, min(n, n_draws // DRAWS_PER_THREAD))
 
 
-def in_threads(step: Callable[[tuple[int, int]], None], n_draws: int) -> None:
+def _in_threads(step: Callable[[tuple[int, int]], None], n_draws: int) -> None:
     """Call ``step((first, stop))`` on consecutive slices of the draws, side by side.
 
     One slice a thread (:func:`threads`), this thread taking the first. Draws are
@@ -498,7 +482,7 @@ def in_threads(step: Callable[[tuple[int, int]], None], n_draws: int) -> None:
     Examples
     --------
     >>> seen = []
-    >>> in_threads(seen.append, 40)
+    >>> _in_threads(seen.append, 40)
     >>> sorted(seen)[0][0], sorted(seen)[-1][1]
     (0, 40)
     """
@@ -562,7 +546,7 @@ def _simulate(
         step_all(parks, queue, committed, pool, attractiveness, room_weight, plan.offset,
                  repeat, out, unplaced, paths, history, draws, periods != n_quarters)  # fmt: skip
 
-    in_threads(step, n_draws)
+    _in_threads(step, n_draws)
     series = dict(zip(OUTPUTS, out, strict=True))
     if not record:
         return series, unplaced, None

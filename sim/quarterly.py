@@ -178,7 +178,8 @@ class Committed(NamedTuple):
 
 
 #: The running sums along each queue a draw looks sold floor up in, before the phases'
-#: (each phase's floor, then with own revenue each phase's floor × that revenue).
+#: (each phase's floor). The floor weighted by own revenue is summed over each
+#: quarter's new sales instead: it differs by draw, and tables would be laid out again.
 TABLES = ("area", "capacity")
 _AREA, _CAPACITY = range(len(TABLES))
 
@@ -339,15 +340,11 @@ def step_all(  # noqa: C901 - one quarter's stages in order
     # columns slot[k] … slot[k] + size[k]; one table a column, so that a quarter's
     # look-ups of a park read neighbouring entries.
     slots = firsts + np.arange(n_parks)
-    # The floor weighted by own revenue needs tables only when queues are sold round
-    # and round; else it is summed over each quarter's new sales (in the same order).
-    earning_tables = has_earning and repeat
-    n_tables = len(TABLES) + n_phases * (2 if earning_tables else 1)
+    n_tables = len(TABLES) + n_phases
     tables = np.zeros((sizes.sum() + n_parks, n_tables))
-    same_tables = (
-        q_capacity.shape[0] == 1 and q_phases.shape[0] == 1 and not earning_tables
-    )  # (else they are laid out again for each draw)
-    earning_acc = np.zeros((max(n_phases, 1), n_parks))  # … summed so far
+    # (else they are laid out again for each draw)
+    same_tables = q_capacity.shape[0] == 1 and q_phases.shape[0] == 1
+    earning_acc = np.zeros((max(n_phases, 1), n_parks))  # floor × own revenue sold so far
     entry_floor = np.zeros(parcel_of.size)  # floor of a phase of each queue entry
     entry_phases = np.zeros(parcel_of.size, dtype=np.int64)  # … and its phases (≤ J)
     # The draw's own revenue per parcel, copied in order: read in queue order straight
@@ -358,7 +355,7 @@ def step_all(  # noqa: C901 - one quarter's stages in order
 
     def lay_out(d: int) -> None:
         """Lay out draw ``d``'s tables (the area's only for the first draw stepped: it is fixed)."""
-        rq, rr = _row(q_capacity, d), _row(q_revenue, d) if earning_tables else 0
+        rq = _row(q_capacity, d)
         for k in range(n_parks):
             c = slots[k]
             running[:] = 0.0
@@ -374,23 +371,15 @@ def step_all(  # noqa: C901 - one quarter's stages in order
                     tables[c, _AREA] = running[_AREA]
                 running[_CAPACITY] += capacity
                 tables[c, _CAPACITY] = running[_CAPACITY]
-                own = q_revenue[rr, i] if earning_tables else 0.0
-                if earning_tables and np.isnan(own):
-                    own = rpm[d, k]
                 for j in range(min(n_phases, int(phases))):  # the phases it has
-                    col = len(TABLES) + j
-                    running[col] += floor
-                    if earning_tables:
-                        running[col + n_phases] += floor * own
+                    running[len(TABLES) + j] += floor
                 for j in range(n_phases):
-                    col = len(TABLES) + j
-                    tables[c, col] = running[col]
-                    if earning_tables:
-                        tables[c, col + n_phases] = running[col + n_phases]
+                    tables[c, len(TABLES) + j] = running[len(TABLES) + j]
 
     def earn_sold(d: int, k: int, sold: float, now: float) -> None:
-        """Add the floor × own revenue of park ``k``'s entries ``sold … now − 1`` (no rounds)."""
-        for entry in range(firsts[k] + int(sold), firsts[k] + int(now)):
+        """Add the floor × own revenue of park ``k``'s sales ``sold … now − 1`` (rounds too)."""
+        for n in range(int(sold), int(now)):
+            entry = firsts[k] + n % sizes[k]
             own = own_revenue[parcel_of[entry]]
             if np.isnan(own):
                 own = rpm[d, k]
@@ -524,7 +513,7 @@ def step_all(  # noqa: C901 - one quarter's stages in order
             lay_out(d)
         sched[:] = 0.0
         book_committed(d)
-        if has_earning and not earning_tables:
+        if has_earning:
             own_revenue[:] = q_revenue[_row(q_revenue, d)]
         serviced_at[:] = firsts
         sold_at[:] = firsts
@@ -580,17 +569,13 @@ def step_all(  # noqa: C901 - one quarter's stages in order
                 # 3. A sale books its phases: start after the lag, one a top-out apart.
                 if now[k] != n_sold[k]:
                     building = not reclaims[d, k]
-                    if has_earning and not earning_tables:
+                    if has_earning:
                         earn_sold(d, k, n_sold[k], now[k])
                     for j in range(n_phases):
                         floor_j = at(len(TABLES) + j, k, now[k])
                         new = floor_j - phase_sold[j, k]
                         phase_sold[j, k] = floor_j
-                        weighted_j = 0.0
-                        if earning_tables:
-                            weighted_j = at(len(TABLES) + n_phases + j, k, now[k])
-                        elif has_earning:
-                            weighted_j = earning_acc[j, k]
+                        weighted_j = earning_acc[j, k] if has_earning else 0.0
                         earning_new = weighted_j - earning_sold[j, k]
                         earning_sold[j, k] = weighted_j
                         if not building:
