@@ -27,7 +27,7 @@ engine_vs_numpy_pass_ratio
     than from memory. ``engine_vs_numpy_pass_ratio_in_turns`` times them in turns
     instead (A B A B), so the numpy pass reads its array from memory (no goal).
 speedup_vs_python_reference
-    The plain Python oracle (tests/oracle_quarterly.py) ÷ the engine on the same
+    The plain Python oracle (tests/oracle.py) ÷ the engine on the same
     sampled inputs (uncertain baseline, 200 draws, as the goal was set; the ratio
     grows with draws, ≈ 500 at 50) (goal ≥ 1000); also given for one draw.
 baseline_10k_draws_engine_s, baseline_10k_draws_sampling_s
@@ -246,8 +246,8 @@ def bench_numpy_ratio(results: dict[str, Any]) -> None:
 
 
 def oracle_inputs(inputs: Inputs) -> Any:
-    """Lay engine inputs out as the oracle's :class:`~tests.oracle_quarterly.OracleInputs`."""
-    from tests.oracle_quarterly import OracleInputs
+    """Lay engine inputs out as the oracle's :class:`~tests.oracle.OracleInputs`."""
+    from tests.oracle import OracleInputs
 
     return OracleInputs(
         years=inputs.years,
@@ -280,7 +280,7 @@ ORACLE_DRAWS = 200
 
 
 def bench_oracle(results: dict[str, Any]) -> None:
-    from tests.oracle_quarterly import oracle
+    from tests.oracle import oracle
 
     scenario, inputs = load_inputs(UNCERTAIN)
     sampled = sample_inputs(inputs, scenario, ORACLE_DRAWS, np.random.default_rng(2))

@@ -31,7 +31,7 @@ The loop over draws, quarters and parks is compiled (:func:`sim.quarterly.step_a
 this module lays out what it reads (:func:`_parks`, :func:`_queue`,
 :func:`_committed`). When asked, each parcel's history is rebuilt afterwards
 (:func:`_parcel_history`) in whole-array operations, from the per-park paths and the
-parcel's place in its queue. ``tests/oracle_quarterly.py`` is the same model written
+parcel's place in its queue. ``tests/oracle.py`` is the same model written
 plainly, one parcel at a time, and the engine equals it on random cases
 (``tests/test_buildout.py``).
 """

@@ -1,8 +1,8 @@
 """The quarterly engine behind the oracle's interface, so one set of tests checks both.
 
-:func:`engine` turns the oracle's :class:`~tests.oracle_quarterly.OracleInputs` into
+:func:`engine` turns the oracle's :class:`~tests.oracle.OracleInputs` into
 :class:`sim.inputs.Inputs` (:func:`to_inputs`), runs :func:`sim.buildout.advance` and
-returns :class:`~tests.oracle_quarterly.OracleOutputs`; :func:`from_inputs` goes the
+returns :class:`~tests.oracle.OracleOutputs`; :func:`from_inputs` goes the
 other way, so that the oracle can run what ``sim.engine.prepare`` made of a scenario.
 """
 
@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.buildout import advance
 from sim.inputs import PARK_FIELDS, Allocation, Inputs
-from tests.oracle_quarterly import OracleInputs, OracleOutputs
+from tests.oracle import OracleInputs, OracleOutputs
 
 
 def to_inputs(inputs: OracleInputs) -> Inputs:

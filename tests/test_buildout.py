@@ -2,7 +2,7 @@
 
 Random small cases (tests/test_model_invariants.py's strategy: several parks, parcels and
 draws, fractional lags, feedback, reclaim, committed projects, base stock) run through
-both :func:`tests.oracle_quarterly.oracle` and :func:`tests.engine_adapter.engine`;
+both :func:`tests.oracle.oracle` and :func:`tests.buildout_adapter.engine`;
 every array must agree (floats to 1e-9 relative, events exactly).
 """
 
@@ -22,7 +22,7 @@ from sim.buildout import PARCEL_FLOWS, advance, park_years, to_years
 from sim.errors import SimError
 from sim.quarterly import FLOWS
 from tests.buildout_adapter import engine, to_inputs
-from tests.oracle_quarterly import OracleInputs, oracle
+from tests.oracle import OracleInputs, oracle
 from tests.test_model_invariants import random_inputs
 
 _EVENTS = {"serviced_q", "sold_q", "first_sold_q", "contract_q", "start_q", "completion_q",

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from tests.buildout_adapter import engine
-from tests.oracle_quarterly import OracleInputs, OracleOutputs, make_inputs, yearly
+from tests.oracle import OracleInputs, OracleOutputs, make_inputs, yearly
 
 NAN = math.nan
 

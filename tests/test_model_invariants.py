@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.buildout_adapter import engine
-from tests.oracle_quarterly import (
+from tests.oracle import (
     PARK_DEFAULTS,
     OracleInputs,
     OracleOutputs,

@@ -1,6 +1,6 @@
 """The engine end to end (``prepare → run``) equals the plain quarterly oracle.
 
-``tests/oracle_quarterly.oracle`` is docs/MODEL.md written one parcel and one quarter at a
+:func:`tests.oracle.oracle` is docs/MODEL.md written one parcel and one quarter at a
 time; tests/test_buildout.py checks the core against it on random arrays. Here the inputs
 come from scenario files through :func:`sim.engine.prepare` (and
 :func:`sim.montecarlo.sample_inputs`), and what is compared is the :class:`Result` the
@@ -22,7 +22,7 @@ from sim.result import Result
 from sim.site import Site
 from tests.buildout_adapter import from_inputs
 from tests.conftest import load_inputs, tiny_toml
-from tests.oracle_quarterly import OracleOutputs, oracle, yearly
+from tests.oracle import OracleOutputs, oracle, yearly
 from tests.test_engine import LATE_STARTERS, random_scenarios, scenario_inputs
 
 _EVENTS = ("serviced", "sold", "first_sold", "contract", "start", "completion", "reclaim")
