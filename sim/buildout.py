@@ -29,9 +29,9 @@ How it is computed, so that the quarterly loop never touches a parcel:
 
 The loop over draws, quarters and parks is compiled (:func:`sim.quarterly.step_all`);
 this module lays out what it reads (:func:`_parks`, :func:`_queue`,
-:func:`_committed`). When asked, each parcel's history is rebuilt afterwards
-(:func:`_parcel_history`) in whole-array operations, from the per-park paths and the
-parcel's place in its queue. ``tests/oracle.py`` is the same model written
+:func:`_committed`). When asked, each parcel's history is rebuilt afterwards from the
+per-park paths and the parcel's place in its queue, compiled too
+(:func:`sim.histories.rebuild`), on slices of the parcels side by side. ``tests/oracle.py`` is the same model written
 plainly, one parcel at a time, and the engine equals it on random cases
 (``tests/test_buildout.py``).
 """
@@ -44,12 +44,13 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import NamedTuple, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.errors import SimError
+from sim.histories import EVENTS, FLAGS, SERIES, Places, rebuild
 from sim.inputs import Inputs
 from sim.quarterly import OUTPUTS, Committed, Parks, Queue, step_all
 
@@ -296,13 +297,6 @@ def _per_parcel(
     return out
 
 
-def _parcel_phases(plan: _Plan, cols: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Phases, floor of a phase and capacity of parcels ``cols``, each ``(D, p)``."""
-    n_phases = _per_parcel(plan, plan.n_phases, plan.c_phases[None, :], cols)
-    capacity = _per_parcel(plan, plan.capacity, plan.c_capacity, cols)
-    return n_phases, capacity / n_phases, capacity
-
-
 # ----------------------------------------------------------------------------------------
 # The quarterly loop, per park (compiled: sim.quarterly)
 
@@ -392,17 +386,6 @@ def _parks(inputs: Inputs, plan: _Plan) -> Parks:
     )
 
 
-@dataclass
-class _Paths:
-    """Per-park paths the parcels' histories are rebuilt from."""
-
-    sold: FloatArray  # (D, S, K) entries of the queue sold by the end of each step
-    reclaimed: FloatArray  # (D, S, K) … taken back
-    serviced: FloatArray  # (D, S, K) cumulative servicing budget
-    occupancy: FloatArray  # (D, K, S, T) occupied floor per m² of each completion cohort
-    rate: FloatArray  # (D, T, K) growth of revenue per m² by each quarter, ÷ 4
-
-
 def _in_order(values: FloatArray) -> FloatArray:
     """Sum ``values`` over the leading axis one row after another.
 
@@ -444,12 +427,13 @@ def _compilable(values: _T) -> _T:
 DRAWS_PER_THREAD = 16
 
 
-def threads(n_draws: int) -> int:
-    """Threads to step ``n_draws`` draws on.
+def threads(n_draws: int, *, per_thread: int | None = None) -> int:
+    """Threads to step ``n_draws`` draws on (or other work, ``per_thread`` a thread).
 
     ``PARKSIM_THREADS`` if set, else the CPUs this process may run on; at most one per
-    :data:`DRAWS_PER_THREAD` draws; and 1 when called off the main thread, as a Dask
-    worker or any thread pool does: its caller already runs work side by side.
+    ``per_thread`` draws (:data:`DRAWS_PER_THREAD`); and 1 when called off the main
+    thread, as a Dask worker or any thread pool does: its caller already runs work side
+    by side.
 
     Examples
     --------
@@ -470,24 +454,23 @@ def threads(n_draws: int) -> int:
         n = len(os.sched_getaffinity(0))
     else:
         n = os.cpu_count() or 1
-    return max(1, min(n, n_draws // DRAWS_PER_THREAD))
+    return max(1, min(n, n_draws // (per_thread or DRAWS_PER_THREAD)))
 
 
-def _in_threads(step: Callable[[tuple[int, int]], None], n_draws: int) -> None:
-    """Call ``step((first, stop))`` on consecutive slices of the draws, side by side.
+def _in_threads(step: Callable[[tuple[int, int]], None], size: int, n: int) -> None:
+    """Call ``step((first, stop))`` on ``n`` consecutive slices of ``range(size)``, side by side.
 
-    One slice a thread (:func:`threads`), this thread taking the first. Draws are
+    One slice a thread, this thread taking the first. Draws (or parcels) are
     independent, so the results are the same whatever the number of threads.
 
     Examples
     --------
     >>> seen = []
-    >>> _in_threads(seen.append, 40)
-    >>> sorted(seen)[0][0], sorted(seen)[-1][1]
-    (0, 40)
+    >>> _in_threads(seen.append, 40, 2)
+    >>> sorted(seen)
+    [(0, 20), (20, 40)]
     """
-    n = threads(n_draws)
-    bounds = [n_draws * i // n for i in range(n + 1)]
+    bounds = [size * i // n for i in range(n + 1)]
     slices = list(itertools.pairwise(bounds))
     if n == 1:
         step(slices[0])
@@ -514,9 +497,33 @@ def _helpers(n: int) -> ThreadPoolExecutor:
         return _HELPERS[key]
 
 
+class _Layout(NamedTuple):
+    """What :func:`sim.quarterly.step_all` steps, as compilable arrays."""
+
+    parks: Parks
+    queue: Queue
+    committed: Committed
+
+
+def _layout(inputs: Inputs, plan: _Plan) -> _Layout:
+    return _Layout(
+        _compilable(_parks(inputs, plan)),
+        _compilable(_queue(plan, inputs)),
+        _compilable(_committed(plan, inputs)),
+    )
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """What :func:`sim.quarterly.step_all` kept to rebuild parcels' histories from."""
+
+    paths: FloatArray  # (4, D, S, K) entries sold, taken back, servicing budget, growth ÷ 4
+    history: FloatArray  # (D, K, S, T) occupied floor per m² of each completion cohort
+
+
 def _simulate(
-    inputs: Inputs, plan: _Plan, *, record: bool, yearly: bool = False
-) -> tuple[dict[str, FloatArray], FloatArray, _Paths | None]:
+    inputs: Inputs, plan: _Plan, layout: _Layout, *, record: bool, yearly: bool = False
+) -> tuple[dict[str, FloatArray], FloatArray, _Kept | None]:
     """Step every park through the quarters (:func:`sim.quarterly.step_all`).
 
     Returns per-park series ``(D, T, K)``, the city's unplaced demand ``(D, T)`` and,
@@ -536,9 +543,7 @@ def _simulate(
     unplaced = np.zeros((n_draws, periods))
     paths = np.zeros((4, n_draws, n_steps, n_parks) if record else (4, 0, 0, 0))
     history = np.zeros((n_draws, n_parks, n_steps, n_quarters) if record else (0, 0, 0, 0))
-    parks = _compilable(_parks(inputs, plan))
-    queue = _compilable(_queue(plan, inputs))
-    committed = _compilable(_committed(plan, inputs))
+    parks, queue, committed = layout
     pool, attractiveness = _compilable(pool.astype(np.float64)), _compilable(attractiveness)
     repeat = bool(plan.reclaiming.any())
 
@@ -546,229 +551,55 @@ def _simulate(
         step_all(parks, queue, committed, pool, attractiveness, room_weight, plan.offset,
                  repeat, out, unplaced, paths, history, draws, periods != n_quarters)  # fmt: skip
 
-    _in_threads(step, n_draws)
+    _in_threads(step, n_draws, threads(n_draws))
     series = dict(zip(OUTPUTS, out, strict=True))
-    if not record:
-        return series, unplaced, None
-    rate = paths[3, :, :n_quarters]
-    return series, unplaced, _Paths(paths[0], paths[1], paths[2], history, rate)
+    return series, unplaced, _Kept(paths, history) if record else None
 
 
 # ----------------------------------------------------------------------------------------
-# Each parcel's history, rebuilt from the per-park paths
+# Each parcel's history, rebuilt from the per-park paths (compiled: sim.histories)
 
-#: Parcels rebuilt together: bounds the temporaries of :func:`_parcel_history` to a few
-#: arrays of about this many elements (draws × steps × parcels).
-_BLOCK_ELEMENTS = 1 << 16
+#: Fewest parcel-draws worth a thread of their own when histories are rebuilt.
+PARCELS_PER_THREAD = 1 << 15
 
 
-def _stages(
-    plan: _Plan, pk: IntArray, n_phases: FloatArray, since: FloatArray
-) -> dict[str, FloatArray]:
-    """Count parcels' phases by stage, ``since`` steps after their start ``(D, S, p)``.
+def _histories(
+    plan: _Plan, layout: _Layout, kept: _Kept | None, *, annual: bool
+) -> tuple[dict[str, npt.NDArray[np.generic]], dict[str, FloatArray], FloatArray]:
+    """Rebuild every parcel's series, its event quarters and what it cost before the base.
 
-    ``since`` is NaN where a parcel has not started (all counts 0). Returns phases
-    started, topped out, completed, completed a step before, and ``building``: the sum
-    over phases under construction of ``1 / δ`` (the share of a phase's construction
-    spent in the step).
-
-    Examples
-    --------
-    Two phases, top-out 2, build 3 quarters, from the start (−1 … 6 steps since):
-
-    >>> from types import SimpleNamespace
-    >>> plan = SimpleNamespace(uniform=True, tau=np.full((1, 1, 2), 2.0),
-    ...     delta=np.full((1, 1, 2), 3.0), begin=np.array([[[0.0, 2.0]]]))
-    >>> c = _stages(plan, np.array([0]), np.array(2.0), np.arange(-1.0, 7.0)[None, :, None])
-    >>> c["started"].ravel().tolist(), c["completed"].ravel().tolist()
-    ([0.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0], [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 2.0])
+    Without ``kept`` (no history recorded), only the investment before the base year.
     """
-    tau, delta = plan.tau[:, pk, 0][:, None, :], plan.delta[:, pk, 0][:, None, :]
-    if plan.uniform:
-        # Every phase takes the same times: phase i starts at i·τ, so each count is a
-        # clipped floor (NaN, not started, clips to 0).
-        def count(offset: FloatArray | float) -> FloatArray:
-            raw = np.floor((since - offset) / tau)
-            raw += 1.0
-            return np.fmin(np.fmax(raw, 0.0, out=raw), n_phases, out=raw)
+    n_draws, n_parcels = plan.draws, plan.park_of.size
+    before = np.zeros((n_draws, n_parcels))
+    places = _compilable(
+        Places(plan.park_of, plan.place, plan.position, plan.committed, plan.c_parcels)
+    )
+    timing = (plan.offset, plan.idle_q, plan.reclaim_q, bool(plan.reclaiming.any()), plan.uniform)
+    parks, queue, committed = layout
+    contract_lag = _compilable(plan.contract_lag)
+    if kept is None:
+        if plan.offset > 0 and plan.c_parcels.size:
+            nothing = np.zeros((0, 0, 0, 0))
+            rebuild(parks, queue, committed, places, contract_lag, np.zeros((4, 0, 0, 0)),
+                    nothing, timing, nothing, nothing.astype(bool), np.zeros((0, 0, 0), np.int64),
+                    np.zeros((0, 0, 0)), before, (0, plan.c_parcels.size))  # fmt: skip
+        return {}, {}, before
+    periods = plan.quarters // 4 if annual else plan.quarters
+    series = np.empty((len(SERIES), n_draws, periods, n_parcels))
+    flags = np.empty((len(FLAGS), n_draws, periods, n_parcels), dtype=bool)
+    reclaimed = np.empty((n_draws, periods, n_parcels), dtype=np.int64)
+    events = np.empty((len(EVENTS), n_draws, n_parcels))
 
-        started, completed = count(0.0), count(delta)
-        return {
-            "started": started,
-            "topped": count(tau),
-            "completed": completed,
-            "before": count(delta + 1.0),
-            "building": (started - completed) / delta,
-        }
-    zeros = np.zeros(since.shape)
-    out = {name: zeros.copy() for name in ("started", "topped", "completed", "before")}
-    out["building"] = zeros
-    for j in range(plan.begin.shape[2]):
-        exists = j < n_phases
-        begin = plan.begin[:, pk, j][:, None, :]
-        tau, delta = plan.tau[:, pk, j][:, None, :], plan.delta[:, pk, j][:, None, :]
-        began = exists & (since >= begin)
-        finished = exists & (since >= begin + delta)
-        out["started"] += began
-        out["topped"] += exists & (since >= begin + tau)
-        out["completed"] += finished
-        out["before"] += exists & (since - 1.0 >= begin + delta)
-        out["building"] += np.where(began & ~finished, 1.0 / delta, 0.0)
-    return out
+    def step(parcels: tuple[int, int]) -> None:
+        rebuild(parks, queue, committed, places, contract_lag, kept.paths, kept.history,
+                timing, series, flags, reclaimed, events, before, parcels)  # fmt: skip
 
-
-def _investment(
-    inputs: Inputs,
-    plan: _Plan,
-    cols: IntArray,
-    sales: FloatArray,
-    stages: dict[str, FloatArray],
-) -> FloatArray:
-    """Each parcel's investment in every step ``(D, S, p)``: land, construction, fit-out.
-
-    ``sales`` counts the parcels' sales by each step ``(D, S, p)``; ``stages`` are
-    their phases by stage (:func:`_stages`).
-    """
-    n_parks = len(inputs.park_ids)
-    pk = plan.park_of[cols]
-
-    def park(name: str) -> FloatArray:
-        values = np.broadcast_to(inputs.park[name], (plan.draws, n_parks))
-        return np.asarray(values[:, pk][:, None, :], dtype=np.float64)
-
-    _, floor, _ = (v[:, None, :] for v in _parcel_phases(plan, cols))
-    bought = np.diff(sales, axis=1, prepend=0.0) > 0
-    spend = np.where(bought, inputs.area_m2[cols] * park("land_price"), 0.0)
-    spend += stages["building"] * floor * park("construction_cost")
-    spend += (stages["completed"] - stages["before"]) * floor * park("fitout_cost")
-    return spend
-
-
-def _before_base(inputs: Inputs, plan: _Plan) -> FloatArray:
-    """Investment in each parcel before the base year ``(D, P)`` (committed projects)."""
-    out = np.zeros((plan.draws, plan.park_of.size))
-    cols = plan.c_parcels
-    if plan.offset == 0 or cols.size == 0:
-        return out
-    steps = np.arange(plan.steps, dtype=float)[None, :, None]
-    sales = (steps >= plan.c_sold[:, None, :]).astype(float)
-    n_phases = _parcel_phases(plan, cols)[0][:, None, :]
-    since = steps - plan.c_start[:, None, :]
-    stages = _stages(plan, plan.park_of[cols], n_phases, since)
-    spend = _investment(inputs, plan, cols, sales, stages)
-    out[:, cols] = _in_order(spend[:, : plan.offset].transpose(1, 0, 2))
-    return out
-
-
-def _parcel_history(
-    inputs: Inputs, plan: _Plan, paths: _Paths, cols: IntArray
-) -> tuple[dict[str, npt.NDArray[np.generic]], dict[str, FloatArray]]:
-    """Rebuild parcels ``cols``' quarterly series ``(D, T, p)`` and event steps ``(D, p)``."""
-    n_draws, n_steps, offset = plan.draws, plan.steps, plan.offset
-    n_parks = len(inputs.park_ids)
-    pk = plan.park_of[cols]
-    committed = plan.committed[cols]
-    steps = np.arange(n_steps, dtype=float)[None, :, None]
-    place = plan.place[cols].astype(float)
-    n_queue = np.maximum(plan.count[pk], 1.0)
-
-    def rounds(path: FloatArray) -> FloatArray:
-        """Count the times each parcel was reached by its park's running count."""
-        reached = path[:, :, pk] - place
-        if not plan.reclaiming.any():  # every queue is sold once at most
-            return np.asarray(reached > 0, dtype=np.float64)
-        return np.where(reached > 0, np.floor((reached - 1.0) / n_queue) + 1.0, 0.0)
-
-    none = np.broadcast_to(np.nan, (1, plan.park_of.size))
-    c_start = _per_parcel(plan, none, plan.c_start, cols)
-    c_sold = _per_parcel(plan, none, plan.c_sold, cols)[:, None, :]
-    sales = np.where(committed, (steps >= c_sold).astype(float), rounds(paths.sold))
-    taken = np.where(committed, 0.0, rounds(paths.reclaimed))
-    n_sales, n_taken = sales[:, -1], taken[:, -1]
-
-    def first(counts: FloatArray, level: FloatArray, reached: BoolArray) -> FloatArray:
-        """Step at which ``counts`` first reach ``level`` ``(D, p)``, NaN where never."""
-        step = (counts < level[:, None, :]).sum(axis=1).astype(float)
-        return np.where(reached & (step < n_steps), step, np.nan)
-
-    lag, contract_lag = plan.lag[:, pk], plan.contract_lag[:, pk]
-    n_phases, floor, capacity = _parcel_phases(plan, cols)
-    # The last phase to complete: with per-phase build times not always the last begun.
-    # (Per park, the latest completion among its first j + 1 phases; a parcel with
-    # n phases takes entry n − 1.)
-    latest = np.maximum.accumulate(plan.begin + plan.delta, axis=2)  # (D, K, J)
-    last_phase = np.clip(n_phases.astype(np.int64) - 1, 0, latest.shape[2] - 1)
-    draw = np.arange(n_draws)[:, None]
-    last_sale = first(sales, n_sales, n_sales > 0)
-    start = np.where(committed, c_start, np.where(n_taken < n_sales, last_sale + lag, np.nan))
-    budget = paths.serviced[:, :, pk]
-    unserviced = (budget + _EPS < plan.position[cols]).sum(axis=1).astype(float)
-    first_sale = first(sales, np.ones_like(n_sales), n_sales > 0)
-    events = {
-        "serviced": np.where(
-            committed, first_sale, np.where(unserviced < n_steps, unserviced, np.nan)
-        ),
-        "sold": last_sale,
-        "first_sold": first_sale,
-        "contract": np.where(committed, c_start, last_sale + contract_lag),
-        "start": start,
-        "completion": start + latest[draw, pk[None, :], last_phase],
-        "reclaim": first(taken, n_taken, n_taken > 0),
-    }
-
-    # Stages, from the start.
-    c = _stages(plan, pk, n_phases[:, None, :], steps - start[:, None, :])
-    held = sales > taken
-    quarter = slice(offset, None)
-
-    def quarters(values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
-        return np.ascontiguousarray(values[:, quarter])
-
-    series: dict[str, npt.NDArray[np.generic]] = {
-        "floor_sold_m2": quarters(np.where(held, capacity[:, None, :], 0.0)),
-        "floor_started_m2": quarters(c["started"] * floor[:, None, :]),
-        "floor_topped_out_m2": quarters(c["topped"] * floor[:, None, :]),
-        "floor_completed_m2": quarters(c["completed"] * floor[:, None, :]),
-    }
-
-    # Occupancy: each phase fills as its completion cohort does, per m².
-    history = paths.occupancy.reshape(n_draws * n_parks * n_steps, plan.quarters)
-    row = (np.arange(n_draws)[:, None] * n_parks + pk[None, :]) * n_steps
-    occupied = np.zeros((n_draws, cols.size, plan.quarters))
-    for j in range(int(n_phases.max(initial=0.0))):
-        done = start + plan.begin[:, pk, j] + plan.delta[:, pk, j]
-        valid = (j < n_phases) & (done < n_steps)  # (NaN: not started)
-        index = np.where(valid, row + np.nan_to_num(done).astype(np.int64), 0)
-        occupied += np.where(valid, floor, 0.0)[..., None] * history[index]
-    occupancy = np.ascontiguousarray(occupied.transpose(0, 2, 1))
-    del occupied
-    series["floor_occupied_m2"] = occupancy
-    own = np.broadcast_to(inputs.park["revenue_per_m2"], (n_draws, n_parks))[:, pk]
-    if inputs.parcel_revenue_per_m2 is not None:  # applicants: each parcel's own (NaN: park's)
-        given = np.broadcast_to(inputs.parcel_revenue_per_m2[:, cols], own.shape)
-        own = np.where(np.isnan(given), own, given)
-    rate = paths.rate[:, :, pk] * own[:, None, :]
-    series["revenue_cny"] = occupancy * rate
-    series["investment_cny"] = quarters(_investment(inputs, plan, cols, sales, c))
-
-    # Idle land, from the contracted start of the sale held at each step (before any
-    # reclaim of that step).
-    taken_before = np.concatenate([np.zeros_like(taken[:, :1]), taken[:, :-1]], axis=1)
-    holding = (sales > taken_before) & ~committed
-    reclaiming = plan.reclaiming[:, pk][:, None, :]
-    holding &= reclaiming | ~(start[:, None, :] <= steps)
-    if plan.reclaiming.any():
-        # The step of the sale held now: the ``sales``-th sale.
-        current = np.stack(
-            [(sales < sales[:, u : u + 1]).sum(axis=1) for u in range(n_steps)], axis=1
-        ).astype(float)
-    else:
-        current = last_sale[:, None, :]
-    age = steps - (current + contract_lag[:, None, :])
-    series["idle"] = quarters(holding & (age >= plan.idle_q))
-    series["reclaimable"] = quarters(holding & (age >= plan.reclaim_q))
-    series["reclaimed"] = quarters(taken > taken_before)
-    return series, events
+    _in_threads(step, n_parcels, threads(n_draws * n_parcels, per_thread=PARCELS_PER_THREAD))
+    parcel: dict[str, npt.NDArray[np.generic]] = dict(zip(SERIES, series, strict=True))
+    parcel.update(zip(FLAGS, flags, strict=True))
+    parcel["reclaimed"] = reclaimed if annual else reclaimed.astype(bool)
+    return parcel, dict(zip(EVENTS, events, strict=True)), before
 
 
 #: Per-parcel series that are flows of a quarter (summed over a year); ``reclaimed``
@@ -816,7 +647,8 @@ def park_years(inputs: Inputs) -> tuple[dict[str, FloatArray], FloatArray]:
     pool_backlog : numpy.ndarray
         ``(D, Y)``: the city's demand not yet placed at the end of each year.
     """
-    park, city, _ = _simulate(inputs, _plan(inputs), record=False, yearly=True)
+    plan = _plan(inputs)
+    park, city, _ = _simulate(inputs, plan, _layout(inputs, plan), record=False, yearly=True)
     return park, city
 
 
@@ -832,48 +664,24 @@ def advance(inputs: Inputs, *, record: bool = True, annual: bool = False) -> Qua
         (``Quarters.parcel``, ``Quarters.events``); without it only per-park series
         are kept, and the work grows with draws × parks × quarters, not × parcels.
     annual
-        Keep the parcels' series by year ``(D, Y, P)`` (:func:`to_years` of each block
-        of parcels as it is rebuilt, :data:`PARCEL_FLOWS` summed), a quarter of the
-        memory; the per-park series stay quarterly.
+        Keep the parcels' series by year ``(D, Y, P)``, written so as they are rebuilt
+        (as :func:`to_years` makes them: Q4 stocks, :data:`PARCEL_FLOWS` summed), a
+        quarter of the memory; the per-park series stay quarterly.
 
     Returns
     -------
     Quarters
     """
     plan = _plan(inputs)
-    park, city, paths = _simulate(inputs, plan, record=record)
-    n_draws, n_parcels = plan.draws, plan.park_of.size
-    capacity = _per_parcel(plan, plan.capacity, plan.c_capacity, np.arange(n_parcels))
-    parcel: dict[str, npt.NDArray[np.generic]] = {}
-    events: dict[str, FloatArray] = {}
-    if paths is not None:
-        block = max(1, _BLOCK_ELEMENTS // max(1, n_draws * plan.steps))
-        steps: dict[str, FloatArray] = {}
-        for lo in range(0, max(n_parcels, 1), block):  # one (empty) block without parcels
-            cols = np.arange(lo, min(lo + block, n_parcels))
-            series, found = _parcel_history(inputs, plan, paths, cols)
-            if annual:
-                series = {k: to_years(v, flow=k in PARCEL_FLOWS) for k, v in series.items()}
-            if not parcel:
-                parcel = {
-                    k: np.empty((*v.shape[:2], n_parcels), dtype=v.dtype) for k, v in series.items()
-                }
-                steps = {k: np.empty((n_draws, n_parcels)) for k in found}
-            part = slice(lo, lo + cols.size)
-            for k, v in series.items():
-                parcel[k][:, :, part] = v
-            for k, v in found.items():
-                steps[k][:, part] = v
-            del series, found
-        # Quarter indices from the base year's Q1; NaN where not reached by the horizon.
-        for name, values in steps.items():
-            shifted = values - plan.offset
-            events[name] = np.where(shifted <= plan.quarters - 1, shifted, np.nan)
+    layout = _layout(inputs, plan)
+    park, city, kept = _simulate(inputs, plan, layout, record=record)
+    capacity = _per_parcel(plan, plan.capacity, plan.c_capacity, np.arange(plan.park_of.size))
+    parcel, events, before = _histories(plan, layout, kept, annual=annual)
     return Quarters(
         parcel=parcel,
         park=park,
         events=events,
-        investment_before_base=_before_base(inputs, plan),
+        investment_before_base=before,
         capacity_m2=capacity,
         city={"pool_backlog_m2": city},
     )

@@ -57,7 +57,7 @@ IntArray = npt.NDArray[np.int64]
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def _compiled(func: _F) -> _F:
+def compiled(func: _F) -> _F:
     """Compile ``func`` with numba, cached on disk, with numpy's float semantics.
 
     ``error_model="numpy"``: a division by zero gives inf or NaN, as numpy does, rather
@@ -184,7 +184,7 @@ TABLES = ("area", "capacity")
 _AREA, _CAPACITY = range(len(TABLES))
 
 
-@_compiled
+@compiled
 def split(n: float, size: int) -> tuple[float, int]:
     """Whole rounds and the rest of ``n`` parcels sold from a queue of ``size``.
 
@@ -201,7 +201,7 @@ def split(n: float, size: int) -> tuple[float, int]:
     return rounds, int(n - rounds * count)
 
 
-@_compiled
+@compiled
 def feedback_factor(elasticity: float, target: float, vacancy: float) -> float:
     """Take-up factor for a park's vacancy: ``clip(1 − elasticity·(vacancy − target), 0, 1)``.
 
@@ -214,13 +214,13 @@ def feedback_factor(elasticity: float, target: float, vacancy: float) -> float:
     return float(min(max(x, 0.0), 1.0))
 
 
-@_compiled
-def _row(values: FloatArray, d: int) -> int:
+@compiled
+def row(values: FloatArray, d: int) -> int:
     """Give the row of draw ``d`` in values of one row, or one for every draw."""
     return d if values.shape[0] > 1 else 0
 
 
-@_compiled
+@compiled
 def step_all(  # noqa: C901 - one quarter's stages in order
     parks: Parks,
     queue: Queue,
@@ -355,7 +355,7 @@ def step_all(  # noqa: C901 - one quarter's stages in order
 
     def lay_out(d: int) -> None:
         """Lay out draw ``d``'s tables (the area's only for the first draw stepped: it is fixed)."""
-        rq = _row(q_capacity, d)
+        rq = row(q_capacity, d)
         for k in range(n_parks):
             c = slots[k]
             running[:] = 0.0
@@ -430,7 +430,7 @@ def step_all(  # noqa: C901 - one quarter's stages in order
 
     def book_committed(d: int) -> None:
         """Book the committed projects' sales, land payments and phases, known up front."""
-        rc, rr = _row(c_capacity, d), _row(c_revenue, d) if has_earning else 0
+        rc, rr = row(c_capacity, d), row(c_revenue, d) if has_earning else 0
         for c in range(c_park.size):
             k = c_park[c]
             capacity = c_capacity[rc, c]
@@ -514,7 +514,7 @@ def step_all(  # noqa: C901 - one quarter's stages in order
         sched[:] = 0.0
         book_committed(d)
         if has_earning:
-            own_revenue[:] = q_revenue[_row(q_revenue, d)]
+            own_revenue[:] = q_revenue[row(q_revenue, d)]
         serviced_at[:] = firsts
         sold_at[:] = firsts
         for k in range(n_parks):

@@ -19,7 +19,7 @@ SIM = Path(__file__).resolve().parents[1] / "sim"
 WRITERS = ("sim.export", "sim.qgis", "sim.qgis_project", "sim.plot", "sim.report")
 #: What computes a run; a writer importing any of these would compute.
 COMPUTING = ("sim.engine", "sim.audit", "sim.targets", "sim.montecarlo", "sim.buildout",
-             "sim.quarterly")  # fmt: skip
+             "sim.quarterly", "sim.histories")  # fmt: skip
 #: Names a writer may take from sim.rules: enums and constants, not computations.
 RULES_CONSTANTS = {"CNY_PER_M2_PER_YI_PER_HA", "Compliance", "RTOL", "WILDCARD"}
 

@@ -66,12 +66,10 @@ def test_park_accounting_equals_the_recorded_run(inputs: OracleInputs) -> None:
 @given(random_inputs())
 def test_parcel_histories_by_year_equal_the_quarters_summed(inputs: OracleInputs) -> None:
     """``advance(annual=True)`` (what ``run`` keeps) is the quarterly record by year: Q4
-    stocks and flags, summed flows, the quarters with land taken back counted — and
-    the same whatever the block of parcels rebuilt at once."""
+    stocks and flags, summed flows, the quarters with land taken back counted."""
     engine_inputs = to_inputs(inputs)
     quarters = advance(engine_inputs, record=True)
-    with patch.object(buildout, "_BLOCK_ELEMENTS", 1):  # one parcel a block
-        years = advance(engine_inputs, record=True, annual=True)
+    years = advance(engine_inputs, record=True, annual=True)
     assert set(years.parcel) == set(quarters.parcel)
     for name, values in quarters.parcel.items():
         want = to_years(values, flow=name in PARCEL_FLOWS)
@@ -101,14 +99,16 @@ def test_park_years_equal_the_quarters_summed(inputs: OracleInputs) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_inputs())
-def test_draws_stepped_on_threads_equal_one_thread(inputs: OracleInputs) -> None:
-    """Draws split over threads (here one draw a thread) give the same bits as one thread."""
+def test_draws_and_parcels_on_threads_equal_one_thread(inputs: OracleInputs) -> None:
+    """Draws stepped and parcels rebuilt on threads (here a draw and a parcel a thread)
+    give the same bits as one thread."""
     engine_inputs = to_inputs(inputs)
     with patch.dict(os.environ, {"PARKSIM_THREADS": "1"}):
         alone, alone_years = advance(engine_inputs), park_years(engine_inputs)[0]
     with (
         patch.dict(os.environ, {"PARKSIM_THREADS": "3"}),
         patch.object(buildout, "DRAWS_PER_THREAD", 1),
+        patch.object(buildout, "PARCELS_PER_THREAD", 1),
     ):
         assert buildout.threads(engine_inputs.draws) == min(3, engine_inputs.draws)
         split, split_years = advance(engine_inputs), park_years(engine_inputs)[0]
@@ -116,6 +116,9 @@ def test_draws_stepped_on_threads_equal_one_thread(inputs: OracleInputs) -> None
         np.testing.assert_array_equal(split.park[name], values, err_msg=name)
     for name, values in alone.parcel.items():
         np.testing.assert_array_equal(split.parcel[name], values, err_msg=name)
+    for name, values in alone.events.items():
+        np.testing.assert_array_equal(split.events[name], values, err_msg=name)
+    np.testing.assert_array_equal(split.investment_before_base, alone.investment_before_base)
     for name, values in alone_years.items():
         np.testing.assert_array_equal(split_years[name], values, err_msg=name)
 
@@ -125,6 +128,7 @@ def test_threads_follow_the_setting_the_draws_and_the_calling_thread() -> None:
         assert buildout.threads(4 * buildout.DRAWS_PER_THREAD) == 4
         assert buildout.threads(2 * buildout.DRAWS_PER_THREAD) == 2  # a thread's worth each
         assert buildout.threads(1) == 1
+        assert buildout.threads(10**6, per_thread=10**6 // 3) == 3  # work other than draws
         with ThreadPoolExecutor(1) as pool:  # a Dask worker's thread, say: no more threads
             assert pool.submit(buildout.threads, 1000).result() == 1
     with patch.dict(os.environ, {"PARKSIM_THREADS": ""}):
