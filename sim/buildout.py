@@ -31,9 +31,9 @@ The loop over draws, quarters and parks is compiled (:func:`sim.quarterly.step_a
 this module lays out what it reads (:func:`_parks`, :func:`_queue`,
 :func:`_committed`). When asked, each parcel's history is rebuilt afterwards from the
 per-park paths and the parcel's place in its queue, compiled too
-(:func:`sim.histories.rebuild`), on slices of the parcels side by side. ``tests/oracle.py`` is the same model written
-plainly, one parcel at a time, and the engine equals it on random cases
-(``tests/test_buildout.py``).
+(:func:`sim.histories.rebuild`), on slices of the parcels side by side.
+``tests/oracle.py`` is the same model written plainly, one parcel at a time, and the
+engine equals it on random cases (``tests/test_buildout.py``).
 """
 
 from __future__ import annotations
@@ -153,7 +153,6 @@ class _Plan:
     park_of: IntArray  # (P,)
     capacity: FloatArray  # (Dq, P) of queued parcels (committed ones: see below)
     n_phases: FloatArray  # (Dq, P)
-    phase_floor: FloatArray  # (Dq, P)
     committed: BoolArray  # (P,)
     c_parcels: IntArray  # (C,) the committed parcels
     c_capacity: FloatArray  # (Dc, C) their floor
@@ -165,8 +164,8 @@ class _Plan:
     tau: FloatArray  # (D, K, J) quarters to top out phase j
     delta: FloatArray  # (D, K, J) quarters to complete phase j
     begin: FloatArray  # (D, K, J) quarters from a project's start to phase j's
-    queues: tuple[IntArray, ...]  # per park: its queued parcels in queue order
-    positions: tuple[FloatArray, ...]  # per park: cumulative area along its queue
+    order: IntArray  # (N,) the queued parcels, park after park, each park's in queue order
+    positions: FloatArray  # (N,) … the running area along each park's queue
     place: IntArray  # (P,) place in its park's queue (0 for committed parcels)
     position: FloatArray  # (P,) queue area up to and with each parcel (0 for committed)
     count: FloatArray  # (K,) parcels in each queue
@@ -213,9 +212,14 @@ def _plan(inputs: Inputs) -> _Plan:
         return values if values.shape[0] == 1 else park(name)
 
     committed = inputs.committed_phases > 0
-    # fmin skips NaN: a parcel without a cap takes the park's plot ratio.
-    capacity = inputs.area_m2 * np.fmin(varying("plot_ratio")[:, pk], inputs.far_max)
-    n_phases = np.maximum(np.ceil(capacity / varying("max_floor_per_phase")[:, pk]), 1.0)
+    # fmin skips NaN: a parcel without a cap takes the park's plot ratio. (Computed in
+    # place: each temporary of P floats is fresh memory for the kernel to map.)
+    capacity = varying("plot_ratio")[:, pk]
+    np.fmin(capacity, inputs.far_max, out=capacity)
+    capacity *= inputs.area_m2
+    n_phases = varying("max_floor_per_phase")[:, pk]
+    np.divide(capacity, n_phases, out=n_phases)
+    np.maximum(np.ceil(n_phases, out=n_phases), 1.0, out=n_phases)
     lag = q_lag(park("start_lag_years"))
     c_parcels = np.flatnonzero(committed)
     c_capacity = np.asarray(inputs.committed_floor, dtype=float)[:, c_parcels]
@@ -226,7 +230,7 @@ def _plan(inputs: Inputs) -> _Plan:
     c_start = c_start + offset
     c_sold = np.maximum(c_start - lag[:, pk[c_parcels]], float(offset))  # not before the base
 
-    queued_phases = n_phases[:, ~committed].max(initial=1.0)
+    queued_phases = n_phases.max(initial=1.0, where=~committed)
     n_max = int(max(queued_phases, c_phases.max(initial=1.0)))
     tau, delta = _build_times(inputs, n_draws, n_parks, n_max)
     # The crew moves to the next phase when the previous one tops out.
@@ -236,16 +240,18 @@ def _plan(inputs: Inputs) -> _Plan:
     reclaiming = lag > contract_lag + reclaim_q if inputs.reclaim_idle else np.zeros_like(lag, bool)
 
     order = np.lexsort((inputs.queue_rank, pk))
-    order = order[~committed[order]]
+    if committed.any():
+        order = order[~committed[order]]
     # ``order`` runs park after park: each queue is a slice of it.
-    bounds = np.searchsorted(pk[order], np.arange(n_parks + 1))
-    queues = tuple(order[a:b] for a, b in itertools.pairwise(bounds))
-    area = inputs.area_m2[order]
-    positions = tuple(np.cumsum(area[a:b]) for a, b in itertools.pairwise(bounds))
+    queued = np.bincount(pk, minlength=n_parks) - np.bincount(pk[committed], minlength=n_parks)
+    bounds = np.concatenate([[0], np.cumsum(queued)])
+    positions, ranks = inputs.area_m2[order], np.arange(order.size)
+    for a, b in itertools.pairwise(bounds):
+        np.cumsum(positions[a:b], out=positions[a:b])
+        ranks[a:b] -= a
     place = np.zeros(pk.size, dtype=np.int64)
     position = np.zeros(pk.size)
-    place[order] = np.arange(order.size) - np.repeat(bounds[:-1], np.diff(bounds))
-    position[order] = np.concatenate([np.zeros(0), *positions])
+    place[order], position[order] = ranks, positions
     n_quarters = 4 * inputs.years.size
     return _Plan(
         draws=n_draws,
@@ -255,7 +261,6 @@ def _plan(inputs: Inputs) -> _Plan:
         park_of=pk,
         capacity=np.asarray(capacity, dtype=float),
         n_phases=np.asarray(n_phases, dtype=float),
-        phase_floor=np.asarray(capacity / n_phases, dtype=float),
         committed=committed,
         c_parcels=c_parcels,
         c_capacity=c_capacity,
@@ -267,12 +272,12 @@ def _plan(inputs: Inputs) -> _Plan:
         tau=tau,
         delta=delta,
         begin=begin[:, :, :n_max],
-        queues=queues,
+        order=order,
         positions=positions,
         place=place,
         position=position,
-        count=np.array([q.size for q in queues], dtype=float),
-        total=np.array([p[-1] if p.size else 0.0 for p in positions]),
+        count=np.diff(bounds).astype(float),
+        total=np.array([positions[b - 1] if b > a else 0.0 for a, b in itertools.pairwise(bounds)]),
         reclaiming=np.asarray(reclaiming, dtype=bool),
         reclaim_q=reclaim_q,
         idle_q=float(q_lag(inputs.idle_after_years)),
@@ -280,20 +285,11 @@ def _plan(inputs: Inputs) -> _Plan:
     )
 
 
-def _per_parcel(
-    plan: _Plan, queued: FloatArray, committed: FloatArray, cols: IntArray
-) -> FloatArray:
-    """Gather values of parcels ``cols`` ``(D, p)``.
-
-    ``queued`` ``(·, P)`` holds every parcel's value; committed parcels take theirs from
-    ``committed`` ``(·, C)`` instead.
-    """
-    out = np.broadcast_to(queued[:, cols], (plan.draws, cols.size)).copy()
-    mine = plan.committed[cols]
-    if mine.any():
-        index = np.searchsorted(plan.c_parcels, cols[mine])
-        values = np.broadcast_to(committed, (plan.draws, plan.c_parcels.size))
-        out[:, mine] = values[:, index]
+def _capacity(plan: _Plan) -> FloatArray:
+    """Floor each parcel holds ``(D, P)``: queued parcels' capacity, committed projects'."""
+    out = np.empty((plan.draws, plan.park_of.size))
+    out[...] = plan.capacity
+    out[:, plan.c_parcels] = plan.c_capacity
     return out
 
 
@@ -307,14 +303,14 @@ def _queue(plan: _Plan, inputs: Inputs) -> Queue:
     return Queue(
         first=np.concatenate([[0], np.cumsum(plan.count)[:-1]]).astype(np.int64),
         size=plan.count.astype(np.int64),
-        parcel=np.concatenate([np.zeros(0, dtype=np.int64), *plan.queues]),
-        positions=np.concatenate([np.zeros(0), *plan.positions]),
+        parcel=plan.order,
+        positions=plan.positions,
         total=np.asarray(plan.total, dtype=np.float64),
         area=np.asarray(inputs.area_m2, dtype=np.float64),
         capacity=plan.capacity,
         n_phases=plan.n_phases,
         revenue=np.zeros((0, plan.park_of.size)) if own is None else np.asarray(own, float),
-        phases=int(plan.n_phases[:, ~plan.committed].max(initial=0.0)),
+        phases=int(plan.n_phases.max(initial=0.0, where=~plan.committed)),
     )
 
 
@@ -675,7 +671,7 @@ def advance(inputs: Inputs, *, record: bool = True, annual: bool = False) -> Qua
     plan = _plan(inputs)
     layout = _layout(inputs, plan)
     park, city, kept = _simulate(inputs, plan, layout, record=record)
-    capacity = _per_parcel(plan, plan.capacity, plan.c_capacity, np.arange(plan.park_of.size))
+    capacity = _capacity(plan)
     parcel, events, before = _histories(plan, layout, kept, annual=annual)
     return Quarters(
         parcel=parcel,

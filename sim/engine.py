@@ -566,8 +566,12 @@ def run(inputs: Inputs) -> Result:
 
     base_year = float(inputs.years[0])
 
-    def year_of(quarter: FloatArray) -> FloatArray:
-        return np.where(np.isfinite(quarter), base_year + np.floor(quarter / 4.0), np.nan)
+    def year_of(quarter: FloatArray) -> FloatArray:  # (in place: each temporary is fresh memory)
+        year = quarter / 4.0
+        np.floor(year, out=year)
+        year += base_year  # NaN (not reached) stays NaN
+        year[np.isinf(year)] = np.nan
+        return year
 
     events = q.events
     completion = year_of(events["completion"])
@@ -580,7 +584,7 @@ def run(inputs: Inputs) -> Result:
         park_ids=inputs.park_ids,
         parcel_ids=inputs.parcel_ids,
         parcel_park=inputs.parcel_park,
-        capacity_m2=np.array(q.capacity_m2[0]),
+        capacity_m2=q.capacity_m2[0],
         area_m2=inputs.area_m2,
         parameters=inputs.park,
         land_supply_m2=inputs.land_supply_m2,
