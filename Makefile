@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@# Compile the quarterly loop (numba, about 15 s) once here, not in the first run.
+	@# Compile the loops (sim.quarterly, sim.histories: numba, about 25 s) once here, not in the first run.
 	$(BIN)/python -c "from sim.engine import simulate; from sim.outcome import load; \
 	  simulate(*load('scenarios/qingdao_2012.toml'))"
 	touch $(STAMP)
