@@ -166,8 +166,6 @@ class _Plan:
     begin: FloatArray  # (D, K, J) quarters from a project's start to phase j's
     order: IntArray  # (N,) the queued parcels, park after park, each park's in queue order
     positions: FloatArray  # (N,) … the running area along each park's queue
-    place: IntArray  # (P,) place in its park's queue (0 for committed parcels)
-    position: FloatArray  # (P,) queue area up to and with each parcel (0 for committed)
     count: FloatArray  # (K,) parcels in each queue
     total: FloatArray  # (K,) area of each queue
     reclaiming: BoolArray  # (D, K) every sale is taken back before it starts
@@ -245,13 +243,9 @@ def _plan(inputs: Inputs) -> _Plan:
     # ``order`` runs park after park: each queue is a slice of it.
     queued = np.bincount(pk, minlength=n_parks) - np.bincount(pk[committed], minlength=n_parks)
     bounds = np.concatenate([[0], np.cumsum(queued)])
-    positions, ranks = inputs.area_m2[order], np.arange(order.size)
+    positions = inputs.area_m2[order]
     for a, b in itertools.pairwise(bounds):
         np.cumsum(positions[a:b], out=positions[a:b])
-        ranks[a:b] -= a
-    place = np.zeros(pk.size, dtype=np.int64)
-    position = np.zeros(pk.size)
-    place[order], position[order] = ranks, positions
     n_quarters = 4 * inputs.years.size
     return _Plan(
         draws=n_draws,
@@ -274,8 +268,6 @@ def _plan(inputs: Inputs) -> _Plan:
         begin=begin[:, :, :n_max],
         order=order,
         positions=positions,
-        place=place,
-        position=position,
         count=np.diff(bounds).astype(float),
         total=np.array([positions[b - 1] if b > a else 0.0 for a, b in itertools.pairwise(bounds)]),
         reclaiming=np.asarray(reclaiming, dtype=bool),
@@ -559,6 +551,19 @@ def _simulate(
 PARCELS_PER_THREAD = 1 << 15
 
 
+def _places(plan: _Plan, *, queued: bool) -> Places:
+    """Each parcel's park and place in its queue (``queued=False``: committed projects' only)."""
+    place = np.zeros(plan.park_of.size if queued else 0, dtype=np.int64)
+    position = np.zeros(place.size)
+    if queued:
+        ranks = np.arange(plan.order.size)
+        bounds = np.concatenate([[0], np.cumsum(plan.count)]).astype(np.int64)
+        for a, b in itertools.pairwise(bounds):
+            ranks[a:b] -= a
+        place[plan.order], position[plan.order] = ranks, plan.positions
+    return _compilable(Places(plan.park_of, place, position, plan.committed, plan.c_parcels))
+
+
 def _histories(
     plan: _Plan, layout: _Layout, kept: _Kept | None, *, annual: bool
 ) -> tuple[dict[str, npt.NDArray[np.generic]], dict[str, FloatArray], FloatArray]:
@@ -568,15 +573,13 @@ def _histories(
     """
     n_draws, n_parcels = plan.draws, plan.park_of.size
     before = np.zeros((n_draws, n_parcels))
-    places = _compilable(
-        Places(plan.park_of, plan.place, plan.position, plan.committed, plan.c_parcels)
-    )
     timing = (plan.offset, plan.idle_q, plan.reclaim_q, bool(plan.reclaiming.any()), plan.uniform)
     parks, queue, committed = layout
     contract_lag = _compilable(plan.contract_lag)
     if kept is None:
         if plan.offset > 0 and plan.c_parcels.size:
             nothing = np.zeros((0, 0, 0, 0))
+            places = _places(plan, queued=False)
             rebuild(parks, queue, committed, places, contract_lag, np.zeros((4, 0, 0, 0)),
                     nothing, timing, nothing, nothing.astype(bool), np.zeros((0, 0, 0), np.int64),
                     np.zeros((0, 0, 0)), before, (0, plan.c_parcels.size))  # fmt: skip
@@ -586,6 +589,7 @@ def _histories(
     flags = np.empty((len(FLAGS), n_draws, periods, n_parcels), dtype=bool)
     reclaimed = np.empty((n_draws, periods, n_parcels), dtype=np.int64)
     events = np.empty((len(EVENTS), n_draws, n_parcels))
+    places = _places(plan, queued=True)
 
     def step(parcels: tuple[int, int]) -> None:
         rebuild(parks, queue, committed, places, contract_lag, kept.paths, kept.history,

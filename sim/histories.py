@@ -67,7 +67,9 @@ _EPS = 1e-6  # m²: cumulative areas are compared with this slack
 
 @compiled
 def count_phases(since: float, offset: float, tau: float, n_phases: float) -> float:
-    """Phases ``offset`` quarters past their start, ``since`` quarters after the first's.
+    """Of ``n_phases`` phases, those at least ``offset`` quarters past their own start.
+
+    ``since``: quarters since the first phase started.
 
     When every phase takes ``tau`` quarters to top out, phase ``i`` starts at ``i·τ``:
     the count is a clipped floor.
