@@ -70,8 +70,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-_EPS = 1e-6  # m²: cumulative areas are compared with this slack
-
 
 def q_lag(years: npt.ArrayLike) -> FloatArray:
     """Whole quarters of a lag in years, half up (0 allowed).

@@ -38,6 +38,7 @@ from sim.distributions import point_value
 from sim.errors import Problem, ScenarioError
 from sim.inputs import PARK_FIELDS, Inputs
 from sim.montecarlo import sample_inputs
+from sim.quarterly import SLACK_M2
 from sim.result import Ensemble, Result, Status
 from sim.scenario import ParkParams, Scenario, resolve_park
 from sim.site import Site
@@ -57,8 +58,6 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-_EPS = 1e-6  # m²: cumulative sums of areas are compared with this slack
 
 
 def prepare(scenario: Scenario, site: Site) -> Inputs:
@@ -616,7 +615,7 @@ def _status(
     status = np.full(started.shape, Status.NOT_RELEASED, dtype=np.int8)
     status[series["floor_sold_m2"] > 0] = Status.RELEASED
     status[completed > 0] = Status.PARTLY_COMPLETED
-    status[started > completed + _EPS] = Status.UNDER_CONSTRUCTION
+    status[started > completed + SLACK_M2] = Status.UNDER_CONSTRUCTION
     status[completion_year[:, None, :] <= years[None, :, None]] = Status.COMPLETED
     return status
 

@@ -35,7 +35,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from sim.quarterly import Committed, Parks, Queue, compiled, row
+from sim.quarterly import SLACK_M2, Committed, Parks, Queue, compiled, row
 
 __all__ = ["EVENTS", "FLAGS", "SERIES", "Places", "count_phases", "rebuild"]
 
@@ -61,8 +61,6 @@ FLAGS = ("idle", "reclaimable")
 
 #: The event steps :func:`rebuild` writes, ``(len(EVENTS), D, P)``.
 EVENTS = ("serviced", "sold", "first_sold", "contract", "start", "completion", "reclaim")
-
-_EPS = 1e-6  # m²: cumulative areas are compared with this slack
 
 
 @compiled
@@ -210,7 +208,7 @@ def rebuild(  # noqa: C901 - a parcel's steps in order
                     below_one += 1
                 if taken[s] < n_taken:
                     below_taken += 1
-                if not mine and budget_path[d, s, k] + _EPS < position_of[p]:
+                if not mine and budget_path[d, s, k] + SLACK_M2 < position_of[p]:
                     unserviced += 1
             last_sale = float(below_last) if n_sales > 0 and below_last < n_steps else np.nan
             first_sale = float(below_one) if n_sales > 0 and below_one < n_steps else np.nan

@@ -42,11 +42,14 @@ __all__ = [
     "FLOWS",
     "KINDS",
     "OUTPUTS",
+    "SLACK_M2",
     "TABLES",
     "Committed",
     "Parks",
     "Queue",
+    "compiled",
     "feedback_factor",
+    "row",
     "split",
     "step_all",
 ]
@@ -67,7 +70,8 @@ def compiled(func: _F) -> _F:
     return cast(_F, numba.njit(cache=True, error_model="numpy", nogil=True)(func))
 
 
-_EPS = 1e-6  # m²: cumulative areas are compared with this slack
+#: m²: cumulative areas are compared with this slack (parks' queues, parcels' stages).
+SLACK_M2 = 1e-6
 
 #: The schedules a draw books ahead, ``(len(KINDS), S, K)``: per step and park.
 KINDS = ("started", "topped", "completed", "sold", "land", "spend", "earning")
@@ -544,18 +548,18 @@ def step_all(  # noqa: C901 - one quarter's stages in order
                 # 1. Servicing, in queue order under the cumulative budget.
                 if y >= 0:
                     budget[k] += supply[d, k, y]
-                n_serviced = within(k, budget[k] + _EPS, False, serviced_at)
+                n_serviced = within(k, budget[k] + SLACK_M2, False, serviced_at)
                 prefix = at(_AREA, k, n_serviced)
 
                 # 2. Sale at the take-up rate, within the serviced prefix (or, once all
                 # of it is serviced, the land taken back by last quarter).
-                whole = prefix >= totals[k] - _EPS
+                whole = prefix >= totals[k] - SLACK_M2
                 reachable = totals[k] + rejoined[k] if whole else prefix
                 if y >= 0:
                     out[_O_TAKE_UP, d, w, k] = feedback[k]
                     rate = take_up[d, k, y] * feedback[k] if feedback[k] > 0 else 0.0
                     pointer[k] = min(pointer[k] + rate, reachable)
-                counted = within(k, pointer[k] + _EPS, repeat, sold_at)
+                counted = within(k, pointer[k] + SLACK_M2, repeat, sold_at)
                 now[k] = counted if whole else min(counted, n_serviced)
                 sold_path[u, k] = now[k]
                 n_reclaimed[k] = 0.0
