@@ -372,23 +372,6 @@ def _parks(inputs: Inputs, plan: _Plan) -> Parks:
     )
 
 
-def _in_order(values: FloatArray) -> FloatArray:
-    """Sum ``values`` over the leading axis one row after another.
-
-    ``ndarray.sum`` adds a contiguous axis pairwise, in an order that depends on the
-    array's shape: a draw run alone would then differ in the last bit from the same
-    draw in a batch. A running sum adds in the same order whatever the shape.
-
-    Examples
-    --------
-    >>> _in_order(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])).tolist()
-    [9.0, 12.0]
-    """
-    if values.shape[0] == 0:
-        return np.zeros(values.shape[1:])
-    return np.asarray(np.cumsum(values, axis=0)[-1], dtype=np.float64)
-
-
 _T = TypeVar("_T")
 
 
