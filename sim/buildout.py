@@ -164,7 +164,7 @@ class _Plan:
     begin: FloatArray  # (D, K, J) quarters from a project's start to phase j's
     order: IntArray  # (N,) the queued parcels, park after park, each park's in queue order
     positions: FloatArray  # (N,) … the running area along each park's queue
-    count: FloatArray  # (K,) parcels in each queue
+    bounds: IntArray  # (K + 1,) park k's queue is order[bounds[k] : bounds[k + 1]]
     total: FloatArray  # (K,) area of each queue
     reclaiming: BoolArray  # (D, K) every sale is taken back before it starts
     reclaim_q: float  # quarters from the contracted start to reclaimable
@@ -240,7 +240,7 @@ def _plan(inputs: Inputs) -> _Plan:
         order = order[~committed[order]]
     # ``order`` runs park after park: each queue is a slice of it.
     queued = np.bincount(pk, minlength=n_parks) - np.bincount(pk[committed], minlength=n_parks)
-    bounds = np.concatenate([[0], np.cumsum(queued)])
+    bounds = np.concatenate([[0], np.cumsum(queued)]).astype(np.int64)
     positions = inputs.area_m2[order]
     for a, b in itertools.pairwise(bounds):
         np.cumsum(positions[a:b], out=positions[a:b])
@@ -266,7 +266,7 @@ def _plan(inputs: Inputs) -> _Plan:
         begin=begin[:, :, :n_max],
         order=order,
         positions=positions,
-        count=np.diff(bounds).astype(float),
+        bounds=bounds,
         total=np.array([positions[b - 1] if b > a else 0.0 for a, b in itertools.pairwise(bounds)]),
         reclaiming=np.asarray(reclaiming, dtype=bool),
         reclaim_q=reclaim_q,
@@ -291,8 +291,8 @@ def _queue(plan: _Plan, inputs: Inputs) -> Queue:
     """Lay out the parcels for sale, park after park in queue order, for :func:`step_all`."""
     own = inputs.parcel_revenue_per_m2
     return Queue(
-        first=np.concatenate([[0], np.cumsum(plan.count)[:-1]]).astype(np.int64),
-        size=plan.count.astype(np.int64),
+        first=plan.bounds[:-1],
+        size=np.diff(plan.bounds),
         parcel=plan.order,
         positions=plan.positions,
         total=np.asarray(plan.total, dtype=np.float64),
@@ -538,8 +538,7 @@ def _places(plan: _Plan, *, queued: bool) -> Places:
     position = np.zeros(place.size)
     if queued:
         ranks = np.arange(plan.order.size)
-        bounds = np.concatenate([[0], np.cumsum(plan.count)]).astype(np.int64)
-        for a, b in itertools.pairwise(bounds):
+        for a, b in itertools.pairwise(plan.bounds):
             ranks[a:b] -= a
         place[plan.order], position[plan.order] = ranks, plan.positions
     return _compilable(Places(plan.park_of, place, position, plan.committed, plan.c_parcels))

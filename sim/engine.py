@@ -569,7 +569,6 @@ def run(inputs: Inputs) -> Result:
         year = quarter / 4.0
         np.floor(year, out=year)
         year += base_year  # NaN (not reached) stays NaN
-        year[np.isinf(year)] = np.nan
         return year
 
     events = q.events

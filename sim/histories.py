@@ -35,7 +35,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from sim.quarterly import SLACK_M2, Committed, Parks, Queue, compiled, row
+from sim.quarterly import OUTPUTS, SLACK_M2, Committed, Parks, Queue, compiled, row
 
 __all__ = ["EVENTS", "FLAGS", "SERIES", "Places", "count_phases", "rebuild"]
 
@@ -43,17 +43,10 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-#: The float series :func:`rebuild` writes, ``(len(SERIES), D, T, P)``: stocks at the end
-#: of the period, except ``revenue_cny`` and ``investment_cny``, flows of the period.
-SERIES = (
-    "floor_sold_m2",
-    "floor_started_m2",
-    "floor_topped_out_m2",
-    "floor_completed_m2",
-    "floor_occupied_m2",
-    "revenue_cny",
-    "investment_cny",
-)
+#: The float series :func:`rebuild` writes, ``(len(SERIES), D, T, P)``: the parks' own
+#: floor, revenue and investment outputs, per parcel. Stocks at the end of the period,
+#: except ``revenue_cny`` and ``investment_cny``, flows of the period.
+SERIES = OUTPUTS[: OUTPUTS.index("investment_cny") + 1]
 _REVENUE = SERIES.index("revenue_cny")  # the series from here on are flows
 
 #: The flags :func:`rebuild` writes, ``(len(FLAGS), D, T, P)``, at the end of the period.
@@ -169,7 +162,7 @@ def rebuild(  # noqa: C901 - a parcel's steps in order
     sales, taken = np.zeros(max(n_steps, 1)), np.zeros(max(n_steps, 1))
     for d in range(n_draws):
         rq, rc, rr = row(q_capacity, d), row(c_capacity, d), row(q_revenue, d) if has_own else 0
-        rp, rpr = row(q_phases, d), row(park_revenue, d)
+        rp = row(q_phases, d)
         c = np.searchsorted(c_parcels, parcels[0]) if record else parcels[0]
         for i in range(parcels[0], parcels[1]):
             p = i if record else c_parcels[i]
@@ -237,7 +230,7 @@ def rebuild(  # noqa: C901 - a parcel's steps in order
             spent, rise = 0.0, 0.0  # investment before the base year; the step of the sale held
             price, cost, fitout = prices[d, k], costs[d, k], fitouts[d, k]
             tau, delta = taus[d, k, 0], deltas[d, k, 0]
-            own = park_revenue[rpr, k]
+            own = park_revenue[d, k]
             if has_own and not np.isnan(q_revenue[rr, p]):
                 own = q_revenue[rr, p]
             for s in range(n_steps):
